@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Manifest,
+  type WeightEntry,
+  modelWeightShapes,
+  size,
+} from './checkpoint-format.ts';
+import { UserError } from './user-error.ts';
+
+/** Files of a checkpoint: manifest.json is written last, so it is the commit point. */
+export const MANIFEST = 'manifest.json';
+export const WEIGHTS = 'weights.bin';
+const PENDING = '.pending';
+
+export type NamedTensors = Map<string, Float32Array>;
+
+/** Packs tensors into one float32 LE buffer plus manifest entries (tfjs weightsManifest-like). */
+export function packTensors(tensors: Array<[string, number[], Float32Array]>): { entries: WeightEntry[]; data: Uint8Array } {
+  let total = 0;
+  const entries: WeightEntry[] = tensors.map(([name, shape, values]) => {
+    if (values.length !== size(shape)) throw new Error(`${name}: ${values.length} values for shape [${shape}]`);
+    const e: WeightEntry = { name, shape, dtype: 'float32', offset: total };
+    total += values.length * 4;
+    return e;
+  });
+  const data = new Uint8Array(total);
+  const view = new DataView(data.buffer);
+  tensors.forEach(([, , values], i) => {
+    let o = entries[i]!.offset;
+    for (let k = 0; k < values.length; k++, o += 4) view.setFloat32(o, values[k]!, true);
+  });
+  return { entries, data };
+}
+
+/** Reads tensors listed in `entries` from a float32 LE buffer, checking bounds. */
+export function unpackTensors(entries: WeightEntry[], data: Uint8Array, file: string): NamedTensors {
+  const out: NamedTensors = new Map();
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (const e of entries) {
+    const n = size(e.shape);
+    if (e.dtype !== 'float32') throw new UserError(`${file}: tensor ${e.name} has dtype ${e.dtype}; only float32 is supported`);
+    if (e.offset < 0 || e.offset + n * 4 > data.byteLength) {
+      throw new UserError(`${file} is truncated: tensor ${e.name} needs bytes ${e.offset}..${e.offset + n * 4} but the file has ${data.byteLength}; re-run training or pick another run`);
+    }
+    const values = new Float32Array(n);
+    for (let k = 0; k < n; k++) values[k] = view.getFloat32(e.offset + k * 4, true);
+    out.set(e.name, values);
+  }
+  return out;
+}
+
+/**
+ * Commits a set of files into `dir` as one unit. They are first written to `dir/.pending/`,
+ * manifest last; then moved into place. If the process dies during the moves,
+ * `recoverCheckpoint` finishes them, so a reader never sees a mix of two epochs.
+ */
+export async function commitFiles(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
+  const pending = join(dir, PENDING);
+  await rm(pending, { recursive: true, force: true });
+  await mkdir(pending, { recursive: true });
+  const names = Object.keys(files).sort((a, b) => Number(a === MANIFEST) - Number(b === MANIFEST));
+  for (const name of names) await writeFile(join(pending, name), files[name]!);
+  await writeFile(join(pending, '.complete'), '');
+  await recoverCheckpoint(dir);
+}
+
+/** Rolls a half-finished commit forward, or drops one that never completed. */
+export async function recoverCheckpoint(dir: string): Promise<void> {
+  const pending = join(dir, PENDING);
+  if (!existsSync(pending)) return;
+  if (!existsSync(join(pending, '.complete'))) {
+    await rm(pending, { recursive: true, force: true });
+    return;
+  }
+  const names = (await readdir(pending)).filter((n) => n !== '.complete');
+  names.sort((a, b) => Number(a === MANIFEST) - Number(b === MANIFEST));
+  for (const name of names) await rename(join(pending, name), join(dir, name));
+  await rm(pending, { recursive: true, force: true });
+}
+
+/** Reads and validates manifest.json + weights.bin. Errors are one-line UserErrors. */
+export async function readCheckpoint(dir: string): Promise<{ manifest: Manifest; weights: NamedTensors }> {
+  if (!existsSync(dir) || !(await stat(dir)).isDirectory()) {
+    throw new UserError(`checkpoint directory ${dir} does not exist; train a model first (pnpm train) or pass --run DIR`);
+  }
+  await recoverCheckpoint(dir);
+  const mPath = join(dir, MANIFEST);
+  if (!existsSync(mPath)) throw new UserError(`${mPath} is missing; is ${dir} a training run directory?`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(mPath, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new UserError(`${mPath} is not valid JSON (${(err as Error).message}); the checkpoint is corrupt`);
+  }
+  validateManifest(manifest, mPath);
+  const wPath = join(dir, WEIGHTS);
+  if (!existsSync(wPath)) throw new UserError(`${wPath} is missing; the checkpoint is incomplete`);
+  const weights = unpackTensors(manifest.weights, await readFile(wPath), wPath);
+  return { manifest, weights };
+}
+
+export function validateManifest(m: Manifest, file: string): void {
+  if (m.format !== CHECKPOINT_FORMAT) throw new UserError(`${file} is not an aae-map checkpoint (format ${JSON.stringify(m.format)})`);
+  if (m.version !== CHECKPOINT_VERSION) throw new UserError(`${file} has format version ${m.version}; this tool reads version ${CHECKPOINT_VERSION}`);
+  const a = m.architecture;
+  if (!a || !(a.clusters > 0) || !(a.styleDim > 0) || !(a.inputHeight > 0) || !(a.inputWidth > 0)) {
+    throw new UserError(`${file} has an invalid architecture section`);
+  }
+  const listed = new Map(m.weights.map((w) => [w.name, w.shape]));
+  for (const [name, shape] of modelWeightShapes(a)) {
+    const got = listed.get(name);
+    if (!got) throw new UserError(`${file} lists no tensor ${name}; the checkpoint is incomplete`);
+    if (got.join(',') !== shape.join(',')) {
+      throw new UserError(`${file}: tensor ${name} has shape [${got}] but the architecture implies [${shape}]`);
+    }
+  }
+  const shapeOk = (rows: number[][], r: number, c: number) => Array.isArray(rows) && rows.length === r && rows.every((row) => row.length === c);
+  if (!shapeOk(m.projection, a.styleDim, 2)) throw new UserError(`${file}: projection must be ${a.styleDim} x 2`);
+  if (!shapeOk(m.heads2d, a.clusters, 2)) throw new UserError(`${file}: heads2d must be ${a.clusters} x 2`);
+}

@@ -1,0 +1,12 @@
+/**
+ * Code shared by train, export and infer: the checkpoint contract, the IDX/MNIST readers,
+ * atomic writes, the scatter plot, the progress bar and the CLI error convention.
+ */
+export * from './atomic-write.ts';
+export * from './checkpoint-format.ts';
+export * from './checkpoint-io.ts';
+export * from './idx-reader.ts';
+export * from './mnist.ts';
+export * from './progress.ts';
+export * from './scatter-plot.ts';
+export * from './user-error.ts';

@@ -1,0 +1,70 @@
+/**
+ * A progress bar with rate and ETA. On a TTY it redraws one line; otherwise it prints a plain
+ * line at most every `intervalMs`, so logs stay readable.
+ */
+export interface ProgressOptions {
+  total: number;
+  /** Unit for the rate, e.g. 'samples' or 'files'. */
+  unit: string;
+  label?: string;
+  stream?: NodeJS.WriteStream;
+  /** @default 10000 on a non-TTY, 100 on a TTY */
+  intervalMs?: number;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export class Progress {
+  private done = 0;
+  private readonly start = performance.now();
+  private lastDraw = 0;
+  private readonly stream: NodeJS.WriteStream;
+  private readonly tty: boolean;
+  private readonly interval: number;
+
+  constructor(private readonly opts: ProgressOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = Boolean(this.stream.isTTY);
+    this.interval = opts.intervalMs ?? (this.tty ? 100 : 10_000);
+  }
+
+  /** Adds `n` finished items and redraws if it is time. */
+  tick(n = 1, extra = ''): void {
+    this.done += n;
+    const now = performance.now();
+    if (now - this.lastDraw >= this.interval || this.done >= this.opts.total) {
+      this.lastDraw = now;
+      this.draw(extra);
+    }
+  }
+
+  line(extra = ''): string {
+    const { total, unit, label } = this.opts;
+    const secs = (performance.now() - this.start) / 1000;
+    const rate = this.done / Math.max(secs, 1e-9);
+    const eta = (total - this.done) / rate;
+    const frac = total > 0 ? Math.min(1, this.done / total) : 1;
+    const width = 24;
+    const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
+    const head = label ? `${label} ` : '';
+    return `${head}${bar} ${this.done}/${total} ${rate.toFixed(rate < 100 ? 1 : 0)} ${unit}/s ETA ${formatDuration(eta)} elapsed ${formatDuration(secs)}${extra ? ' ' + extra : ''}`;
+  }
+
+  private draw(extra: string): void {
+    if (this.tty) this.stream.write(`\r\x1b[2K${this.line(extra)}`);
+    else this.stream.write(`${this.line(extra)}\n`);
+  }
+
+  /** Draws the final state and ends the line. */
+  finish(extra = ''): void {
+    this.draw(extra);
+    if (this.tty) this.stream.write('\n');
+  }
+}
