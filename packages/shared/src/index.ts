@@ -10,3 +10,4 @@ export * from './mnist.ts';
 export * from './progress.ts';
 export * from './scatter-plot.ts';
 export * from './user-error.ts';
+export * from './model-metadata.ts';

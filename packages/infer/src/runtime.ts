@@ -1,0 +1,109 @@
+/**
+ * The only file that imports onnxruntime-node. Everything else uses `EmbedModel`, so swapping
+ * the runtime touches this file alone.
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import {
+  INPUT_NAME,
+  type ModelInfo,
+  OUTPUT_NAMES,
+  propsToModelInfo,
+  readOnnxMetadata,
+  UserError,
+} from '@aae-map/shared';
+
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
+export type Device = (typeof DEVICES)[number];
+
+export interface ModelOutputs {
+  /** [N, 2] */
+  point: Float32Array;
+  /** [N, n] */
+  clusterProb: Float32Array;
+  /** [N, d] */
+  style: Float32Array;
+  /** [N, d] */
+  representation: Float32Array;
+}
+
+export interface EmbedModel {
+  info: ModelInfo;
+  /** The execution provider that actually runs the graph. */
+  provider: 'cpu' | 'cuda' | 'webgpu';
+  /** Runs `count` uint8 images of info.height x info.width, packed row-major. */
+  run(images: Uint8Array, count: number): Promise<ModelOutputs>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** @default 'auto' (cuda when its providers load, else cpu) */
+  device?: Device;
+  /** Intra-op threads for the cpu provider; 0 lets onnxruntime choose. @default 0 */
+  threads?: number;
+}
+
+const HOW_TO: Record<'cuda' | 'webgpu', string> = {
+  cuda: 'install the CUDA 12 providers on a machine with internet: ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node (needs an NVIDIA GPU with CUDA 12 and cuDNN 9)',
+  webgpu: 'WebGPU needs a Vulkan driver (libvulkan.so.1); without a GPU, install Debian\'s chromium and run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+};
+
+async function createSession(bytes: Uint8Array, provider: 'cpu' | 'cuda' | 'webgpu', threads: number) {
+  const opts: ort.InferenceSession.SessionOptions = { executionProviders: [provider] };
+  if (threads > 0) opts.intraOpNumThreads = threads;
+  return ort.InferenceSession.create(bytes, opts);
+}
+
+/** Turns `--device` into a session, reporting the provider that really runs. */
+async function sessionFor(bytes: Uint8Array, device: Device, threads: number) {
+  if (!DEVICES.includes(device)) throw new UserError(`unknown device '${device}'; use one of ${DEVICES.join(', ')}`);
+  if (device === 'auto') {
+    try {
+      return { session: await createSession(bytes, 'cuda', threads), provider: 'cuda' as const };
+    } catch {
+      return { session: await createSession(bytes, 'cpu', threads), provider: 'cpu' as const };
+    }
+  }
+  try {
+    return { session: await createSession(bytes, device, threads), provider: device };
+  } catch (err) {
+    if (device === 'cpu') throw err;
+    const first = (err as Error).message.split('\n')[0];
+    throw new UserError(`device '${device}' is not available (${first}); ${HOW_TO[device]}`);
+  }
+}
+
+function checkSignature(session: ort.InferenceSession, file: string): void {
+  const missingOut = OUTPUT_NAMES.filter((n) => !session.outputNames.includes(n));
+  if (!session.inputNames.includes(INPUT_NAME) || missingOut.length > 0) {
+    throw new UserError(
+      `${file} does not have the expected signature (input '${INPUT_NAME}', outputs ${OUTPUT_NAMES.join(', ')}); ` +
+        `it has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]. Export it with 'pnpm export'`,
+    );
+  }
+}
+
+export async function openModel(file: string, opts: OpenOptions = {}): Promise<EmbedModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (err) {
+    throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
+  }
+  const info = propsToModelInfo(readOnnxMetadata(bytes, file), file);
+  const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', opts.threads ?? 0);
+  checkSignature(session, file);
+  const pixels = info.height * info.width * info.channels;
+  return {
+    info,
+    provider,
+    async run(images, count) {
+      if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} bytes for ${count} images, got ${images.length}`);
+      const dims = info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels];
+      const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', images, dims) });
+      const f = (name: string) => out[name]!.data as Float32Array;
+      return { point: f('point'), clusterProb: f('cluster_prob'), style: f('style'), representation: f('representation') };
+    },
+    close: () => session.release(),
+  };
+}
