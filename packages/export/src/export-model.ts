@@ -1,0 +1,50 @@
+import { stat } from 'node:fs/promises';
+import { readCheckpoint, UserError, writeFileAtomic } from '@aae-map/shared';
+import { buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
+
+/** What `exportModel` wrote. */
+export interface ExportSummary {
+  runDir: string;
+  outFile: string;
+  /** Size of the .onnx file. */
+  bytes: number;
+  opset: number;
+  irVersion: number;
+  /** [H, W] of the uint8 input. */
+  inputSize: [number, number];
+  clusters: number;
+  styleDim: number;
+  mode: 'nd' | '2d';
+  /** Completed training epochs of the checkpoint. */
+  epochs: number;
+}
+
+/**
+ * Reads the checkpoint in `runDir` and writes its ONNX graph to `outFile` atomically. A bad
+ * checkpoint throws a one-line UserError before anything is written.
+ */
+export async function exportModel(runDir: string, outFile: string): Promise<ExportSummary> {
+  if ((await stat(outFile).catch(() => undefined))?.isDirectory()) {
+    throw new UserError(`${outFile} is a directory; give a file name such as model.onnx`);
+  }
+  const { manifest, weights } = await readCheckpoint(runDir);
+  const bytes = buildModel(manifest, weights);
+  try {
+    await writeFileAtomic(outFile, bytes);
+  } catch (err) {
+    throw new UserError(`cannot write ${outFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const a = manifest.architecture;
+  return {
+    runDir,
+    outFile,
+    bytes: bytes.byteLength,
+    opset: OPSET,
+    irVersion: IR_VERSION,
+    inputSize: [a.inputHeight, a.inputWidth],
+    clusters: a.clusters,
+    styleDim: a.styleDim,
+    mode: a.mode,
+    epochs: manifest.epochs,
+  };
+}

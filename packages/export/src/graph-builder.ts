@@ -1,0 +1,121 @@
+/**
+ * Builds Contract 2's ONNX graph (see DESIGN.md) from a Contract 1 checkpoint:
+ * uint8 image → scale to [-1, 1] → encoder MLP → softmax y and linear z → representation → point.
+ */
+import {
+  INPUT_NAME,
+  type Manifest,
+  MODEL_FORMAT_VERSION,
+  type NamedTensors,
+  UserError,
+  modelInfoToProps,
+} from '@aae-map/shared';
+import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts';
+
+/** Standard operators only (Cast, Reshape, Mul, Add, Gemm, Relu, Softmax, MatMul), all from this opset. */
+export const OPSET = 17;
+/** IR version 8 is the one that goes with opsets 15–17 (ONNX 1.10–1.12); onnxruntime ≥ 1.10 reads it. */
+export const IR_VERSION = 8;
+const BATCH = 'N';
+
+/** Checks that every tensor the graph needs is present, has the manifest's size and is finite. */
+function encoderTensor(weights: NamedTensors, manifest: Manifest, name: string): Float32Array {
+  const entry = manifest.weights.find((w) => w.name === name);
+  const values = weights.get(name);
+  if (!entry || !values) throw new UserError(`the checkpoint has no tensor ${name}; it is incomplete`);
+  const expected = entry.shape.reduce((p, s) => p * s, 1);
+  if (values.length !== expected) throw new UserError(`tensor ${name} has ${values.length} values but the manifest says [${entry.shape}]`);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UserError(`tensor ${name}[${bad}] is ${values[bad]}; training diverged, so export an earlier or a new run`);
+  return values;
+}
+
+/** Row-major product of (n x k) and (k x m) plain matrices. */
+function matmulRows(a: ArrayLike<number>, n: number, k: number, b: number[][], m: number): number[][] {
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: m }, (_, j) => {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += a[i * k + t]! * b[t]![j]!;
+      return s;
+    }),
+  );
+}
+
+/**
+ * Returns the serialized ModelProto. `manifest` must already be validated (readCheckpoint does).
+ * The heads' 2-D positions in the metadata are computed as heads·P, i.e. exactly where the
+ * graph maps a one-hot `cluster_prob` with zero style.
+ */
+export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Array {
+  const a = manifest.architecture;
+  const pixels = a.inputHeight * a.inputWidth * a.channels;
+  const norm = a.normalization;
+  if (!norm || !Number.isFinite(norm.scale) || !Number.isFinite(norm.offset)) {
+    throw new UserError('the manifest has no valid architecture.normalization {scale, offset}; the checkpoint is corrupt');
+  }
+  const init: Array<InstanceType<typeof onnx.TensorProto>> = [];
+  const nodes: Array<InstanceType<typeof onnx.NodeProto>> = [];
+  const param = (name: string, dims: number[]) => {
+    init.push(floatTensor(name, dims, encoderTensor(weights, manifest, name)));
+    return name;
+  };
+
+  init.push(int64Tensor('flat_shape', [-1, pixels]), floatTensor('norm_scale', [], [norm.scale]), floatTensor('norm_offset', [], [norm.offset]));
+  nodes.push(
+    node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']),
+    node('Cast', ['pixels_u8'], ['pixels'], { to: onnx.TensorProto.DataType.FLOAT }),
+    node('Mul', ['pixels', 'norm_scale'], ['pixels_scaled']),
+    node('Add', ['pixels_scaled', 'norm_offset'], ['x']),
+  );
+  let h = 'x';
+  let width = pixels;
+  a.hidden.forEach((size, i) => {
+    const pre = `encoder/dense${i}`;
+    nodes.push(node('Gemm', [h, param(`${pre}/kernel`, [width, size]), param(`${pre}/bias`, [size])], [`${pre}/linear`]));
+    nodes.push(node('Relu', [`${pre}/linear`], [`${pre}/relu`]));
+    h = `${pre}/relu`;
+    width = size;
+  });
+  const [n, d] = [a.clusters, a.styleDim];
+  nodes.push(
+    node('Gemm', [h, param('encoder/y/kernel', [width, n]), param('encoder/y/bias', [n])], ['cluster_logits']),
+    node('Softmax', ['cluster_logits'], ['cluster_prob'], { axis: -1 }),
+    node('Gemm', [h, param('encoder/z/kernel', [width, d]), param('encoder/z/bias', [d])], ['style']),
+    node('MatMul', ['cluster_prob', param('heads', [n, d])], ['heads_term']),
+    node('Add', ['heads_term', 'style'], ['representation']),
+  );
+  init.push(floatTensor('projection', [d, 2], manifest.projection.flat()));
+  nodes.push(node('MatMul', ['representation', 'projection'], ['point']));
+
+  const heads2d = matmulRows(weights.get('heads')!, n, d, manifest.projection, 2);
+  const props = modelInfoToProps({
+    version: MODEL_FORMAT_VERSION,
+    height: a.inputHeight,
+    width: a.inputWidth,
+    channels: a.channels,
+    classNames: manifest.classNames,
+    heads2d,
+    clusters: n,
+    styleDim: d,
+    mode: a.mode,
+    dataset: manifest.dataset,
+  });
+  const inputDims = a.channels === 1 ? [BATCH, a.inputHeight, a.inputWidth] : [BATCH, a.inputHeight, a.inputWidth, a.channels];
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'aae-map export',
+    producerVersion: '0.1.0',
+    docString: 'Adversarial autoencoder encoder + 2-D map (aae-map). Input: uint8 grayscale images; see metadata_props.',
+    graph: {
+      name: 'aae_map_encoder',
+      node: nodes,
+      initializer: init,
+      input: [valueInfo(INPUT_NAME, onnx.TensorProto.DataType.UINT8, inputDims)],
+      output: [valueInfo('point', F, [BATCH, 2]), valueInfo('cluster_prob', F, [BATCH, n]), valueInfo('style', F, [BATCH, d]), valueInfo('representation', F, [BATCH, d])],
+    },
+    metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
