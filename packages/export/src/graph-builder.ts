@@ -53,6 +53,7 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
   if (!norm || !Number.isFinite(norm.scale) || !Number.isFinite(norm.offset)) {
     throw new UserError('the manifest has no valid architecture.normalization {scale, offset}; the checkpoint is corrupt');
   }
+  if (!Number.isInteger(a.channels) || a.channels < 1) throw new UserError(`the manifest's architecture.channels is ${a.channels}; it must be a positive integer`);
   const init: Array<InstanceType<typeof onnx.TensorProto>> = [];
   const nodes: Array<InstanceType<typeof onnx.NodeProto>> = [];
   const param = (name: string, dims: number[]) => {

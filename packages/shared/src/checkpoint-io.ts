@@ -104,12 +104,16 @@ export async function readCheckpoint(dir: string): Promise<{ manifest: Manifest;
 }
 
 export function validateManifest(m: Manifest, file: string): void {
+  if (typeof m !== 'object' || m === null) throw new UserError(`${file} does not hold a JSON object; the checkpoint is corrupt`);
   if (m.format !== CHECKPOINT_FORMAT) throw new UserError(`${file} is not an aae-map checkpoint (format ${JSON.stringify(m.format)})`);
   if (m.version !== CHECKPOINT_VERSION) throw new UserError(`${file} has format version ${m.version}; this tool reads version ${CHECKPOINT_VERSION}`);
   const a = m.architecture;
   if (!a || !(a.clusters > 0) || !(a.styleDim > 0) || !(a.inputHeight > 0) || !(a.inputWidth > 0)) {
     throw new UserError(`${file} has an invalid architecture section`);
   }
+  if (!Array.isArray(a.hidden) || !a.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new UserError(`${file}: architecture.hidden must be a list of positive layer sizes`);
+  if (!Array.isArray(m.weights)) throw new UserError(`${file} has no weights list; the checkpoint is corrupt`);
+  if (!Array.isArray(m.classNames)) throw new UserError(`${file} has no classNames list; the checkpoint is corrupt`);
   const listed = new Map(m.weights.map((w) => [w.name, w.shape]));
   for (const [name, shape] of modelWeightShapes(a)) {
     const got = listed.get(name);
