@@ -6,6 +6,7 @@ import { MANIFEST, UserError } from '@aae-map/shared';
 /**
  * The run directory under `runsDir` whose manifest.json was written last. The manifest is a
  * checkpoint's commit point, so its mtime is when the run last saved a complete epoch.
+ * @param runsDir where runs live, relative to the working directory. @default 'runs'
  */
 export async function latestRun(runsDir = 'runs'): Promise<string> {
   const hint = `train a model first (pnpm train) or pass --run DIR`;
