@@ -44,6 +44,7 @@ const CASES: Array<[string, Breaker, RegExp]> = [
   ['shape mismatch', editManifest((m) => (m.weights[0].shape = [784, 63])), /encoder\/dense0\/kernel has shape \[784,63\] but the architecture implies \[784,64\]/],
   ['missing tensor', editManifest((m) => (m.weights = m.weights.filter((w: { name: string }) => w.name !== 'heads'))), /lists no tensor heads/],
   ['projection of the wrong size', editManifest((m) => m.projection.pop()), /projection must be 10 x 2/],
+  ['projection with a null', editManifest((m) => (m.projection[3][1] = null)), /projection holds a value that is not a finite number/],
   ['another format version', editManifest((m) => (m.version = 99)), /format version 99/],
   ['no normalization', editManifest((m) => delete m.architecture.normalization), /normalization/],
 ];

@@ -9,6 +9,7 @@ import {
   type NamedTensors,
   UserError,
   modelInfoToProps,
+  OUTPUT_NAMES,
 } from '@aae-map/shared';
 import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts';
 
@@ -41,33 +42,41 @@ function matmulRows(a: ArrayLike<number>, n: number, k: number, b: number[][], m
   );
 }
 
-/**
- * Returns the serialized ModelProto. `manifest` must already be validated (readCheckpoint does).
- * The heads' 2-D positions in the metadata are computed as heads·P, i.e. exactly where the
- * graph maps a one-hot `cluster_prob` with zero style.
- */
-export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Array {
-  const a = manifest.architecture;
-  const pixels = a.inputHeight * a.inputWidth * a.channels;
-  const norm = a.normalization;
+type Tensor = InstanceType<typeof onnx.TensorProto>;
+type Node = InstanceType<typeof onnx.NodeProto>;
+
+/** Manifest fields the graph bakes in that readCheckpoint's validation does not cover. */
+function checkExportable(m: Manifest): void {
+  const { normalization: norm, channels } = m.architecture;
   if (!norm || !Number.isFinite(norm.scale) || !Number.isFinite(norm.offset)) {
     throw new UserError('the manifest has no valid architecture.normalization {scale, offset}; the checkpoint is corrupt');
   }
-  if (!Number.isInteger(a.channels) || a.channels < 1) throw new UserError(`the manifest's architecture.channels is ${a.channels}; it must be a positive integer`);
-  const init: Array<InstanceType<typeof onnx.TensorProto>> = [];
-  const nodes: Array<InstanceType<typeof onnx.NodeProto>> = [];
+  if (!Number.isInteger(channels) || channels < 1) throw new UserError(`the manifest's architecture.channels is ${channels}; it must be a positive integer`);
+  if (!m.projection.flat().every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new UserError("the manifest's projection holds a value that is not a finite number; the checkpoint is corrupt");
+  }
+}
+
+/** Nodes and initializers from `image` to the four outputs. */
+function layers(manifest: Manifest, weights: NamedTensors): { nodes: Node[]; init: Tensor[] } {
+  const a = manifest.architecture;
+  const pixels = a.inputHeight * a.inputWidth * a.channels;
+  const init: Tensor[] = [
+    int64Tensor('flat_shape', [-1, pixels]),
+    floatTensor('norm_scale', [], [a.normalization.scale]),
+    floatTensor('norm_offset', [], [a.normalization.offset]),
+    floatTensor('projection', [a.styleDim, 2], manifest.projection.flat()),
+  ];
   const param = (name: string, dims: number[]) => {
     init.push(floatTensor(name, dims, encoderTensor(weights, manifest, name)));
     return name;
   };
-
-  init.push(int64Tensor('flat_shape', [-1, pixels]), floatTensor('norm_scale', [], [norm.scale]), floatTensor('norm_offset', [], [norm.offset]));
-  nodes.push(
+  const nodes: Node[] = [
     node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']),
     node('Cast', ['pixels_u8'], ['pixels'], { to: onnx.TensorProto.DataType.FLOAT }),
     node('Mul', ['pixels', 'norm_scale'], ['pixels_scaled']),
     node('Add', ['pixels_scaled', 'norm_offset'], ['x']),
-  );
+  ];
   let h = 'x';
   let width = pixels;
   a.hidden.forEach((size, i) => {
@@ -84,25 +93,40 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
     node('Gemm', [h, param('encoder/z/kernel', [width, d]), param('encoder/z/bias', [d])], ['style']),
     node('MatMul', ['cluster_prob', param('heads', [n, d])], ['heads_term']),
     node('Add', ['heads_term', 'style'], ['representation']),
+    node('MatMul', ['representation', 'projection'], ['point']),
   );
-  init.push(floatTensor('projection', [d, 2], manifest.projection.flat()));
-  nodes.push(node('MatMul', ['representation', 'projection'], ['point']));
+  return { nodes, init };
+}
 
-  const heads2d = matmulRows(weights.get('heads')!, n, d, manifest.projection, 2);
+/**
+ * Contract 2's metadata_props. The heads' 2-D positions are computed as heads·P, i.e. exactly
+ * where the graph puts a one-hot `cluster_prob` with zero style.
+ */
+function metadata(manifest: Manifest, weights: NamedTensors): Array<{ key: string; value: string }> {
+  const a = manifest.architecture;
   const props = modelInfoToProps({
     version: MODEL_FORMAT_VERSION,
     height: a.inputHeight,
     width: a.inputWidth,
     channels: a.channels,
     classNames: manifest.classNames,
-    heads2d,
-    clusters: n,
-    styleDim: d,
+    heads2d: matmulRows(weights.get('heads')!, a.clusters, a.styleDim, manifest.projection, 2),
+    clusters: a.clusters,
+    styleDim: a.styleDim,
     mode: a.mode,
     dataset: manifest.dataset,
   });
+  return Object.entries(props).map(([key, value]) => ({ key, value }));
+}
+
+/** Returns the serialized ModelProto. `manifest` must already be validated (readCheckpoint does). */
+export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Array {
+  checkExportable(manifest);
+  const a = manifest.architecture;
+  const { nodes, init } = layers(manifest, weights);
   const inputDims = a.channels === 1 ? [BATCH, a.inputHeight, a.inputWidth] : [BATCH, a.inputHeight, a.inputWidth, a.channels];
   const F = onnx.TensorProto.DataType.FLOAT;
+  const outputs = { point: 2, cluster_prob: a.clusters, style: a.styleDim, representation: a.styleDim } satisfies Record<(typeof OUTPUT_NAMES)[number], number>;
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -114,9 +138,9 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
       node: nodes,
       initializer: init,
       input: [valueInfo(INPUT_NAME, onnx.TensorProto.DataType.UINT8, inputDims)],
-      output: [valueInfo('point', F, [BATCH, 2]), valueInfo('cluster_prob', F, [BATCH, n]), valueInfo('style', F, [BATCH, d]), valueInfo('representation', F, [BATCH, d])],
+      output: OUTPUT_NAMES.map((name) => valueInfo(name, F, [BATCH, outputs[name]])),
     },
-    metadataProps: Object.entries(props).map(([key, value]) => ({ key, value })),
+    metadataProps: metadata(manifest, weights),
   });
   return onnx.ModelProto.encode(model).finish();
 }
