@@ -1,0 +1,68 @@
+/**
+ * Slow, literal re-implementations of the metrics, written the way sklearn computes them (full
+ * distance matrix, argsort, brute-force neighbours), sharing no code with src/metrics. Tests and
+ * the bench compare the fast versions against these.
+ */
+
+/** Squared Euclidean distance between row i of a and row j of b, summed directly. */
+function sqDist(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  let s = 0;
+  for (let d = 0; d < dim; d++) {
+    const t = a[i * dim + d]! - b[j * dim + d]!;
+    s += t * t;
+  }
+  return s;
+}
+
+/** Indices of all other points, nearest first (ties by index), as sklearn's argsort would give. */
+function order(x: Float32Array, dim: number, i: number): number[] {
+  const n = x.length / dim;
+  const d = Array.from({ length: n }, (_, j) => sqDist(x, i, x, j, dim));
+  return Array.from({ length: n }, (_, j) => j)
+    .filter((j) => j !== i)
+    .sort((p, q) => d[p]! - d[q]! || p - q);
+}
+
+/** sklearn.manifold.trustworthiness, step by step. */
+export function referenceTrustworthiness(high: Float32Array, dim: number, low: Float32Array, k: number): number {
+  const n = low.length / 2;
+  let penalty = 0;
+  for (let i = 0; i < n; i++) {
+    const rankX = new Map(order(high, dim, i).map((j, r) => [j, r + 1]));
+    for (const j of order(low, 2, i).slice(0, k)) penalty += Math.max(0, rankX.get(j)! - k);
+  }
+  return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
+}
+
+/** Brute-force kNN vote accuracy (ties to the smallest label). */
+export function referenceKnnAccuracy(fit: Float32Array, fitLabels: ArrayLike<number>, test: Float32Array, testLabels: ArrayLike<number>, k: number): number {
+  const nFit = fit.length / 2;
+  let correct = 0;
+  for (let q = 0; q < test.length / 2; q++) {
+    const idx = Array.from({ length: nFit }, (_, j) => j).sort((p, r) => sqDist(test, q, fit, p, 2) - sqDist(test, q, fit, r, 2) || p - r);
+    const votes = new Map<number, number>();
+    for (const j of idx.slice(0, k)) votes.set(fitLabels[j]!, (votes.get(fitLabels[j]!) ?? 0) + 1);
+    const best = [...votes].sort((p, r) => r[1] - p[1] || p[0] - r[0])[0]![0];
+    if (best === testLabels[q]) correct++;
+  }
+  return correct / (test.length / 2);
+}
+
+/** sklearn.metrics.silhouette_score, point by point. */
+export function referenceSilhouette(points: Float32Array, labels: ArrayLike<number>): number {
+  const n = points.length / 2;
+  const names = [...new Set(Array.from(labels))];
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const mean = (l: number) => {
+      const others = Array.from({ length: n }, (_, j) => j).filter((j) => labels[j] === l && j !== i);
+      return others.reduce((s, j) => s + Math.sqrt(sqDist(points, i, points, j, 2)), 0) / others.length;
+    };
+    const own = Array.from(labels).filter((l) => l === labels[i]).length;
+    if (own === 1) continue;
+    const a = mean(labels[i]!);
+    const b = Math.min(...names.filter((l) => l !== labels[i]).map(mean));
+    total += (b - a) / Math.max(a, b);
+  }
+  return total / n;
+}
