@@ -1,0 +1,72 @@
+/** `pnpm evaluate [--run DIR | --model FILE] [--data …]`: thin wrapper over evaluate(). */
+import { Command } from 'commander';
+import type { Device } from '@aae-map/infer';
+import { runCli, UserError } from '@aae-map/shared';
+
+interface EvaluateCliOptions {
+  run?: string;
+  model?: string;
+  runs: string;
+  data?: string;
+  dataLabels?: string;
+  trainData?: string;
+  trainLabels?: string;
+  limit?: string;
+  trainLimit?: string;
+  out?: string;
+  device: string;
+  threads: string;
+  batch: string;
+  progress: boolean;
+}
+
+const int = (flag: string, v: string | undefined) => {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UserError(`${flag} must be a whole number, got '${v}'`);
+  return Number(v);
+};
+
+const program = new Command('evaluate')
+  .description('Score a model on held-out labelled images: classification error, kNN accuracy in 2-D, trustworthiness, silhouette. Prints a table and writes eval.json.')
+  .option('--run <dir>', 'training run to score; it is exported to a temporary ONNX file (default: the latest run under --runs)')
+  .option('--model <file>', 'exported ONNX model to score, instead of --run')
+  .option('--runs <dir>', 'where to look for the latest run', 'runs')
+  .option('--data <images>', 'IDX test images (default: MNIST t10k, 10,000 images)')
+  .option('--data-labels <labels>', 'IDX test labels, with --data')
+  .option('--train-data <images>', 'IDX images that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images)')
+  .option('--train-labels <labels>', 'IDX labels, with --train-data')
+  .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)')
+  .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)')
+  .option('--out <file>', 'where to write eval.json (default: <run>/eval.json, or <model>.eval.json beside the model)')
+  .option('--device <name>', 'onnxruntime device: auto, cpu, cuda or webgpu', 'cpu')
+  .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', '0')
+  .option('--batch <n>', 'images per model call', '1024')
+  .option('--no-progress', 'no progress bars on stderr')
+  .addHelpText('after', '\nExamples:\n  pnpm evaluate --run runs/mnist-1000\n  pnpm evaluate --model model.onnx --limit 2000')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action((opts: EvaluateCliOptions) =>
+    runCli(async () => {
+      const { evaluate, formatReport } = await import('./index.ts');
+      const limit = int('--limit', opts.limit);
+      const { report, outFile } = await evaluate({
+        run: opts.run,
+        model: opts.model,
+        runsDir: opts.runs,
+        testImages: opts.data,
+        testLabels: opts.dataLabels,
+        fitImages: opts.trainData,
+        fitLabels: opts.trainLabels,
+        limit,
+        fitLimit: int('--train-limit', opts.trainLimit) ?? limit,
+        out: opts.out,
+        device: opts.device as Device,
+        threads: int('--threads', opts.threads),
+        batch: int('--batch', opts.batch),
+        progress: opts.progress,
+      });
+      console.log(formatReport(report));
+      console.log(`wrote ${outFile}`);
+    }),
+  );
+
+await program.parseAsync();

@@ -1,0 +1,13 @@
+/**
+ * Scores a trained model on held-out labelled images with the metrics of the AAE paper and of
+ * Parametric UMAP (Sainburg et al. 2021): classification error of the cluster head, kNN accuracy
+ * in the 2-D map, trustworthiness between pixels and the map, and the map's silhouette. It runs
+ * the exported ONNX graph, so the numbers describe what `embed` deploys. The metrics are pure
+ * functions on typed arrays, usable on their own.
+ */
+export { evaluate, type EvaluateOptions, TRUST_K } from './evaluate.ts';
+export { type EvalReport, formatReport, REPORT_SCHEMA, REPORT_VERSION } from './report.ts';
+export { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
+export { knnAccuracy2d, nearestNeighbours2d } from './metrics/knn.ts';
+export { silhouette2d } from './metrics/silhouette.ts';
+export { trustworthiness, type TrustworthinessOptions } from './metrics/trustworthiness.ts';

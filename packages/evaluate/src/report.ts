@@ -1,0 +1,94 @@
+/** The eval.json schema, and the table the CLI prints from it. */
+import type { DataSetInfo } from './datasets.ts';
+
+export const REPORT_SCHEMA = 'aae-map-eval';
+export const REPORT_VERSION = 1;
+
+/** One way of turning clusters into class labels, and the test error it gives. */
+export interface ClusterLabelling {
+  /** Fraction of test images whose cluster's label is wrong, 0..1. */
+  error: number;
+  /** The label given to each cluster. */
+  clusterLabels: number[];
+}
+
+/**
+ * eval.json. Errors and accuracies are fractions in 0..1; a metric that is undefined for the
+ * data (e.g. silhouette with a single label) is null.
+ */
+export interface EvalReport {
+  schema: typeof REPORT_SCHEMA;
+  version: typeof REPORT_VERSION;
+  createdAt: string;
+  model: {
+    source: 'run' | 'model';
+    /** The run directory or the ONNX file. */
+    path: string;
+    clusters: number;
+    styleDim: number;
+    mode: 'nd' | '2d';
+    dataset: string;
+    classNames: string[];
+    /** Labelled training images of the run (0 = unsupervised); null when only the ONNX file is known. */
+    labelsUsed: number | null;
+    epochs: number | null;
+    /** onnxruntime execution provider that ran the graph. */
+    provider: string;
+  };
+  data: {
+    test: DataSetInfo;
+    /** The training images that kNN and the cluster→label rules are fitted on. */
+    fit: DataSetInfo;
+  };
+  classification: {
+    /**
+     * Which variant `error` repeats: 'direct' for a model whose clusters are its classes and that
+     * was trained with labels (or may have been: --model), else 'mostConfident'.
+     */
+    primary: 'direct' | 'mostConfident';
+    error: number;
+    /** Cluster k = class k; null unless the model has as many clusters as the data has classes. */
+    direct: { error: number } | null;
+    /** Each cluster takes the label of its most confident fit image (the AAE paper's rule). */
+    mostConfident: ClusterLabelling;
+    /** Each cluster takes the commonest label of the fit images assigned to it. */
+    majority: ClusterLabelling & { emptyClusters: number[] };
+  };
+  /** kNN vote accuracy in the 2-D map, fitted on the fit set's points, scored on the test set's. */
+  knn: { k1: number; k5: number };
+  /** Between raw pixels and the 2-D map, over the test set. */
+  trustworthiness: { k: number; value: number };
+  /** Of the test set's 2-D points under the true labels (Euclidean), -1..1. */
+  silhouette: number | null;
+  /** Wall time of each stage. */
+  seconds: { embed: number; classification: number; knn: number; trustworthiness: number; silhouette: number; total: number };
+}
+
+const pct = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : `${(100 * v).toFixed(2)}%`);
+const num = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(4));
+
+/** A plain-text table of the report, with the primary error marked. */
+export function formatReport(r: EvalReport): string {
+  const c = r.classification;
+  const m = r.model;
+  const labels = m.labelsUsed === null ? 'labels unknown' : m.labelsUsed === 0 ? 'unsupervised' : `${m.labelsUsed} labels`;
+  const epochs = m.epochs === null ? '' : `, ${m.epochs} epochs`;
+  const mark = (v: 'direct' | 'mostConfident') => (c.primary === v ? '  <- primary' : '');
+  const rows: Array<[string, string]> = [];
+  if (c.direct) rows.push(['classification error, cluster k = class k', pct(c.direct.error) + mark('direct')]);
+  rows.push(
+    ['classification error, most-confident fit image per cluster', pct(c.mostConfident.error) + mark('mostConfident')],
+    ['classification error, majority label per cluster', pct(c.majority.error)],
+    ['1-NN accuracy in 2-D', num(r.knn.k1)],
+    ['5-NN accuracy in 2-D', num(r.knn.k5)],
+    [`trustworthiness (k = ${r.trustworthiness.k})`, num(r.trustworthiness.value)],
+    ['silhouette (true labels)', num(r.silhouette)],
+  );
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    `${m.source} ${m.path}: ${m.mode === 'nd' ? `${m.clusters}-D` : '2-D'} mode, ${m.clusters} clusters, ${labels}${epochs}`,
+    `test: ${r.data.test.count} images of ${r.data.test.name}; fit: ${r.data.fit.count} images of ${r.data.fit.name}`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    `  time: ${r.seconds.total.toFixed(1)} s (embed ${r.seconds.embed.toFixed(1)}, trustworthiness ${r.seconds.trustworthiness.toFixed(1)})`,
+  ].join('\n');
+}
