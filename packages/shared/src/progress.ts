@@ -25,6 +25,7 @@ export class Progress {
   private done = 0;
   private readonly start = performance.now();
   private lastDraw = 0;
+  private drawnAt = -1;
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
   private readonly interval: number;
@@ -58,13 +59,15 @@ export class Progress {
   }
 
   private draw(extra: string): void {
+    this.drawnAt = this.done;
     if (this.tty) this.stream.write(`\r\x1b[2K${this.line(extra)}`);
     else this.stream.write(`${this.line(extra)}\n`);
   }
 
   /** Draws the final state and ends the line. */
   finish(extra = ''): void {
-    this.draw(extra);
+    // A plain log already has the final line if the last tick reached the total.
+    if (this.tty || this.drawnAt !== this.done || extra) this.draw(extra);
     if (this.tty) this.stream.write('\n');
   }
 }
