@@ -1,0 +1,126 @@
+/**
+ * The only file that imports tfjs backends. tfjs-node(-gpu) download libtensorflow at install
+ * time, which fails offline and may leave a broken package behind, so they load through a
+ * guarded dynamic import and `auto` falls back to wasm, then cpu.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node build registers no op gradients; the @tensorflow/tfjs bundle registers them
+// all (its ESM file that does only that uses directory imports, which Node's ESM loader rejects).
+import '@tensorflow/tfjs';
+import { UserError } from '@aae-map/shared';
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendChoice {
+  /** The backend that runs: 'tensorflow-gpu', 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** Why this one: what loaded, and why the ones tried before it did not. */
+  reason: string;
+}
+
+type Concrete = Exclude<BackendName, 'auto'>;
+
+const HOW_TO_INSTALL: Record<Concrete, string> = {
+  'tensorflow-gpu':
+    'on a machine with internet, an NVIDIA GPU, CUDA 11.x and cuDNN 8, run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node-gpu (its install script downloads libtensorflow)',
+  tensorflow: 'on a machine with internet run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node (its install script downloads libtensorflow)',
+  wasm: 'run pnpm install (it provides @tensorflow/tfjs-backend-wasm)',
+  cpu: 'run pnpm install (it provides @tensorflow/tfjs-backend-cpu)',
+};
+
+const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
+
+/**
+ * Whether a tfjs-node package has its native binding. Checked before importing, because a
+ * failed import has already registered hundreds of kernels (and logs a warning for each).
+ */
+function nativeBindingMissing(pkg: string): string | undefined {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    return `${pkg} is not installed`;
+  }
+  const lib = join(dir, 'lib');
+  const found = existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
+  return found ? undefined : `${pkg} has no native binding (libtensorflow was not downloaded at install time)`;
+}
+
+/**
+ * Emscripten's wasm loader installs process handlers that rethrow every uncaught error, which
+ * makes Node print a line of minified source instead of the error; drop the ones it added.
+ */
+async function withoutAddedProcessHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((e) => new Set(process.listeners(e as 'uncaughtException')));
+  try {
+    return await load();
+  } finally {
+    events.forEach((e, i) => {
+      for (const l of process.listeners(e as 'uncaughtException')) if (!before[i]!.has(l)) process.removeListener(e, l);
+    });
+  }
+}
+
+/** Loads and activates one backend; returns an error message instead of throwing. */
+async function tryBackend(name: Concrete): Promise<string | undefined> {
+  return withoutAddedProcessHandlers(() => loadBackend(name));
+}
+
+async function loadBackend(name: Concrete): Promise<string | undefined> {
+  const missing = name === 'tensorflow-gpu' ? nativeBindingMissing('@tensorflow/tfjs-node-gpu') : name === 'tensorflow' ? nativeBindingMissing('@tensorflow/tfjs-node') : undefined;
+  if (missing) return missing;
+  try {
+    if (name === 'tensorflow-gpu') await import('@tensorflow/tfjs-node-gpu');
+    else if (name === 'tensorflow') await import('@tensorflow/tfjs-node');
+    else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    else await import('@tensorflow/tfjs-backend-cpu');
+    // tfjs-node and tfjs-node-gpu both register their backend as 'tensorflow'.
+    const registered = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+    if (!(await tf.setBackend(registered))) return `tf.setBackend('${registered}') failed`;
+    await tf.ready();
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
+/**
+ * Activates a tfjs backend. `auto` tries tensorflow-gpu, tensorflow, wasm, then cpu and says
+ * why it settled where it did; a forced backend that cannot load throws a one-line UserError
+ * saying how to install it.
+ */
+export async function selectBackend(name: BackendName): Promise<BackendChoice> {
+  active = await choose(name);
+  return active;
+}
+
+let active: BackendChoice | undefined;
+
+/** The backend chosen by the last selectBackend call, or `auto`'s choice if there was none. */
+export async function ensureBackend(): Promise<BackendChoice> {
+  return active ?? selectBackend('auto');
+}
+
+async function choose(name: BackendName): Promise<BackendChoice> {
+  if (!BACKENDS.includes(name)) throw new UserError(`unknown backend '${name}'; use one of ${BACKENDS.join(', ')}`);
+  if (name !== 'auto') {
+    const err = await tryBackend(name);
+    if (err) throw new UserError(`backend ${name} could not load (${err}); ${HOW_TO_INSTALL[name]}`);
+    return { name, reason: `forced with --backend ${name}` };
+  }
+  const skipped: string[] = [];
+  for (const candidate of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
+    const err = await tryBackend(candidate);
+    if (!err) {
+      const why = skipped.length ? `; skipped ${skipped.join('; ')}` : '';
+      return { name: candidate, reason: `auto picked the first backend that loads${why}` };
+    }
+    skipped.push(`${candidate} (${err})`);
+  }
+  throw new UserError(`no tfjs backend could load: ${skipped.join('; ')}; run pnpm install`);
+}

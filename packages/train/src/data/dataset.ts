@@ -1,0 +1,59 @@
+/**
+ * What training reads: images as raw uint8 H×W pixels plus integer labels (-1 = unknown).
+ * Readers for IDX files (here) and image folders (later) all produce a `Dataset`.
+ */
+export interface ImageSplit {
+  /** `count` images of height×width uint8 pixels, row-major, one after another. */
+  pixels: Uint8Array;
+  count: number;
+  /** One per image: a class index into `Dataset.classNames`, or -1 when unknown. */
+  labels: Int32Array;
+}
+
+export interface Dataset {
+  /** Short name stored in the manifest, e.g. 'mnist'. */
+  name: string;
+  classNames: string[];
+  height: number;
+  width: number;
+  train: ImageSplit;
+  /** Held-out images; accuracy is reported on these when they have labels. */
+  test?: ImageSplit;
+}
+
+/** Keeps the first `limit` images of a split (all when limit is undefined or larger). */
+export function limitSplit(split: ImageSplit, limit: number | undefined, pixelsPerImage: number): ImageSplit {
+  if (limit === undefined || limit >= split.count) return split;
+  return {
+    pixels: split.pixels.subarray(0, limit * pixelsPerImage),
+    count: limit,
+    labels: split.labels.subarray(0, limit),
+  };
+}
+
+/** Number of images per class (unknown labels are not counted). */
+export function classCounts(labels: ArrayLike<number>, classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l >= 0 && l < classes) counts[l]!++;
+  }
+  return counts;
+}
+
+/** Scales `indices`' images into `out` as floats: x = pixel·scale + offset. */
+export function gatherNormalized(
+  split: ImageSplit,
+  indices: ArrayLike<number>,
+  pixelsPerImage: number,
+  norm: { scale: number; offset: number },
+  out = new Float32Array(indices.length * pixelsPerImage),
+): Float32Array {
+  const { scale, offset } = norm;
+  for (let k = 0; k < indices.length; k++) {
+    const src = indices[k]! * pixelsPerImage;
+    const dst = k * pixelsPerImage;
+    for (let p = 0; p < pixelsPerImage; p++) out[dst + p] = split.pixels[src + p]! * scale + offset;
+  }
+  return out;
+}

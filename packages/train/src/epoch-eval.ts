@@ -1,0 +1,77 @@
+/**
+ * End-of-epoch evaluation: accuracy of argmax y on the labelled subset and on the held-out test
+ * set (never the training split), and the test set's 2-D points for map.png.
+ * Without labels the clusters carry no class, so each cluster takes the majority true label of
+ * the training images assigned to it (the test labels are not used to fit this mapping).
+ */
+import type { Architecture } from '@aae-map/shared';
+import type { Dataset, ImageSplit } from './data/dataset.ts';
+import { argmaxRows, encodeImages } from './encode-images.ts';
+import type { WeightTensors } from './model.ts';
+
+export interface EpochEvaluation {
+  /** Accuracy on the labelled training subset (null without labels). */
+  labelledAccuracy: number | null;
+  /** Accuracy on the test set (null when it has no labels). */
+  testAccuracy: number | null;
+  /** 'argmax' when clusters are classes (supervised), 'majority' for the unsupervised mapping. */
+  accuracyMapping: 'argmax' | 'majority';
+  /** 2-D points of the images plotted in map.png: the test set, or the first training images without one. */
+  mapPoints: Float32Array;
+  mapLabels: Int32Array;
+}
+
+const MAPPING_IMAGES = 10_000;
+
+function pick(split: ImageSplit, indices: ArrayLike<number>, pixels: number): { pixels: Uint8Array; labels: Int32Array } {
+  const out = new Uint8Array(indices.length * pixels);
+  const labels = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    out.set(split.pixels.subarray(i * pixels, (i + 1) * pixels), k * pixels);
+    labels[k] = split.labels[i]!;
+  }
+  return { pixels: out, labels };
+}
+
+/** Fraction of predictions equal to known labels (entries with label -1 are skipped); null if none known. */
+export function accuracy(pred: Int32Array, labels: Int32Array, mapping?: Int32Array): number | null {
+  let right = 0;
+  let known = 0;
+  for (let i = 0; i < pred.length; i++) {
+    if (labels[i]! < 0) continue;
+    known++;
+    if ((mapping ? mapping[pred[i]!]! : pred[i]!) === labels[i]) right++;
+  }
+  return known > 0 ? right / known : null;
+}
+
+/** For each cluster, the most frequent known label among the images assigned to it (-1 if none). */
+export function majorityMapping(pred: Int32Array, labels: Int32Array, clusters: number, classes: number): Int32Array {
+  const counts = Array.from({ length: clusters }, () => new Array<number>(classes).fill(0));
+  pred.forEach((c, i) => {
+    if (labels[i]! >= 0) counts[c]![labels[i]!]!++;
+  });
+  return Int32Array.from(counts, (row) => (row.some((v) => v > 0) ? row.indexOf(Math.max(...row)) : -1));
+}
+
+export function evaluateEpoch(w: WeightTensors, a: Architecture, projection: number[][], ds: Dataset, labelled: Int32Array): EpochEvaluation {
+  const px = a.inputHeight * a.inputWidth * a.channels;
+  const classify = (images: { pixels: Uint8Array }, count: number) => argmaxRows(encodeImages(w, a, projection, images.pixels, count).clusterProb, a.clusters);
+  const supervised = labelled.length > 0;
+  let mapping: Int32Array | undefined;
+  let labelledAccuracy: number | null = null;
+  if (supervised) {
+    const l = pick(ds.train, labelled, px);
+    labelledAccuracy = accuracy(classify(l, labelled.length), l.labels);
+  } else if (ds.classNames.length > 0) {
+    const n = Math.min(MAPPING_IMAGES, ds.train.count);
+    const sample = pick(ds.train, Array.from({ length: n }, (_, i) => i), px);
+    mapping = majorityMapping(classify(sample, n), sample.labels, a.clusters, ds.classNames.length);
+  }
+  const mapSplit = ds.test ?? { ...ds.train, count: Math.min(MAPPING_IMAGES, ds.train.count) };
+  const enc = encodeImages(w, a, projection, mapSplit.pixels, mapSplit.count);
+  const mapLabels = mapSplit.labels.subarray(0, mapSplit.count);
+  const testAccuracy = ds.test ? accuracy(argmaxRows(enc.clusterProb, a.clusters), ds.test.labels, mapping) : null;
+  return { labelledAccuracy, testAccuracy, accuracyMapping: supervised ? 'argmax' : 'majority', mapPoints: enc.point, mapLabels };
+}

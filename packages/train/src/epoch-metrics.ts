@@ -1,0 +1,96 @@
+/** Per-epoch numbers: averaged phase losses and discriminator confidences, plus evaluation. */
+import type { EpochEvaluation } from './epoch-eval.ts';
+import type { IterationReport } from './stepper.ts';
+
+export interface EpochMetrics {
+  epoch: number;
+  /** Iterations completed over the whole run. */
+  step: number;
+  /** Learning rate at the epoch's last iteration. */
+  lr: number;
+  /** Mean losses over the epoch's iterations. */
+  loss: { reconstruction: number; discriminator: number; generator: number; supervised: number | null; headPenalty: number | null };
+  /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
+  discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
+  labelledAccuracy: number | null;
+  testAccuracy: number | null;
+  testError: number | null;
+  accuracyMapping: 'argmax' | 'majority';
+  /** Wall time of the epoch (training and evaluation). */
+  seconds: number;
+  /** Wall time of the epoch's training iterations alone. */
+  trainSeconds: number;
+  samplesPerSecond: number;
+  backend: string;
+  time: string;
+}
+
+/** Running sums of iteration reports. */
+export class EpochAccumulator {
+  private readonly sums = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
+
+  add(report: IterationReport): void {
+    for (const [phase, r] of Object.entries(report)) {
+      this.push(`loss.${phase}`, r.loss);
+      for (const [k, v] of Object.entries(r.stats)) this.push(k, v);
+    }
+  }
+
+  private push(key: string, v: number): void {
+    this.sums.set(key, (this.sums.get(key) ?? 0) + v);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  mean(key: string): number | null {
+    const c = this.counts.get(key);
+    return c ? this.sums.get(key)! / c : null;
+  }
+
+  /** Short running summary for the progress bar. */
+  brief(): string {
+    const f = (k: string) => (this.mean(k) ?? NaN).toFixed(3);
+    return `mse ${f('mse')} D ${f('loss.discriminator')} G ${f('loss.generator')}`;
+  }
+
+  metrics(base: { epoch: number; step: number; lr: number; seconds: number; trainSeconds: number; samples: number; backend: string }, ev: EpochEvaluation): EpochMetrics {
+    const m = (k: string) => this.mean(k) ?? NaN;
+    return {
+      epoch: base.epoch,
+      step: base.step,
+      lr: base.lr,
+      loss: {
+        reconstruction: m('mse'),
+        discriminator: m('loss.discriminator'),
+        generator: m('loss.generator'),
+        supervised: this.mean('loss.supervised'),
+        headPenalty: this.mean('headPenalty'),
+      },
+      discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
+      labelledAccuracy: ev.labelledAccuracy,
+      testAccuracy: ev.testAccuracy,
+      testError: ev.testAccuracy === null ? null : 1 - ev.testAccuracy,
+      accuracyMapping: ev.accuracyMapping,
+      seconds: base.seconds,
+      trainSeconds: base.trainSeconds,
+      samplesPerSecond: base.samples / base.trainSeconds,
+      backend: base.backend,
+      time: new Date().toISOString(),
+    };
+  }
+}
+
+const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(2)}%`);
+
+/** One terminal line per epoch. */
+export function formatEpoch(m: EpochMetrics, epochs: number): string {
+  const c = m.discConfidence;
+  return (
+    `epoch ${m.epoch}/${epochs}: mse ${m.loss.reconstruction.toFixed(4)} D ${m.loss.discriminator.toFixed(3)} G ${m.loss.generator.toFixed(3)}` +
+    (m.loss.supervised === null ? '' : ` sup ${m.loss.supervised.toFixed(3)}`) +
+    (m.loss.headPenalty === null ? '' : ` heads ${m.loss.headPenalty.toFixed(3)}`) +
+    ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
+    ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
+    ` | lr ${m.lr.toExponential(2)} ${m.seconds.toFixed(1)} s`
+  );
+}

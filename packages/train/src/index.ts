@@ -1,0 +1,18 @@
+/**
+ * Trains a semi-supervised adversarial autoencoder (Makhzani et al. 2015, dimensionality
+ * reduction) with TensorFlow.js and writes Contract 1 checkpoints.
+ * - `train(options)`: the full training loop (see TrainOptions for settings and defaults).
+ * - `loadModel(runDir)`: a checkpoint's encoder as a tfjs forward pass.
+ * - `selectBackend(name)`: activates a tfjs backend (auto: tensorflow-gpu → tensorflow → wasm → cpu).
+ * - Datasets: `loadIdxDataset`, `loadMnistDataset`, and the `Dataset` interface other readers implement.
+ */
+export { BACKENDS, type BackendChoice, type BackendName, ensureBackend, selectBackend } from './backend.ts';
+export { classCounts, type Dataset, gatherNormalized, type ImageSplit, limitSplit } from './data/dataset.ts';
+export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
+export type { Encodings } from './encode-images.ts';
+export type { EpochMetrics } from './epoch-metrics.ts';
+export { type LoadedModel, loadModel } from './load-model.ts';
+export { DEFAULTS, type TrainOptions } from './options.ts';
+export { circlePoints, fitProjection } from './projection.ts';
+export { type TrainResult, train } from './train.ts';

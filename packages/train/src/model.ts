@@ -1,0 +1,123 @@
+/**
+ * The AAE's networks as functions of named weight tensors (names and shapes from Contract 1's
+ * `modelWeightShapes`). Encoder: x → hidden ReLU layers → y logits (softmax n) and z (linear d).
+ * Decoder: r → hidden ReLU layers → tanh pixels. Discriminators: input → hidden ReLU → 2 logits.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Architecture, modelWeightShapes } from '@aae-map/shared';
+import { type Activation, dense, type DenseImpl, type GradNeeds } from './dense.ts';
+import { FlatTensors } from './flat-tensors.ts';
+import type { Rng } from './rng.ts';
+
+export type WeightTensors = Map<string, tf.Tensor>;
+
+/** How one network runs in a pass: are its weights trained, does its input need a gradient. */
+export interface Pass {
+  train: boolean;
+  inputGrad: boolean;
+  impl: DenseImpl;
+}
+
+export const inference = (impl: DenseImpl = 'custom'): Pass => ({ train: false, inputGrad: false, impl });
+
+function layer(w: WeightTensors, name: string, x: tf.Tensor2D, act: Activation, needs: GradNeeds, impl: DenseImpl): tf.Tensor2D {
+  return dense(x, w.get(`${name}/kernel`) as tf.Tensor2D, w.get(`${name}/bias`) as tf.Tensor1D, act, needs, impl);
+}
+
+/** The hidden ReLU stack of one network. Later layers need their input's gradient whenever anything before them is trained. */
+function trunk(w: WeightTensors, a: Architecture, prefix: string, x: tf.Tensor2D, pass: Pass): tf.Tensor2D {
+  let h = x;
+  a.hidden.forEach((_, i) => {
+    const needs = { weights: pass.train, input: pass.inputGrad || (pass.train && i > 0) };
+    h = layer(w, `${prefix}/dense${i}`, h, 'relu', needs, pass.impl);
+  });
+  return h;
+}
+
+function outputNeeds(pass: Pass): GradNeeds {
+  return { weights: pass.train, input: pass.train || pass.inputGrad };
+}
+
+export interface Encoded {
+  /** [B, n] unnormalised cluster scores; y = softmax(logits). */
+  logits: tf.Tensor2D;
+  /** [B, d] style; absent when not asked for. */
+  z?: tf.Tensor2D;
+}
+
+export function encode(w: WeightTensors, a: Architecture, x: tf.Tensor2D, pass: Pass, withZ = true): Encoded {
+  const h = trunk(w, a, 'encoder', x, pass);
+  const logits = layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass.impl);
+  const z = withZ ? layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass.impl) : undefined;
+  return { logits, z };
+}
+
+/** r = y·W_c + z, with W_c stored as `heads` (n × d). */
+export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
+  return tf.add(tf.matMul(y, w.get('heads') as tf.Tensor2D), z);
+}
+
+export function decode(w: WeightTensors, a: Architecture, r: tf.Tensor2D, pass: Pass): tf.Tensor2D {
+  const h = trunk(w, a, 'decoder', r, pass);
+  return layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass.impl);
+}
+
+export function discriminate(w: WeightTensors, a: Architecture, which: 'disc_y' | 'disc_z', input: tf.Tensor2D, pass: Pass): tf.Tensor2D {
+  const h = trunk(w, a, which, input, pass);
+  return layer(w, `${which}/out`, h, 'linear', outputNeeds(pass), pass.impl);
+}
+
+/**
+ * Seeded initial weights: He-normal for ReLU layers, LeCun-normal for the linear/tanh outputs,
+ * zero biases. Heads: headScale·I in n-D mode; in 2-D mode, random N(0, headInitStd²).
+ */
+export function initialWeights(a: Architecture, rng: Rng, headInitStd: number): FlatTensors {
+  const weights = new FlatTensors(modelWeightShapes(a));
+  for (const name of weights.names) {
+    const v = weights.view(name);
+    const shape = weights.shape(name);
+    if (name === 'heads') {
+      if (a.mode === 'nd') for (let k = 0; k < a.clusters; k++) v[k * a.styleDim + k] = a.headScale;
+      else rng.fillNormal(v, headInitStd);
+    } else if (name.endsWith('/kernel')) {
+      const relu = /\/dense\d+\/kernel$/.test(name);
+      rng.fillNormal(v, Math.sqrt((relu ? 2 : 1) / shape[0]!));
+    }
+  }
+  return weights;
+}
+
+/** Which weights each training phase updates. */
+export function phaseWeightNames(a: Architecture): Record<'reconstruction' | 'discriminator' | 'generator' | 'supervised', string[]> {
+  const all = modelWeightShapes(a).map(([n]) => n);
+  const enc = all.filter((n) => n.startsWith('encoder/'));
+  return {
+    reconstruction: [...enc, ...all.filter((n) => n.startsWith('decoder/')), ...(a.mode === '2d' ? ['heads'] : [])],
+    discriminator: all.filter((n) => n.startsWith('disc_')),
+    generator: enc,
+    supervised: enc.filter((n) => !n.startsWith('encoder/z/')),
+  };
+}
+
+/** tfjs tensors mirroring (some of) a FlatTensors' values. */
+export class TfWeights {
+  readonly tensors: WeightTensors = new Map();
+
+  /** Replaces the tensors for `names` with the current values in `src`. */
+  upload(src: FlatTensors, names: Iterable<string> = src.names): void {
+    // The cpu backend keeps a reference to the array it is given instead of copying it, so it
+    // gets a private copy; wasm (and tfjs-node) copy into their own memory.
+    const copy = tf.getBackend() === 'cpu';
+    for (const name of names) {
+      const view = src.view(name);
+      const t = tf.tensor(copy ? view.slice() : view, src.shape(name));
+      this.tensors.get(name)?.dispose();
+      this.tensors.set(name, t);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.tensors.values()) t.dispose();
+    this.tensors.clear();
+  }
+}

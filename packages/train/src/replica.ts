@@ -1,0 +1,40 @@
+/**
+ * One copy of the model in tfjs: turns an iteration batch into gradients for one phase, and
+ * takes updated weights back from the optimizer. The trainer drives one in-process replica,
+ * or one per worker thread in data-parallel mode.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { FlatTensors } from './flat-tensors.ts';
+import { TfWeights } from './model.ts';
+import { type IterationBatch, type Phase, type PhaseSettings, runPhase } from './phases.ts';
+
+export interface PhaseReport {
+  loss: number;
+  stats: Record<string, number>;
+  /** Wall time of the phase including its optimizer update, filled in by the stepper. */
+  ms?: number;
+}
+
+export class Replica {
+  readonly weights = new TfWeights();
+
+  constructor(readonly settings: PhaseSettings) {}
+
+  /** Copies the current values of `names` (default all) from `params` into tfjs. */
+  upload(params: FlatTensors, names?: Iterable<string>): void {
+    this.weights.upload(params, names);
+  }
+
+  /** Computes the phase's gradients on `batch` into `grads` (which lists exactly the phase's weights). */
+  gradients(phase: Phase, batch: IterationBatch, grads: FlatTensors): PhaseReport {
+    return tf.tidy(() => {
+      const out = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings);
+      out.grads.forEach((g, i) => grads.view(grads.names[i]!).set(g.dataSync() as Float32Array));
+      return { loss: out.loss, stats: out.stats };
+    });
+  }
+
+  dispose(): void {
+    this.weights.dispose();
+  }
+}
