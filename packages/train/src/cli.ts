@@ -80,7 +80,11 @@ const program = new Command('train')
         const { UserError } = await import('@aae-map/shared');
         throw new UserError('--data-labels, --test-data and --test-labels need --data');
       }
+      // Ctrl-C stops after the current iteration; the last complete epoch stays resumable.
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
       const result = await train({
+        signal: stop.signal,
         data,
         runDir: o.runDir,
         name: o.name,

@@ -4,6 +4,7 @@ import type { BackendName } from './backend.ts';
 import type { Dataset } from './data/dataset.ts';
 import type { IdxDatasetFiles } from './data/idx-dataset.ts';
 import type { DenseImpl } from './dense.ts';
+import type { EpochMetrics } from './epoch-metrics.ts';
 
 /** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */
 export interface TrainOptions {
@@ -51,6 +52,13 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Show a progress bar per epoch. @default true */
   progress?: boolean;
+  /** Called after each epoch's checkpoint is written. @default none */
+  onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Stops training when aborted: between iterations the epoch in progress is dropped (as if the
+   * process were killed), and train() resolves with the epochs completed. @default none
+   */
+  signal?: AbortSignal;
 }
 
 /** Options after defaults and validation; what a run stores so `resume` can rebuild it. */

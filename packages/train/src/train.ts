@@ -85,20 +85,20 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const first = (prior?.resume.epoch ?? 0) + 1;
   log(`run ${r.runDir}: ${trainSplit.count} training images (${split.labelled.length} labelled), ${data.test?.count ?? 0} test images, mode ${arch.mode}, epochs ${first}..${r.epochs}, ${sampler.iterations} iterations per epoch`);
   try {
-    for (let epoch = first; epoch <= r.epochs; epoch++) {
+    for (let epoch = first; epoch <= r.epochs && !options.signal?.aborted; epoch++) {
       const t0 = performance.now();
       const acc = new EpochAccumulator();
       const bar = options.progress === false ? undefined : new Progress({ total: sampler.iterations * r.batch, unit: 'samples', label: `epoch ${epoch}/${r.epochs}` });
       sampler.startEpoch(rng);
       let lr = r.lr;
-      for (let i = 0; i < sampler.iterations; i++) {
+      for (let i = 0; i < sampler.iterations && !options.signal?.aborted; i++) {
         lr = learningRate(step, totalSteps, r.lr, r.lrFinal);
         acc.add(await stepper.step(sampler.next(i, rng), lr));
         step++;
         bar?.tick(r.batch, acc.brief());
       }
-      // Off a TTY the last tick already printed the final line.
-      if (process.stderr.isTTY) bar?.finish(acc.brief());
+      bar?.finish();
+      if (options.signal?.aborted) break;
       const trainSeconds = (performance.now() - t0) / 1000;
       const { projection, heads2d } = projectionFor(arch.mode, headRows(state.params.view('heads'), arch.clusters, arch.styleDim), arch.headScale);
       const ev = withEncoder(state, (w) => evaluateEpoch(w, arch, projection, data, split.labelled));
@@ -115,12 +115,15 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
         title: `${r.name}: epoch ${epoch}, ${data.test ? 'test' : 'training'} images${m.testError === null ? '' : `, test error ${(100 * m.testError).toFixed(2)}%`}`,
       });
       results.push(m);
+      options.onEpoch?.(m);
     }
   } finally {
     await stepper.dispose();
   }
-  if (results.length === 0) log(`${r.runDir} has already completed ${r.epochs} epochs; pass a larger --epochs to continue it`);
-  return { runDir: r.runDir, manifest: manifest!, metrics: results, backend };
+  if (!manifest) throw new UserError(`stopped before the first epoch of ${r.runDir} completed; nothing was saved`);
+  if (options.signal?.aborted) log(`stopped; ${r.runDir} holds ${manifest.epochs} complete epochs (continue with --resume)`);
+  else if (results.length === 0) log(`${r.runDir} has already completed ${r.epochs} epochs; pass a larger --epochs to continue it`);
+  return { runDir: r.runDir, manifest, metrics: results, backend };
 }
 
 /** Runs `f` with the encoder's current weights in tfjs, then frees them. */

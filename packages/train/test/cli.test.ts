@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const root = await mkdtemp(join(tmpdir(), 'aae-train-cli-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/train/src/cli.ts', ...args], { encoding: 'utf8' });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+test('--help shows defaults and an example, and exits 0', () => {
+  const r = cli('--help');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /--labels <n>.*\(default: 1000\)/s);
+  assert.match(r.stdout, /Examples:\n\s+pnpm train/);
+});
+
+const corrupt = join(root, 'corrupt-images-idx3-ubyte');
+await writeFile(corrupt, 'this is not an IDX file');
+
+for (const [what, args, pattern] of [
+  ['an unknown flag', ['--bogus'], /unknown option '--bogus'/],
+  ['a non-numeric epoch count', ['--epochs', 'abc'], /--epochs.*whole number/],
+  ['a style dim that is neither n nor 2', ['--style-dim', '5'], /--style-dim must be 10 .* or 2/],
+  ['a missing data file', ['--data', join(root, 'missing-images-idx3-ubyte')], /cannot read .*missing-images-idx3-ubyte/],
+  ['a corrupt data file', ['--data', corrupt], /not an IDX file/],
+  ['a test file without --data', ['--test-data', corrupt], /need --data/],
+  ['an unknown backend', ['--backend', 'tpu'], /argument 'tpu' is invalid/],
+  ['resuming a run that does not exist', ['--resume', '--out', join(root, 'none')], /does not exist/],
+] as const) {
+  test(`${what} is one line on stderr and exit code 2`, () => {
+    const r = cli(...args);
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^error: /);
+    assert.match(lines[0]!, pattern);
+  });
+}

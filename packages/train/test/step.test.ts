@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMnistDataset, selectBackend } from '@aae-map/train';
+import { EpochSampler } from '../src/batch-sampler.ts';
+import { balancedSplit } from '../src/data/labelled-split.ts';
+import { initialWeights } from '../src/model.ts';
+import { architectureFor, resolveOptions } from '../src/options.ts';
+import { Rng } from '../src/rng.ts';
+import { LocalStepper, TrainingState } from '../src/stepper.ts';
+
+await selectBackend('wasm');
+const mnist = await loadMnistDataset();
+
+for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
+  test(`a training step leaves tf.memory().numTensors unchanged (style-dim ${styleDim}, ${labels} labels)`, async () => {
+    const opts = resolveOptions({ hidden: [32, 32], styleDim, labels, batch: 20 }, mnist);
+    const arch = architectureFor(opts, mnist);
+    const rng = new Rng(1);
+    const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
+    const train = { ...mnist.train, count: 2000, labels: mnist.train.labels.subarray(0, 2000) };
+    const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, labels, 1), arch, opts.batch, opts.noiseStd);
+    const stepper = new LocalStepper(state, { arch, impl: 'custom', headDistance: opts.headDistance });
+    sampler.startEpoch(rng);
+    const before = tf.memory().numTensors;
+    const weightsBefore = state.params.data.slice();
+    const headsBefore = [...state.params.view('heads')];
+    for (let i = 0; i < 3; i++) {
+      const report = await stepper.step(sampler.next(i, rng), 1e-3);
+      assert.equal(tf.memory().numTensors, before, `tensors after step ${i}`);
+      assert.equal('supervised' in report, labels > 0);
+      assert.ok(Object.values(report).every((r) => Number.isFinite(r.loss)));
+    }
+    assert.ok(state.params.data.some((v, i) => v !== weightsBefore[i]), 'the weights changed');
+    if (styleDim === 10) assert.ok(state.params.view('heads').every((v, i) => v === (i % 11 === 0 ? 10 : 0)), 'n-D heads stay 10·I');
+    else assert.notDeepEqual([...state.params.view('heads')], headsBefore, '2-D heads are learned');
+    await stepper.dispose();
+    assert.equal(tf.memory().numTensors, before - state.params.names.length);
+  });
+}
