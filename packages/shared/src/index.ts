@@ -11,3 +11,4 @@ export * from './progress.ts';
 export * from './scatter-plot.ts';
 export * from './user-error.ts';
 export * from './model-metadata.ts';
+export * from './browser.ts';

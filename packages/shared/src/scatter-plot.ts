@@ -1,5 +1,8 @@
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomic-write.ts';
+import { categoryColor } from './category-color.ts';
+
+export { categoryColor };
 
 /** What a map plot shows: 2-D points coloured by category, with optional cluster heads marked. */
 export interface ScatterData {
@@ -14,14 +17,6 @@ export interface ScatterData {
   title?: string;
   /** @default 800 */
   size?: number;
-}
-
-// Tableau-like palette, then a golden-angle hue walk for more than 10 categories.
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-export function categoryColor(i: number): string {
-  if (i < 0) return '#aaaaaa';
-  if (i < PALETTE.length) return PALETTE[i]!;
-  return `hsl(${Math.round((i * 137.508) % 360)}, 65%, 45%)`;
 }
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
