@@ -1,0 +1,98 @@
+/**
+ * Embeds a list of image files in batches: the browser decodes batch k+1 while the model runs
+ * batch k. Files the browser cannot decode are skipped and listed, as `embed` does.
+ */
+import { GrayDecoder } from './image-decode.ts';
+import type { PathedFile } from './file-collect.ts';
+import type { PageSession } from './ort-runtime.ts';
+import { emptyPointSet, type PointSet } from './point-set.ts';
+import { bestCluster, type ModelInfo } from './shared.ts';
+
+export const DEFAULT_BATCH = 256;
+
+export interface EmbedProgress {
+  done: number;
+  total: number;
+  seconds: number;
+}
+
+export interface EmbedResult {
+  points: PointSet;
+  failed: { path: string; reason: string }[];
+  /** Wall time, decoding included. */
+  seconds: number;
+  /** Time inside session.run. */
+  modelSeconds: number;
+}
+
+interface DecodedBatch {
+  pixels: Uint8Array;
+  /** The files that decoded, in order; their images are packed in `pixels`. */
+  ok: PathedFile[];
+  failed: { path: string; reason: string }[];
+}
+
+async function decodeBatch(files: PathedFile[], decoder: GrayDecoder): Promise<DecodedBatch> {
+  const size = decoder.width * decoder.height;
+  const bitmaps = await Promise.allSettled(files.map((f) => GrayDecoder.decode(f.file)));
+  const pixels = new Uint8Array(files.length * size);
+  const ok: PathedFile[] = [];
+  const failed: DecodedBatch['failed'] = [];
+  bitmaps.forEach((b, i) => {
+    if (b.status === 'rejected') {
+      failed.push({ path: files[i]!.path, reason: `the browser cannot decode it (${(b.reason as Error)?.message ?? b.reason})` });
+      return;
+    }
+    decoder.put(b.value, pixels, ok.length * size);
+    ok.push(files[i]!);
+  });
+  return { pixels: pixels.subarray(0, ok.length * size), ok, failed };
+}
+
+function append(set: PointSet, batch: PathedFile[], out: Awaited<ReturnType<PageSession['run']>>, info: ModelInfo): void {
+  const n = info.clusters;
+  const d = set.styleDim;
+  for (let i = 0; i < batch.length; i++) {
+    const j = set.count + i;
+    const best = bestCluster(out.clusterProb, i, n);
+    set.xy[2 * j] = out.point[2 * i]!;
+    set.xy[2 * j + 1] = out.point[2 * i + 1]!;
+    set.cluster[j] = best;
+    set.confidence[j] = out.clusterProb[i * n + best]!;
+    set.style.set(out.style.subarray(i * d, (i + 1) * d), j * d);
+    set.paths.push(batch[i]!.path);
+    set.files!.push(batch[i]!.file);
+  }
+  set.count += batch.length;
+}
+
+export async function embedImages(
+  images: PathedFile[],
+  session: PageSession,
+  info: ModelInfo,
+  onProgress: (p: EmbedProgress) => void,
+  batchSize = DEFAULT_BATCH,
+): Promise<EmbedResult> {
+  const decoder = new GrayDecoder(info.width, info.height);
+  const points = emptyPointSet(images.length, info.styleDim);
+  points.files = [];
+  const failed: EmbedResult['failed'] = [];
+  const start = performance.now();
+  let modelMs = 0;
+  const slice = (k: number) => images.slice(k * batchSize, (k + 1) * batchSize);
+  const batches = Math.ceil(images.length / batchSize);
+  let next = batches > 0 ? decodeBatch(slice(0), decoder) : undefined;
+  for (let k = 0; k < batches; k++) {
+    const cur = await next!;
+    next = k + 1 < batches ? decodeBatch(slice(k + 1), decoder) : undefined;
+    failed.push(...cur.failed);
+    if (cur.ok.length > 0) {
+      const t = performance.now();
+      const out = await session.run(cur.pixels, cur.ok.length);
+      modelMs += performance.now() - t;
+      append(points, cur.ok, out, info);
+    }
+    onProgress({ done: Math.min(images.length, (k + 1) * batchSize), total: images.length, seconds: (performance.now() - start) / 1000 });
+  }
+  return { points, failed, seconds: (performance.now() - start) / 1000, modelSeconds: modelMs / 1000 };
+}

@@ -1,0 +1,47 @@
+/**
+ * The card next to the cursor: the hovered image's thumbnail, path, cluster and confidence.
+ * Dropped images are shown from their File (an object URL, freed when the card moves on);
+ * points from a served points.csv load their image from the server's /files/.
+ */
+import type { PointSet } from './point-set.ts';
+
+export function serverImageUrl(path: string): string {
+  return '/files/' + path.split('/').map(encodeURIComponent).join('/');
+}
+
+export class HoverCard {
+  private objectUrl = '';
+  private shown = -1;
+  private readonly img: HTMLImageElement;
+  private readonly caption: HTMLElement;
+
+  constructor(private readonly el: HTMLElement) {
+    this.img = el.querySelector('img')!;
+    this.caption = el.querySelector('.caption')!;
+  }
+
+  show(set: PointSet, i: number, clientX: number, clientY: number, clusterName: string): void {
+    if (i !== this.shown) {
+      this.shown = i;
+      if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = set.files ? URL.createObjectURL(set.files[i]!) : '';
+      this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);
+      this.caption.textContent = `${set.paths[i]} · ${clusterName} · p=${set.confidence[i]!.toFixed(3)}`;
+    }
+    this.el.hidden = false;
+    // Keep the card inside the window, on the side of the cursor with room.
+    const w = this.el.offsetWidth;
+    const h = this.el.offsetHeight;
+    const x = clientX + 16 + w > innerWidth ? clientX - 16 - w : clientX + 16;
+    const y = clientY + 16 + h > innerHeight ? clientY - 16 - h : clientY + 16;
+    this.el.style.left = `${Math.max(0, x)}px`;
+    this.el.style.top = `${Math.max(0, y)}px`;
+  }
+
+  hide(): void {
+    this.el.hidden = true;
+    this.shown = -1;
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.objectUrl = '';
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The page: wires the controls, drops and the map together. Holds the state (the model, its
+ * session per provider, the points) and nothing else; each job lives in its own module.
+ */
+import { type Categories, classCategories, clusterCategories, type ColourMode, paletteOf } from './categories.ts';
+import { downloadText } from './download.ts';
+import { listenForDrops } from './drop-zone.ts';
+import { embedImages } from './embed-run.ts';
+import { filesFromInput, imageList, type PathedFile } from './file-collect.ts';
+import { HoverCard } from './hover-card.ts';
+import { renderLegend } from './legend.ts';
+import { fetchServerModel, type LoadedModel, modelFromFile } from './model-source.ts';
+import { openSession, type PageSession, type ProviderChoice } from './ort-runtime.ts';
+import type { PointSet } from './point-set.ts';
+import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
+import { ScatterView } from './scatter-view.ts';
+import { StatusLine } from './status.ts';
+import { UserError } from './shared.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const epSelect = $<HTMLSelectElement>('ep-select');
+const colourSelect = $<HTMLSelectElement>('colour-select');
+const downloadButton = $<HTMLButtonElement>('download');
+const legend = $<HTMLUListElement>('legend');
+
+const status = new StatusLine();
+const card = new HoverCard($('hover-card'));
+let model: LoadedModel | undefined;
+let session: { choice: ProviderChoice; model: LoadedModel; s: PageSession } | undefined;
+let points: PointSet | undefined;
+let cats: { cluster: Categories; class: Categories | undefined } | undefined;
+
+const view = new ScatterView($<HTMLCanvasElement>('map'), {
+  hover(i, x, y) {
+    if (i < 0 || !points || !cats) return card.hide();
+    card.show(points, i, x, y, cats.cluster.names[points.cluster[i]!] ?? `cluster ${points.cluster[i]}`);
+  },
+  drawn: (ms) => status.drawn(ms),
+});
+
+/** Runs an action from a control, showing its error instead of losing it in the console. */
+const guard = (action: () => Promise<void> | void) => () => {
+  Promise.resolve()
+    .then(action)
+    .catch((err) => status.error(err));
+};
+
+function activeCategories(): Categories | undefined {
+  if (!cats) return undefined;
+  return colourSelect.value === 'class' && cats.class ? cats.class : cats.cluster;
+}
+
+function recolour(): void {
+  const c = activeCategories();
+  if (!c) return;
+  view.setColours(c.index, paletteOf(c.names.length));
+  renderLegend(legend, c);
+}
+
+function show(set: PointSet): void {
+  points = set;
+  cats = { cluster: clusterCategories(set, model?.info), class: classCategories(set) };
+  const classOption = colourSelect.querySelector<HTMLOptionElement>('option[value=class]')!;
+  classOption.disabled = !cats.class;
+  if (!cats.class) colourSelect.value = 'cluster' satisfies ColourMode;
+  const heads = model?.info.heads2d ?? [];
+  const c = activeCategories()!;
+  view.setContent({ set, heads, headLabels: heads.map((_, k) => String(k)) }, c.index, paletteOf(c.names.length));
+  renderLegend(legend, c);
+  status.points(set.count);
+  downloadButton.disabled = set.count === 0;
+}
+
+async function setModel(m: LoadedModel): Promise<void> {
+  if (session) await session.s.release();
+  session = undefined;
+  model = m;
+  const { info } = m;
+  status.modelLoaded(`${m.name}: ${info.height}×${info.width} → ${info.clusters} clusters, style ${info.styleDim}-D${info.dataset ? `, trained on ${info.dataset}` : ''}`);
+  if (points) show(points);
+}
+
+async function sessionFor(m: LoadedModel): Promise<PageSession> {
+  const choice = epSelect.value as ProviderChoice;
+  if (session && session.choice === choice && session.model === m) return session.s;
+  if (session) await session.s.release();
+  status.message(`opening the model on ${choice}…`);
+  session = { choice, model: m, s: await openSession(m.bytes, m.info, m.name, choice) };
+  return session.s;
+}
+
+async function embed(files: PathedFile[]): Promise<void> {
+  if (!model) throw new UserError('load a model first: start the server with --model model.onnx, or drop a model.onnx here');
+  const list = imageList(files);
+  if (list.images.length === 0) throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff)`);
+  const s = await sessionFor(model);
+  const result = await embedImages(list.images, s, model.info, (p) => status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`));
+  for (const f of result.failed) console.warn(`skipped ${f.path}: ${f.reason}`);
+  show(result.points);
+  status.embedded(result.points.count, result.seconds, result.failed.length, s.provider, s.threads, s.note);
+}
+
+async function openCsv(text: string, name: string): Promise<void> {
+  const set = pointsFromCsv(text, name);
+  show(set);
+  status.message(`opened ${name}: ${set.count} points; thumbnails load from the served folder`);
+}
+
+function inputFiles(id: string, use: (files: FileList) => Promise<void>): void {
+  const input = $<HTMLInputElement>(id);
+  input.addEventListener('change', guard(async () => {
+    if (input.files && input.files.length > 0) await use(input.files);
+    input.value = ''; // so that choosing the same files again fires 'change'
+  }));
+}
+
+inputFiles('model-input', async (f) => setModel(await modelFromFile(f[0]!)));
+inputFiles('images-input', (f) => embed(filesFromInput(f)));
+inputFiles('folder-input', (f) => embed(filesFromInput(f)));
+inputFiles('csv-input', async (f) => openCsv(await f[0]!.text(), f[0]!.name));
+colourSelect.addEventListener('change', recolour);
+$('reset-view').addEventListener('click', () => view.resetView());
+downloadButton.addEventListener('click', () => {
+  if (points) downloadText('points.csv', pointsToCsv(points, $<HTMLInputElement>('style-check').checked));
+});
+listenForDrops(
+  $('drop-overlay'),
+  {
+    model: (file) => guard(async () => setModel(await modelFromFile(file)))(),
+    csv: (file) => guard(async () => openCsv(await file.text(), file.name))(),
+    images: (files) => guard(() => embed(files))(),
+  },
+  (err) => status.error(err),
+);
+
+/** ?ep=wasm|webgpu picks the provider; ?points=rel/path.csv opens a CSV under the served folder. */
+async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const ep = params.get('ep');
+  if (ep === 'wasm' || ep === 'webgpu' || ep === 'auto') epSelect.value = ep;
+  const m = await fetchServerModel();
+  if (m) await setModel(m);
+  else status.modelLoaded('none on the server: open or drop a model.onnx');
+  const csv = params.get('points');
+  if (csv) {
+    const res = await fetch(`/files/${csv.split('/').map(encodeURIComponent).join('/')}`);
+    if (!res.ok) throw new UserError(`cannot open ${csv} from the served folder (HTTP ${res.status})`);
+    await openCsv(await res.text(), csv);
+  }
+}
+
+start()
+  .catch((err) => status.error(err))
+  .finally(() => {
+    // Tests and scripts wait for this before driving the page.
+    document.body.dataset.ready = 'true';
+  });

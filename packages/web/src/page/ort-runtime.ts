@@ -1,0 +1,92 @@
+/**
+ * The page's only import of onnxruntime-web. Picks the execution provider (webgpu when the
+ * browser gives an adapter, else wasm with threads), and reports the one that really runs:
+ * onnxruntime would otherwise fall back silently.
+ */
+import * as ort from 'onnxruntime-web';
+import { INPUT_NAME, type ModelInfo, OUTPUT_NAMES, type PointOutputs, UserError } from './shared.ts';
+
+export type Provider = 'webgpu' | 'wasm';
+export type ProviderChoice = 'auto' | Provider;
+
+export interface PageSession {
+  provider: Provider;
+  /** wasm threads (1 without cross-origin isolation). */
+  threads: number;
+  /** Why `auto` did not get webgpu, if it did not. */
+  note: string;
+  /** Runs `count` gray images of the model's size, packed row-major. */
+  run(images: Uint8Array, count: number): Promise<PointOutputs>;
+  release(): Promise<void>;
+}
+
+interface GpuLike {
+  requestAdapter(): Promise<unknown>;
+}
+
+/** Whether navigator.gpu exists and hands out an adapter (headless or blocklisted GPUs do not). */
+export async function webGpuAdapterAvailable(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
+  if (!gpu) return false;
+  try {
+    return (await gpu.requestAdapter()) != null;
+  } catch {
+    return false;
+  }
+}
+
+let wasmThreads = 0;
+
+/** onnxruntime reads these once, when its wasm starts, so they are set before any session. */
+function configureWasm(): number {
+  if (wasmThreads > 0) return wasmThreads;
+  ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
+  // Threads need SharedArrayBuffer, which needs the server's COOP/COEP headers.
+  wasmThreads = crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.numThreads = wasmThreads;
+  return wasmThreads;
+}
+
+function checkSignature(session: ort.InferenceSession, name: string): void {
+  const missing = OUTPUT_NAMES.filter((n) => !session.outputNames.includes(n));
+  if (!session.inputNames.includes(INPUT_NAME) || missing.length > 0) {
+    throw new UserError(`${name} does not have the expected signature (input '${INPUT_NAME}', outputs ${OUTPUT_NAMES.join(', ')}); export it with 'pnpm export'`);
+  }
+}
+
+async function create(bytes: Uint8Array, provider: Provider): Promise<ort.InferenceSession> {
+  // A copy: the caller keeps its bytes to open the model again on another provider.
+  return ort.InferenceSession.create(bytes.slice(), { executionProviders: [provider] });
+}
+
+/** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
+export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
+  const threads = configureWasm();
+  let provider: Provider = choice === 'auto' ? ((await webGpuAdapterAvailable()) ? 'webgpu' : 'wasm') : choice;
+  let note = choice === 'auto' && provider === 'wasm' ? 'no WebGPU adapter' : '';
+  let session: ort.InferenceSession;
+  try {
+    session = await create(bytes, provider);
+  } catch (err) {
+    if (choice !== 'auto' || provider === 'wasm') throw new UserError(`cannot run ${name} on ${provider}: ${(err as Error).message.split('\n')[0]}`);
+    note = `webgpu failed: ${(err as Error).message.split('\n')[0]}`;
+    provider = 'wasm';
+    session = await create(bytes, provider);
+  }
+  checkSignature(session, name);
+  const dims = (count: number) => (info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels]);
+  return {
+    provider,
+    threads,
+    note,
+    async run(images, count) {
+      const input = new ort.Tensor('uint8', images, dims(count));
+      const out = await session.run({ [INPUT_NAME]: input });
+      const data = (key: string) => out[key]!.data as Float32Array;
+      const result = { point: data('point'), clusterProb: data('cluster_prob'), style: data('style') };
+      input.dispose();
+      return result;
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,47 @@
+/** The points on the map, in columns, whether embedded in the page or read from a points.csv. */
+export interface PointSet {
+  count: number;
+  /** x0, y0, x1, y1, ... */
+  xy: Float32Array;
+  cluster: Int32Array;
+  confidence: Float32Array;
+  /** d, or 0 when the style vectors are not known (a CSV without z columns). */
+  styleDim: number;
+  /** [count, styleDim] */
+  style: Float32Array;
+  /** As in points.csv: relative to the embedded or served folder. */
+  paths: string[];
+  /** The dropped files, for thumbnails; undefined when the images live on the server (/files/). */
+  files?: File[];
+}
+
+/** A set with room for `capacity` points; `count` grows as they are filled in. */
+export function emptyPointSet(capacity: number, styleDim: number): PointSet {
+  return {
+    count: 0,
+    xy: new Float32Array(2 * capacity),
+    cluster: new Int32Array(capacity),
+    confidence: new Float32Array(capacity),
+    styleDim,
+    style: new Float32Array(capacity * styleDim),
+    paths: [],
+  };
+}
+
+/** x/y bounds of the points and any extra points (the cluster heads), skipping non-finite ones. */
+export function bounds(set: PointSet, extra: number[][] = []): { x0: number; x1: number; y0: number; y1: number } {
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  const add = (x: number, y: number) => {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  };
+  for (let i = 0; i < set.count; i++) add(set.xy[2 * i]!, set.xy[2 * i + 1]!);
+  for (const p of extra) add(p[0]!, p[1]!);
+  return x0 <= x1 ? { x0, x1, y0, y1 } : { x0: -1, x1: 1, y0: -1, y1: 1 };
+}
