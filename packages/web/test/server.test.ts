@@ -1,0 +1,97 @@
+/**
+ * The server without a browser: isolation headers on every response, onnxruntime-web's files
+ * from node_modules, the served folder and nothing outside it, and one-line errors for bad
+ * options. Also the CLI's --help.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { UserError } from '@aae-map/shared';
+import { type RunningServer, startServer } from '../src/index.ts';
+
+let tmp: string;
+let server: RunningServer;
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'web-server-'));
+  await mkdir(join(tmp, 'root', 'a b'), { recursive: true });
+  await writeFile(join(tmp, 'root', 'a b', 'x.png'), 'not really a png');
+  await writeFile(join(tmp, 'secret.txt'), 'outside the root');
+  server = await startServer({ port: 0, root: join(tmp, 'root'), model: join(tmp, 'missing.onnx') });
+});
+after(async () => {
+  await server?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** GET with the path sent exactly as written (fetch would normalise '..' away). */
+function get(path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => done({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+test('every response is cross-origin isolated, the page and its bundle included', async () => {
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  for (const path of ['/', '/app.js', '/style.css', '/ort/ort.min.mjs', '/files/a%20b/x.png', '/nothing']) {
+    const r = await get(path);
+    assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin', path);
+    assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp', path);
+  }
+  const page = await get('/');
+  assert.match(page.body, /"onnxruntime-web": "\/ort\/ort\.min\.mjs"/);
+  assert.doesNotMatch(page.body, /https?:\/\//, 'the page names no network URL');
+  const app = await get('/app.js');
+  assert.equal(app.status, 200);
+  assert.match(app.body, /from "onnxruntime-web"/);
+});
+
+test("onnxruntime-web's runtime files come from node_modules, and only those", async () => {
+  const wasm = await get('/ort/ort-wasm-simd-threaded.jsep.wasm');
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers['content-type'], 'application/wasm');
+  assert.equal(wasm.body.slice(0, 4), '\0asm');
+  assert.equal((await get('/ort/ort-wasm-simd-threaded.jsep.mjs')).headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal((await get('/ort/../package.json')).status, 404);
+  assert.equal((await get('/ort/types.d.ts')).status, 404);
+});
+
+test('/files/ serves the root and refuses anything outside it', async () => {
+  const ok = await get('/files/a%20b/x.png');
+  assert.deepEqual([ok.status, ok.body, ok.headers['content-type']], [200, 'not really a png', 'image/png']);
+  for (const path of ['/files/../secret.txt', '/files/%2e%2e/secret.txt', '/files/a%20b/..%2f..%2fsecret.txt', '/files/%00', '/files/%E0%A4%A', '/files/a%20b']) {
+    const r = await get(path);
+    assert.equal(r.status, 404, path);
+    assert.doesNotMatch(r.body, /outside the root/, path);
+  }
+  const missing = await get('/model.onnx');
+  assert.equal(missing.status, 404);
+  assert.match(missing.body, /--model/);
+  assert.equal(server.modelFound, false);
+});
+
+test('bad options are UserErrors with one line that says what to do', async () => {
+  await assert.rejects(startServer({ port: 0, root: join(tmp, 'nope') }), (e: unknown) => e instanceof UserError && /--root .* is not a folder/.test(e.message));
+  await assert.rejects(startServer({ port: server.port, root: tmp }), (e: unknown) => e instanceof UserError && /port \d+ on 127\.0\.0\.1 is in use; pass another --port, or --port 0/.test(e.message));
+  await assert.rejects(startServer({ port: 70000 }), (e: unknown) => e instanceof UserError && /--port must be/.test(e.message));
+});
+
+test('serve --help shows the defaults and an example', async () => {
+  const cli = join(import.meta.dirname, '..', 'src', 'serve-cli.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--help']);
+  assert.match(stdout, /--port <n>.*\(default: 8080\)/s);
+  assert.match(stdout, /--model <file>.*\(default: "model\.onnx"\)/s);
+  assert.match(stdout, /Example:\n {2}pnpm sample-images/);
+});

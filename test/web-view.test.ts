@@ -1,0 +1,147 @@
+/**
+ * The page as a viewer of `embed`'s output, in Debian's chromium: a real points.csv opens with
+ * the right number of points and thumbnails from the served folder, downloads back byte for
+ * byte, and a 100,000-point CSV draws; the frame times of pan and zoom over it are printed (not
+ * asserted: speed belongs in benchmarks).
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { exportModel } from '@aae-map/export';
+import { embedFolder, writeSampleImages } from '@aae-map/infer';
+import { csvRecord, formatPointRow, pointsColumns } from '@aae-map/shared';
+import { type RunningServer, startServer } from '@aae-map/web';
+import { ARTIFACTS, colouredFraction, findColouredPixel, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
+
+const IMAGES = 300;
+const BIG = 100_000;
+let tmp: string;
+let root: string;
+let embedCsv: string;
+let server: RunningServer;
+
+/** 100,000 points in ten Gaussian blobs on a circle, like a trained map, paths c<k>/<i>.png. */
+function syntheticCsv(): string {
+  let seed = 1;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const gauss = () => Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
+  const parts = [csvRecord(pointsColumns(0))];
+  for (let i = 0; i < BIG; i++) {
+    const k = i % 10;
+    const a = (2 * Math.PI * k) / 10;
+    parts.push(formatPointRow(`c${k}/${i}.png`, 4 * Math.cos(a) + gauss(), 4 * Math.sin(a) + gauss(), k, 0.5 + rand() / 2));
+  }
+  return parts.join('');
+}
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'web-view-'));
+  await writeRandomCheckpoint(join(tmp, 'run'), { seed: 3 });
+  const model = join(tmp, 'model.onnx');
+  await exportModel(join(tmp, 'run'), model);
+  root = join(tmp, 'images');
+  await writeSampleImages(root, IMAGES);
+  embedCsv = join(tmp, 'points.csv');
+  const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+  await embedFolder({ input: root, out: embedCsv, model, workers: 1, log: quiet });
+  await copyFile(embedCsv, join(root, 'points.csv'));
+  await writeFile(join(root, 'big.csv'), syntheticCsv());
+  server = await startServer({ port: 0, model, root });
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+after(async () => {
+  await server?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test("embed's points.csv: all points, thumbnails from the served folder, downloaded back byte for byte", async () => {
+  const h = await openPage(server.url);
+  try {
+    await h.page.setInputFiles('#csv-input', embedCsv);
+    await h.page.waitForSelector(`#count[data-count="${IMAGES}"]`);
+    // Hover the first dot found on the map (left of the legend, below the header).
+    const top = await h.page.$eval('#map', (c) => Math.ceil(c.getBoundingClientRect().top));
+    const dot = findColouredPixel(await h.page.screenshot(), { x0: 0, y0: top, x1: 1000, y1: 800 });
+    assert.ok(dot, 'no dot on the map');
+    await h.page.mouse.move(dot[0] + 2, dot[1] + 2);
+    await h.page.waitForSelector('#hover-card:not([hidden])');
+    await h.page.waitForFunction(() => document.querySelector<HTMLImageElement>('#hover-card img')!.naturalWidth > 0);
+    const thumb = await h.page.$eval('#hover-card img', (el) => {
+      const img = el as HTMLImageElement;
+      return { src: img.getAttribute('src')!, w: img.naturalWidth, h: img.naturalHeight };
+    });
+    assert.match(thumb.src, /^\/files\/\d\/\d{5}\.png$/);
+    assert.deepEqual([thumb.w, thumb.h], [28, 28]);
+    await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-hover.png') });
+
+    const [download] = await Promise.all([h.page.waitForEvent('download'), h.page.click('#download')]);
+    assert.equal(await readFile((await download.path())!, 'utf8'), await readFile(embedCsv, 'utf8'));
+
+    // The same file straight from the served folder.
+    await h.page.goto(`${server.url}?points=points.csv`);
+    await h.page.waitForSelector(`#count[data-count="${IMAGES}"]`);
+    assert.deepEqual(offHostRequests(h.requests, server.url), []);
+    assert.deepEqual(h.errors, []);
+  } finally {
+    await h.close();
+  }
+});
+
+/** Collects every draw time the page reports while `gesture` runs. */
+async function drawTimes(page: PageHarness['page'], gesture: () => Promise<void>): Promise<{ draws: number[]; wallMs: number }> {
+  await page.evaluate(() => {
+    const el = document.getElementById('draw-ms')!;
+    const w = window as unknown as { draws: number[]; drawObserver?: MutationObserver };
+    w.draws = [];
+    w.drawObserver?.disconnect();
+    w.drawObserver = new MutationObserver(() => w.draws.push(Number(el.dataset.ms)));
+    w.drawObserver.observe(el, { attributes: true, attributeFilter: ['data-ms'] });
+  });
+  const t = performance.now();
+  await gesture();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const wallMs = performance.now() - t;
+  return { draws: await page.evaluate(() => (window as unknown as { draws: number[] }).draws), wallMs };
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
+
+test('100,000 points draw, and pan and zoom redraw them (frame times printed)', async () => {
+  const t = performance.now();
+  const h = await openPage(`${server.url}?points=big.csv`);
+  try {
+    await h.page.waitForSelector(`#count[data-count="${BIG}"]`);
+    console.log(`  100k-point CSV: page ready in ${(performance.now() - t).toFixed(0)} ms (launch, fetch, parse, first draw)`);
+    const before = await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-100k.png') });
+    const coloured = colouredFraction(before);
+    console.log(`  screenshot ${join(ARTIFACTS, 'web-view-100k.png')}: ${(100 * coloured).toFixed(1)}% coloured pixels`);
+    assert.ok(coloured > 0.05, `the 100k map looks blank: ${coloured}`);
+
+    // Pan first, while all 100,000 points are in view; then zoom in.
+    const pan = await drawTimes(h.page, async () => {
+      await h.page.mouse.move(500, 450);
+      await h.page.mouse.down();
+      await h.page.mouse.move(800, 600, { steps: 30 });
+      await h.page.mouse.up();
+    });
+    const zoom = await drawTimes(h.page, async () => {
+      await h.page.mouse.move(500, 450);
+      for (let i = 0; i < 15; i++) await h.page.mouse.wheel(0, -120);
+    });
+    for (const [name, r] of [['pan', pan], ['zoom', zoom]] as const) {
+      console.log(`  ${name}: ${r.draws.length} frames, draw median ${median(r.draws).toFixed(1)} ms, max ${Math.max(...r.draws).toFixed(1)} ms; ${(r.wallMs / r.draws.length).toFixed(1)} ms per frame end to end (playwright input included)`);
+      assert.ok(r.draws.length >= 3, `${name} redrew only ${r.draws.length} times`);
+    }
+    const afterShot = await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-100k-zoomed.png') });
+    assert.notDeepEqual(afterShot, before, 'pan and zoom did not change the picture');
+
+    await h.page.selectOption('#colour-select', 'class');
+    assert.equal(await h.page.$$eval('#legend li', (li) => li.length), 10);
+    assert.deepEqual(offHostRequests(h.requests, server.url), []);
+  } finally {
+    await h.close();
+  }
+});
