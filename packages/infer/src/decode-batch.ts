@@ -1,0 +1,99 @@
+/**
+ * Reads and decodes one batch of files into a packed pixel buffer. Runs inside a decode worker
+ * (decode-worker.ts), and directly in tests. Files that fail are listed, not thrown, so one bad
+ * file never costs its batch.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { DecodeError, decodeImage } from './decode.ts';
+
+export interface DecodeJob {
+  root: string;
+  /** Paths relative to root, '/'-separated. */
+  paths: string[];
+  width: number;
+  height: number;
+}
+
+export interface DecodeResult {
+  /** The images that decoded, in path order, packed: ok.length x width x height. */
+  pixels: Uint8Array;
+  /** Index into paths of each image in `pixels`. */
+  ok: number[];
+  /** Files that could not be used, with a one-line reason. */
+  failed: { index: number; reason: string }[];
+}
+
+/** At most this many sharp decodes in flight per worker; each holds its file's bytes. */
+const SHARP_CONCURRENCY = 4;
+
+// One read buffer reused for small files saves an allocation per file on the fast path.
+let scratch = new Uint8Array(1 << 16);
+
+/** Reads a whole file; the returned view may alias the scratch buffer until the next call. */
+function readWhole(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = size <= scratch.length ? scratch : new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DecodeError) return err.message;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return 'is a directory';
+  return code ? `cannot read (${code})` : (err as Error).message.split('\n')[0]!;
+}
+
+export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
+  const size = job.width * job.height;
+  const slots = new Uint8Array(job.paths.length * size);
+  const good = new Array<boolean>(job.paths.length).fill(false);
+  const failed: DecodeResult['failed'] = [];
+  const inflight = new Set<Promise<void>>();
+  for (let i = 0; i < job.paths.length; i++) {
+    try {
+      const bytes = readWhole(join(job.root, job.paths[i]!));
+      const pending = decodeImage(bytes, job.width, job.height, slots, i * size);
+      if (pending === undefined) {
+        good[i] = true;
+        continue;
+      }
+      // sharp keeps the bytes until it is done, so they must not alias the scratch buffer.
+      if (bytes.buffer === scratch.buffer) scratch = new Uint8Array(scratch.length);
+      const p: Promise<void> = pending.then(
+        () => void (good[i] = true),
+        (err) => void failed.push({ index: i, reason: describe(err) }),
+      );
+      const tracked = p.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+      if (inflight.size >= SHARP_CONCURRENCY) await Promise.race(inflight);
+    } catch (err) {
+      failed.push({ index: i, reason: describe(err) });
+    }
+  }
+  await Promise.all(inflight);
+  return pack(slots, good, size, failed);
+}
+
+/** Moves the good images to the front, in order, and sorts failures by index. */
+function pack(slots: Uint8Array, good: boolean[], size: number, failed: DecodeResult['failed']): DecodeResult {
+  const ok: number[] = [];
+  for (let i = 0; i < good.length; i++) {
+    if (!good[i]) continue;
+    if (ok.length !== i) slots.copyWithin(ok.length * size, i * size, (i + 1) * size);
+    ok.push(i);
+  }
+  failed.sort((a, b) => a.index - b.index);
+  return { pixels: slots.subarray(0, ok.length * size), ok, failed };
+}

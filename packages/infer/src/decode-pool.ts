@@ -1,0 +1,77 @@
+/**
+ * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
+ * a few batches in flight every core decodes while the main thread runs the model.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DecodeJob, DecodeResult } from './decode-batch.ts';
+
+interface Pending {
+  resolve: (r: DecodeResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Workers do not inherit tsx's loader, so each one registers it before importing the .ts
+ * entry. Under a runtime that runs .ts natively the registration is harmless.
+ */
+function startWorker(): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./decode-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true });
+}
+
+export class DecodePool {
+  private readonly workers: Worker[];
+  private readonly load = new Map<Worker, number>();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(size: number) {
+    this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker());
+    for (const w of this.workers) {
+      this.load.set(w, 0);
+      w.on('message', (m: { id: number; result?: DecodeResult; error?: string }) => this.settle(w, m));
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`decode worker exited with code ${code}`));
+      });
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  decode(job: DecodeJob): Promise<DecodeResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
+    const id = this.nextId++;
+    this.load.set(worker, this.load.get(worker)! + 1);
+    const done = new Promise<DecodeResult>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    worker.postMessage({ id, job });
+    return done;
+  }
+
+  private settle(worker: Worker, m: { id: number; result?: DecodeResult; error?: string }): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    this.load.set(worker, this.load.get(worker)! - 1);
+    if (m.result) p.resolve(m.result);
+    else p.reject(new Error(`decode worker failed: ${m.error}`));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    // Terminating ends workers with code 1; that is not a failure.
+    for (const w of this.workers) w.removeAllListeners('exit');
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A direct decoder for the PNGs that image datasets are made of: 8-bit, non-interlaced, gray,
+ * gray+alpha, RGB or RGBA, without palette or tRNS. It inflates with node's zlib and unfilters
+ * in place, about 2-3x faster than pngjs on 28x28 files, whose cost is mostly per-call setup.
+ * Other PNGs return false and take the pngjs or sharp path.
+ */
+import { crc32, inflateSync } from 'node:zlib';
+import { DecodeError } from './decode-error.ts';
+import { srgbToGray } from '@aae-map/shared';
+
+/** Bytes per pixel by colour type, for the types this decoder takes. */
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+
+interface Chunks {
+  idat: Uint8Array[];
+  /** Chunk types this decoder does not handle, and that change pixels (palette, transparency, ICC). */
+  unsupported: boolean;
+}
+
+function readChunks(buf: Uint8Array): Chunks {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: Chunks = { idat: [], unsupported: false };
+  for (let at = 8; ; ) {
+    if (at + 12 > buf.length) throw new DecodeError('truncated PNG (no IEND chunk)');
+    const len = view.getUint32(at);
+    const end = at + 12 + len;
+    if (end > buf.length) throw new DecodeError('truncated PNG chunk');
+    const type = String.fromCharCode(buf[at + 4]!, buf[at + 5]!, buf[at + 6]!, buf[at + 7]!);
+    if (type === 'IHDR' || type === 'IDAT') {
+      // libpng rejects critical chunks with a bad CRC; so do we, so both paths agree on bad files.
+      if (crc32(buf.subarray(at + 4, at + 8 + len)) !== view.getUint32(at + 8 + len)) throw new DecodeError(`PNG ${type} chunk has a bad CRC`);
+    }
+    if (type === 'IDAT') out.idat.push(buf.subarray(at + 8, at + 8 + len));
+    else if (type === 'PLTE' || type === 'tRNS' || type === 'iCCP') out.unsupported = true;
+    else if (type === 'IEND') return out;
+    at = end;
+  }
+}
+
+const paeth = (a: number, b: number, c: number) => {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+};
+
+/** Reverses the per-row filters in place; each row keeps its filter byte in front. */
+function unfilter(data: Uint8Array, height: number, stride: number, bpp: number): void {
+  for (let y = 0; y < height; y++) {
+    const row = y * (stride + 1) + 1;
+    const up = row - (stride + 1); // the row above; only read when y > 0
+    const filter = data[row - 1]!;
+    if (filter === 0) continue;
+    if (filter === 1) {
+      for (let i = bpp; i < stride; i++) data[row + i] = (data[row + i]! + data[row + i - bpp]!) & 255;
+    } else if (filter === 2) {
+      if (y > 0) for (let i = 0; i < stride; i++) data[row + i] = (data[row + i]! + data[up + i]!) & 255;
+    } else if (filter === 3) {
+      for (let i = 0; i < stride; i++) {
+        const a = i >= bpp ? data[row + i - bpp]! : 0;
+        const b = y > 0 ? data[up + i]! : 0;
+        data[row + i] = (data[row + i]! + ((a + b) >> 1)) & 255;
+      }
+    } else if (filter === 4) {
+      for (let i = 0; i < stride; i++) {
+        const a = i >= bpp ? data[row + i - bpp]! : 0;
+        const b = y > 0 ? data[up + i]! : 0;
+        const c = y > 0 && i >= bpp ? data[up + i - bpp]! : 0;
+        data[row + i] = (data[row + i]! + paeth(a, b, c)) & 255;
+      }
+    } else {
+      throw new DecodeError(`PNG row ${y} has unknown filter type ${filter}`);
+    }
+  }
+}
+
+function toGray(data: Uint8Array, width: number, height: number, channels: number, out: Uint8Array, offset: number): void {
+  const stride = width * channels;
+  for (let y = 0; y < height; y++) {
+    const row = y * (stride + 1) + 1;
+    for (let x = 0; x < width; x++) {
+      const p = row + x * channels;
+      let v: number;
+      if (channels === 1) v = data[p]!;
+      else if (channels === 2) v = Math.floor((data[p]! * data[p + 1]!) / 255);
+      else {
+        const a = channels === 4 ? data[p + 3]! : 255;
+        // Flatten onto black first, as sharp's .flatten() does, then take luminance.
+        const f = (c: number) => (a === 255 ? c : Math.floor((c * a) / 255));
+        v = srgbToGray(f(data[p]!), f(data[p + 1]!), f(data[p + 2]!));
+      }
+      out[offset + y * width + x] = v;
+    }
+  }
+}
+
+/**
+ * Decodes `buf` (a PNG of width x height, header already read) into gray bytes at
+ * `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
+ */
+export function decodePngDirect(buf: Uint8Array, width: number, height: number, bitDepth: number, colorType: number, interlace: number, out: Uint8Array, offset: number): boolean {
+  const channels = CHANNELS[colorType];
+  if (bitDepth !== 8 || interlace !== 0 || channels === undefined) return false;
+  const chunks = readChunks(buf);
+  if (chunks.unsupported) return false;
+  if (chunks.idat.length === 0) throw new DecodeError('PNG has no image data (IDAT)');
+  let data: Uint8Array;
+  try {
+    data = inflateSync(chunks.idat.length === 1 ? chunks.idat[0]! : Buffer.concat(chunks.idat));
+  } catch (err) {
+    throw new DecodeError(`PNG image data is corrupt (${(err as Error).message})`);
+  }
+  const stride = width * channels;
+  if (data.length < height * (stride + 1)) throw new DecodeError(`PNG image data is truncated (${data.length} of ${height * (stride + 1)} bytes)`);
+  unfilter(data, height, stride, channels);
+  toGray(data, width, height, channels, out, offset);
+  return true;
+}
