@@ -1,0 +1,69 @@
+/**
+ * Streams the image files under a folder in a stable order: each directory's entries are
+ * sorted by UTF-16 code units and subfolders are entered lazily (depth first), so only the
+ * names of the directories on the current path are held, never the whole tree.
+ *
+ * That order is the lexicographic order of the paths' segment lists, which `comparePaths`
+ * (@aae-map/shared) computes; resuming a run relies on it.
+ */
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isImageName } from '@aae-map/shared';
+
+/** What the walk finds: an image file, a file it ignores, or a directory it cannot read. */
+export type WalkEntry =
+  | { kind: 'image'; path: string }
+  | { kind: 'ignored'; path: string }
+  | { kind: 'error'; path: string; reason: string };
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+
+/** Symlinks are followed to files; symlinked directories are not entered, so cycles cannot occur. */
+async function isFile(dirent: Dirent, full: string): Promise<boolean> {
+  if (dirent.isFile()) return true;
+  if (!dirent.isSymbolicLink()) return false;
+  return (await stat(full)).isFile();
+}
+
+/**
+ * Yields every entry under `root` in walk order, paths relative to `root` with '/' separators.
+ * With `after`, entries that sort at or before it are skipped without being listed: whole
+ * subtrees before it are never opened.
+ */
+export async function* walkImages(root: string, after?: string): AsyncGenerator<WalkEntry> {
+  yield* walkDir(root, '', after === undefined ? undefined : after.split('/'));
+}
+
+async function* walkDir(root: string, rel: string, after: string[] | undefined): AsyncGenerator<WalkEntry> {
+  let names: Dirent[];
+  try {
+    names = await readdir(join(root, rel), { withFileTypes: true });
+  } catch (err) {
+    yield { kind: 'error', path: rel, reason: `cannot read directory (${reasonOf(err)})` };
+    return;
+  }
+  names.sort((a, b) => byCodeUnits(a.name, b.name));
+  const head = after?.[0];
+  for (const d of names) {
+    // `after` only constrains entries on its own branch; later siblings are unconstrained.
+    if (head !== undefined && d.name < head) continue; // code-unit order, as the sort above
+    const onBranch = head !== undefined && d.name === head;
+    const path = rel ? `${rel}/${d.name}` : d.name;
+    const full = join(root, path);
+    if (d.isDirectory()) {
+      yield* walkDir(root, path, onBranch ? after!.slice(1) : undefined);
+      continue;
+    }
+    if (onBranch) continue; // the resume point itself is done
+    try {
+      if (!(await isFile(d, full))) continue;
+    } catch (err) {
+      yield { kind: 'error', path, reason: `cannot stat (${reasonOf(err)})` };
+      continue;
+    }
+    yield isImageName(d.name) ? { kind: 'image', path } : { kind: 'ignored', path };
+  }
+}
