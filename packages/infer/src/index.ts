@@ -1,2 +1,14 @@
-/** Embeds images with an exported aae-map ONNX model (onnxruntime-node). */
+/**
+ * Embeds image folders with an exported aae-map ONNX model (onnxruntime-node): a streaming,
+ * sorted directory walk, decoding in worker threads (pngjs for small PNGs, sharp otherwise),
+ * batched inference overlapping the decoding, and a resumable points.csv.
+ */
 export * from './runtime.ts';
+export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, countImages, embedFolder } from './embed.ts';
+export { defaultThreads } from './thread-split.ts';
+export { scanCsv } from './csv-file.ts';
+export { readPoints } from './points-csv.ts';
+export { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
+export { walkImages, type WalkEntry } from './walk.ts';
+export { decodeImage, decodeWithSharp } from './decode.ts';
+export { writeSampleImages } from './sample-images.ts';

@@ -2,7 +2,10 @@
  * The only file that imports onnxruntime-node. Everything else uses `EmbedModel`, so swapping
  * the runtime touches this file alone.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import {
   INPUT_NAME,
@@ -45,7 +48,7 @@ export interface OpenOptions {
 
 const HOW_TO: Record<'cuda' | 'webgpu', string> = {
   cuda: 'install the CUDA 12 providers on a machine with internet: ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node (needs an NVIDIA GPU with CUDA 12 and cuDNN 9)',
-  webgpu: 'WebGPU needs a Vulkan driver (libvulkan.so.1); without a GPU, install Debian\'s chromium and run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+  webgpu: 'WebGPU needs a Vulkan driver (libvulkan.so.1); without a GPU, use the software adapter of Debian\'s chromium: apt-get install chromium, then run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
 };
 
 async function createSession(bytes: Uint8Array, provider: 'cpu' | 'cuda' | 'webgpu', threads: number) {
@@ -54,10 +57,25 @@ async function createSession(bytes: Uint8Array, provider: 'cpu' | 'cuda' | 'webg
   return ort.InferenceSession.create(bytes, opts);
 }
 
+/**
+ * Whether onnxruntime-node's CUDA provider library was installed (it is downloaded by the
+ * package's install script only on request). Without it a cuda session cannot load, and trying
+ * makes onnxruntime print an error log, so we do not try.
+ */
+export function cudaProvidersInstalled(): boolean {
+  const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return existsSync(join(pkg, 'bin', 'napi-v6', process.platform, process.arch, lib));
+}
+
 /** Turns `--device` into a session, reporting the provider that really runs. */
 async function sessionFor(bytes: Uint8Array, device: Device, threads: number) {
   if (!DEVICES.includes(device)) throw new UserError(`unknown device '${device}'; use one of ${DEVICES.join(', ')}`);
+  if (device === 'cuda' && !cudaProvidersInstalled()) {
+    throw new UserError(`device 'cuda' is not available (onnxruntime-node was installed without its CUDA providers); ${HOW_TO.cuda}`);
+  }
   if (device === 'auto') {
+    if (!cudaProvidersInstalled()) return { session: await createSession(bytes, 'cpu', threads), provider: 'cpu' as const };
     try {
       return { session: await createSession(bytes, 'cuda', threads), provider: 'cuda' as const };
     } catch {
@@ -68,7 +86,8 @@ async function sessionFor(bytes: Uint8Array, device: Device, threads: number) {
     return { session: await createSession(bytes, device, threads), provider: device };
   } catch (err) {
     if (device === 'cpu') throw err;
-    const first = (err as Error).message.split('\n')[0];
+    // onnxruntime prefixes its own source location; keep the part a user can act on.
+    const first = (err as Error).message.split('\n')[0]!.replace(/^.*?(Failed to)/, '$1');
     throw new UserError(`device '${device}' is not available (${first}); ${HOW_TO[device]}`);
   }
 }

@@ -1,0 +1,170 @@
+/**
+ * `embed`: walk a folder, decode in worker threads, run the model, append rows to points.csv.
+ *
+ * The walk streams and batches decode a few ahead of the model (pipeline.ts): the main thread
+ * runs inference on batch k while the workers decode k+1, k+2, ...
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatPointRows, pointsColumns, Progress, UserError } from '@aae-map/shared';
+import type { DecodeResult } from './decode-batch.ts';
+import { DecodePool } from './decode-pool.ts';
+import { openOutputs, type RunOutputs } from './outputs.ts';
+import { plotPoints } from './plot-points.ts';
+import { type Device, type EmbedModel, openModel } from './runtime.ts';
+import { defaultThreads } from './thread-split.ts';
+import { walkImages } from './walk.ts';
+import { type Batch, decodeInOrder } from './pipeline.ts';
+
+export interface EmbedOptions {
+  /** Folder of images, walked recursively. */
+  input: string;
+  /** The points CSV to write. */
+  out: string;
+  /** ONNX model from `pnpm export`. @default 'model.onnx' */
+  model?: string;
+  /** Images per inference call. @default 1024 */
+  batch?: number;
+  /** onnxruntime intra-op threads; 0 lets onnxruntime choose. @default defaultThreads().threads (1 on 2 cores) */
+  threads?: number;
+  /** @default 'auto' */
+  device?: Device;
+  /** Add the style vector as columns z0..z{d-1}. @default false */
+  style?: boolean;
+  /** Also draw the map to this PNG. @default undefined (no plot) */
+  plot?: string;
+  /** Keep the rows already in `out` and embed only the files after them. @default false */
+  resume?: boolean;
+  /** Decode worker threads. @default defaultThreads().workers (1 on 2 cores) */
+  workers?: number;
+  /** Where progress and bad files are reported. @default process.stderr */
+  log?: NodeJS.WriteStream;
+}
+
+export interface EmbedSummary {
+  /** Files embedded by this run. */
+  embedded: number;
+  /** Files this run could not use (listed in errorsFile). */
+  skipped: number;
+  /** Files without an image extension, left alone. */
+  ignored: number;
+  /** Rows already in `out` from an earlier run (with resume). */
+  previous: number;
+  /** Rows in the errors file, earlier runs included; 0 when there is no file. */
+  errorsTotal: number;
+  errorsFile: string;
+  seconds: number;
+  filesPerSecond: number;
+  /** The execution provider that ran the model. */
+  device: 'cpu' | 'cuda' | 'webgpu';
+}
+
+export const DEFAULT_BATCH = 1024;
+export const MAX_BATCH = 65536;
+
+function checkOptions(o: EmbedOptions): void {
+  const batch = o.batch ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
+  const threads = o.threads ?? 0;
+  if (!Number.isInteger(threads) || threads < 0) throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), got ${threads}`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new UserError(`workers must be a positive integer, got ${o.workers}`);
+}
+
+async function checkInput(input: string): Promise<void> {
+  const s = await stat(input).catch(() => undefined);
+  if (!s) throw new UserError(`--input ${input} does not exist; give a folder of images (try 'pnpm sample-images --out ${input}')`);
+  if (!s.isDirectory()) throw new UserError(`--input ${input} is not a folder; give the folder that holds the images`);
+}
+
+/** A resume point that is not under --input means the CSV came from another folder. */
+async function checkResumePoint(input: string, out: string, after: string | undefined): Promise<void> {
+  if (after === undefined || (await stat(join(input, after)).catch(() => undefined))) return;
+  throw new UserError(`${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`);
+}
+
+export async function countImages(root: string, after?: string): Promise<number> {
+  let n = 0;
+  for await (const e of walkImages(root, after)) if (e.kind === 'image') n++;
+  return n;
+}
+
+/** Writes one decoded batch: its errors first, then its points (see outputs.ts for why). */
+class BatchWriter {
+  embedded = 0;
+  skipped = 0;
+  ignored = 0;
+
+  constructor(
+    private readonly model: EmbedModel,
+    private readonly outputs: RunOutputs,
+    private readonly withStyle: boolean,
+    private readonly progress: Progress,
+    private readonly log: NodeJS.WriteStream,
+  ) {}
+
+  async write(batch: Batch, r: DecodeResult): Promise<void> {
+    const bad = [...batch.walkErrors, ...r.failed.map((f) => ({ path: batch.paths[f.index]!, reason: f.reason }))];
+    for (const { path, reason } of bad) {
+      this.outputs.errors.add(path, reason);
+      this.log.write(`${this.log.isTTY ? '\r\x1b[2K' : ''}skipped ${path}: ${reason}\n`);
+    }
+    this.outputs.errors.flush();
+    if (r.ok.length > 0) {
+      const { info } = this.model;
+      const out = await this.model.run(r.pixels, r.ok.length);
+      const paths = r.ok.map((i) => batch.paths[i]!);
+      this.outputs.points.write(formatPointRows(paths, out, info.clusters, info.styleDim, this.withStyle));
+    }
+    this.embedded += r.ok.length;
+    this.skipped += bad.length;
+    this.ignored += batch.ignored;
+    if (batch.paths.length > 0) this.progress.tick(batch.paths.length);
+  }
+}
+
+/** Embeds every image under `input` into `out`; see EmbedOptions. */
+export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
+  checkOptions(opts);
+  await checkInput(opts.input);
+  const log = opts.log ?? process.stderr;
+  const split = defaultThreads();
+  const model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads: opts.threads ?? split.threads });
+  const start = performance.now();
+  let outputs: RunOutputs | undefined;
+  let pool: DecodePool | undefined;
+  try {
+    if (model.info.channels !== 1) throw new UserError(`${opts.model ?? 'model.onnx'} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
+    log.write(`device: ${model.provider}\n`);
+    const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
+    outputs = await openOutputs(opts.out, columns, opts.resume ?? false);
+    await checkResumePoint(opts.input, opts.out, outputs.resumeAfter);
+    const total = await countImages(opts.input, outputs.resumeAfter);
+    const progress = new Progress({ total, unit: 'files', label: 'embed', stream: log });
+    const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
+    pool = new DecodePool(opts.workers ?? split.workers);
+    const { width, height } = model.info;
+    const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
+    await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded));
+    progress.finish();
+    outputs.points.close();
+    outputs.errors.close();
+    const seconds = (performance.now() - start) / 1000;
+    if (opts.plot) await plotPoints(opts.out, opts.plot, model.info, opts.input);
+    return {
+      embedded: writer.embedded,
+      skipped: writer.skipped,
+      ignored: writer.ignored,
+      previous: outputs.previousRows,
+      errorsTotal: outputs.errors.count,
+      errorsFile: outputs.errors.path,
+      seconds,
+      filesPerSecond: (writer.embedded + writer.skipped) / Math.max(seconds, 1e-9),
+      device: model.provider,
+    };
+  } finally {
+    outputs?.points.close();
+    outputs?.errors.close();
+    await pool?.close();
+    await model.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The decode stage of embed: walk → batches → decode workers, handed to `consume` in walk
+ * order. A few batches decode ahead, so the workers keep going while `consume` (the model, on
+ * the main thread) works on the current one; memory holds at most `2·workers + 2` batches.
+ */
+import type { DecodeResult } from './decode-batch.ts';
+import type { DecodePool } from './decode-pool.ts';
+import { walkImages } from './walk.ts';
+
+export interface Batch {
+  /** Image files, relative to the input folder. */
+  paths: string[];
+  /** Directories the walk could not read, reported with this batch. */
+  walkErrors: { path: string; reason: string }[];
+  /** Files without an image extension seen while filling this batch. */
+  ignored: number;
+}
+
+async function* batches(root: string, after: string | undefined, size: number): AsyncGenerator<Batch> {
+  let b: Batch = { paths: [], walkErrors: [], ignored: 0 };
+  for await (const e of walkImages(root, after)) {
+    if (e.kind === 'image') b.paths.push(e.path);
+    else if (e.kind === 'ignored') b.ignored++;
+    else b.walkErrors.push(e);
+    if (b.paths.length === size) {
+      yield b;
+      b = { paths: [], walkErrors: [], ignored: 0 };
+    }
+  }
+  if (b.paths.length + b.walkErrors.length + b.ignored > 0) yield b;
+}
+
+export interface StageOptions {
+  input: string;
+  /** Resume point: files at or before it are skipped. */
+  after: string | undefined;
+  batch: number;
+  width: number;
+  height: number;
+}
+
+export async function decodeInOrder(
+  o: StageOptions,
+  pool: DecodePool,
+  consume: (batch: Batch, decoded: DecodeResult) => Promise<void> | void,
+): Promise<void> {
+  const ahead: { batch: Batch; result: Promise<DecodeResult> }[] = [];
+  const depth = 2 * pool.size + 1;
+  const next = async () => {
+    const { batch, result } = ahead.shift()!;
+    await consume(batch, await result);
+  };
+  try {
+    for await (const batch of batches(o.input, o.after, o.batch)) {
+      ahead.push({ batch, result: pool.decode({ root: o.input, paths: batch.paths, width: o.width, height: o.height }) });
+      if (ahead.length > depth) await next();
+    }
+    while (ahead.length > 0) await next();
+  } finally {
+    // If consume threw, the batches still decoding must not become unhandled rejections.
+    for (const a of ahead) a.result.catch(() => undefined);
+  }
+}
