@@ -57,7 +57,7 @@ after(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-test("embed's points.csv: all points, thumbnails from the served folder, downloaded back byte for byte", async () => {
+test("embed's points.csv: all points, thumbnails from the served folder, downloaded back byte for byte; drops", async () => {
   const h = await openPage(server.url);
   try {
     await h.page.setInputFiles('#csv-input', embedCsv);
@@ -83,6 +83,19 @@ test("embed's points.csv: all points, thumbnails from the served folder, downloa
     // The same file straight from the served folder.
     await h.page.goto(`${server.url}?points=points.csv`);
     await h.page.waitForSelector(`#count[data-count="${IMAGES}"]`);
+
+    // Dropped on the page: first big.csv (a file the drop handler routes by name), then the model.
+    const drop = (name: string, url: string) =>
+      h.page.evaluate(async ([name, url]) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([await (await fetch(url!)).blob()], name!));
+        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, [name, url]);
+    await drop('big.csv', '/files/big.csv');
+    await h.page.waitForSelector(`#count[data-count="${BIG}"]`);
+    await h.page.evaluate(() => (document.getElementById('model-status')!.textContent = ''));
+    await drop('dropped.onnx', '/model.onnx');
+    await h.page.waitForFunction(() => document.getElementById('model-status')!.textContent!.startsWith('dropped.onnx: 28×28 → 10 clusters'));
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
     assert.deepEqual(h.errors, []);
   } finally {
@@ -120,16 +133,21 @@ test('100,000 points draw, and pan and zoom redraw them (frame times printed)', 
     console.log(`  screenshot ${join(ARTIFACTS, 'web-view-100k.png')}: ${(100 * coloured).toFixed(1)}% coloured pixels`);
     assert.ok(coloured > 0.05, `the 100k map looks blank: ${coloured}`);
 
-    // Pan first, while all 100,000 points are in view; then zoom in.
+    // Pan first, while all 100,000 points are in view; then zoom in on one blob.
+    const centre = await h.page.$eval('#map', (c) => {
+      const r = c.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    });
     const pan = await drawTimes(h.page, async () => {
       await h.page.mouse.move(500, 450);
       await h.page.mouse.down();
-      await h.page.mouse.move(800, 600, { steps: 30 });
+      await h.page.mouse.move(600, 500, { steps: 30 });
       await h.page.mouse.up();
     });
     const zoom = await drawTimes(h.page, async () => {
-      await h.page.mouse.move(500, 450);
-      for (let i = 0; i < 15; i++) await h.page.mouse.wheel(0, -120);
+      // Blob 0 (4 units right of the centre, ~36 px a unit at this size) after the pan.
+      await h.page.mouse.move(centre.x + 100 + 4 * 36, centre.y + 50);
+      for (let i = 0; i < 10; i++) await h.page.mouse.wheel(0, -120);
     });
     for (const [name, r] of [['pan', pan], ['zoom', zoom]] as const) {
       console.log(`  ${name}: ${r.draws.length} frames, draw median ${median(r.draws).toFixed(1)} ms, max ${Math.max(...r.draws).toFixed(1)} ms; ${(r.wallMs / r.draws.length).toFixed(1)} ms per frame end to end (playwright input included)`);
@@ -137,6 +155,9 @@ test('100,000 points draw, and pan and zoom redraw them (frame times printed)', 
     }
     const afterShot = await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-100k-zoomed.png') });
     assert.notDeepEqual(afterShot, before, 'pan and zoom did not change the picture');
+    // Zoomed about the cursor, the blob under it stays in view (zooming about the wrong point
+    // leaves an empty, white canvas).
+    assert.ok(colouredFraction(afterShot) > 0.05, `zoomed-in view: ${colouredFraction(afterShot)} coloured`);
 
     await h.page.selectOption('#colour-select', 'class');
     assert.equal(await h.page.$$eval('#legend li', (li) => li.length), 10);

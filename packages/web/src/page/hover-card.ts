@@ -18,6 +18,11 @@ export class HoverCard {
   constructor(private readonly el: HTMLElement) {
     this.img = el.querySelector('img')!;
     this.caption = el.querySelector('.caption')!;
+    // A CSV's image may not be under the served folder: say so instead of a broken-image icon.
+    this.img.addEventListener('error', () => {
+      this.img.hidden = true;
+      this.caption.prepend('(image not found) ');
+    });
   }
 
   show(set: PointSet, i: number, clientX: number, clientY: number, clusterName: string): void {
@@ -25,6 +30,7 @@ export class HoverCard {
       this.shown = i;
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
       this.objectUrl = set.files ? URL.createObjectURL(set.files[i]!) : '';
+      this.img.hidden = false;
       this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);
       this.caption.textContent = `${set.paths[i]} · ${clusterName} · p=${set.confidence[i]!.toFixed(3)}`;
     }
