@@ -124,3 +124,24 @@ async function choose(name: BackendName): Promise<BackendChoice> {
   }
   throw new UserError(`no tfjs backend could load: ${skipped.join('; ')}; run pnpm install`);
 }
+
+interface WasmInternals {
+  wasm?: { HEAPF32: Float32Array };
+  dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+}
+
+/**
+ * Copies a float32 tensor's values into `dst`. On wasm it reads the backend's memory directly:
+ * dataSync would allocate a fresh array (zeroed, page-faulted) and copy twice, and this machine
+ * is memory-bandwidth bound. Other backends use dataSync.
+ */
+export function readInto(t: tf.Tensor, dst: Float32Array): void {
+  const b = tf.backend() as unknown as WasmInternals;
+  const info = tf.getBackend() === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
+  if (info && b.wasm && t.dtype === 'float32') {
+    const start = info.memoryOffset / 4;
+    dst.set(b.wasm.HEAPF32.subarray(start, start + t.size));
+  } else {
+    dst.set(t.dataSync() as Float32Array);
+  }
+}

@@ -67,11 +67,12 @@ export class EpochSampler {
   }
 }
 
-/** Rows [from, to) of every per-example array: one replica's share of a batch. */
+/** Copies of rows [from, to) of every per-example array: one replica's share of a batch. */
 export function sliceBatch(b: IterationBatch, from: number, to: number): IterationBatch {
+  // slice, not subarray: posting a view to a worker would copy its whole underlying buffer.
   const cut = <T extends Float32Array | Int32Array>(a: T): T => {
     const w = a.length / b.size;
-    return a.subarray(from * w, to * w) as T;
+    return a.slice(from * w, to * w) as T;
   };
   return {
     size: to - from,

@@ -23,6 +23,7 @@ interface TrainCliOptions {
   trainLimit?: number;
   testLimit?: number;
   denseGrad: 'custom' | 'naive';
+  replicas?: number;
   progress: boolean;
 }
 
@@ -65,6 +66,7 @@ const program = new Command('train')
   .option('--train-limit <n>', 'use only the first N training images (quick runs)', wholeNumber)
   .option('--test-limit <n>', 'use only the first N test images (quick runs)', wholeNumber)
   .addOption(new Option('--dense-grad <impl>', 'dense-layer gradient: custom (explicit transposes) or naive (tfjs default)').choices(['custom', 'naive']).default('custom'))
+  .option('--replicas <n>', 'model replicas on worker threads, each taking half of every batch: 1 or 2 (default: 2 on wasm/cpu with 2+ cores, else 1)', wholeNumber)
   .option('--no-progress', 'no progress bar')
   .addHelpText(
     'after',
@@ -102,6 +104,7 @@ const program = new Command('train')
         trainLimit: o.trainLimit,
         testLimit: o.testLimit,
         denseImpl: o.denseGrad,
+        replicas: o.replicas,
         progress: o.progress,
       });
       const last = result.metrics.at(-1);

@@ -48,6 +48,12 @@ export interface TrainOptions {
   testLimit?: number;
   /** Dense-layer gradient: 'custom' (explicit transposes) or 'naive' (tfjs default). @default 'custom' */
   denseImpl?: DenseImpl;
+  /**
+   * Model replicas on worker threads, each computing half of every batch (1 = train in this
+   * thread). A wasm or cpu backend uses one core per instance, so 2 uses a second core.
+   * @default 2 on the wasm and cpu backends when the machine has 2 or more cores, else 1
+   */
+  replicas?: number;
   /** Where progress lines and per-epoch summaries go. @default stderr */
   log?: (line: string) => void;
   /** Show a progress bar per epoch. @default true */
@@ -79,6 +85,8 @@ export interface ResolvedOptions {
   trainLimit?: number;
   testLimit?: number;
   denseImpl: DenseImpl;
+  /** Undefined until the backend is known (see replicasFor). */
+  replicas?: number;
 }
 
 export const DEFAULTS = {
@@ -127,6 +135,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
+    replicas: o.replicas,
   };
   r.runDir = o.runDir ?? `runs/${r.name}`;
   check(isInt(r.epochs, 1), `--epochs must be a whole number >= 1, got ${r.epochs}`);
@@ -142,6 +151,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.noiseStd >= 0, `noiseStd must be >= 0, got ${r.noiseStd}`);
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
+  check(r.replicas === undefined || r.replicas === 1 || r.replicas === 2, `--replicas must be 1 or 2, got ${r.replicas}`);
   check(r.denseImpl === 'custom' || r.denseImpl === 'naive', `denseImpl must be 'custom' or 'naive', got ${r.denseImpl}`);
   if (r.labels > 0) {
     check(dataset.classNames.length > 0, `the training set has no labels; pass --labels 0 to train without them`);
@@ -162,4 +172,10 @@ export function architectureFor(r: ResolvedOptions, dataset: Dataset): Architect
     headScale: DEFAULTS.headScale,
     normalization: { scale: 1 / 127.5, offset: -1 },
   };
+}
+
+/** The replica count for a backend: 2 where one instance uses one core (wasm, cpu) and a second core exists. */
+export function replicasFor(requested: number | undefined, backend: string, cores: number): number {
+  if (requested !== undefined) return requested;
+  return (backend === 'wasm' || backend === 'cpu') && cores >= 2 ? 2 : 1;
 }

@@ -4,6 +4,7 @@
  * or one per worker thread in data-parallel mode.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readInto } from './backend.ts';
 import type { FlatTensors } from './flat-tensors.ts';
 import { TfWeights } from './model.ts';
 import { type IterationBatch, type Phase, type PhaseSettings, runPhase } from './phases.ts';
@@ -29,7 +30,7 @@ export class Replica {
   gradients(phase: Phase, batch: IterationBatch, grads: FlatTensors): PhaseReport {
     return tf.tidy(() => {
       const out = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings);
-      out.grads.forEach((g, i) => grads.view(grads.names[i]!).set(g.dataSync() as Float32Array));
+      out.grads.forEach((g, i) => readInto(g, grads.view(grads.names[i]!)));
       return { loss: out.loss, stats: out.stats };
     });
   }

@@ -26,11 +26,32 @@ export class TrainingState {
   constructor(
     readonly arch: Architecture,
     readonly params: FlatTensors,
+    /** Allocates the optimizer slots' memory (SharedArrayBuffers for worker threads). */
+    alloc: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
   ) {
     const names = phaseWeightNames(arch);
     const spec = (n: string): TensorSpec => [n, params.shape(n)];
     this.phaseSpecs = Object.fromEntries(PHASES.map((p) => [p, names[p].map(spec)])) as Record<Phase, TensorSpec[]>;
-    this.optimizers = Object.fromEntries(PHASES.map((p) => [p, new Adam(this.phaseSpecs[p], ADAM)])) as Record<Phase, Adam>;
+    this.optimizers = Object.fromEntries(
+      PHASES.map((p) => {
+        const bytes = 4 * FlatTensors.floats(this.phaseSpecs[p]);
+        return [p, new Adam(this.phaseSpecs[p], ADAM, { m: alloc(bytes), v: alloc(bytes) })];
+      }),
+    ) as Record<Phase, Adam>;
+  }
+
+  /** A copy whose weights and optimizer slots live in SharedArrayBuffers, for worker threads. */
+  toShared(): TrainingState {
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+    const params = new FlatTensors(this.params.specs, shared(this.params.data.byteLength));
+    params.data.set(this.params.data);
+    const copy = new TrainingState(this.arch, params, shared);
+    for (const p of PHASES) {
+      copy.optimizers[p].m.data.set(this.optimizers[p].m.data);
+      copy.optimizers[p].v.data.set(this.optimizers[p].v.data);
+      copy.optimizers[p].t = this.optimizers[p].t;
+    }
+    return copy;
   }
 }
 

@@ -4,6 +4,7 @@
  * a metrics.jsonl line and map.png.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Manifest, MANIFEST, Progress, UserError, writeScatterPng } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from './backend.ts';
@@ -15,11 +16,12 @@ import { balancedSplit, splitFromLabelled } from './data/labelled-split.ts';
 import { evaluateEpoch } from './epoch-eval.ts';
 import { EpochAccumulator, type EpochMetrics, formatEpoch } from './epoch-metrics.ts';
 import { initialWeights, TfWeights } from './model.ts';
-import { architectureFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
+import { architectureFor, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
 import { headRows, projectionFor } from './projection.ts';
 import { Rng } from './rng.ts';
 import { learningRate } from './schedule.ts';
-import { LocalStepper, TrainingState } from './stepper.ts';
+import { ParallelStepper } from './parallel-stepper.ts';
+import { LocalStepper, type Stepper, TrainingState } from './stepper.ts';
 
 export interface TrainResult {
   runDir: string;
@@ -74,8 +76,12 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   if (sampler.iterations < 1) throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
 
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
-  const state = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
-  const stepper = new LocalStepper(state, { arch, impl: r.denseImpl, headDistance: r.headDistance });
+  r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, availableParallelism());
+  if (r.replicas > 1 && r.batch < 2 * r.replicas) throw new UserError(`--batch ${r.batch} is too small to split over ${r.replicas} replicas`);
+  const fresh = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
+  const state = r.replicas > 1 ? fresh.toShared() : fresh;
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance };
+  const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };
   const totalSteps = r.epochs * sampler.iterations;
   let step = prior?.resume.step ?? 0;
@@ -83,7 +89,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   let manifest = prior?.manifest;
   const results: EpochMetrics[] = [];
   const first = (prior?.resume.epoch ?? 0) + 1;
-  log(`run ${r.runDir}: ${trainSplit.count} training images (${split.labelled.length} labelled), ${data.test?.count ?? 0} test images, mode ${arch.mode}, epochs ${first}..${r.epochs}, ${sampler.iterations} iterations per epoch`);
+  log(`run ${r.runDir}: ${trainSplit.count} training images (${split.labelled.length} labelled), ${data.test?.count ?? 0} test images, mode ${arch.mode}, epochs ${first}..${r.epochs}, ${sampler.iterations} iterations per epoch, ${r.replicas} replica${r.replicas > 1 ? 's on worker threads' : ''}`);
   try {
     for (let epoch = first; epoch <= r.epochs && !options.signal?.aborted; epoch++) {
       const t0 = performance.now();

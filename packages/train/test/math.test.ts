@@ -142,7 +142,7 @@ test('JS Adam matches tf.train.adam over several steps, and a step split in two 
     mine.step(params, grads, 0.01);
     split.step(splitParams, grads, 0.01, { from: 0, to: 7 }, split.t + 1);
     split.step(splitParams, grads, 0.01, { from: 7, to: 17 }, split.t);
-    ref.applyGradients(Object.fromEntries(specs.map(([n, s], i) => [vars[i]!.name, tf.tensor(grads.view(n).slice(), s)])));
+    ref.applyGradients(specs.map(([n, s], i) => ({ name: vars[i]!.name, tensor: tf.tensor(grads.view(n).slice(), s) })));
   }
   specs.forEach(([n], i) => assertClose(params.view(n), vars[i]!.dataSync(), { atol: 1e-6 }, `param ${n}`));
   assert.deepEqual([...splitParams.data], [...params.data]);

@@ -1,0 +1,184 @@
+/**
+ * Data-parallel training on worker threads. One wasm instance uses one core, so two workers,
+ * each with its own backend and model replica, compute each phase's gradients on half of the
+ * batch. Losses are means over examples, so the two halves' gradients, averaged with weights
+ * n_k/B, are exactly the full batch's gradient (up to float rounding). The weights and Adam
+ * slots live in SharedArrayBuffers; each worker applies Adam to half of them, and both replicas
+ * then load the same updated weights, so they never drift apart.
+ */
+import { Worker } from 'node:worker_threads';
+import type { AdamConfig } from './adam.ts';
+import { sliceBatch } from './batch-sampler.ts';
+import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
+import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
+import type { PhaseReport } from './replica.ts';
+import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
+
+export interface WorkerInit {
+  index: number;
+  backend: string;
+  settings: PhaseSettings;
+  paramSpecs: TensorSpec[];
+  params: SharedArrayBuffer;
+  phaseSpecs: Record<Phase, TensorSpec[]>;
+  /** One gradient buffer per replica, sized for the largest phase. */
+  grads: SharedArrayBuffer[];
+  slots: Record<Phase, { m: ArrayBufferLike; v: ArrayBufferLike }>;
+  adam: AdamConfig;
+}
+
+export type WorkerRequest =
+  | { cmd: 'grad'; phase: Phase; batch: IterationBatch; upload: string[] }
+  | { cmd: 'adam'; phase: Phase; lr: number; t: number; from: number; to: number; weights: number[] }
+  | { cmd: 'read'; names: string[]; upload: string[] };
+
+type WorkerReply = { ok: unknown } | { error: string };
+
+/** Workers do not inherit tsx's loader, so each registers it before importing the .ts entry. */
+function startWorker(init: WorkerInit): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./replica-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+/** One worker and its single in-flight request. */
+class Channel {
+  private pending?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
+  private failure?: Error;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: WorkerReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      if ('error' in m) p?.reject(new Error(`replica worker: ${m.error}`));
+      else p?.resolve(m.ok);
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      this.pending?.reject(err);
+      this.pending = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`replica worker exited with code ${code}`)));
+  }
+
+  call<T>(req: WorkerRequest | { cmd: 'ready' }): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<T>((resolve, reject) => {
+      this.pending = { resolve: resolve as (v: unknown) => void, reject };
+      if (req.cmd !== 'ready') this.worker.postMessage(req);
+    });
+  }
+}
+
+export class ParallelStepper implements Stepper {
+  private readonly channels: Channel[];
+  private readonly grads: Array<Record<Phase, FlatTensors>>;
+  /** Weights changed by the last Adam step, which the replicas load before their next phase. */
+  private stale: string[] = [];
+
+  private constructor(
+    private readonly state: TrainingState,
+    init: Omit<WorkerInit, 'index'>,
+    replicas: number,
+  ) {
+    this.channels = Array.from({ length: replicas }, (_, index) => new Channel(startWorker({ ...init, index })));
+    this.grads = init.grads.map((buf) => Object.fromEntries(PHASES.map((p) => [p, new FlatTensors(state.phaseSpecs[p], buf)])) as Record<Phase, FlatTensors>);
+  }
+
+  /** Starts `replicas` (2) workers on `backend`; `state` must come from TrainingState.toShared(). */
+  static async start(state: TrainingState, settings: PhaseSettings, backend: string, replicas = 2): Promise<ParallelStepper> {
+    if (replicas !== 2) throw new Error('data-parallel training uses exactly 2 replicas');
+    if (!(state.params.data.buffer instanceof SharedArrayBuffer)) throw new Error('ParallelStepper needs TrainingState.toShared()');
+    const largest = Math.max(...PHASES.map((p) => FlatTensors.floats(state.phaseSpecs[p])));
+    const slots = Object.fromEntries(PHASES.map((p) => [p, { m: state.optimizers[p].m.data.buffer, v: state.optimizers[p].v.data.buffer }])) as WorkerInit['slots'];
+    const stepper = new ParallelStepper(
+      state,
+      {
+        backend,
+        settings,
+        paramSpecs: state.params.specs,
+        params: state.params.data.buffer as SharedArrayBuffer,
+        phaseSpecs: state.phaseSpecs,
+        grads: Array.from({ length: replicas }, () => new SharedArrayBuffer(4 * largest)),
+        slots,
+        adam: ADAM,
+      },
+      replicas,
+    );
+    try {
+      await Promise.all(stepper.channels.map((c) => c.call({ cmd: 'ready' })));
+    } catch (err) {
+      await stepper.dispose();
+      throw err;
+    }
+    return stepper;
+  }
+
+  /** Each replica's share of a batch of `size` examples, and its weight n_k / B in the average. */
+  private shares(size: number): Array<{ from: number; to: number; weight: number }> {
+    const half = Math.floor(size / 2);
+    return [
+      { from: 0, to: half, weight: half / size },
+      { from: half, to: size, weight: (size - half) / size },
+    ];
+  }
+
+  /** Runs one phase's forward and backward passes on both replicas; gradients land in shared memory. */
+  async gradients(phase: Phase, batch: IterationBatch): Promise<PhaseReport> {
+    const shares = this.shares(batch.size);
+    const upload = this.stale;
+    this.stale = [];
+    const reports = await Promise.all(this.channels.map((c, k) => c.call<PhaseReport>({ cmd: 'grad', phase, batch: sliceBatch(batch, shares[k]!.from, shares[k]!.to), upload })));
+    const mix = (f: (r: PhaseReport) => number) => reports.reduce((s, r, k) => s + shares[k]!.weight * f(r), 0);
+    const stats = Object.fromEntries(Object.keys(reports[0]!.stats).map((key) => [key, mix((r) => r.stats[key]!)]));
+    return { loss: mix((r) => r.loss), stats };
+  }
+
+  /** The batch-size-weighted average of the replicas' last gradients for `phase` (for tests). */
+  averagedGradients(phase: Phase, size: number): FlatTensors {
+    const out = new FlatTensors(this.state.phaseSpecs[phase]);
+    this.shares(size).forEach((s, k) => this.grads[k]![phase].data.forEach((g, i) => (out.data[i]! += s.weight * g)));
+    return out;
+  }
+
+  /** Both workers apply Adam to half of the phase's weights each, from the averaged gradients. */
+  private async update(phase: Phase, lr: number, size: number): Promise<void> {
+    const opt = this.state.optimizers[phase];
+    const total = FlatTensors.floats(this.state.phaseSpecs[phase]);
+    const t = opt.t + 1;
+    const weights = this.shares(size).map((s) => s.weight);
+    const cut = Math.floor(total / 2);
+    const ranges = [[0, cut], [cut, total]] as const;
+    await Promise.all(this.channels.map((c, k) => c.call({ cmd: 'adam', phase, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights })));
+    opt.t = t;
+    this.stale = this.state.phaseSpecs[phase].map(([n]) => n);
+  }
+
+  async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
+    const report: IterationReport = {};
+    for (const phase of phasesFor(batch)) {
+      const t0 = performance.now();
+      const r = await this.gradients(phase, batch);
+      await this.update(phase, lr, batch.size);
+      report[phase] = { ...r, ms: performance.now() - t0 };
+    }
+    return report;
+  }
+
+  async sync(): Promise<void> {
+    this.stale = this.state.params.names;
+  }
+
+  /** Each replica's tfjs weights for `names`, after loading the latest update (for tests: replicas must stay identical). */
+  async replicaWeights(names: string[]): Promise<Float32Array[][]> {
+    const upload = this.stale;
+    this.stale = [];
+    return Promise.all(this.channels.map((c) => c.call<Float32Array[]>({ cmd: 'read', names, upload })));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.channels.map((c) => c.worker.terminate()));
+  }
+}

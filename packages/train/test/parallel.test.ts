@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { assertClose } from '@aae-map/shared/test-utils';
+import { loadMnistDataset, selectBackend } from '@aae-map/train';
+import { EpochSampler } from '../src/batch-sampler.ts';
+import { balancedSplit } from '../src/data/labelled-split.ts';
+import { initialWeights } from '../src/model.ts';
+import { architectureFor, resolveOptions } from '../src/options.ts';
+import { ParallelStepper } from '../src/parallel-stepper.ts';
+import { PHASES } from '../src/phases.ts';
+import { FlatTensors } from '../src/flat-tensors.ts';
+import { Rng } from '../src/rng.ts';
+import { LocalStepper, TrainingState } from '../src/stepper.ts';
+
+await selectBackend('wasm');
+const mnist = await loadMnistDataset();
+const train = { ...mnist.train, count: 3000, labels: mnist.train.labels.subarray(0, 3000) };
+
+/** A fresh model and sampler for the 2-D mode (learned heads, so every weight group is exercised). */
+function setup(batch: number) {
+  const opts = resolveOptions({ hidden: [48, 40], styleDim: 2, labels: 200, batch }, mnist);
+  const arch = architectureFor(opts, mnist);
+  const rng = new Rng(4);
+  const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
+  const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 200, 4), arch, batch, opts.noiseStd);
+  sampler.startEpoch(rng);
+  return { arch, rng, state, sampler, settings: { arch, impl: 'custom' as const, headDistance: opts.headDistance } };
+}
+
+const steppers: Array<{ dispose(): Promise<void> }> = [];
+after(() => Promise.all(steppers.map((s) => s.dispose())));
+
+for (const batch of [20, 21]) {
+  test(`two replicas' weighted gradients equal the full-batch gradient in every phase (batch ${batch})`, async () => {
+    const { rng, state, sampler, settings } = setup(batch);
+    const local = new LocalStepper(state, settings);
+    const parallel = await ParallelStepper.start(state.toShared(), settings, 'wasm');
+    steppers.push(local, parallel);
+    const b = sampler.next(0, rng);
+    for (const phase of PHASES) {
+      const full = new FlatTensors(state.phaseSpecs[phase]);
+      const one = local.replica.gradients(phase, b, full);
+      const two = await parallel.gradients(phase, b);
+      const avg = parallel.averagedGradients(phase, batch);
+      const scale = Math.max(...full.data.map(Math.abs));
+      assertClose(avg.data, full.data, { atol: 1e-5 * scale, rtol: 1e-4 }, `${phase} gradient`);
+      assertClose([two.loss], [one.loss], { rtol: 1e-5 }, `${phase} loss`);
+    }
+  });
+}
+
+test('after several data-parallel steps both replicas hold exactly the shared weights, and training tracks one replica', async () => {
+  const a = setup(20);
+  const b = setup(20);
+  const local = new LocalStepper(a.state, a.settings);
+  const shared = b.state.toShared();
+  const parallel = await ParallelStepper.start(shared, b.settings, 'wasm');
+  steppers.push(local, parallel);
+  for (let i = 0; i < 5; i++) {
+    const batchA = a.sampler.next(i, a.rng);
+    const batchB = b.sampler.next(i, b.rng);
+    const ra = await local.step(batchA, 1e-3);
+    const rb = await parallel.step(batchB, 1e-3);
+    // Same data and the same gradients up to rounding: the losses agree closely.
+    for (const p of PHASES) assertClose([rb[p]!.loss], [ra[p]!.loss], { rtol: 2e-3 }, `step ${i} ${p} loss`);
+  }
+  const names = shared.params.names;
+  const [r0, r1] = await parallel.replicaWeights(names);
+  names.forEach((n, i) => {
+    assert.deepEqual([...r0![i]!], [...r1![i]!], `replicas differ in ${n}`);
+    assert.deepEqual([...r0![i]!], [...shared.params.view(n)], `replica differs from the shared weights in ${n}`);
+  });
+  assertClose(shared.params.data, a.state.params.data, { atol: 2e-3 }, 'weights after 5 steps, 2 replicas vs 1');
+});
