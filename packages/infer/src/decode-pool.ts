@@ -2,6 +2,7 @@
  * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
  * a few batches in flight every core decodes while the main thread runs the model.
  */
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodeJob, DecodeResult } from './decode-batch.ts';
 
@@ -11,14 +12,14 @@ interface Pending {
 }
 
 /**
- * Workers do not inherit tsx's loader, so each one registers it before importing the .ts
- * entry. Under a runtime that runs .ts natively the registration is harmless.
+ * Workers do not inherit tsx's loader, so each one registers it before loading the .ts entry.
+ * tsx's require hook starts in about 2/3 of the time of its ESM loader (which runs on a thread
+ * of its own), and worker startup is a fixed cost of every embed run, so the entry is required.
  */
 function startWorker(): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./decode-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
+  const api = fileURLToPath(import.meta.resolve('tsx/cjs/api'));
+  const entry = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
+  return new Worker(`require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`, { eval: true });
 }
 
 export class DecodePool {

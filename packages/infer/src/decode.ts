@@ -4,20 +4,31 @@
  * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts), other
  * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
  */
-import sharp from 'sharp';
+import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import { DecodeError } from './decode-error.ts';
 import { decodePngDirect } from './png-direct.ts';
 import { decodePngGray, fastPathApplies, readPngHeader } from './png-fast.ts';
 
 export { DecodeError };
 
-// Decoded images are used once; libvips's operation cache would only hold memory.
-sharp.cache(false);
+type SharpFactory = (input: SharpInput, options?: SharpOptions) => Sharp;
+let loading: Promise<SharpFactory> | undefined;
+
+/** sharp loads on first use: a decode worker that only sees small PNGs never pays its ~150 ms. */
+function loadSharp(): Promise<SharpFactory> {
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    // Decoded images are used once; libvips's operation cache would only hold memory.
+    sharp.cache(false);
+    return sharp;
+  });
+  return loading;
+}
 
 const oneLine = (msg: string) => msg.split('\n')[0]!.trim();
 
 /** Decodes with sharp: flatten alpha onto black, gray, stretch to width x height. */
 export async function decodeWithSharp(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number): Promise<void> {
+  const sharp = await loadSharp();
   let data: Buffer;
   try {
     data = await sharp(buf, { pages: 1 })

@@ -5,7 +5,7 @@
  * and shared's gray.ts converts them the way sharp would.
  */
 import { PNG } from 'pngjs';
-import { rgbaToGray } from '@aae-map/shared';
+import { rgbaToGray } from '@aae-map/shared/browser';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOR_TYPE_GRAY = 0;
