@@ -1,16 +1,16 @@
 /**
  * `pnpm bench:embed`: embed's speed on 20,000 28x28 MNIST PNGs, against its two stages measured
  * alone in the same run:
- * - decode-only: the same walk, batches and decode workers (started), nothing consuming pixels;
+ * - decode-only: embed's run without the model (same worker start, walk, batches, decoding);
  * - model-only: onnxruntime (session open) on the same images in memory, same batch and threads;
- * - embed: the whole embedFolder call, starting its workers and opening the model included.
+ * - embed: the whole embedFolder call, opening the model and writing the CSV included.
  * The ratio embed / min(decode, model) says how well the pipeline overlaps the two. Both stages
  * use the CPU, so when other work leaves fewer free cores than embed's threads the bound is
  * rather 1 / (1/decode + 1/model), printed too, as is the CPU time per file, which other load
  * does not change.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -76,14 +76,15 @@ async function measure(count: number, fn: () => Promise<void>): Promise<Measured
   return { rate: count / ((performance.now() - t) / 1000), cpuPerFile: (used.user + used.system) / count };
 }
 
+/** embed's run without the model: same worker start, walk, batches and decoding. */
 async function decodeOnly(input: string): Promise<Measured> {
-  const pool = new DecodePool(opts.workers);
-  // Started and warm, as the model is for model-only; embed's own run pays both startups.
-  const first = (await readdir(join(input, '0'))).slice(0, 64).map((f) => `0/${f}`);
-  await Promise.all(Array.from({ length: pool.size }, () => pool.decode({ root: input, paths: first, width: 28, height: 28 })));
   let n = 0;
-  const m = await measure(opts.files, () => decodeInOrder({ input, after: undefined, batch: opts.batch, width: 28, height: 28 }, pool, (_b, r) => void (n += r.ok.length)));
-  await pool.close();
+  let pool: DecodePool | undefined;
+  const m = await measure(opts.files, async () => {
+    pool = new DecodePool(opts.workers);
+    await decodeInOrder({ input, after: undefined, batch: opts.batch, width: 28, height: 28 }, pool, (_b, r) => void (n += r.ok.length));
+  });
+  await pool!.close();
   if (n !== opts.files) throw new Error(`decoded ${n} of ${opts.files} files`);
   return m;
 }

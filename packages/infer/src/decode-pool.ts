@@ -1,10 +1,15 @@
 /**
  * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
  * a few batches in flight every core decodes while the main thread runs the model.
+ *
+ * A worker needs ~0.2 s to load its modules; until one is ready, batches are decoded on the
+ * calling thread, which has nothing else to do before the first batch is decoded anyway.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodeJob, DecodeResult } from './decode-batch.ts';
+
+type WorkerMessage = { ready: true } | { id: number; result?: DecodeResult; error?: string };
 
 interface Pending {
   resolve: (r: DecodeResult) => void;
@@ -28,12 +33,14 @@ export class DecodePool {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
+  private ready = 0;
+  private readonly local = import('./decode-batch.ts');
 
   constructor(size: number) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker());
     for (const w of this.workers) {
       this.load.set(w, 0);
-      w.on('message', (m: { id: number; result?: DecodeResult; error?: string }) => this.settle(w, m));
+      w.on('message', (m: WorkerMessage) => ('ready' in m ? this.ready++ : this.settle(w, m)));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`decode worker exited with code ${code}`));
@@ -47,6 +54,7 @@ export class DecodePool {
 
   decode(job: DecodeJob): Promise<DecodeResult> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.ready === 0) return this.local.then((m) => m.decodeBatch(job));
     const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
     const id = this.nextId++;
     this.load.set(worker, this.load.get(worker)! + 1);
@@ -55,7 +63,7 @@ export class DecodePool {
     return done;
   }
 
-  private settle(worker: Worker, m: { id: number; result?: DecodeResult; error?: string }): void {
+  private settle(worker: Worker, m: Exclude<WorkerMessage, { ready: true }>): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);

@@ -11,3 +11,4 @@ port.on('message', async ({ id, job }: { id: number; job: DecodeJob }) => {
     port.postMessage({ id, error: (err as Error).stack ?? String(err) });
   }
 });
+port.postMessage({ ready: true });
