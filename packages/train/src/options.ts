@@ -18,7 +18,7 @@ export interface TrainOptions {
   name?: string;
   /** Continue the run in `runDir` from its last complete epoch. @default false */
   resume?: boolean;
-  /** Total epochs (passes over the unlabelled images). @default 12 */
+  /** Total epochs (passes over the unlabelled images). @default 10 */
   epochs?: number;
   /** Images per batch (unlabelled and labelled batches each). @default 100 */
   batch?: number;
@@ -90,7 +90,7 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULTS = {
-  epochs: 12,
+  epochs: 10,
   batch: 100,
   labels: 1000,
   clusters: 10,
