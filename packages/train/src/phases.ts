@@ -93,61 +93,69 @@ function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): {
   return { loss: value.dataSync()[0]!, grads };
 }
 
-/** Runs one phase on a batch; call inside tf.tidy. */
-export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings): PhaseOutput {
+type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>) => { loss: number; grads: tf.Tensor[] };
+
+const reconstruction: PhaseFn = (w, b, names, s, stats) => {
+  const a = s.arch;
+  const x = b.xL ? tf.concat([rows(b.xU, b.size), rows(b.xL, b.size)]) : rows(b.xU, b.size);
+  return differentiate(w, names, () => {
+    const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
+    const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
+    const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
+    stats.mse = mse.dataSync()[0]!;
+    if (a.mode !== '2d') return mse;
+    const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
+    stats.headPenalty = pen.dataSync()[0]!;
+    return tf.add(mse, pen);
+  });
+};
+
+const discriminator: PhaseFn = (w, b, names, s, stats) => {
   const a = s.arch;
   const B = b.size;
-  const stats: Record<string, number> = {};
-  if (phase === 'reconstruction') {
-    const x = b.xL ? tf.concat([rows(b.xU, B), rows(b.xL, B)]) : rows(b.xU, B);
-    const out = differentiate(w, names, () => {
-      const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
-      const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
-      const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
-      stats.mse = mse.dataSync()[0]!;
-      if (a.mode !== '2d') return mse;
-      const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
-      stats.headPenalty = pen.dataSync()[0]!;
-      return tf.add(mse, pen);
-    });
-    return { ...out, stats };
-  }
-  if (phase === 'discriminator') {
-    // The encoder is not trained here, so its forward pass runs outside the gradient tape.
-    const { logits, z } = encode(w, a, rows(b.xU, B), inference(s.impl));
-    const priorY = tf.oneHot(tf.tensor1d(b.priorY, 'int32'), a.clusters).toFloat() as tf.Tensor2D;
-    const inY = tf.add(tf.concat([priorY, tf.softmax(logits)]), tf.concat([rows(b.noiseRealY, B), rows(b.noiseFakeY, B)])) as tf.Tensor2D;
-    const inZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
-    const pass = { train: true, inputGrad: false, impl: s.impl };
-    const out = differentiate(w, names, () => {
-      let loss = tf.scalar(0);
-      for (const [which, input] of [['disc_y', inY], ['disc_z', inZ]] as const) {
-        const d = discriminate(w, a, which, input, pass);
-        const real = tf.slice(d, [0, 0], [B, -1]);
-        const fake = tf.slice(d, [B, 0], [B, -1]);
-        const key = which === 'disc_y' ? 'Y' : 'Z';
-        stats[`confReal${key}`] = confidence(real, REAL);
-        stats[`confFake${key}`] = confidence(fake, FAKE);
-        loss = tf.add(loss, tf.add(ceConstant(real, REAL), ceConstant(fake, FAKE)));
-      }
-      return loss;
-    });
-    return { ...out, stats };
-  }
-  if (phase === 'generator') {
-    const x = rows(b.xU, B);
-    const out = differentiate(w, names, () => {
-      const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
-      const frozen = { train: false, inputGrad: true, impl: s.impl };
-      const dY = discriminate(w, a, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, B)) as tf.Tensor2D, frozen);
-      const dZ = discriminate(w, a, 'disc_z', tf.add(z!, rows(b.noiseGenZ, B)) as tf.Tensor2D, frozen);
-      return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL));
-    });
-    return { ...out, stats };
-  }
+  // The encoder is not trained here, so its forward pass runs outside the gradient tape.
+  const { logits, z } = encode(w, a, rows(b.xU, B), inference(s.impl));
+  const priorY = tf.oneHot(tf.tensor1d(b.priorY, 'int32'), a.clusters).toFloat() as tf.Tensor2D;
+  const inY = tf.add(tf.concat([priorY, tf.softmax(logits)]), tf.concat([rows(b.noiseRealY, B), rows(b.noiseFakeY, B)])) as tf.Tensor2D;
+  const inZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
+  const pass = { train: true, inputGrad: false, impl: s.impl };
+  return differentiate(w, names, () => {
+    let loss = tf.scalar(0);
+    for (const [which, input] of [['disc_y', inY], ['disc_z', inZ]] as const) {
+      const d = discriminate(w, a, which, input, pass);
+      const real = tf.slice(d, [0, 0], [B, -1]);
+      const fake = tf.slice(d, [B, 0], [B, -1]);
+      const key = which === 'disc_y' ? 'Y' : 'Z';
+      stats[`confReal${key}`] = confidence(real, REAL);
+      stats[`confFake${key}`] = confidence(fake, FAKE);
+      loss = tf.add(loss, tf.add(ceConstant(real, REAL), ceConstant(fake, FAKE)));
+    }
+    return loss;
+  });
+};
+
+const generator: PhaseFn = (w, b, names, s) => {
+  const x = rows(b.xU, b.size);
+  return differentiate(w, names, () => {
+    const { logits, z } = encode(w, s.arch, x, { train: true, inputGrad: false, impl: s.impl });
+    const frozen = { train: false, inputGrad: true, impl: s.impl };
+    const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
+    const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z!, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
+    return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL));
+  });
+};
+
+const supervised: PhaseFn = (w, b, names, s) => {
   if (!b.xL || !b.labels) throw new Error('supervised phase without a labelled batch');
-  const x = rows(b.xL, B);
+  const x = rows(b.xL, b.size);
   const labels = tf.tensor1d(b.labels, 'int32');
-  const out = differentiate(w, names, () => crossEntropy(encode(w, a, x, { train: true, inputGrad: false, impl: s.impl }, false).logits, labels));
-  return { ...out, stats };
+  return differentiate(w, names, () => crossEntropy(encode(w, s.arch, x, { train: true, inputGrad: false, impl: s.impl }, false).logits, labels));
+};
+
+const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, generator, supervised };
+
+/** Runs one phase on a batch: its loss, stats and the gradients of `names`. Call inside tf.tidy. */
+export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings): PhaseOutput {
+  const stats: Record<string, number> = {};
+  return { ...PHASE_FNS[phase](w, b, names, s, stats), stats };
 }

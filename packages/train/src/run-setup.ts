@@ -1,0 +1,88 @@
+/**
+ * Everything a run needs before its first iteration, fresh or resumed: data, options, labelled
+ * split, backend, weights and optimizer state, and the stepper that trains them.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { type Architecture, type Manifest, MANIFEST, UserError } from '@aae-map/shared';
+import { type BackendChoice, selectBackend } from './backend.ts';
+import { EpochSampler } from './batch-sampler.ts';
+import { loadForResume, type ResumeState, type RunInfo } from './checkpoint.ts';
+import { type Dataset, limitSplit } from './data/dataset.ts';
+import { loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+import { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
+import { initialWeights } from './model.ts';
+import { architectureFor, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
+import { ParallelStepper } from './parallel-stepper.ts';
+import { Rng } from './rng.ts';
+import { LocalStepper, type Stepper, TrainingState } from './stepper.ts';
+
+export interface Run {
+  r: ResolvedOptions;
+  /** The dataset as loaded, and with the train/test limits applied. */
+  full: Dataset;
+  data: Dataset;
+  arch: Architecture;
+  backend: BackendChoice;
+  split: LabelledSplit;
+  sampler: EpochSampler;
+  rng: Rng;
+  state: TrainingState;
+  stepper: Stepper;
+  info: RunInfo;
+  totalSteps: number;
+  /** What the run directory held when resuming. */
+  prior?: { manifest: Manifest; resume: ResumeState; metrics: string };
+}
+
+/** Resumed runs keep their stored options; only the epoch count may grow. */
+function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
+  if (!prior) return { ...resolveOptions(o, ds), runDir };
+  const r = { ...prior.options, runDir, epochs: o.epochs ?? prior.options.epochs };
+  if (!(Number.isInteger(r.epochs) && r.epochs >= 1)) throw new UserError(`--epochs must be a whole number >= 1, got ${r.epochs}`);
+  return r;
+}
+
+function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number): void {
+  const d = prior.dataset;
+  if (d.name !== ds.name || d.trainCount !== trainCount || d.height !== ds.height || d.width !== ds.width) {
+    throw new UserError(`the run was trained on ${d.name} (${d.trainCount} images of ${d.height}×${d.width}); resume it with the same data`);
+  }
+}
+
+/** Loads data and state and starts the stepper; bad options or data fail before the slower backend start. */
+export async function prepareRun(options: TrainOptions, log: (line: string) => void): Promise<Run> {
+  // The run directory comes first: a resumed run rereads the IDX files it stored.
+  let ds = options.dataset ?? (options.data ? await loadIdxDataset(options.data) : undefined);
+  let runDir = options.runDir ?? (options.name ? `runs/${options.name}` : undefined);
+  if (!runDir) runDir = resolveOptions(options, (ds ??= await loadMnistDataset())).runDir;
+  const prior = options.resume ? await loadForResume(runDir) : undefined;
+  ds ??= prior?.resume.data ? await loadIdxDataset(prior.resume.data) : await loadMnistDataset();
+  const r = runOptions(options, ds, runDir, prior?.resume);
+  const arch = prior?.manifest.architecture ?? architectureFor(r, ds);
+  const px = arch.inputHeight * arch.inputWidth;
+  const trainSplit = limitSplit(ds.train, r.trainLimit, px);
+  const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px) };
+  if (prior) checkSameData(ds, prior.resume, trainSplit.count);
+  else if (existsSync(join(r.runDir, MANIFEST))) {
+    throw new UserError(`${r.runDir} already holds a run; pass --resume to continue it, or choose another --name or --out`);
+  }
+  const split = prior
+    ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
+    : balancedSplit(trainSplit.labels, Math.max(1, ds.classNames.length), r.labels, r.seed);
+  const sampler = new EpochSampler(trainSplit, split, arch, r.batch, r.noiseStd);
+  if (sampler.iterations < 1) throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
+
+  const backend = await selectBackend(options.backend ?? 'auto');
+  log(`backend: ${backend.name} (${backend.reason})`);
+  r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, availableParallelism());
+  if (r.replicas > 1 && r.batch < 2 * r.replicas) throw new UserError(`--batch ${r.batch} is too small to split over ${r.replicas} replicas`);
+  const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
+  const initial = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
+  const state = r.replicas > 1 ? initial.toShared() : initial;
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance };
+  const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
+  const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };
+  return { r, full: ds, data, arch, backend, split, sampler, rng, state, stepper, info, totalSteps: r.epochs * sampler.iterations, prior };
+}
