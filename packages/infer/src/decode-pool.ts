@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DecodeJob, DecodeResult } from './decode-batch.ts';
+import type { DecodeJob, DecodeResult } from '@aae-map/shared/decode';
 
 type WorkerMessage = { ready: true } | { id: number; result?: DecodeResult; error?: string };
 
@@ -34,7 +34,7 @@ export class DecodePool {
   private nextId = 0;
   private failure: Error | undefined;
   private ready = 0;
-  private readonly local = import('./decode-batch.ts');
+  private readonly local = import('@aae-map/shared/decode');
 
   constructor(size: number) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker());

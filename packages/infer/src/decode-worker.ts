@@ -1,6 +1,6 @@
 /** Worker entry: decodes batches sent by DecodePool (decode-pool.ts), one message each. */
 import { parentPort } from 'node:worker_threads';
-import { decodeBatch, type DecodeJob } from './decode-batch.ts';
+import { decodeBatch, type DecodeJob } from '@aae-map/shared/decode';
 
 const port = parentPort!;
 port.on('message', async ({ id, job }: { id: number; job: DecodeJob }) => {

@@ -6,14 +6,13 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPointRows, pointsColumns, Progress, UserError } from '@aae-map/shared';
-import type { DecodeResult } from './decode-batch.ts';
+import { formatPointRows, pointsColumns, Progress, UserError, walkImages } from '@aae-map/shared';
+import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { openOutputs, type RunOutputs } from './outputs.ts';
 import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { defaultThreads } from './thread-split.ts';
-import { walkImages } from './walk.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
 
 export interface EmbedOptions {

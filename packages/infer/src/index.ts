@@ -9,6 +9,6 @@ export { defaultThreads } from './thread-split.ts';
 export { scanCsv } from './csv-file.ts';
 export { readPoints } from './points-csv.ts';
 export { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
-export { walkImages, type WalkEntry } from './walk.ts';
-export { decodeImage, decodeWithSharp } from './decode.ts';
+export { walkImages, type WalkEntry } from '@aae-map/shared';
+export { decodeImage, decodeWithSharp } from '@aae-map/shared/decode';
 export { writeSampleImages } from './sample-images.ts';

@@ -3,9 +3,9 @@
  * order. A few batches decode ahead, so the workers keep going while `consume` (the model, on
  * the main thread) works on the current one; memory holds at most `2·workers + 2` batches.
  */
-import type { DecodeResult } from './decode-batch.ts';
+import type { DecodeResult } from '@aae-map/shared/decode';
 import type { DecodePool } from './decode-pool.ts';
-import { walkImages } from './walk.ts';
+import { walkImages } from '@aae-map/shared';
 
 export interface Batch {
   /** Image files, relative to the input folder. */

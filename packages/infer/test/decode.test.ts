@@ -12,10 +12,7 @@ import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { type LabelledImages, readMnist, srgbToGray } from '@aae-map/shared';
-import { decodeBatch } from '../src/decode-batch.ts';
-import { decodeImage, decodeWithSharp } from '../src/decode.ts';
-import { decodePngDirect } from '../src/png-direct.ts';
-import { readPngHeader } from '../src/png-fast.ts';
+import { decodeBatch, decodeImage, decodePngDirect, decodeWithSharp, readPngHeader } from '@aae-map/shared/decode';
 import { encodeGrayPng } from '../src/sample-images.ts';
 
 const W = 28;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { MNIST_CLASS_NAMES, readMnist } from '@aae-map/shared';
-import { decodeImage } from '../src/decode.ts';
+import { decodeImage } from '@aae-map/shared/decode';
 import { plotCategories } from '../src/plot-points.ts';
 import { writeSampleImages } from '../src/sample-images.ts';
 

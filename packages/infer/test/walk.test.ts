@@ -8,8 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { comparePaths } from '@aae-map/shared';
-import { type WalkEntry, walkImages } from '../src/walk.ts';
+import { comparePaths, type WalkEntry, walkImages } from '@aae-map/shared';
 
 let root: string;
 // Names chosen so that per-segment order differs from plain string order: 'a' < 'a b' < 'a.png'

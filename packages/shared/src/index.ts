@@ -1,11 +1,13 @@
 /**
  * Code shared by train, export and infer: the checkpoint contract, the IDX/MNIST readers,
- * atomic writes, the scatter plot, the progress bar and the CLI error convention.
+ * the image-folder walk, atomic writes, the scatter plot, the progress bar and the CLI error
+ * convention. Image decoding is the separate `@aae-map/shared/decode` entry.
  */
 export * from './atomic-write.ts';
 export * from './checkpoint-format.ts';
 export * from './checkpoint-io.ts';
 export * from './idx-reader.ts';
+export * from './image-walk.ts';
 export * from './mnist.ts';
 export * from './progress.ts';
 export * from './scatter-plot.ts';

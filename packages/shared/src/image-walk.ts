@@ -4,12 +4,12 @@
  * names of the directories on the current path are held, never the whole tree.
  *
  * That order is the lexicographic order of the paths' segment lists, which `comparePaths`
- * (@aae-map/shared) computes; resuming a run relies on it.
+ * (image-paths.ts) computes; embed's --resume relies on it.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImageName } from '@aae-map/shared';
+import { isImageName } from './image-paths.ts';
 
 /** What the walk finds: an image file, a file it ignores, or a directory it cannot read. */
 export type WalkEntry =

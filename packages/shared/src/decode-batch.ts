@@ -1,11 +1,11 @@
 /**
- * Reads and decodes one batch of files into a packed pixel buffer. Runs inside a decode worker
- * (decode-worker.ts), and directly in tests. Files that fail are listed, not thrown, so one bad
- * file never costs its batch.
+ * Reads and decodes one batch of files into a packed pixel buffer. Runs inside embed's decode
+ * workers (@aae-map/infer), on train's main thread when it reads an image folder, and in tests.
+ * Files that fail are listed, not thrown, so one bad file never costs its batch.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeError, decodeImage } from './decode.ts';
+import { DecodeError, decodeImage } from './image-decode.ts';
 
 export interface DecodeJob {
   root: string;

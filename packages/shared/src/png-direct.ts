@@ -6,7 +6,7 @@
  */
 import { crc32, inflateSync } from 'node:zlib';
 import { DecodeError } from './decode-error.ts';
-import { srgbToGray } from '@aae-map/shared/browser';
+import { srgbToGray } from './gray.ts';
 
 /** Bytes per pixel by colour type, for the types this decoder takes. */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };

@@ -5,7 +5,7 @@
  * and shared's gray.ts converts them the way sharp would.
  */
 import { PNG } from 'pngjs';
-import { rgbaToGray } from '@aae-map/shared/browser';
+import { rgbaToGray } from './gray.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOR_TYPE_GRAY = 0;
@@ -49,7 +49,7 @@ export function readPngHeader(buf: Uint8Array): PngHeader | null {
   return header;
 }
 
-/** True when the JS paths give sharp's pixels for this file at this size (see test/decode.test.ts). */
+/** True when the JS paths give sharp's pixels for this file at this size (see packages/infer/test/decode.test.ts). */
 export function fastPathApplies(h: PngHeader | null, width: number, height: number): h is PngHeader {
   return h !== null && h.width === width && h.height === height && h.bitDepth <= 8 && !h.hasIcc;
 }
