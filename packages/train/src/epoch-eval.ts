@@ -5,7 +5,7 @@
  * the training images assigned to it (the test labels are not used to fit this mapping).
  */
 import type { Architecture } from '@aae-map/shared';
-import type { Dataset, ImageSplit } from './data/dataset.ts';
+import { type Dataset, subsetSplit } from './data/dataset.ts';
 import { argmaxRows, encodeImages } from './encode-images.ts';
 import type { WeightTensors } from './model.ts';
 
@@ -22,17 +22,6 @@ export interface EpochEvaluation {
 }
 
 const MAPPING_IMAGES = 10_000;
-
-function pick(split: ImageSplit, indices: ArrayLike<number>, pixels: number): { pixels: Uint8Array; labels: Int32Array } {
-  const out = new Uint8Array(indices.length * pixels);
-  const labels = new Int32Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    out.set(split.pixels.subarray(i * pixels, (i + 1) * pixels), k * pixels);
-    labels[k] = split.labels[i]!;
-  }
-  return { pixels: out, labels };
-}
 
 /** Fraction of predictions equal to known labels (entries with label -1 are skipped); null if none known. */
 export function accuracy(pred: Int32Array, labels: Int32Array, mapping?: Int32Array): number | null {
@@ -62,11 +51,11 @@ export function evaluateEpoch(w: WeightTensors, a: Architecture, projection: num
   let mapping: Int32Array | undefined;
   let labelledAccuracy: number | null = null;
   if (supervised) {
-    const l = pick(ds.train, labelled, px);
+    const l = subsetSplit(ds.train, labelled, px);
     labelledAccuracy = accuracy(classify(l, labelled.length), l.labels);
   } else if (ds.classNames.length > 0) {
     const n = Math.min(MAPPING_IMAGES, ds.train.count);
-    const sample = pick(ds.train, Array.from({ length: n }, (_, i) => i), px);
+    const sample = subsetSplit(ds.train, Array.from({ length: n }, (_, i) => i), px);
     mapping = majorityMapping(classify(sample, n), sample.labels, a.clusters, ds.classNames.length);
   }
   const mapSplit = ds.test ?? { ...ds.train, count: Math.min(MAPPING_IMAGES, ds.train.count) };

@@ -4,11 +4,16 @@
  * - `train(options)`: the full training loop (see TrainOptions for settings and defaults).
  * - `loadModel(runDir)`: a checkpoint's encoder as a tfjs forward pass.
  * - `selectBackend(name)`: activates a tfjs backend (auto: tensorflow-gpu → tensorflow → wasm → cpu).
- * - Datasets: `loadIdxDataset`, `loadMnistDataset`, and the `Dataset` interface other readers implement.
+ * - Datasets: `loadIdxDataset`, `loadMnistDataset`, `loadFolderDataset` (image folders, decoded
+ *   once into a cache), and the `Dataset` interface they produce.
  */
 export { BACKENDS, type BackendChoice, type BackendName, ensureBackend, selectBackend } from './backend.ts';
 export { classCounts, type Dataset, gatherNormalized, type ImageSplit, limitSplit } from './data/dataset.ts';
 export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+export { type FolderDataset, type FolderLoadOptions, type FolderStats, loadFolderDataset } from './data/folder-dataset.ts';
+export { type DataFiles, DEFAULT_IMAGE_SIZE, DEFAULT_TEST_SPLIT, type ImageFolderFiles, type ImageSize, parseImageSize } from './data/folder-files.ts';
+export { UNLABELLED_FOLDERS } from './data/folder-listing.ts';
+export { DATA_CACHE } from './run-data.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 export type { Encodings } from './encode-images.ts';
 export type { EpochMetrics } from './epoch-metrics.ts';

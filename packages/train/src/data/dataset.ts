@@ -31,6 +31,18 @@ export function limitSplit(split: ImageSplit, limit: number | undefined, pixelsP
   };
 }
 
+/** The images at `indices` (any order), copied into a split of their own. */
+export function subsetSplit(split: ImageSplit, indices: ArrayLike<number>, pixelsPerImage: number): ImageSplit {
+  const pixels = new Uint8Array(indices.length * pixelsPerImage);
+  const labels = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    pixels.set(split.pixels.subarray(i * pixelsPerImage, (i + 1) * pixelsPerImage), k * pixelsPerImage);
+    labels[k] = split.labels[i]!;
+  }
+  return { pixels, count: indices.length, labels };
+}
+
 /** Number of images per class (unknown labels are not counted). */
 export function classCounts(labels: ArrayLike<number>, classes: number): number[] {
   const counts = new Array<number>(classes).fill(0);

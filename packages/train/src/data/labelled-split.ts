@@ -10,8 +10,10 @@ export interface LabelledSplit {
 
 /**
  * Picks `count` labelled images, class-balanced: each class gets floor(count / classes), and the
- * remainder goes one each to classes in a seeded random order. Images with unknown labels (-1)
- * are never picked. Deterministic for a given seed.
+ * remainder goes one each to classes in a seeded random order. A class with fewer images gives
+ * all it has, and its shortfall goes one each to classes with images to spare, in that order
+ * (image folders are rarely balanced). Images with unknown labels (-1) are never picked.
+ * Deterministic for a given seed.
  */
 export function balancedSplit(labels: Int32Array, classes: number, count: number, seed: number): LabelledSplit {
   if (!Number.isInteger(count) || count < 0) throw new UserError(`--labels must be a whole number >= 0, got ${count}`);
@@ -25,14 +27,22 @@ export function balancedSplit(labels: Int32Array, classes: number, count: number
   const quota = new Array<number>(classes).fill(Math.floor(count / classes));
   const order = rng.shuffle(Array.from({ length: classes }, (_, k) => k));
   for (let r = 0; r < count % classes; r++) quota[order[r]!]!++;
-  const picked: number[] = [];
+  let shortfall = 0;
   for (let k = 0; k < classes; k++) {
-    const pool = rng.shuffle(byClass[k]!.slice());
-    if (pool.length < quota[k]!) {
-      throw new UserError(`--labels ${count} needs ${quota[k]} labelled images of class ${k} but the training set has ${pool.length}; use fewer labels`);
-    }
-    picked.push(...pool.slice(0, quota[k]));
+    shortfall += Math.max(0, quota[k]! - byClass[k]!.length);
+    quota[k] = Math.min(quota[k]!, byClass[k]!.length);
   }
+  // Ends: count <= known, so some class has room while a shortfall remains.
+  while (shortfall > 0) {
+    for (const k of order) {
+      if (shortfall > 0 && quota[k]! < byClass[k]!.length) {
+        quota[k]!++;
+        shortfall--;
+      }
+    }
+  }
+  const picked: number[] = [];
+  for (let k = 0; k < classes; k++) picked.push(...rng.shuffle(byClass[k]!.slice()).slice(0, quota[k]));
   return splitFromLabelled(Int32Array.from(picked), labels.length);
 }
 

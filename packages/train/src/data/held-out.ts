@@ -1,0 +1,28 @@
+/**
+ * Holds out a seeded share of the labelled images as the test set when a folder comes without
+ * a test folder. Each class gives the same share (rounded), so small classes are neither
+ * emptied nor left out of the test set by chance.
+ */
+import { Rng } from '../rng.ts';
+import { type ImageSplit, subsetSplit } from './dataset.ts';
+
+/** Indices (ascending) of the held-out images: round(fraction × n_k) of each class k's n_k. */
+export function heldOutIndices(labels: Int32Array, classes: number, fraction: number, seed: number): Int32Array {
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  labels.forEach((l, i) => {
+    if (l >= 0 && l < classes) byClass[l]!.push(i);
+  });
+  const rng = new Rng(seed);
+  const picked = byClass.flatMap((pool) => rng.shuffle(pool).slice(0, Math.round(fraction * pool.length)));
+  return Int32Array.from(picked).sort();
+}
+
+/** Splits `split` into the images not in `held` and those in it, both in their original order. */
+export function splitOff(split: ImageSplit, held: Int32Array, pixelsPerImage: number): { rest: ImageSplit; held: ImageSplit } {
+  const isHeld = new Uint8Array(split.count);
+  held.forEach((i) => (isHeld[i] = 1));
+  const rest = new Int32Array(split.count - held.length);
+  let r = 0;
+  for (let i = 0; i < split.count; i++) if (!isHeld[i]) rest[r++] = i;
+  return { rest: subsetSplit(split, rest, pixelsPerImage), held: subsetSplit(split, held, pixelsPerImage) };
+}
