@@ -55,9 +55,12 @@ interface ReadFolder {
   stats: FolderStats;
 }
 
-function report(stats: FolderStats, classes: number, split: ImageSplit, cacheDir: string | undefined, seconds: number, log: (line: string) => void): void {
-  stats.skipped.slice(0, SKIPPED_SHOWN).forEach((s) => log(`skipped ${stats.folder}/${s.path}: ${s.reason}`));
-  if (stats.skipped.length > SKIPPED_SHOWN) log(`... and ${stats.skipped.length - SKIPPED_SHOWN} more skipped`);
+function reportSkipped(folder: string, skipped: FolderStats['skipped'], log: (line: string) => void): void {
+  skipped.slice(0, SKIPPED_SHOWN).forEach((s) => log(`skipped ${folder}/${s.path}: ${s.reason}`));
+  if (skipped.length > SKIPPED_SHOWN) log(`... and ${skipped.length - SKIPPED_SHOWN} more skipped`);
+}
+
+function summarize(stats: FolderStats, classes: number, split: ImageSplit, cacheDir: string | undefined, seconds: number, log: (line: string) => void): void {
   const unlabelled = split.labels.reduce((n, l) => n + (l < 0 ? 1 : 0), 0);
   const how = stats.fromCache ? `read from the cache ${cacheDir}` : `decoded in ${seconds.toFixed(1)} s${cacheDir ? `, cached in ${cacheDir}` : ''}`;
   log(
@@ -79,12 +82,13 @@ async function readFolder(root: string, flag: string, size: ImageSize, cacheDir:
   const labels = Int32Array.from(decoded.kept, (i) => listing.files[i]!.label);
   const split: ImageSplit = { pixels: decoded.pixels, count: decoded.kept.length, labels };
   const skipped = [...listing.unreadable, ...decoded.failed];
+  reportSkipped(root, skipped, log);
   const stats: FolderStats = { folder: root, listed: listing.files.length, decoded: split.count, skipped, ignored: listing.ignored, fromCache };
   if (split.count === 0) {
     const first = skipped[0]!;
     throw new UserError(`${flag} ${root}: none of its ${listing.files.length} images could be decoded (${first.path}: ${first.reason})`);
   }
-  report(stats, listing.classNames.length, split, cacheDir, (performance.now() - t0) / 1000, log);
+  summarize(stats, listing.classNames.length, split, cacheDir, (performance.now() - t0) / 1000, log);
   return { listing, split, stats };
 }
 
