@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { LabelledImages } from '@aae-map/shared';
+import { comparePaths, type LabelledImages, MNIST_CLASS_NAMES } from '@aae-map/shared';
 
 export type ImageFormat = 'png' | 'jpg' | 'webp' | 'gif' | 'tiff';
 
@@ -19,20 +19,26 @@ export async function writeGray(file: string, pixels: Uint8Array, width: number,
 }
 
 /**
- * Writes MNIST images `indices` as `<root>/<digit>/<index>.png`, or `<root>/unlabeled/<index>.png`
- * where `unlabelled(index)` says so. Returns the paths in the order the folder walk lists them.
+ * Writes MNIST images `indices` as `<root>/<class>/<index>.png`, the class folder named
+ * `names[digit]` (default: the digit), or as `<root>/unlabeled/<index>.png` where
+ * `unlabelled(index)` says so. Returns the paths in the order the folder walk lists them.
  */
-export async function writeMnistFolder(root: string, mnist: LabelledImages, indices: number[], unlabelled: (index: number) => boolean = () => false): Promise<string[]> {
+export async function writeMnistFolder(
+  root: string,
+  mnist: LabelledImages,
+  indices: number[],
+  unlabelled: (index: number) => boolean = () => false,
+  names: readonly string[] = MNIST_CLASS_NAMES,
+): Promise<string[]> {
   const size = mnist.height * mnist.width;
-  const paths = indices.map((i) => `${unlabelled(i) ? 'unlabeled' : mnist.labels[i]}/${String(i).padStart(5, '0')}.png`);
+  const paths = indices.map((i) => `${unlabelled(i) ? 'unlabeled' : names[mnist.labels[i]!]}/${String(i).padStart(5, '0')}.png`);
   const CONCURRENT = 8;
   for (let k = 0; k < indices.length; k += CONCURRENT) {
     await Promise.all(
       indices.slice(k, k + CONCURRENT).map((i, j) => writeGray(join(root, paths[k + j]!), mnist.pixels.subarray(i * size, (i + 1) * size), mnist.width, mnist.height)),
     );
   }
-  // Digits and 'unlabeled' are single ASCII segments, so plain string order is the walk order.
-  return paths.sort();
+  return paths.sort(comparePaths);
 }
 
 /** An IDX3 image file and IDX1 label file holding MNIST images `indices`, in that order. */
