@@ -39,8 +39,7 @@ for (const [mode, styleDim] of [['n-D', 10], ['2-D', 2]] as const) {
       labels: 100,
       styleDim,
       hidden: [64, 64],
-      // 2-D mode on wasm hits a train bug (tf.gather's gradient needs UnsortedSegmentSum, which wasm lacks).
-      backend: styleDim === 2 ? 'cpu' : 'wasm',
+      backend: 'wasm',
       progress: false,
       log: () => {},
     });

@@ -1,6 +1,7 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runCli } from '@aae-map/shared';
+import { wholeNumber } from './cli-args.ts';
 import { defaultThreads } from './thread-split.ts';
 
 interface EmbedCliOptions {
@@ -14,12 +15,6 @@ interface EmbedCliOptions {
   style?: boolean;
   plot?: string;
   resume?: boolean;
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
-  return n;
 }
 
 const split = defaultThreads();

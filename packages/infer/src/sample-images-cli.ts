@@ -1,14 +1,12 @@
 /** `pnpm sample-images --out images/ --count 1000`: thin wrapper over writeSampleImages. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { runCli } from '@aae-map/shared';
+import { wholeNumber } from './cli-args.ts';
 
 const program = new Command('sample-images')
   .description('Write real MNIST test digits as PNG files, one subfolder per label, to try embed on.')
   .requiredOption('--out <dir>', 'folder to write <label>/<index>.png into')
-  .option('--count <n>', 'how many test images (1 to 10000)', (v) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
-    return Number(v);
-  }, 1000)
+  .option('--count <n>', 'how many test images (1 to 10000)', wholeNumber, 1000)
   .addHelpText('after', '\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm embed --input images/ --out points.csv --plot map.png')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((opts: { out: string; count: number }) =>
