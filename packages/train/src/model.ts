@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
 import { type Activation, dense, type DenseImpl, type GradNeeds } from './dense.ts';
 import { FlatTensors } from './flat-tensors.ts';
+import { circlePoints } from './projection.ts';
 import type { Rng } from './rng.ts';
 
 export type WeightTensors = Map<string, tf.Tensor>;
@@ -69,16 +70,18 @@ export function discriminate(w: WeightTensors, a: Architecture, which: 'disc_y' 
 
 /**
  * Seeded initial weights: He-normal for ReLU layers, LeCun-normal for the linear/tanh outputs,
- * zero biases. Heads: headScale·I in n-D mode; in 2-D mode, random N(0, headInitStd²).
+ * zero biases. Heads: headScale·I in n-D mode; in 2-D mode, evenly on a circle `headDistance` apart.
  */
-export function initialWeights(a: Architecture, rng: Rng, headInitStd: number): FlatTensors {
+export function initialWeights(a: Architecture, rng: Rng, headDistance: number): FlatTensors {
   const weights = new FlatTensors(modelWeightShapes(a));
   for (const name of weights.names) {
     const v = weights.view(name);
     const shape = weights.shape(name);
     if (name === 'heads') {
       if (a.mode === 'nd') for (let k = 0; k < a.clusters; k++) v[k * a.styleDim + k] = a.headScale;
-      else rng.fillNormal(v, headInitStd);
+      // Random heads start with close pairs, and Adam moves a head only about lr per step, so the
+      // distance penalty could not part them within a run: start every pair at least η apart.
+      else if (a.clusters > 1) v.set(circlePoints(a.clusters, headDistance / (2 * Math.sin(Math.PI / a.clusters))).flat());
     } else if (name.endsWith('/kernel')) {
       const relu = /\/dense\d+\/kernel$/.test(name);
       rng.fillNormal(v, Math.sqrt((relu ? 2 : 1) / shape[0]!));

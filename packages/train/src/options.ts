@@ -32,7 +32,7 @@ export interface TrainOptions {
   clusters?: number;
   /** d, the style size: n selects n-D mode (W_c = 10·I), 2 selects 2-D mode (learned heads). @default clusters */
   styleDim?: number;
-  /** η: in 2-D mode, pairs of heads closer than this are pushed apart. @default 3 */
+  /** η: in 2-D mode, pairs of heads closer than this are pushed apart; they start on a circle this far apart. @default 6 */
   headDistance?: number;
   /** Hidden layer sizes of every network. @default [1000, 1000] */
   hidden?: number[];
@@ -98,7 +98,7 @@ export const DEFAULTS = {
   batch: 100,
   labels: 1000,
   clusters: 10,
-  headDistance: 3,
+  headDistance: 6,
   hidden: [1000, 1000],
   seed: 1,
   lr: 0.001,

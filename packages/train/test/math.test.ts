@@ -178,3 +178,15 @@ test('head penalty: Σ relu(η − ‖h_i − h_j‖) and its gradient match the
   assertClose(grad.flat(), [1, 0, -1, 0, 0, 1, 0, -1], { atol: 1e-6 }, 'gradient');
   tf.dispose([h]);
 });
+
+test('2-D mode starts with its heads on a circle, every pair at least η apart and neighbours exactly η', () => {
+  for (const [n, eta] of [[10, 3], [20, 6], [2, 4]] as const) {
+    const a = { inputHeight: 2, inputWidth: 2, channels: 1, hidden: [3], clusters: n, styleDim: 2, mode: '2d' as const, headScale: 10, normalization: { scale: 1 / 127.5, offset: -1 } };
+    const W = headRows(initialWeights(a, new Rng(5), eta).view('heads'), n, 2);
+    const dist = (i: number, j: number) => Math.hypot(W[i]![0]! - W[j]![0]!, W[i]![1]! - W[j]![1]!);
+    for (let i = 0; i < n; i++) {
+      assert.ok(Math.abs(dist(i, (i + 1) % n) - eta) < 1e-5, `n ${n}: neighbours ${i}, ${(i + 1) % n} are ${dist(i, (i + 1) % n)} apart, want ${eta}`);
+      for (let j = i + 1; j < n; j++) assert.ok(dist(i, j) >= eta - 1e-5, `n ${n}: heads ${i}, ${j} only ${dist(i, j)} apart`);
+    }
+  }
+});
