@@ -22,7 +22,7 @@ export interface TrainOptions {
   name?: string;
   /** Continue the run in `runDir` from its last complete epoch. @default false */
   resume?: boolean;
-  /** Total epochs (passes over the unlabelled images). @default 8 */
+  /** Total epochs (passes over the unlabelled images). @default 3 */
   epochs?: number;
   /** Images per batch (unlabelled and labelled batches each). @default 100 */
   batch?: number;
@@ -94,7 +94,7 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULTS = {
-  epochs: 8,
+  epochs: 3,
   batch: 100,
   labels: 1000,
   clusters: 10,

@@ -72,3 +72,25 @@ test('after several data-parallel steps both replicas hold exactly the shared we
   });
   assertClose(shared.params.data, a.state.params.data, { atol: 2e-3 }, 'weights after 5 steps, 2 replicas vs 1');
 });
+
+test('renewing the workers between steps changes nothing: the same weights and optimizer state, bit for bit', async () => {
+  const a = setup(20);
+  const b = setup(20);
+  const sa = a.state.toShared();
+  const sb = b.state.toShared();
+  const kept = await ParallelStepper.start(sa, a.settings, 'wasm');
+  const renewed = await ParallelStepper.start(sb, b.settings, 'wasm');
+  steppers.push(kept, renewed);
+  for (let i = 0; i < 3; i++) {
+    await kept.step(a.sampler.next(i, a.rng), 1e-3);
+    await renewed.step(b.sampler.next(i, b.rng), 1e-3);
+    await renewed.renew();
+  }
+  assert.deepEqual([...sb.params.data], [...sa.params.data], 'weights');
+  for (const p of PHASES) {
+    assert.equal(sb.optimizers[p].t, sa.optimizers[p].t, `${p} step count`);
+    assert.deepEqual([...sb.optimizers[p].m.data], [...sa.optimizers[p].m.data], `${p} first moments`);
+  }
+  const [r0] = await renewed.replicaWeights(['encoder/dense0/kernel']);
+  assert.deepEqual([...r0![0]!], [...sb.params.view('encoder/dense0/kernel')], 'a renewed replica holds the shared weights');
+});
