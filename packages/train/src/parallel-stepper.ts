@@ -72,11 +72,16 @@ class Channel {
   }
 }
 
+/** Iterations between worker renewals (see renew): well before the slowdown's onset at ~1,000. */
+const RENEW_EVERY = 500;
+
 export class ParallelStepper implements Stepper {
   private channels: Channel[];
   private readonly grads: Array<Record<Phase, FlatTensors>>;
   /** Weights changed by the last Adam step, which the replicas load before their next phase. */
   private stale: string[] = [];
+  /** Iterations these workers' stepper has run, for the periodic renewal. */
+  private steps = 0;
 
   private constructor(
     private readonly state: TrainingState,
@@ -124,8 +129,8 @@ export class ParallelStepper implements Stepper {
    * Replaces both workers with fresh ones on the same shared weights and optimizer slots.
    * Measured here (wasm, 2 cores): after about 1,000 iterations or 6 minutes a worker's phases
    * become 30-60% slower and stay so, with the same weights, memory and heap size; a new worker
-   * is fast again. The cause is not found, so the trainer renews its workers every epoch, which
-   * costs about two seconds.
+   * is fast again. The cause is not found, so step() renews the workers every RENEW_EVERY
+   * iterations, which costs about two seconds each time.
    */
   async renew(): Promise<void> {
     await this.dispose();
@@ -175,6 +180,8 @@ export class ParallelStepper implements Stepper {
   }
 
   async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
+    if (this.steps > 0 && this.steps % RENEW_EVERY === 0) await this.renew();
+    this.steps++;
     const report: IterationReport = {};
     for (const phase of phasesFor(batch)) {
       const t0 = performance.now();

@@ -60,8 +60,6 @@ export interface Stepper {
   step(batch: IterationBatch, lr: number): Promise<IterationReport>;
   /** Makes the tfjs weights match `state.params` after it was changed from outside (e.g. restored). */
   sync(): Promise<void>;
-  /** Starts afresh whatever runs the replicas (worker threads), keeping weights and optimizer state. */
-  renew(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -99,9 +97,6 @@ export class LocalStepper implements Stepper {
   async sync(): Promise<void> {
     this.replica.upload(this.state.params);
   }
-
-  /** An in-thread replica has no workers to renew. */
-  async renew(): Promise<void> {}
 
   async dispose(): Promise<void> {
     this.replica.dispose();

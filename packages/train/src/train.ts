@@ -41,7 +41,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   try {
     for (let epoch = first; epoch <= r.epochs && !options.signal?.aborted; epoch++) {
       const t0 = performance.now();
-      const trained = await trainEpoch(run, epoch, step, epoch > first, options);
+      const trained = await trainEpoch(run, epoch, step, options);
       if (!trained) break;
       step = trained.step;
       const end = await endEpoch(run, epoch, trained, t0, metricsText, options.data ?? prior?.resume.data);
@@ -67,12 +67,10 @@ interface TrainedEpoch {
 }
 
 /** One pass over the unlabelled images; undefined if aborted part-way (the epoch is then dropped). */
-async function trainEpoch(run: Run, epoch: number, step: number, renew: boolean, options: TrainOptions): Promise<TrainedEpoch | undefined> {
+async function trainEpoch(run: Run, epoch: number, step: number, options: TrainOptions): Promise<TrainedEpoch | undefined> {
   const { r, sampler, rng, stepper } = run;
   const t0 = performance.now();
   const acc = new EpochAccumulator();
-  // Fresh workers for every epoch after this call's first: see ParallelStepper.renew.
-  if (renew) await stepper.renew();
   const bar = options.progress === false ? undefined : new Progress({ total: sampler.iterations * r.batch, unit: 'samples', label: `epoch ${epoch}/${r.epochs}` });
   sampler.startEpoch(rng);
   let lr = r.lr;
