@@ -35,7 +35,7 @@ async function measure(impl: DenseImpl, replicas: number, iterations: number): P
   const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
   const sampler = new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
   const settings = { arch, impl, headDistance: opts.headDistance };
-  const stepper: Stepper = replicas > 1 ? await ParallelStepper.start(state.toShared(), settings, backend.name) : new LocalStepper(state, settings);
+  const stepper: Stepper = replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   sampler.startEpoch(rng);
   const perPhase: Record<string, number[]> = {};
   const totals: number[] = [];

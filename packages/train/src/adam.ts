@@ -4,6 +4,7 @@
  * in shared memory.
  */
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
+import { type AdamScalars, adamRange, simdAdamRange } from './simd-adam.ts';
 
 export interface AdamConfig {
   /** @default 0.5 */
@@ -27,60 +28,37 @@ export class Adam {
   constructor(
     specs: TensorSpec[],
     readonly config: AdamConfig,
-    /** Backing memory for the slots (e.g. SharedArrayBuffers); fresh memory when omitted. */
-    buffers?: { m: ArrayBufferLike; v: ArrayBufferLike },
+    /** The slots' memory (e.g. in a SharedArena, where the SIMD kernel can run); fresh memory when omitted. */
+    slots?: { m: FlatTensors; v: FlatTensors },
   ) {
-    this.m = new FlatTensors(specs, buffers?.m);
-    this.v = new FlatTensors(specs, buffers?.v);
+    this.m = slots?.m ?? new FlatTensors(specs);
+    this.v = slots?.v ?? new FlatTensors(specs);
   }
 
   /**
    * Applies one update to `params` (which hold at least this optimizer's tensors). `range`
    * limits it to a slice [from, to) of the flat slot layout, so that two threads can split one
-   * step; each must pass the same `t` (this.t + 1).
+   * step; each must pass the same `t` (this.t + 1). The arithmetic is float32 in one fixed
+   * order, so the result does not depend on the split or on whether the SIMD kernel ran.
    */
   step(params: FlatTensors, grads: GradientSources, lr: number, range?: { from: number; to: number }, t = this.t + 1): void {
     const { beta1, beta2, epsilon } = this.config;
     const sources = grads instanceof FlatTensors ? [{ grads, weight: 1 }] : grads;
     if (sources.length < 1 || sources.length > 2) throw new Error(`Adam averages 1 or 2 gradient sources, got ${sources.length}`);
+    const [a, b = { grads: sources[0]!.grads, weight: 0 }] = sources;
     // p -= lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), folded into two scalars.
-    const k: Kernel = { b1: beta1, b2: beta2, stepSize: lr / (1 - beta1 ** t), vScale: 1 / Math.sqrt(1 - beta2 ** t), eps: epsilon };
+    const s: AdamScalars = { wa: a!.weight, wb: b.weight, b1: beta1, b2: beta2, stepSize: lr / (1 - beta1 ** t), vScale: 1 / Math.sqrt(1 - beta2 ** t), eps: epsilon };
     let base = 0;
     for (const name of this.m.names) {
       const m = this.m.view(name);
       const from = Math.max(0, (range?.from ?? 0) - base);
       const to = Math.min(m.length, (range?.to ?? Infinity) - base);
       if (from < to) {
-        const p = params.view(name);
-        const v = this.v.view(name);
-        const [a, b = { grads: a!.grads, weight: 0 }] = sources;
-        adamKernel(p, a!.grads.view(name), a!.weight, b.grads.view(name), b.weight, m, v, from, to, k);
+        const args = [params.view(name), a!.grads.view(name), b.grads.view(name), m, this.v.view(name), from, to, s] as const;
+        if (!simdAdamRange(...args)) adamRange(...args);
       }
       base += m.length;
     }
     this.t = t;
-  }
-}
-
-interface Kernel {
-  b1: number;
-  b2: number;
-  stepSize: number;
-  vScale: number;
-  eps: number;
-}
-
-/** g = wa·ga + wb·gb: one replica's gradients (wb = 0), or two replicas' averaged. */
-function adamKernel(p: Float32Array, ga: Float32Array, wa: number, gb: Float32Array, wb: number, m: Float32Array, v: Float32Array, from: number, to: number, k: Kernel): void {
-  const { b1, b2, stepSize, vScale, eps } = k;
-  const c1 = 1 - b1;
-  const c2 = 1 - b2;
-  for (let i = from; i < to; i++) {
-    const gi = wa * ga[i]! + wb * gb[i]!;
-    const mi = b1 * m[i]! + c1 * gi;
-    const vi = b2 * v[i]! + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) * vScale + eps);
   }
 }

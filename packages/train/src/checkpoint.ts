@@ -122,8 +122,9 @@ export async function loadForResume(dir: string): Promise<{ manifest: Manifest; 
     throw new UserError(`${rPath} is not valid JSON (${(err as Error).message}); start a new run`);
   }
   if (resume.format !== 'aae-map-resume' || resume.epoch !== manifest.epochs) throw new UserError(`${rPath} does not match ${join(dir, MANIFEST)}; start a new run`);
-  const state = new TrainingState(manifest.architecture, new FlatTensors(modelWeightShapes(manifest.architecture)));
-  for (const name of state.params.names) state.params.view(name).set(weights.get(name)!);
+  const initial = new FlatTensors(modelWeightShapes(manifest.architecture));
+  for (const name of initial.names) initial.view(name).set(weights.get(name)!);
+  const state = new TrainingState(manifest.architecture, initial);
   const oPath = join(dir, OPTIMIZER);
   if (!existsSync(oPath)) throw new UserError(`${oPath} is missing, so ${dir} cannot be resumed; start a new run`);
   const slots = unpackTensors(resume.optimizer, await readFile(oPath), oPath);

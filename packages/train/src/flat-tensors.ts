@@ -16,6 +16,7 @@ export class FlatTensors {
   constructor(
     readonly specs: TensorSpec[],
     buffer?: ArrayBufferLike,
+    byteOffset = 0,
   ) {
     let total = 0;
     for (const [name, shape] of specs) {
@@ -24,7 +25,7 @@ export class FlatTensors {
       total += size(shape);
     }
     this.names = specs.map(([n]) => n);
-    this.data = buffer ? new Float32Array(buffer, 0, total) : new Float32Array(total);
+    this.data = buffer ? new Float32Array(buffer, byteOffset, total) : new Float32Array(total);
   }
 
   static floats(specs: TensorSpec[]): number {

@@ -5,8 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
-import { type Activation, dense, type DenseImpl, type GradNeeds } from './dense.ts';
+import { type Activation, type DenseImpl, denseT, type GradNeeds, naiveDense } from './dense.ts';
 import { FlatTensors } from './flat-tensors.ts';
+import { isKernel, transposeRange } from './kernel-transpose.ts';
 import { circlePoints } from './projection.ts';
 import type { Rng } from './rng.ts';
 
@@ -21,9 +22,22 @@ export interface Pass {
 
 export const inference = (impl: DenseImpl = 'custom'): Pass => ({ train: false, inputGrad: false, impl });
 
+/** Name of the transposed copy of a kernel, which TfWeights keeps for the feature-major layers. */
+export const transposedName = (kernel: string): string => `${kernel}:T`;
+
+/** One layer; `x` is feature-major ([features, batch]) for 'custom', batch-major for 'naive'. */
 function layer(w: WeightTensors, name: string, x: tf.Tensor2D, act: Activation, needs: GradNeeds, impl: DenseImpl): tf.Tensor2D {
-  return dense(x, w.get(`${name}/kernel`) as tf.Tensor2D, w.get(`${name}/bias`) as tf.Tensor1D, act, needs, impl);
+  const kernel = w.get(`${name}/kernel`) as tf.Tensor2D;
+  const bias = w.get(`${name}/bias`) as tf.Tensor1D;
+  if (impl === 'naive') return naiveDense(x, kernel, bias, act);
+  return denseT(x, kernel, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, bias, act, needs);
 }
+
+/**
+ * Networks take and return batch-major tensors ([batch, features]); the 'custom' layers run
+ * feature-major in between, so inputs and outputs are transposed (transposition is its own inverse).
+ */
+const layout = (x: tf.Tensor2D, impl: DenseImpl): tf.Tensor2D => (impl === 'custom' ? tf.transpose(x) : x);
 
 /** The hidden ReLU stack of one network. Later layers need their input's gradient whenever anything before them is trained. */
 function trunk(w: WeightTensors, a: Architecture, prefix: string, x: tf.Tensor2D, pass: Pass): tf.Tensor2D {
@@ -47,9 +61,9 @@ export interface Encoded {
 }
 
 export function encode(w: WeightTensors, a: Architecture, x: tf.Tensor2D, pass: Pass, withZ = true): Encoded {
-  const h = trunk(w, a, 'encoder', x, pass);
-  const logits = layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass.impl);
-  const z = withZ ? layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass.impl) : undefined;
+  const h = trunk(w, a, 'encoder', layout(x, pass.impl), pass);
+  const logits = layout(layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass.impl), pass.impl);
+  const z = withZ ? layout(layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass.impl), pass.impl) : undefined;
   return { logits, z };
 }
 
@@ -59,13 +73,13 @@ export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.
 }
 
 export function decode(w: WeightTensors, a: Architecture, r: tf.Tensor2D, pass: Pass): tf.Tensor2D {
-  const h = trunk(w, a, 'decoder', r, pass);
-  return layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass.impl);
+  const h = trunk(w, a, 'decoder', layout(r, pass.impl), pass);
+  return layout(layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass.impl), pass.impl);
 }
 
 export function discriminate(w: WeightTensors, a: Architecture, which: 'disc_y' | 'disc_z', input: tf.Tensor2D, pass: Pass): tf.Tensor2D {
-  const h = trunk(w, a, which, input, pass);
-  return layer(w, `${which}/out`, h, 'linear', outputNeeds(pass), pass.impl);
+  const h = trunk(w, a, which, layout(input, pass.impl), pass);
+  return layout(layer(w, `${which}/out`, h, 'linear', outputNeeds(pass), pass.impl), pass.impl);
 }
 
 /**
@@ -102,21 +116,38 @@ export function phaseWeightNames(a: Architecture): Record<'reconstruction' | 'di
   };
 }
 
-/** tfjs tensors mirroring (some of) a FlatTensors' values. */
+/** tfjs tensors mirroring (some of) a FlatTensors' values, plus a transposed copy of each kernel. */
 export class TfWeights {
   readonly tensors: WeightTensors = new Map();
+  private scratch = new Float32Array(0);
 
-  /** Replaces the tensors for `names` with the current values in `src`. */
-  upload(src: FlatTensors, names: Iterable<string> = src.names): void {
+  /**
+   * Replaces the tensors for `names`, and the kernels' transposed copies, with the current values
+   * in `src`; the copies come from `transposed` when given (see kernel-transpose.ts), else are
+   * computed here.
+   */
+  upload(src: FlatTensors, names: Iterable<string> = src.names, transposed?: FlatTensors): void {
     // The cpu backend keeps a reference to the array it is given instead of copying it, so it
     // gets a private copy; wasm (and tfjs-node) copy into their own memory.
     const copy = tf.getBackend() === 'cpu';
     for (const name of names) {
       const view = src.view(name);
-      const t = tf.tensor(copy ? view.slice() : view, src.shape(name));
-      this.tensors.get(name)?.dispose();
-      this.tensors.set(name, t);
+      const shape = src.shape(name);
+      this.set(name, tf.tensor(copy ? view.slice() : view, shape));
+      if (!isKernel(name)) continue;
+      let t = transposed?.view(name);
+      if (!t || copy) {
+        if (this.scratch.length < view.length) this.scratch = new Float32Array(view.length);
+        t = copy ? new Float32Array(view.length) : this.scratch.subarray(0, view.length);
+        transposeRange(view, shape[0]!, shape[1]!, t);
+      }
+      this.set(transposedName(name), tf.tensor2d(t, [shape[1]!, shape[0]!]));
     }
+  }
+
+  private set(name: string, t: tf.Tensor): void {
+    this.tensors.get(name)?.dispose();
+    this.tensors.set(name, t);
   }
 
   dispose(): void {
@@ -124,3 +155,4 @@ export class TfWeights {
     this.tensors.clear();
   }
 }
+

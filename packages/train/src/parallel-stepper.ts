@@ -2,14 +2,15 @@
  * Data-parallel training on worker threads. One wasm instance uses one core, so two workers,
  * each with its own backend and model replica, compute each phase's gradients on half of the
  * batch. Losses are means over examples, so the two halves' gradients, averaged with weights
- * n_k/B, are exactly the full batch's gradient (up to float rounding). The weights and Adam
- * slots live in SharedArrayBuffers; each worker applies Adam to half of them, and both replicas
- * then load the same updated weights, so they never drift apart.
+ * n_k/B, are exactly the full batch's gradient (up to float rounding). The weights, Adam slots
+ * and gradients live in the state's SharedArena; each worker applies Adam to half of them, and
+ * both replicas then load the same updated weights, so they never drift apart.
  */
 import { Worker } from 'node:worker_threads';
 import type { AdamConfig } from './adam.ts';
 import { sliceBatch } from './batch-sampler.ts';
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
+import type { ArenaHandle } from './shared-arena.ts';
 import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
 import type { PhaseReport } from './replica.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
@@ -18,12 +19,15 @@ export interface WorkerInit {
   index: number;
   backend: string;
   settings: PhaseSettings;
+  arena: ArenaHandle;
   paramSpecs: TensorSpec[];
-  params: SharedArrayBuffer;
+  /** Byte offsets in the arena of the weights, their transposed kernels, each replica's gradient buffer, and the Adam slots. */
+  params: number;
+  transposedSpecs: TensorSpec[];
+  transposed: number;
   phaseSpecs: Record<Phase, TensorSpec[]>;
-  /** One gradient buffer per replica, sized for the largest phase. */
-  grads: SharedArrayBuffer[];
-  slots: Record<Phase, { m: ArrayBufferLike; v: ArrayBufferLike }>;
+  grads: number[];
+  slots: Record<Phase, { m: number; v: number }>;
   adam: AdamConfig;
 }
 
@@ -77,7 +81,6 @@ const RENEW_EVERY = 500;
 
 export class ParallelStepper implements Stepper {
   private channels: Channel[];
-  private readonly grads: Array<Record<Phase, FlatTensors>>;
   /** Weights changed by the last Adam step, which the replicas load before their next phase. */
   private stale: string[] = [];
   /** Iterations these workers' stepper has run, for the periodic renewal. */
@@ -89,24 +92,24 @@ export class ParallelStepper implements Stepper {
     replicas: number,
   ) {
     this.channels = Array.from({ length: replicas }, (_, index) => new Channel(startWorker({ ...init, index })));
-    this.grads = init.grads.map((buf) => Object.fromEntries(PHASES.map((p) => [p, new FlatTensors(state.phaseSpecs[p], buf)])) as Record<Phase, FlatTensors>);
   }
 
-  /** Starts `replicas` (2) workers on `backend`; `state` must come from TrainingState.toShared(). */
+  /** Starts `replicas` (2) workers on `backend`. */
   static async start(state: TrainingState, settings: PhaseSettings, backend: string, replicas = 2): Promise<ParallelStepper> {
     if (replicas !== 2) throw new Error('data-parallel training uses exactly 2 replicas');
-    if (!(state.params.data.buffer instanceof SharedArrayBuffer)) throw new Error('ParallelStepper needs TrainingState.toShared()');
-    const largest = Math.max(...PHASES.map((p) => FlatTensors.floats(state.phaseSpecs[p])));
-    const slots = Object.fromEntries(PHASES.map((p) => [p, { m: state.optimizers[p].m.data.buffer, v: state.optimizers[p].v.data.buffer }])) as WorkerInit['slots'];
+    const slots = Object.fromEntries(PHASES.map((p) => [p, { m: state.optimizers[p].m.data.byteOffset, v: state.optimizers[p].v.data.byteOffset }])) as WorkerInit['slots'];
     const stepper = new ParallelStepper(
       state,
       {
         backend,
         settings,
+        arena: state.arena.handle,
         paramSpecs: state.params.specs,
-        params: state.params.data.buffer as SharedArrayBuffer,
+        params: state.params.data.byteOffset,
+        transposedSpecs: state.transposed.specs,
+        transposed: state.transposed.data.byteOffset,
         phaseSpecs: state.phaseSpecs,
-        grads: Array.from({ length: replicas }, () => new SharedArrayBuffer(4 * largest)),
+        grads: state.grads.map((g) => g.reconstruction.data.byteOffset),
         slots,
         adam: ADAM,
       },
@@ -162,7 +165,7 @@ export class ParallelStepper implements Stepper {
   /** The batch-size-weighted average of the replicas' last gradients for `phase` (for tests). */
   averagedGradients(phase: Phase, size: number): FlatTensors {
     const out = new FlatTensors(this.state.phaseSpecs[phase]);
-    this.shares(size).forEach((s, k) => this.grads[k]![phase].data.forEach((g, i) => (out.data[i]! += s.weight * g)));
+    this.shares(size).forEach((s, k) => this.state.grads[k]![phase].data.forEach((g, i) => (out.data[i]! += s.weight * g)));
     return out;
   }
 
@@ -193,6 +196,7 @@ export class ParallelStepper implements Stepper {
   }
 
   async sync(): Promise<void> {
+    this.state.refreshTransposed();
     this.stale = this.state.params.names;
   }
 

@@ -71,8 +71,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, availableParallelism());
   if (r.replicas > 1 && r.batch < 2 * r.replicas) throw new UserError(`--batch ${r.batch} is too small to split over ${r.replicas} replicas`);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
-  const initial = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
-  const state = r.replicas > 1 ? initial.toShared() : initial;
+  const state = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance };
   const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };

@@ -5,6 +5,8 @@
 import type { Architecture } from '@aae-map/shared';
 import { Adam, type AdamConfig } from './adam.ts';
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
+import { refreshTransposed, transposedSpecs } from './kernel-transpose.ts';
+import { SharedArena } from './shared-arena.ts';
 import { phaseWeightNames } from './model.ts';
 import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
 import { type PhaseReport, Replica } from './replica.ts';
@@ -18,40 +20,50 @@ export const ADAM: AdamConfig = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
 
 export type IterationReport = Partial<Record<Phase, PhaseReport>>;
 
-/** Weights and optimizer state: everything a checkpoint must hold to continue training. */
+/** Most replicas a stepper runs; TrainingState keeps a gradient buffer for each. */
+export const MAX_REPLICAS = 2;
+
+/**
+ * Weights and optimizer state (everything a checkpoint must hold to continue training), plus a
+ * gradient buffer per replica, all in one SharedArena: worker threads share it, and Adam runs
+ * its SIMD kernel on it in place.
+ */
 export class TrainingState {
   readonly phaseSpecs: Record<Phase, TensorSpec[]>;
   readonly optimizers: Record<Phase, Adam>;
+  readonly arena: SharedArena;
+  readonly params: FlatTensors;
+  /** The kernels' transposes ([out, in]), kept current by refreshTransposed after each update. */
+  readonly transposed: FlatTensors;
+  /** Per replica, one buffer sized for the largest phase, viewed as each phase's gradients. */
+  readonly grads: Array<Record<Phase, FlatTensors>>;
 
+  /** A state holding a copy of `initial`'s weights, with zeroed optimizer slots. */
   constructor(
     readonly arch: Architecture,
-    readonly params: FlatTensors,
-    /** Allocates the optimizer slots' memory (SharedArrayBuffers for worker threads). */
-    alloc: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+    initial: FlatTensors,
   ) {
     const names = phaseWeightNames(arch);
-    const spec = (n: string): TensorSpec => [n, params.shape(n)];
+    const spec = (n: string): TensorSpec => [n, initial.shape(n)];
     this.phaseSpecs = Object.fromEntries(PHASES.map((p) => [p, names[p].map(spec)])) as Record<Phase, TensorSpec[]>;
-    this.optimizers = Object.fromEntries(
-      PHASES.map((p) => {
-        const bytes = 4 * FlatTensors.floats(this.phaseSpecs[p]);
-        return [p, new Adam(this.phaseSpecs[p], ADAM, { m: alloc(bytes), v: alloc(bytes) })];
-      }),
-    ) as Record<Phase, Adam>;
+    const slotFloats = PHASES.map((p) => FlatTensors.floats(this.phaseSpecs[p]));
+    const largest = Math.max(...slotFloats);
+    const tSpecs = transposedSpecs(initial.specs);
+    this.arena = SharedArena.create(SharedArena.bytesFor([initial.data.length, FlatTensors.floats(tSpecs), ...slotFloats, ...slotFloats, ...Array(MAX_REPLICAS).fill(largest)]));
+    this.params = this.arena.tensors(initial.specs);
+    this.params.data.set(initial.data);
+    this.transposed = this.arena.tensors(tSpecs);
+    this.refreshTransposed();
+    this.optimizers = Object.fromEntries(PHASES.map((p) => [p, new Adam(this.phaseSpecs[p], ADAM, { m: this.arena.tensors(this.phaseSpecs[p]), v: this.arena.tensors(this.phaseSpecs[p]) })])) as Record<Phase, Adam>;
+    this.grads = Array.from({ length: MAX_REPLICAS }, () => {
+      const offset = this.arena.tensors([['grads', [largest]]]).data.byteOffset;
+      return Object.fromEntries(PHASES.map((p) => [p, this.arena.at(this.phaseSpecs[p], offset)])) as Record<Phase, FlatTensors>;
+    });
   }
 
-  /** A copy whose weights and optimizer slots live in SharedArrayBuffers, for worker threads. */
-  toShared(): TrainingState {
-    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
-    const params = new FlatTensors(this.params.specs, shared(this.params.data.byteLength));
-    params.data.set(this.params.data);
-    const copy = new TrainingState(this.arch, params, shared);
-    for (const p of PHASES) {
-      copy.optimizers[p].m.data.set(this.optimizers[p].m.data);
-      copy.optimizers[p].v.data.set(this.optimizers[p].v.data);
-      copy.optimizers[p].t = this.optimizers[p].t;
-    }
-    return copy;
+  /** Recomputes every transposed kernel (after the weights were changed from outside). */
+  refreshTransposed(): void {
+    refreshTransposed(this.params, this.transposed, this.params.specs);
   }
 }
 
@@ -77,8 +89,8 @@ export class LocalStepper implements Stepper {
     settings: PhaseSettings,
   ) {
     this.replica = new Replica(settings);
-    this.replica.upload(state.params);
-    this.grads = Object.fromEntries(PHASES.map((p) => [p, new FlatTensors(state.phaseSpecs[p])])) as Record<Phase, FlatTensors>;
+    this.replica.upload(state.params, undefined, state.transposed);
+    this.grads = state.grads[0]!;
   }
 
   async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
@@ -88,14 +100,16 @@ export class LocalStepper implements Stepper {
       const grads = this.grads[phase];
       const r = this.replica.gradients(phase, batch, grads);
       this.state.optimizers[phase].step(this.state.params, grads, lr);
-      this.replica.upload(this.state.params, grads.names);
+      refreshTransposed(this.state.params, this.state.transposed, this.state.phaseSpecs[phase]);
+      this.replica.upload(this.state.params, grads.names, this.state.transposed);
       report[phase] = { ...r, ms: performance.now() - t0 };
     }
     return report;
   }
 
   async sync(): Promise<void> {
-    this.replica.upload(this.state.params);
+    this.state.refreshTransposed();
+    this.replica.upload(this.state.params, undefined, this.state.transposed);
   }
 
   async dispose(): Promise<void> {

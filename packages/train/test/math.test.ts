@@ -5,12 +5,15 @@ import { modelWeightShapes } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { selectBackend } from '@aae-map/train';
 import { Adam } from '../src/adam.ts';
-import { dense, type Activation } from '../src/dense.ts';
+import { type Activation, denseT, naiveDense, NO_GRADS } from '../src/dense.ts';
 import { encodeImages } from '../src/encode-images.ts';
 import { FlatTensors } from '../src/flat-tensors.ts';
 import { initialWeights, TfWeights } from '../src/model.ts';
+import { transposeRange } from '../src/kernel-transpose.ts';
 import { circlePoints, fitProjection, headRows, projectionFor } from '../src/projection.ts';
 import { Rng } from '../src/rng.ts';
+import { SharedArena } from '../src/shared-arena.ts';
+import { adamRange, simdAdamRange } from '../src/simd-adam.ts';
 import { headPenalty } from '../src/phases.ts';
 import { learningRate } from '../src/schedule.ts';
 
@@ -106,23 +109,61 @@ for (const mode of ['nd', '2d'] as const) {
 
 const activations: Activation[] = ['relu', 'tanh', 'linear'];
 for (const act of activations) {
-  test(`custom dense gradient (explicit transposes) equals tfjs's default gradient: ${act}`, () => {
+  test(`feature-major custom dense gradient equals tfjs's default gradient of the batch-major layer: ${act}`, () => {
     const rng = new Rng(5);
     const t = (shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
     const [x, w, b, r] = [t([6, 5]), t([5, 4]), t([4]), t([6, 4])] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
-    const loss = (impl: 'custom' | 'naive') => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-      tf.sum(tf.mul(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act, { input: true, weights: true }, impl), r)) as tf.Scalar;
-    const custom = tf.grads(loss('custom'))([x, w, b]);
-    const naive = tf.grads(loss('naive'))([x, w, b]);
-    custom.forEach((g, i) => assertClose(g.dataSync(), naive[i]!.dataSync(), { atol: 1e-5 }, ['dx', 'dW', 'db'][i]));
+    const wT = tf.transpose(w);
+    // The custom layer works on xᵀ and returns yᵀ; the loss compares in batch-major layout.
+    const custom = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, needs: { input: boolean; weights: boolean }) =>
+      tf.sum(tf.mul(tf.transpose(denseT(tf.transpose(xx as tf.Tensor2D), ww as tf.Tensor2D, wT, bb as tf.Tensor1D, act, needs)), r)) as tf.Scalar;
+    const naive = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(naiveDense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), r)) as tf.Scalar)([x, w, b]);
+    const both = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => custom(xx, ww, bb, { input: true, weights: true }))([x, w, b]);
+    both.forEach((g, i) => assertClose(g.dataSync(), naive[i]!.dataSync(), { atol: 1e-5 }, ['dx', 'dW', 'db'][i]));
     // Only the weights' gradients: the input is a constant then.
-    const onlyW = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(dense(x, ww as tf.Tensor2D, bb as tf.Tensor1D, act, { input: false, weights: true }, 'custom'), r)) as tf.Scalar)([w, b]);
+    const onlyW = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => custom(x, ww, bb, { input: false, weights: true }))([w, b]);
     assertClose(onlyW[0]!.dataSync(), naive[1]!.dataSync(), { atol: 1e-5 }, 'dW (weights only)');
-    const onlyX = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(dense(xx as tf.Tensor2D, w, b, act, { input: true, weights: false }, 'custom'), r)) as tf.Scalar)(x);
+    assertClose(onlyW[1]!.dataSync(), naive[2]!.dataSync(), { atol: 1e-5 }, 'db (weights only)');
+    const onlyX = tf.grad((xx: tf.Tensor) => custom(xx, w, b, { input: true, weights: false }))(x);
     assertClose(onlyX.dataSync(), naive[0]!.dataSync(), { atol: 1e-5 }, 'dx (input only)');
-    tf.dispose([x, w, b, r, ...custom, ...naive, ...onlyW, onlyX]);
+    const value = tf.transpose(denseT(tf.transpose(x), w, wT, b, act, NO_GRADS));
+    assertClose(value.dataSync(), naiveDense(x, w, b, act).dataSync(), { atol: 1e-5 }, 'forward only');
+    tf.dispose([x, w, b, r, wT, value, ...both, ...naive, ...onlyW, onlyX]);
   });
 }
+
+test('tiled transpose of any element range equals the element-by-element definition, and touches nothing else', () => {
+  for (const [rows, cols] of [[1, 1], [3, 70], [33, 32], [65, 7]] as const) {
+    const n = rows * cols;
+    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [n - 1, n]]) {
+      const src = Float32Array.from({ length: n }, (_, i) => i + 0.5);
+      const out = new Float32Array(n).fill(-1);
+      transposeRange(src, rows, cols, out, from, to);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const i = r * cols + c;
+          assert.equal(out[c * rows + r], i >= from && i < to ? src[i] : -1, `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to})`);
+        }
+      }
+    }
+  }
+});
+
+test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole and odd ranges', () => {
+  const rng = new Rng(11);
+  const n = 1003;
+  const arena = SharedArena.create(SharedArena.bytesFor(Array(5).fill(n)));
+  const arrays = Array.from({ length: 5 }, () => rng.fillNormal(arena.tensors([['w', [n]]]).data, 0.1)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  arrays[4].forEach((x, i) => (arrays[4][i] = x * x)); // v >= 0
+  const copies = arrays.map((a) => a.slice()) as typeof arrays;
+  const s = { wa: 0.4, wb: 0.6, b1: 0.5, b2: 0.999, stepSize: 1e-3 / (1 - 0.5), vScale: 1 / Math.sqrt(1 - 0.999), eps: 1e-8 };
+  for (const [from, to] of [[0, n], [5, 998], [7, 9]] as const) {
+    assert.ok(simdAdamRange(...arrays, from, to, s), 'the kernel runs on arena memory');
+    adamRange(...copies, from, to, s);
+    ['p', 'ga', 'gb', 'm', 'v'].forEach((name, k) => assert.deepEqual([...arrays[k]!], [...copies[k]!], `${name} after [${from}, ${to})`));
+  }
+  assert.equal(simdAdamRange(...copies, 0, n, s), false, 'plain arrays are left to the JS update');
+});
 
 test('JS Adam matches tf.train.adam over several steps, and a step split in two ranges equals one whole step', () => {
   const rng = new Rng(9);

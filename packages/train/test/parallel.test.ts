@@ -34,7 +34,7 @@ for (const batch of [20, 21]) {
   test(`two replicas' weighted gradients equal the full-batch gradient in every phase (batch ${batch})`, async () => {
     const { rng, state, sampler, settings } = setup(batch);
     const local = new LocalStepper(state, settings);
-    const parallel = await ParallelStepper.start(state.toShared(), settings, 'wasm');
+    const parallel = await ParallelStepper.start(state, settings, 'wasm');
     steppers.push(local, parallel);
     const b = sampler.next(0, rng);
     for (const phase of PHASES) {
@@ -53,7 +53,7 @@ test('after several data-parallel steps both replicas hold exactly the shared we
   const a = setup(20);
   const b = setup(20);
   const local = new LocalStepper(a.state, a.settings);
-  const shared = b.state.toShared();
+  const shared = b.state;
   const parallel = await ParallelStepper.start(shared, b.settings, 'wasm');
   steppers.push(local, parallel);
   for (let i = 0; i < 5; i++) {
@@ -71,13 +71,20 @@ test('after several data-parallel steps both replicas hold exactly the shared we
     assert.deepEqual([...r0![i]!], [...shared.params.view(n)], `replica differs from the shared weights in ${n}`);
   });
   assertClose(shared.params.data, a.state.params.data, { atol: 2e-3 }, 'weights after 5 steps, 2 replicas vs 1');
+  for (const state of [shared, a.state]) {
+    for (const [name, [rows, cols]] of state.params.specs.filter(([n]) => n.endsWith('/kernel'))) {
+      const w = state.params.view(name);
+      const t = state.transposed.view(name);
+      for (let r = 0; r < rows!; r++) for (let c = 0; c < cols!; c++) if (t[c * rows! + r] !== w[r * cols! + c]) assert.fail(`${name}: transposed copy is stale at [${r}, ${c}]`);
+    }
+  }
 });
 
 test('renewing the workers between steps changes nothing: the same weights and optimizer state, bit for bit', async () => {
   const a = setup(20);
   const b = setup(20);
-  const sa = a.state.toShared();
-  const sb = b.state.toShared();
+  const sa = a.state;
+  const sb = b.state;
   const kept = await ParallelStepper.start(sa, a.settings, 'wasm');
   const renewed = await ParallelStepper.start(sb, b.settings, 'wasm');
   steppers.push(kept, renewed);

@@ -35,6 +35,7 @@ for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
     if (styleDim === 10) assert.ok(state.params.view('heads').every((v, i) => v === (i % 11 === 0 ? 10 : 0)), 'n-D heads stay 10·I');
     else assert.notDeepEqual([...state.params.view('heads')], headsBefore, '2-D heads are learned');
     await stepper.dispose();
-    assert.equal(tf.memory().numTensors, before - state.params.names.length);
+    const kernels = state.params.names.filter((n) => n.endsWith('/kernel')).length;
+    assert.equal(tf.memory().numTensors, before - state.params.names.length - kernels, 'dispose frees every weight and each kernel\'s transposed copy');
   });
 }
