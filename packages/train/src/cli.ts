@@ -14,6 +14,7 @@ interface TrainCliOptions extends DataFlags {
   backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
   seed: number;
   lr: number;
+  augment: number;
   runDir?: string;
   name?: string;
   resume?: boolean;
@@ -65,6 +66,7 @@ const program = new Command('train')
   .option('--hidden <sizes>', 'hidden layer sizes of every network', sizeList, [1000, 1000])
   .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
   .option('--seed <n>', 'seeds weights, labelled subset, batches and noise', wholeNumber, 1)
+  .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off', wholeNumber, 2)
   .option('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber, 0.001)
   .option('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')
   .option('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')
@@ -104,6 +106,7 @@ const program = new Command('train')
         backend: o.backend,
         seed: o.seed,
         lr: o.lr,
+        augment: o.augment,
         trainLimit: o.trainLimit,
         testLimit: o.testLimit,
         denseImpl: o.denseGrad,

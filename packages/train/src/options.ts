@@ -46,6 +46,8 @@ export interface TrainOptions {
   lrFinal?: number;
   /** σ of the Gaussian noise added to discriminator inputs. @default 0.3 */
   noiseStd?: number;
+  /** Training images are shifted by up to this many pixels (x and y, random) each time they are drawn; 0 = never. @default 2 */
+  augment?: number;
   /** Use only the first N training images (for quick runs). @default all */
   trainLimit?: number;
   /** Use only the first N test images (for quick runs). @default all */
@@ -86,6 +88,7 @@ export interface ResolvedOptions {
   lr: number;
   lrFinal: number;
   noiseStd: number;
+  augment: number;
   trainLimit?: number;
   testLimit?: number;
   denseImpl: DenseImpl;
@@ -104,6 +107,7 @@ export const DEFAULTS = {
   lr: 0.001,
   lrFinal: 0.05,
   noiseStd: 0.3,
+  augment: 2,
   headScale: 10,
 } as const;
 
@@ -136,6 +140,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     lr: o.lr ?? DEFAULTS.lr,
     lrFinal: o.lrFinal ?? DEFAULTS.lrFinal,
     noiseStd: o.noiseStd ?? DEFAULTS.noiseStd,
+    augment: o.augment ?? DEFAULTS.augment,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
@@ -153,6 +158,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.lr > 0 && Number.isFinite(r.lr), `--lr must be a positive number, got ${r.lr}`);
   check(r.lrFinal > 0 && r.lrFinal <= 1, `lrFinal must be in (0, 1], got ${r.lrFinal}`);
   check(r.noiseStd >= 0, `noiseStd must be >= 0, got ${r.noiseStd}`);
+  check(isInt(r.augment, 0), `--augment must be a whole number of pixels >= 0, got ${r.augment}`);
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
   check(r.replicas === undefined || r.replicas === 1 || r.replicas === 2, `--replicas must be 1 or 2, got ${r.replicas}`);
