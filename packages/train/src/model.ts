@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
-import { type Activation, type DenseImpl, denseT, type GradNeeds, naiveDense } from './dense.ts';
+import { type Activation, type DenseImpl, denseBackward, denseT, forwardT, type GradNeeds, naiveDense } from './dense.ts';
 import { FlatTensors } from './flat-tensors.ts';
 import { isKernel, transposeRange } from './kernel-transpose.ts';
 import { circlePoints } from './projection.ts';
@@ -65,6 +65,54 @@ export function encode(w: WeightTensors, a: Architecture, x: tf.Tensor2D, pass: 
   const logits = layout(layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass.impl), pass.impl);
   const z = withZ ? layout(layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass.impl), pass.impl) : undefined;
   return { logits, z };
+}
+
+/**
+ * The encoder's forward pass ('custom' layers) with every layer's input and output kept, so
+ * that its backward pass can run later (encoderGrads) without a second forward pass: the
+ * generator phase backpropagates through the encoder outputs the discriminator phase computed,
+ * since the discriminator updates in between do not touch the encoder.
+ */
+export interface EncoderTrace {
+  /** [B, n] and [B, d], batch-major like encode()'s. */
+  logits: tf.Tensor2D;
+  z: tf.Tensor2D;
+  /** Feature-major inputs and outputs of the hidden layers, then of the two heads. */
+  layers: Array<{ name: string; xT: tf.Tensor2D; yT: tf.Tensor2D }>;
+}
+
+export function traceEncoder(w: WeightTensors, a: Architecture, x: tf.Tensor2D): EncoderTrace {
+  const layers: EncoderTrace['layers'] = [];
+  const run = (name: string, xT: tf.Tensor2D, act: Activation) => {
+    const yT = forwardT(xT, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, w.get(`${name}/bias`) as tf.Tensor1D, act);
+    layers.push({ name, xT, yT });
+    return yT;
+  };
+  let h = tf.transpose(x);
+  a.hidden.forEach((_, i) => (h = run(`encoder/dense${i}`, h, 'relu')));
+  const logits = tf.transpose(run('encoder/y', h, 'linear'));
+  const z = tf.transpose(run('encoder/z', h, 'linear'));
+  return { logits, z, layers };
+}
+
+/** The gradients of `names` (encoder weights) from dL/dlogits and dL/dz, backpropagated through a trace. */
+export function encoderGrads(w: WeightTensors, trace: EncoderTrace, dLogits: tf.Tensor2D, dZ: tf.Tensor2D, names: string[]): tf.Tensor[] {
+  const grads = new Map<string, tf.Tensor>();
+  const back = (i: number, dyT: tf.Tensor2D, act: Activation, input: boolean) => {
+    const { name, xT, yT } = trace.layers[i]!;
+    const out = denseBackward(xT, yT, dyT, w.get(`${name}/kernel`) as tf.Tensor2D, act, { input, weights: true });
+    grads.set(`${name}/kernel`, out[input ? 1 : 0]!);
+    grads.set(`${name}/bias`, out[input ? 2 : 1]!);
+    return input ? out[0]! : undefined;
+  };
+  const hidden = trace.layers.length - 2;
+  let dh = tf.add(back(hidden, tf.transpose(dLogits), 'linear', true)!, back(hidden + 1, tf.transpose(dZ), 'linear', true)!) as tf.Tensor2D;
+  for (let i = hidden - 1; i >= 0; i--) dh = back(i, dh, 'relu', i > 0) ?? dh;
+  return names.map((n) => {
+    const g = grads.get(n);
+    if (!g) throw new Error(`encoderGrads: no gradient for ${n}`);
+    return g;
+  });
 }
 
 /** r = y·W_c + z, with W_c stored as `heads` (n × d). */

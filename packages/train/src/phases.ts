@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
 import type { DenseImpl } from './dense.ts';
-import { decode, discriminate, encode, inference, represent, type WeightTensors } from './model.ts';
+import { decode, discriminate, encode, type EncoderTrace, encoderGrads, inference, represent, traceEncoder, type WeightTensors } from './model.ts';
 
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -93,7 +93,30 @@ function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): {
   return { loss: value.dataSync()[0]!, grads };
 }
 
-type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>) => { loss: number; grads: tf.Tensor[] };
+/**
+ * What one phase leaves for the next within an iteration: the discriminator phase's encoder
+ * pass on the unlabelled images, which the generator phase backpropagates through (the
+ * encoder does not change in between). Its tensors outlive tf.tidy until the generator phase.
+ */
+export interface PhaseCarry {
+  trace?: { xU: Float32Array; encoder: EncoderTrace };
+}
+
+function releaseTrace(carry: PhaseCarry): EncoderTrace | undefined {
+  const t = carry.trace?.encoder;
+  carry.trace = undefined;
+  return t;
+}
+
+const traceTensors = (t: EncoderTrace) => [t.logits, t.z, ...t.layers.flatMap((l) => [l.xT, l.yT])];
+
+/** Frees what a carry holds (before a fresh discriminator phase, or when a replica stops). */
+export function clearCarry(carry: PhaseCarry): void {
+  const t = releaseTrace(carry);
+  if (t) tf.dispose(traceTensors(t));
+}
+
+type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, carry: PhaseCarry) => { loss: number; grads: tf.Tensor[] };
 
 const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   const a = s.arch;
@@ -110,11 +133,22 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   });
 };
 
-const discriminator: PhaseFn = (w, b, names, s, stats) => {
+const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
   const a = s.arch;
   const B = b.size;
-  // The encoder is not trained here, so its forward pass runs outside the gradient tape.
-  const { logits, z } = encode(w, a, rows(b.xU, B), inference(s.impl));
+  // The encoder is not trained here, so its forward pass runs outside the gradient tape; with
+  // the 'custom' layers it is kept for the generator phase.
+  clearCarry(carry);
+  let logits: tf.Tensor2D;
+  let z: tf.Tensor2D | undefined;
+  if (s.impl === 'custom') {
+    const encoder = traceEncoder(w, a, rows(b.xU, B));
+    traceTensors(encoder).forEach((t) => tf.keep(t));
+    carry.trace = { xU: b.xU, encoder };
+    ({ logits, z } = encoder);
+  } else {
+    ({ logits, z } = encode(w, a, rows(b.xU, B), inference(s.impl)));
+  }
   const priorY = tf.oneHot(tf.tensor1d(b.priorY, 'int32'), a.clusters).toFloat() as tf.Tensor2D;
   const inY = tf.add(tf.concat([priorY, tf.softmax(logits)]), tf.concat([rows(b.noiseRealY, B), rows(b.noiseFakeY, B)])) as tf.Tensor2D;
   const inZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
@@ -134,15 +168,28 @@ const discriminator: PhaseFn = (w, b, names, s, stats) => {
   });
 };
 
-const generator: PhaseFn = (w, b, names, s) => {
-  const x = rows(b.xU, b.size);
-  return differentiate(w, names, () => {
-    const { logits, z } = encode(w, s.arch, x, { train: true, inputGrad: false, impl: s.impl });
-    const frozen = { train: false, inputGrad: true, impl: s.impl };
+const generator: PhaseFn = (w, b, names, s, _stats, carry) => {
+  const frozen = { train: false, inputGrad: true, impl: s.impl };
+  const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
-    const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z!, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
-    return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL));
-  });
+    const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
+    return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
+  };
+  const sameImages = carry.trace !== undefined && carry.trace.xU.length === b.xU.length && carry.trace.xU.every((v, i) => v === b.xU[i]);
+  const trace = releaseTrace(carry);
+  if (!trace || !sameImages) {
+    if (trace) tf.dispose(traceTensors(trace));
+    return differentiate(w, names, () => {
+      const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), { train: true, inputGrad: false, impl: s.impl });
+      return fool(logits, z!);
+    });
+  }
+  try {
+    const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([trace.logits, trace.z]);
+    return { loss: value.dataSync()[0]!, grads: encoderGrads(w, trace, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
+  } finally {
+    tf.dispose(traceTensors(trace));
+  }
 };
 
 const supervised: PhaseFn = (w, b, names, s) => {
@@ -154,8 +201,11 @@ const supervised: PhaseFn = (w, b, names, s) => {
 
 const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, generator, supervised };
 
-/** Runs one phase on a batch: its loss, stats and the gradients of `names`. Call inside tf.tidy. */
-export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings): PhaseOutput {
+/**
+ * Runs one phase on a batch: its loss, stats and the gradients of `names`. Call inside tf.tidy,
+ * with the same `carry` for all phases of a replica.
+ */
+export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry = {}): PhaseOutput {
   const stats: Record<string, number> = {};
-  return { ...PHASE_FNS[phase](w, b, names, s, stats), stats };
+  return { ...PHASE_FNS[phase](w, b, names, s, stats, carry), stats };
 }

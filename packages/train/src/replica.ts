@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readInto } from './backend.ts';
 import type { FlatTensors } from './flat-tensors.ts';
 import { TfWeights } from './model.ts';
-import { type IterationBatch, type Phase, type PhaseSettings, runPhase } from './phases.ts';
+import { clearCarry, type IterationBatch, type Phase, type PhaseCarry, type PhaseSettings, runPhase } from './phases.ts';
 
 export interface PhaseReport {
   loss: number;
@@ -18,6 +18,7 @@ export interface PhaseReport {
 
 export class Replica {
   readonly weights = new TfWeights();
+  private readonly carry: PhaseCarry = {};
 
   constructor(readonly settings: PhaseSettings) {}
 
@@ -29,13 +30,14 @@ export class Replica {
   /** Computes the phase's gradients on `batch` into `grads` (which lists exactly the phase's weights). */
   gradients(phase: Phase, batch: IterationBatch, grads: FlatTensors): PhaseReport {
     return tf.tidy(() => {
-      const out = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings);
+      const out = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings, this.carry);
       out.grads.forEach((g, i) => readInto(g, grads.view(grads.names[i]!)));
       return { loss: out.loss, stats: out.stats };
     });
   }
 
   dispose(): void {
+    clearCarry(this.carry);
     this.weights.dispose();
   }
 }

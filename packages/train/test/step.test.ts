@@ -8,6 +8,9 @@ import { initialWeights } from '../src/model.ts';
 import { architectureFor, resolveOptions } from '../src/options.ts';
 import { Rng } from '../src/rng.ts';
 import { LocalStepper, TrainingState } from '../src/stepper.ts';
+import { FlatTensors } from '../src/flat-tensors.ts';
+import type { Phase } from '../src/phases.ts';
+import { Replica } from '../src/replica.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
@@ -39,3 +42,31 @@ for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
     assert.equal(tf.memory().numTensors, before - state.params.names.length - kernels, 'dispose frees every weight and each kernel\'s transposed copy');
   });
 }
+
+test('the generator phase backpropagates through the discriminator phase\'s encoder pass: the same loss and gradients as its own pass', () => {
+  const opts = resolveOptions({ hidden: [32, 32], batch: 20, labels: 100 }, mnist);
+  const arch = architectureFor(opts, mnist);
+  const rng = new Rng(2);
+  const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
+  const train = { ...mnist.train, count: 2000, labels: mnist.train.labels.subarray(0, 2000) };
+  const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 100, 1), arch, opts.batch, opts.noiseStd);
+  sampler.startEpoch(rng);
+  const [b, other] = [sampler.next(0, rng), sampler.next(1, rng)];
+  const settings = { arch, impl: 'custom' as const, headDistance: opts.headDistance };
+  const replicas = [new Replica(settings), new Replica(settings)];
+  replicas.forEach((r) => r.upload(state.params, undefined, state.transposed));
+  const before = tf.memory().numTensors;
+  const grads = (r: Replica, phase: Phase, batch: typeof b) => {
+    const g = new FlatTensors(state.phaseSpecs[phase]);
+    return { loss: r.gradients(phase, batch, g).loss, g: [...g.data] };
+  };
+  for (const batch of [b, other]) {
+    grads(replicas[0]!, 'discriminator', b); // leaves its encoder pass on b for the generator phase
+    const traced = grads(replicas[0]!, 'generator', batch); // on b: uses it; on another batch: its own pass
+    const own = grads(replicas[1]!, 'generator', batch);
+    assert.equal(traced.loss, own.loss);
+    assert.deepEqual(traced.g, own.g, 'generator gradients');
+  }
+  assert.equal(tf.memory().numTensors, before, 'the kept encoder pass is freed');
+  replicas.forEach((r) => r.dispose());
+});
