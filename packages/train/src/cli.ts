@@ -14,7 +14,7 @@ interface TrainCliOptions extends DataFlags {
   backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
   seed: number;
   lr: number;
-  augment: number;
+  augment?: number;
   runDir?: string;
   name?: string;
   resume?: boolean;
@@ -66,14 +66,14 @@ const program = new Command('train')
   .option('--hidden <sizes>', 'hidden layer sizes of every network', sizeList, [1000, 1000])
   .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
   .option('--seed <n>', 'seeds weights, labelled subset, batches and noise', wholeNumber, 1)
-  .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off', wholeNumber, 2)
+  .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)', wholeNumber)
   .option('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber, 0.001)
   .option('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')
   .option('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')
   .option('--resume', 'continue the run in the run directory from its last complete epoch, with its stored settings')
   .option('--train-limit <n>', 'use only the first N training images (quick runs)', wholeNumber)
   .option('--test-limit <n>', 'use only the first N test images (quick runs)', wholeNumber)
-  .addOption(new Option('--dense-grad <impl>', 'dense-layer gradient: custom (explicit transposes) or naive (tfjs default)').choices(['custom', 'naive']).default('custom'))
+  .addOption(new Option('--dense-grad <impl>', 'dense layers: custom (feature-major, custom gradient) or naive (tfjs default gradient)').choices(['custom', 'naive']).default('custom'))
   .option('--replicas <n>', 'model replicas on worker threads, each taking half of every batch: 1 or 2 (default: 2 on wasm/cpu with 2+ cores, else 1)', wholeNumber)
   .option('--no-progress', 'no progress bar')
   .addHelpText(

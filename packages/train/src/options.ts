@@ -46,13 +46,18 @@ export interface TrainOptions {
   lrFinal?: number;
   /** σ of the Gaussian noise added to discriminator inputs. @default 0.3 */
   noiseStd?: number;
-  /** Training images are shifted by up to this many pixels (x and y, random) each time they are drawn; 0 = never. @default 2 */
+  /**
+   * Training images are shifted by up to this many pixels (x and y, random) each time they are
+   * drawn; 0 = never. It keeps the supervised phase from memorising the labelled images; without
+   * labels there is nothing to memorise, and it made clusters worse (README, Measured results).
+   * @default 2 with labels, 0 with `labels: 0`
+   */
   augment?: number;
   /** Use only the first N training images (for quick runs). @default all */
   trainLimit?: number;
   /** Use only the first N test images (for quick runs). @default all */
   testLimit?: number;
-  /** Dense-layer gradient: 'custom' (explicit transposes) or 'naive' (tfjs default). @default 'custom' */
+  /** Dense layers: 'custom' (feature-major, custom gradient; dense.ts) or 'naive' (tfjs default gradient). @default 'custom' */
   denseImpl?: DenseImpl;
   /**
    * Model replicas on worker threads, each computing half of every batch (1 = train in this
@@ -140,7 +145,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     lr: o.lr ?? DEFAULTS.lr,
     lrFinal: o.lrFinal ?? DEFAULTS.lrFinal,
     noiseStd: o.noiseStd ?? DEFAULTS.noiseStd,
-    augment: o.augment ?? DEFAULTS.augment,
+    augment: o.augment ?? (labels > 0 ? DEFAULTS.augment : 0),
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',

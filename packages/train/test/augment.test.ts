@@ -71,3 +71,12 @@ test('the sampler shifts unlabelled and labelled images; labels, prior samples a
     for (let k = 0; k < opts.batch; k++) assert.ok(ink(aug[key]!, k) >= 0.9 * ink(plain[key]!, k), `${key} image ${k} keeps its ink`);
   }
 });
+
+test('--augment defaults to 2 with labels and to 0 without; an explicit value wins', async () => {
+  const mnist = await loadMnistDataset();
+  assert.equal(resolveOptions({}, mnist).augment, 2);
+  assert.equal(resolveOptions({ labels: 0 }, mnist).augment, 0);
+  assert.equal(resolveOptions({ labels: 0, augment: 1 }, mnist).augment, 1);
+  assert.equal(resolveOptions({ augment: 0 }, mnist).augment, 0);
+  assert.throws(() => resolveOptions({ augment: -1 }, mnist), /--augment must be a whole number/);
+});
