@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPointRows, pointsColumns, Progress, UserError, walkImages } from '@aae-map/shared';
+import { formatPointRows, pointsColumns, Progress, UserError, walkImageRuns } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { openOutputs, type RunOutputs } from './outputs.ts';
@@ -83,7 +83,7 @@ async function checkResumePoint(input: string, out: string, after: string | unde
 
 export async function countImages(root: string, after?: string): Promise<number> {
   let n = 0;
-  for await (const e of walkImages(root, after)) if (e.kind === 'image') n++;
+  for await (const run of walkImageRuns(root, after)) for (const e of run) if (e.kind === 'image') n++;
   return n;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { DecodeResult } from '@aae-map/shared/decode';
 import type { DecodePool } from './decode-pool.ts';
-import { walkImages } from '@aae-map/shared';
+import { walkImageRuns } from '@aae-map/shared';
 
 export interface Batch {
   /** Image files, relative to the input folder. */
@@ -18,13 +18,15 @@ export interface Batch {
 
 async function* batches(root: string, after: string | undefined, size: number): AsyncGenerator<Batch> {
   let b: Batch = { paths: [], walkErrors: [], ignored: 0 };
-  for await (const e of walkImages(root, after)) {
-    if (e.kind === 'image') b.paths.push(e.path);
-    else if (e.kind === 'ignored') b.ignored++;
-    else b.walkErrors.push(e);
-    if (b.paths.length === size) {
-      yield b;
-      b = { paths: [], walkErrors: [], ignored: 0 };
+  for await (const run of walkImageRuns(root, after)) {
+    for (const e of run) {
+      if (e.kind === 'image') b.paths.push(e.path);
+      else if (e.kind === 'ignored') b.ignored++;
+      else b.walkErrors.push(e);
+      if (b.paths.length === size) {
+        yield b;
+        b = { paths: [], walkErrors: [], ignored: 0 };
+      }
     }
   }
   if (b.paths.length + b.walkErrors.length + b.ignored > 0) yield b;

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { comparePaths, type WalkEntry, walkImages } from '@aae-map/shared';
+import { comparePaths, type WalkEntry, walkImageRuns, walkImages } from '@aae-map/shared';
 
 let root: string;
 // Names chosen so that per-segment order differs from plain string order: 'a' < 'a b' < 'a.png'
@@ -54,6 +54,20 @@ test('resuming after any path yields exactly the entries that sort after it', as
   // A resume point that no longer exists still splits the order in the same place.
   assert.deepEqual((await collect('a/y')).map((e) => e.path), all.filter((e) => comparePaths(e.path, 'a/y') > 0).map((e) => e.path));
   assert.deepEqual(await collect('zzz'), []);
+});
+
+test('walkImageRuns gives the same entries in the same order, in runs of one directory each', async () => {
+  const all = await collect();
+  for (const from of [undefined, ...all.map((e) => e.path)]) {
+    const runs: WalkEntry[][] = [];
+    for await (const run of walkImageRuns(root, from)) runs.push(run);
+    assert.deepEqual(runs.flat(), from === undefined ? all : all.slice(all.findIndex((e) => e.path === from) + 1), `after ${from}`);
+    for (const run of runs) {
+      assert.ok(run.length > 0, 'no empty runs');
+      const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/') + 1);
+      assert.ok(run.every((e) => dirOf(e.path) === dirOf(run[0]!.path)), `one directory per run: ${run.map((e) => e.path)}`);
+    }
+  }
 });
 
 test('the walk is lazy: a folder is read only when the walk reaches it', async () => {
