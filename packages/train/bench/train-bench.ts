@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:train`: ms per phase and seconds per 60k-image epoch at batch 100 on real MNIST
- * batches, for the custom dense gradient (explicit transposes) and the naive one (tfjs default,
+ * batches, for the custom dense layers (feature-major, custom gradient) and the naive ones (tfjs default,
  * transpose flags), on one replica and on two data-parallel worker replicas, with the ratios
  * measured in the same run.
  * Flags: --backend NAME (default auto), --iterations N (default 12), --naive-iterations N (default 4).

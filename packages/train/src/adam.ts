@@ -1,7 +1,7 @@
 /**
- * Adam (Kingma & Ba 2015) on plain Float32Arrays. Keeping the optimizer outside tfjs makes its
- * slots easy to checkpoint, and lets data-parallel workers each update a slice of the weights
- * in shared memory.
+ * Adam (Kingma & Ba 2015) on Float32Arrays. Keeping the optimizer outside tfjs makes its slots
+ * easy to checkpoint, and lets data-parallel workers each update a slice of the weights in
+ * shared memory (with the SIMD kernel of simd-adam.ts where that memory is a SharedArena).
  */
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
 import { type AdamScalars, adamRange, simdAdamRange } from './simd-adam.ts';
