@@ -48,17 +48,10 @@ export class Adam {
     const [a, b = { grads: sources[0]!.grads, weight: 0 }] = sources;
     // p -= lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), folded into two scalars.
     const s: AdamScalars = { wa: a!.weight, wb: b.weight, b1: beta1, b2: beta2, stepSize: lr / (1 - beta1 ** t), vScale: 1 / Math.sqrt(1 - beta2 ** t), eps: epsilon };
-    let base = 0;
-    for (const name of this.m.names) {
-      const m = this.m.view(name);
-      const from = Math.max(0, (range?.from ?? 0) - base);
-      const to = Math.min(m.length, (range?.to ?? Infinity) - base);
-      if (from < to) {
-        const args = [params.view(name), a!.grads.view(name), b.grads.view(name), m, this.v.view(name), from, to, s] as const;
-        if (!simdAdamRange(...args)) adamRange(...args);
-      }
-      base += m.length;
-    }
+    FlatTensors.forEachInRange(this.m.specs, range, (name, _shape, from, to) => {
+      const args = [params.view(name), a!.grads.view(name), b.grads.view(name), this.m.view(name), this.v.view(name), from, to, s] as const;
+      if (!simdAdamRange(...args)) adamRange(...args);
+    });
     this.t = t;
   }
 }

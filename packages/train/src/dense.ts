@@ -30,7 +30,7 @@ export function naiveDense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: 
   return act === 'tanh' ? tf.tanh(y) : y;
 }
 
-export function forwardT(xT: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor1D, act: Activation): tf.Tensor2D {
+function forwardT(xT: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor1D, act: Activation): tf.Tensor2D {
   const pre = tf.add(tf.matMul(wT, xT), tf.reshape(b, [-1, 1])) as tf.Tensor2D;
   return act === 'relu' ? tf.relu(pre) : act === 'tanh' ? tf.tanh(pre) : pre;
 }
@@ -46,11 +46,11 @@ function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Activation): tf
  * Backprop through one feature-major layer from its input xT, output yT and dL/dyT: the
  * gradients `needs` asks for, in the order [dL/dxT, dL/dW, dL/db].
  */
-export function denseBackward(xT: tf.Tensor2D, yT: tf.Tensor2D, dyT: tf.Tensor2D, w: tf.Tensor2D, act: Activation, needs: GradNeeds): tf.Tensor2D[] {
+export function denseBackward(xT: tf.Tensor2D, yT: tf.Tensor2D, dyT: tf.Tensor2D, w: tf.Tensor2D, act: Activation, needs: GradNeeds): tf.Tensor[] {
   const dpreT = preActivationGrad(dyT, yT, act);
-  const grads: tf.Tensor2D[] = [];
+  const grads: tf.Tensor[] = [];
   if (needs.input) grads.push(tf.matMul(w, dpreT));
-  if (needs.weights) grads.push(tf.matMul(xT, tf.transpose(dpreT)), tf.sum(dpreT, 1) as unknown as tf.Tensor2D);
+  if (needs.weights) grads.push(tf.matMul(xT, tf.transpose(dpreT)), tf.sum(dpreT, 1));
   return grads;
 }
 

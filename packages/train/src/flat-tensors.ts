@@ -49,6 +49,22 @@ export class FlatTensors {
     return this.data.subarray(o, o + size(this.shapes.get(name)!));
   }
 
+  /**
+   * Calls `f` for each tensor that overlaps elements [from, to) of the flat layout (all of it
+   * without a range), with the overlap in that tensor's own indices: how two threads split one
+   * update over the same tensors.
+   */
+  static forEachInRange(specs: TensorSpec[], range: { from: number; to: number } | undefined, f: (name: string, shape: number[], from: number, to: number) => void): void {
+    let base = 0;
+    for (const [name, shape] of specs) {
+      const n = size(shape);
+      const from = Math.max(0, (range?.from ?? 0) - base);
+      const to = Math.min(n, (range?.to ?? Infinity) - base);
+      if (from < to) f(name, shape, from, to);
+      base += n;
+    }
+  }
+
   /** [name, shape, values] triples, as `packTensors` takes them. */
   entries(): Array<[string, number[], Float32Array]> {
     return this.specs.map(([n, s]) => [n, s, this.view(n)]);

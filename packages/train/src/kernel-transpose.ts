@@ -3,7 +3,6 @@
  * with. The training state keeps them next to the weights and refreshes exactly the elements
  * each Adam update changed, so replicas upload them instead of transposing every kernel again.
  */
-import { size } from '@aae-map/shared';
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
 
 export const isKernel = (name: string): boolean => name.endsWith('/kernel');
@@ -40,12 +39,7 @@ export function transposeRange(src: Float32Array, rows: number, cols: number, ds
  * flat layout of `specs` (the range Adam.step updated).
  */
 export function refreshTransposed(params: FlatTensors, transposed: FlatTensors, specs: TensorSpec[], range?: { from: number; to: number }): void {
-  let base = 0;
-  for (const [name, shape] of specs) {
-    const n = size(shape);
-    const from = Math.max(0, (range?.from ?? 0) - base);
-    const to = Math.min(n, (range?.to ?? Infinity) - base);
-    if (isKernel(name) && from < to) transposeRange(params.view(name), shape[0]!, shape[1]!, transposed.view(name), from, to);
-    base += n;
-  }
+  FlatTensors.forEachInRange(specs, range, (name, [rows, cols], from, to) => {
+    if (isKernel(name)) transposeRange(params.view(name), rows!, cols!, transposed.view(name), from, to);
+  });
 }

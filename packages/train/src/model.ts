@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
-import { type Activation, type DenseImpl, denseBackward, denseT, forwardT, type GradNeeds, naiveDense } from './dense.ts';
+import { type Activation, type DenseImpl, denseBackward, denseT, type GradNeeds, naiveDense } from './dense.ts';
 import { FlatTensors } from './flat-tensors.ts';
 import { isKernel, transposeRange } from './kernel-transpose.ts';
 import { circlePoints } from './projection.ts';
@@ -18,6 +18,15 @@ export interface Pass {
   train: boolean;
   inputGrad: boolean;
   impl: DenseImpl;
+  /** 'custom' layers append their feature-major input and output here (see traceEncoder). */
+  record?: TracedLayer[];
+}
+
+/** One feature-major layer's input and output, kept for a later backward pass. */
+export interface TracedLayer {
+  name: string;
+  xT: tf.Tensor2D;
+  yT: tf.Tensor2D;
 }
 
 export const inference = (impl: DenseImpl = 'custom'): Pass => ({ train: false, inputGrad: false, impl });
@@ -26,11 +35,13 @@ export const inference = (impl: DenseImpl = 'custom'): Pass => ({ train: false, 
 export const transposedName = (kernel: string): string => `${kernel}:T`;
 
 /** One layer; `x` is feature-major ([features, batch]) for 'custom', batch-major for 'naive'. */
-function layer(w: WeightTensors, name: string, x: tf.Tensor2D, act: Activation, needs: GradNeeds, impl: DenseImpl): tf.Tensor2D {
+function layer(w: WeightTensors, name: string, x: tf.Tensor2D, act: Activation, needs: GradNeeds, pass: Pass): tf.Tensor2D {
   const kernel = w.get(`${name}/kernel`) as tf.Tensor2D;
   const bias = w.get(`${name}/bias`) as tf.Tensor1D;
-  if (impl === 'naive') return naiveDense(x, kernel, bias, act);
-  return denseT(x, kernel, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, bias, act, needs);
+  if (pass.impl === 'naive') return naiveDense(x, kernel, bias, act);
+  const y = denseT(x, kernel, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, bias, act, needs);
+  pass.record?.push({ name, xT: x, yT: y });
+  return y;
 }
 
 /**
@@ -44,7 +55,7 @@ function trunk(w: WeightTensors, a: Architecture, prefix: string, x: tf.Tensor2D
   let h = x;
   a.hidden.forEach((_, i) => {
     const needs = { weights: pass.train, input: pass.inputGrad || (pass.train && i > 0) };
-    h = layer(w, `${prefix}/dense${i}`, h, 'relu', needs, pass.impl);
+    h = layer(w, `${prefix}/dense${i}`, h, 'relu', needs, pass);
   });
   return h;
 }
@@ -62,8 +73,8 @@ export interface Encoded {
 
 export function encode(w: WeightTensors, a: Architecture, x: tf.Tensor2D, pass: Pass, withZ = true): Encoded {
   const h = trunk(w, a, 'encoder', layout(x, pass.impl), pass);
-  const logits = layout(layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass.impl), pass.impl);
-  const z = withZ ? layout(layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass.impl), pass.impl) : undefined;
+  const logits = layout(layer(w, 'encoder/y', h, 'linear', outputNeeds(pass), pass), pass.impl);
+  const z = withZ ? layout(layer(w, 'encoder/z', h, 'linear', outputNeeds(pass), pass), pass.impl) : undefined;
   return { logits, z };
 }
 
@@ -77,22 +88,14 @@ export interface EncoderTrace {
   /** [B, n] and [B, d], batch-major like encode()'s. */
   logits: tf.Tensor2D;
   z: tf.Tensor2D;
-  /** Feature-major inputs and outputs of the hidden layers, then of the two heads. */
-  layers: Array<{ name: string; xT: tf.Tensor2D; yT: tf.Tensor2D }>;
+  /** The hidden layers, then the two heads (y, z). */
+  layers: TracedLayer[];
 }
 
 export function traceEncoder(w: WeightTensors, a: Architecture, x: tf.Tensor2D): EncoderTrace {
-  const layers: EncoderTrace['layers'] = [];
-  const run = (name: string, xT: tf.Tensor2D, act: Activation) => {
-    const yT = forwardT(xT, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, w.get(`${name}/bias`) as tf.Tensor1D, act);
-    layers.push({ name, xT, yT });
-    return yT;
-  };
-  let h = tf.transpose(x);
-  a.hidden.forEach((_, i) => (h = run(`encoder/dense${i}`, h, 'relu')));
-  const logits = tf.transpose(run('encoder/y', h, 'linear'));
-  const z = tf.transpose(run('encoder/z', h, 'linear'));
-  return { logits, z, layers };
+  const layers: TracedLayer[] = [];
+  const { logits, z } = encode(w, a, x, { ...inference('custom'), record: layers });
+  return { logits, z: z!, layers };
 }
 
 /** The gradients of `names` (encoder weights) from dL/dlogits and dL/dz, backpropagated through a trace. */
@@ -103,7 +106,7 @@ export function encoderGrads(w: WeightTensors, trace: EncoderTrace, dLogits: tf.
     const out = denseBackward(xT, yT, dyT, w.get(`${name}/kernel`) as tf.Tensor2D, act, { input, weights: true });
     grads.set(`${name}/kernel`, out[input ? 1 : 0]!);
     grads.set(`${name}/bias`, out[input ? 2 : 1]!);
-    return input ? out[0]! : undefined;
+    return input ? (out[0] as tf.Tensor2D) : undefined;
   };
   const hidden = trace.layers.length - 2;
   let dh = tf.add(back(hidden, tf.transpose(dLogits), 'linear', true)!, back(hidden + 1, tf.transpose(dZ), 'linear', true)!) as tf.Tensor2D;
@@ -122,12 +125,12 @@ export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.
 
 export function decode(w: WeightTensors, a: Architecture, r: tf.Tensor2D, pass: Pass): tf.Tensor2D {
   const h = trunk(w, a, 'decoder', layout(r, pass.impl), pass);
-  return layout(layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass.impl), pass.impl);
+  return layout(layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass), pass.impl);
 }
 
 export function discriminate(w: WeightTensors, a: Architecture, which: 'disc_y' | 'disc_z', input: tf.Tensor2D, pass: Pass): tf.Tensor2D {
   const h = trunk(w, a, which, layout(input, pass.impl), pass);
-  return layout(layer(w, `${which}/out`, h, 'linear', outputNeeds(pass), pass.impl), pass.impl);
+  return layout(layer(w, `${which}/out`, h, 'linear', outputNeeds(pass), pass), pass.impl);
 }
 
 /**
@@ -203,4 +206,3 @@ export class TfWeights {
     this.tensors.clear();
   }
 }
-
