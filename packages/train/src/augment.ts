@@ -1,12 +1,13 @@
 /**
- * Random translations of the training images. The supervised phase sees the same 1000 (or 100)
+ * Random warps of the training images. The supervised phase sees the same 1000 (or 100)
  * labelled images every few iterations and fits them within the first epoch (labelled accuracy
- * 100%, supervised loss near 0), after which the test error stops falling. Shifting each image
- * by a few pixels every time it is drawn turns it into a new example; digits keep their class
- * under such shifts, so the encoder learns the invariance instead of the pixels. Shifting the
- * unlabelled images too gave the same error and a tighter map. Without labels it only hurt
- * (unsupervised 2-D, 20 clusters: 56% error with it), so it is off by default there. README
- * "Measured results" has the figures.
+ * 100%, supervised loss near 0), after which the test error stops falling. Warping each image a
+ * little every time it is drawn turns it into a new example; digits keep their class under
+ * small shifts, rotations and changes of size, so the encoder learns those invariances instead
+ * of the pixels. On the first 20k MNIST images (3 epochs, test error): no augmentation 7.83%,
+ * shifts of up to 2 px 5.34%, shifts plus rotations of up to 15° and scaling by up to 10%
+ * 4.21%. Without labels shifting only hurt (unsupervised 2-D, 20 clusters: 56% error with it),
+ * so augmentation is off by default there. README "Measured results" has the figures.
  */
 import type { Rng } from './rng.ts';
 
@@ -31,4 +32,72 @@ export function shiftImages(x: Float32Array, count: number, height: number, widt
     }
     img.set(tmp);
   }
+}
+
+/** Largest random changes of an affine warp (warpImages). */
+export interface Warp {
+  /** Largest shift in pixels (x and y each, uniform, continuous). */
+  shift: number;
+  /** Largest rotation in degrees (uniform in ±rotate). */
+  rotate: number;
+  /** Largest relative change of size (uniform factor in 1 ± scale). */
+  scale: number;
+}
+
+export const NO_WARP: Warp = { shift: 0, rotate: 0, scale: 0 };
+
+/** One image's warp: rotation (radians) and scaling about the centre, then a shift (pixels). */
+export interface WarpParams {
+  angle: number;
+  scale: number;
+  dy: number;
+  dx: number;
+}
+
+export function drawWarp(warp: Warp, rng: Rng): WarpParams {
+  const u = () => 2 * rng.float() - 1;
+  return { angle: (u() * warp.rotate * Math.PI) / 180, scale: 1 + u() * warp.scale, dy: u() * warp.shift, dx: u() * warp.shift };
+}
+
+/**
+ * Writes `img` (height × width, row-major) warped by `p` into `out`, sampling bilinearly;
+ * pixels from outside the image are `fill`. Output pixel q reads the source at
+ * R(−angle)·(q − centre − shift) / scale + centre.
+ */
+export function warpImage(img: Float32Array, height: number, width: number, p: WarpParams, fill: number, out: Float32Array): void {
+  const [cy, cx] = [(height - 1) / 2, (width - 1) / 2];
+  const [cos, sin] = [Math.cos(p.angle) / p.scale, Math.sin(p.angle) / p.scale];
+  const at = (r: number, c: number) => (r >= 0 && r < height && c >= 0 && c < width ? img[r * width + c]! : fill);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      const [u, v] = [r - cy - p.dy, c - cx - p.dx];
+      const sr = cos * u - sin * v + cy;
+      const sc = sin * u + cos * v + cx;
+      const [r0, c0] = [Math.floor(sr), Math.floor(sc)];
+      const [fr, fc] = [sr - r0, sc - c0];
+      const top = at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc;
+      const bottom = at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc;
+      out[r * width + c] = top * (1 - fr) + bottom * fr;
+    }
+  }
+}
+
+/** Warps each of `count` images in `x` in place by its own random draw (drawWarp). */
+export function warpImages(x: Float32Array, count: number, height: number, width: number, warp: Warp, fill: number, rng: Rng): void {
+  const px = height * width;
+  const tmp = new Float32Array(px);
+  for (let k = 0; k < count; k++) {
+    const img = x.subarray(k * px, (k + 1) * px);
+    warpImage(img, height, width, drawWarp(warp, rng), fill, tmp);
+    img.set(tmp);
+  }
+}
+
+/**
+ * The sampler's augmentation: integer shifts (shiftImages) when there is no rotation or
+ * scaling, which keeps runs stored before those options drawing the same numbers; else warps.
+ */
+export function augmentImages(x: Float32Array, count: number, height: number, width: number, warp: Warp, fill: number, rng: Rng): void {
+  if (warp.rotate === 0 && warp.scale === 0) shiftImages(x, count, height, width, warp.shift, fill, rng);
+  else warpImages(x, count, height, width, warp, fill, rng);
 }

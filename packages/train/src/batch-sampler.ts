@@ -5,7 +5,7 @@
  * is dropped); labelled batches cycle through reshuffled passes over the labelled subset.
  */
 import type { Architecture } from '@aae-map/shared';
-import { shiftImages } from './augment.ts';
+import { augmentImages, NO_WARP, type Warp } from './augment.ts';
 import { type ImageSplit, gatherNormalized } from './data/dataset.ts';
 import type { LabelledSplit } from './data/labelled-split.ts';
 import type { IterationBatch } from './phases.ts';
@@ -24,8 +24,8 @@ export class EpochSampler {
     readonly batch: number,
     /** σ of the Gaussian noise on discriminator inputs. */
     private readonly noiseStd: number,
-    /** Images are shifted by up to this many pixels each time they are drawn (augment.ts). */
-    private readonly augment = 0,
+    /** Each time an image is drawn it gets a random warp of up to this much (augment.ts). */
+    private readonly warp: Warp = NO_WARP,
   ) {
     this.pixels = arch.inputHeight * arch.inputWidth * arch.channels;
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -61,12 +61,12 @@ export class EpochSampler {
       noiseGenY: noise(n),
       noiseGenZ: noise(d),
     };
-    const shift = (x: Float32Array) => shiftImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.augment, normalization.offset, rng);
-    shift(batch.xU);
+    const augment = (x: Float32Array) => augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng);
+    augment(batch.xU);
     if (this.labelledOrder.length > 0) {
       const idx = at(this.labelledOrder);
       batch.xL = gatherNormalized(this.train, idx, this.pixels, normalization);
-      shift(batch.xL);
+      augment(batch.xL);
       batch.labels = Int32Array.from(idx, (k) => this.train.labels[k]!);
     }
     return batch;

@@ -15,6 +15,8 @@ interface TrainCliOptions extends DataFlags {
   seed: number;
   lr: number;
   augment?: number;
+  augmentRotate?: number;
+  augmentScale?: number;
   runDir?: string;
   name?: string;
   resume?: boolean;
@@ -28,6 +30,12 @@ interface TrainCliOptions extends DataFlags {
 function wholeNumber(value: string): number {
   if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
   return Number(value);
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return n;
 }
 
 function positiveNumber(value: string): number {
@@ -67,6 +75,8 @@ const program = new Command('train')
   .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
   .option('--seed <n>', 'seeds weights, labelled subset, batches and noise', wholeNumber, 1)
   .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)', wholeNumber)
+  .option('--augment-rotate <degrees>', 'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)', nonNegativeNumber)
+  .option('--augment-scale <fraction>', 'training images are also scaled by a random factor in 1 ± this (default: 0.1, or 0 with --labels 0)', nonNegativeNumber)
   .option('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber, 0.001)
   .option('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')
   .option('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')
@@ -107,6 +117,8 @@ const program = new Command('train')
         seed: o.seed,
         lr: o.lr,
         augment: o.augment,
+        augmentRotate: o.augmentRotate,
+        augmentScale: o.augmentScale,
         trainLimit: o.trainLimit,
         testLimit: o.testLimit,
         denseImpl: o.denseGrad,

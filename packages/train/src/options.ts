@@ -53,6 +53,10 @@ export interface TrainOptions {
    * @default 2 with labels, 0 with `labels: 0`
    */
   augment?: number;
+  /** Training images are also rotated by up to this many degrees. @default 15 with labels, 0 with `labels: 0` */
+  augmentRotate?: number;
+  /** Training images are also scaled by a random factor in 1 ± this. @default 0.1 with labels, 0 with `labels: 0` */
+  augmentScale?: number;
   /** Use only the first N training images (for quick runs). @default all */
   trainLimit?: number;
   /** Use only the first N test images (for quick runs). @default all */
@@ -94,6 +98,8 @@ export interface ResolvedOptions {
   lrFinal: number;
   noiseStd: number;
   augment: number;
+  augmentRotate: number;
+  augmentScale: number;
   trainLimit?: number;
   testLimit?: number;
   denseImpl: DenseImpl;
@@ -113,6 +119,8 @@ export const DEFAULTS = {
   lrFinal: 0.05,
   noiseStd: 0.3,
   augment: 2,
+  augmentRotate: 15,
+  augmentScale: 0.1,
   headScale: 10,
 } as const;
 
@@ -146,6 +154,8 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     lrFinal: o.lrFinal ?? DEFAULTS.lrFinal,
     noiseStd: o.noiseStd ?? DEFAULTS.noiseStd,
     augment: o.augment ?? (labels > 0 ? DEFAULTS.augment : 0),
+    augmentRotate: o.augmentRotate ?? (labels > 0 ? DEFAULTS.augmentRotate : 0),
+    augmentScale: o.augmentScale ?? (labels > 0 ? DEFAULTS.augmentScale : 0),
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
@@ -164,6 +174,8 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.lrFinal > 0 && r.lrFinal <= 1, `lrFinal must be in (0, 1], got ${r.lrFinal}`);
   check(r.noiseStd >= 0, `noiseStd must be >= 0, got ${r.noiseStd}`);
   check(isInt(r.augment, 0), `--augment must be a whole number of pixels >= 0, got ${r.augment}`);
+  check(r.augmentRotate >= 0 && r.augmentRotate <= 180, `--augment-rotate must be a number of degrees in [0, 180], got ${r.augmentRotate}`);
+  check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
   check(r.replicas === undefined || r.replicas === 1 || r.replicas === 2, `--replicas must be 1 or 2, got ${r.replicas}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadMnistDataset } from '@aae-map/train';
-import { shiftImages } from '../src/augment.ts';
+import { augmentImages, drawWarp, shiftImages, warpImage, warpImages } from '../src/augment.ts';
 import { EpochSampler } from '../src/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { architectureFor, resolveOptions } from '../src/options.ts';
@@ -55,7 +55,7 @@ test('the sampler shifts unlabelled and labelled images; labels, prior samples a
   const split = balancedSplit(train.labels, 10, 100, 1);
   const draw = (augment: number) => {
     const rng = new Rng(7);
-    const s = new EpochSampler(train, split, arch, opts.batch, opts.noiseStd, augment);
+    const s = new EpochSampler(train, split, arch, opts.batch, opts.noiseStd, { shift: augment, rotate: 0, scale: 0 });
     s.startEpoch(rng);
     return s.next(0, rng);
   };
@@ -79,4 +79,58 @@ test('--augment defaults to 2 with labels and to 0 without; an explicit value wi
   assert.equal(resolveOptions({ labels: 0, augment: 1 }, mnist).augment, 1);
   assert.equal(resolveOptions({ augment: 0 }, mnist).augment, 0);
   assert.throws(() => resolveOptions({ augment: -1 }, mnist), /--augment must be a whole number/);
+});
+
+test('warpImage: no warp is the identity, an integer shift is shiftImages\' shift, a quarter turn is a rotation of the pixel grid', () => {
+  const img = Float32Array.from({ length: H * H }, (_, i) => Math.sin(i) * 100);
+  const out = new Float32Array(H * H);
+  const square = (f: (r: number, c: number) => number) => Array.from({ length: H * H }, (_, i) => f(Math.floor(i / H), i % H));
+  warpImage(img, H, H, { angle: 0, scale: 1, dy: 0, dx: 0 }, FILL, out);
+  assert.deepEqual([...out], [...img]);
+  warpImage(img, H, H, { angle: 0, scale: 1, dy: 1, dx: -2 }, FILL, out);
+  const shiftedSquare = square((r, c) => (r - 1 >= 0 && r - 1 < H && c + 2 < H ? img[(r - 1) * H + c + 2]! : FILL));
+  assert.deepEqual([...out], shiftedSquare);
+  // Angle π/2 reads the source at (H−1−c, r) about the centre of an odd square; cos(π/2) is
+  // 6e-17, not 0, so compare to 1e-9.
+  warpImage(img, H, H, { angle: Math.PI / 2, scale: 1, dy: 0, dx: 0 }, FILL, out);
+  const turned = square((r, c) => img[(H - 1 - c) * H + r]!);
+  out.forEach((v, i) => assert.ok(Math.abs(v - turned[i]!) < 1e-9 * 100, `pixel ${i}: ${v} vs ${turned[i]}`));
+  // Scale 2 about the centre: output (r, c) reads (r + centre) / 2, between pixels: bilinear.
+  warpImage(img, H, H, { angle: 0, scale: 2, dy: 0, dx: 0 }, FILL, out);
+  const mid = (H - 1) / 2;
+  const bilinear = (sr: number, sc: number) => {
+    const [r0, c0] = [Math.floor(sr), Math.floor(sc)];
+    const [fr, fc] = [sr - r0, sc - c0];
+    const at = (r: number, c: number) => (r >= 0 && r < H && c >= 0 && c < H ? img[r * H + c]! : FILL);
+    return (at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc) * (1 - fr) + (at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc) * fr;
+  };
+  out.forEach((v, i) => assert.ok(Math.abs(v - bilinear((Math.floor(i / H) - mid) / 2 + mid, ((i % H) - mid) / 2 + mid)) < 1e-4, `zoomed pixel ${i}`));
+});
+
+test('drawWarp draws each part uniformly within its limit, both signs', () => {
+  const rng = new Rng(11);
+  const warp = { shift: 2, rotate: 15, scale: 0.1 };
+  const draws = Array.from({ length: 2000 }, () => drawWarp(warp, rng));
+  const range = (f: (p: (typeof draws)[number]) => number) => [Math.min(...draws.map(f)), Math.max(...draws.map(f))];
+  const deg = range((p) => (p.angle * 180) / Math.PI);
+  assert.ok(deg[0]! >= -15 && deg[0]! < -14 && deg[1]! <= 15 && deg[1]! > 14, `angles ${deg}`);
+  const s = range((p) => p.scale);
+  assert.ok(s[0]! >= 0.9 && s[0]! < 0.91 && s[1]! <= 1.1 && s[1]! > 1.09, `scales ${s}`);
+  for (const d of [range((p) => p.dy), range((p) => p.dx)]) assert.ok(d[0]! >= -2 && d[0]! < -1.9 && d[1]! <= 2 && d[1]! > 1.9, `shifts ${d}`);
+});
+
+test('--augment-rotate and --augment-scale default to 15° and 0.1 with labels and to 0 without; the sampler then warps with them', async () => {
+  const mnist = await loadMnistDataset();
+  const o = resolveOptions({}, mnist);
+  assert.deepEqual([o.augmentRotate, o.augmentScale], [15, 0.1]);
+  const u = resolveOptions({ labels: 0 }, mnist);
+  assert.deepEqual([u.augmentRotate, u.augmentScale], [0, 0]);
+  assert.throws(() => resolveOptions({ augmentScale: 1 }, mnist), /--augment-scale must be a number in \[0, 1\)/);
+  // augmentImages draws exactly what warpImages draws when rotation or scaling is on.
+  const x = Float32Array.from({ length: 3 * H * W }, (_, i) => i % 17);
+  const [a, b] = [x.slice(), x.slice()];
+  augmentImages(a, 3, H, W, { shift: 1, rotate: 10, scale: 0 }, FILL, new Rng(2));
+  warpImages(b, 3, H, W, { shift: 1, rotate: 10, scale: 0 }, FILL, new Rng(2));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, x);
 });
