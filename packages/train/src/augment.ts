@@ -65,18 +65,33 @@ export function drawWarp(warp: Warp, rng: Rng): WarpParams {
  * R(−angle)·(q − centre − shift) / scale + centre.
  */
 export function warpImage(img: Float32Array, height: number, width: number, p: WarpParams, fill: number, out: Float32Array): void {
-  const [cy, cx] = [(height - 1) / 2, (width - 1) / 2];
-  const [cos, sin] = [Math.cos(p.angle) / p.scale, Math.sin(p.angle) / p.scale];
+  const cy = (height - 1) / 2;
+  const cx = (width - 1) / 2;
+  const cos = Math.cos(p.angle) / p.scale;
+  const sin = Math.sin(p.angle) / p.scale;
   const at = (r: number, c: number) => (r >= 0 && r < height && c >= 0 && c < width ? img[r * width + c]! : fill);
+  // It runs on every training image before each iteration, on the trainer's critical path: no
+  // per-pixel allocations, and in-bounds neighbourhoods read directly (the same arithmetic).
   for (let r = 0; r < height; r++) {
+    const u = r - cy - p.dy;
     for (let c = 0; c < width; c++) {
-      const [u, v] = [r - cy - p.dy, c - cx - p.dx];
+      const v = c - cx - p.dx;
       const sr = cos * u - sin * v + cy;
       const sc = sin * u + cos * v + cx;
-      const [r0, c0] = [Math.floor(sr), Math.floor(sc)];
-      const [fr, fc] = [sr - r0, sc - c0];
-      const top = at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc;
-      const bottom = at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc;
+      const r0 = Math.floor(sr);
+      const c0 = Math.floor(sc);
+      const fr = sr - r0;
+      const fc = sc - c0;
+      let top: number;
+      let bottom: number;
+      if (r0 >= 0 && r0 + 1 < height && c0 >= 0 && c0 + 1 < width) {
+        const i = r0 * width + c0;
+        top = img[i]! * (1 - fc) + img[i + 1]! * fc;
+        bottom = img[i + width]! * (1 - fc) + img[i + width + 1]! * fc;
+      } else {
+        top = at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc;
+        bottom = at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc;
+      }
       out[r * width + c] = top * (1 - fr) + bottom * fr;
     }
   }

@@ -32,23 +32,19 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
-  return n;
+/** A commander parser for a finite number that passes `ok`, else the one-line `expected`. */
+function numberParser(ok: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(expected);
+    return n;
+  };
 }
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number from 0 to below 1, e.g. 0.1');
-  return n;
-}
+const nonNegativeNumber = numberParser((n) => n >= 0, 'expected a number >= 0');
+const positiveNumber = numberParser((n) => n > 0, 'expected a positive number');
+// The range itself is checked where the folder is read (folder-files.ts), in a message naming the flag.
+const fraction = numberParser(() => true, 'expected a number from 0 to below 1, e.g. 0.1');
 
 function sizeList(value: string): number[] {
   const sizes = value.split(',').map((s) => Number(s.trim()));

@@ -139,6 +139,8 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   const clusters = o.clusters ?? DEFAULTS.clusters;
   const styleDim = o.styleDim ?? clusters;
   const labels = o.labels ?? DEFAULTS.labels;
+  // Augmentation is on by default only with labels (augment.ts says why).
+  const withLabels = (v: number) => (labels > 0 ? v : 0);
   const r: ResolvedOptions = {
     name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
     runDir: '',
@@ -153,9 +155,9 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     lr: o.lr ?? DEFAULTS.lr,
     lrFinal: o.lrFinal ?? DEFAULTS.lrFinal,
     noiseStd: o.noiseStd ?? DEFAULTS.noiseStd,
-    augment: o.augment ?? (labels > 0 ? DEFAULTS.augment : 0),
-    augmentRotate: o.augmentRotate ?? (labels > 0 ? DEFAULTS.augmentRotate : 0),
-    augmentScale: o.augmentScale ?? (labels > 0 ? DEFAULTS.augmentScale : 0),
+    augment: o.augment ?? withLabels(DEFAULTS.augment),
+    augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
+    augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
