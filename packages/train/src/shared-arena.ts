@@ -1,11 +1,13 @@
 /**
  * One shared block of memory for a run's weights, optimizer slots and gradient buffers, carved
- * into 16-byte-aligned regions. It is a shared WebAssembly.Memory, so the SIMD Adam kernel
- * (simd-adam.ts) updates weights in place and worker threads see the same bytes; a run too big
- * for one wasm memory (4 GiB) gets a plain SharedArrayBuffer and the JS update instead.
+ * into 16-byte-aligned regions. It is a shared WebAssembly.Memory, so the SIMD kernels update
+ * weights in place (simd-adam.ts) and refresh their transposes (simd-transpose.ts), and worker
+ * threads see the same bytes; a run too big for one wasm memory (4 GiB) gets a plain
+ * SharedArrayBuffer and the JS code instead.
  */
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
 import { attachKernel } from './simd-adam.ts';
+import { attachTransposeKernel } from './simd-transpose.ts';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
@@ -21,7 +23,10 @@ export class SharedArena {
   private used = 0;
 
   private constructor(readonly handle: ArenaHandle) {
-    if (handle.memory) attachKernel(handle.memory);
+    if (handle.memory) {
+      attachKernel(handle.memory);
+      attachTransposeKernel(handle.memory);
+    }
     this.buffer = (handle.memory?.buffer ?? handle.buffer) as SharedArrayBuffer;
   }
 

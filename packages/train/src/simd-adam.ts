@@ -21,6 +21,8 @@ export interface AdamScalars {
   eps: number;
 }
 
+import { F32, get, I32, I32_ADD, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+
 const f = Math.fround;
 
 /** p −= st·m / (√v·vs + ε) after the moment updates, for elements [from, to), in float32 arithmetic. */
@@ -39,24 +41,7 @@ export function adamRange(p: Float32Array, ga: Float32Array, gb: Float32Array, m
 }
 
 // --- the module, assembled -------------------------------------------------------------------
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
-const simd = (op: number) => [0xfd, ...uleb(op)];
 const [ADD, SUB, MUL, DIV, SQRT, SPLAT] = [0xe4, 0xe5, 0xe6, 0xe7, 0xe3, 0x13].map(simd) as [number[], number[], number[], number[], number[], number[]];
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
 
 function kernelBytes(): Uint8Array<ArrayBuffer> {
   // Parameters: byte offsets p, ga, gb, m, v and the byte count (a multiple of 16), then the scalars.
@@ -64,9 +49,9 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
   const params = [I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32];
   // Locals: the loop offset, then v128s: g, m, v, and the splatted scalars.
   const [I, G, MM, VV, SWA, SWB, SB1, SC1, SB2, SC2, SST, SVS, SEPS] = Array.from({ length: 13 }, (_, i) => 13 + i) as number[];
-  const at = (ptr: number) => [...get(ptr!), ...get(I!), 0x6a]; // ptr + i
-  const load = (ptr: number) => [...at(ptr), ...simd(0x00), 0, 0];
-  const store = (ptr: number, value: number[]) => [...at(ptr), ...value, ...simd(0x0b), 0, 0];
+  const at = (ptr: number) => [...get(ptr!), ...get(I!), I32_ADD]; // ptr + i
+  const load = (ptr: number) => [...at(ptr), ...LOAD];
+  const store = (ptr: number, value: number[]) => [...at(ptr), ...value, ...STORE];
   const splat = (from: number, to: number) => [...get(from), ...SPLAT, ...set(to)];
   const oneMinus = (from: number, to: number) => [0x43, 0, 0, 0x80, 0x3f, ...get(from), 0x93, ...SPLAT, ...set(to)]; // f32.const 1; f32.sub
   const body = [
@@ -80,35 +65,19 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     ...store(M!, get(MM!)),
     ...store(V!, get(VV!)),
     ...store(P!, [...load(P!), ...get(SST!), ...get(MM!), ...MUL, ...get(VV!), ...SQRT, ...get(SVS!), ...MUL, ...get(SEPS!), ...ADD, ...DIV, ...SUB]),
-    ...get(I!), 0x41, 16, 0x6a, ...set(I!), // i += 16
-    0x0c, 0, 0x0b, 0x0b, 0x0b, // br loop; end loop; end block; end function
+    ...get(I!), 0x41, 16, I32_ADD, ...set(I!), // i += 16
+    0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
   ];
-  const code = [...vec([[1, I32], [12, V128]]), ...body];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(0), ...uleb(65536)]])), // shared memory import
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('adam'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+  return moduleBytes('adam', params, [[1, I32], [12, V128]], body);
 }
 
 type KernelFn = (p: number, ga: number, gb: number, m: number, v: number, bytes: number, ...scalars: number[]) => void;
 
-let module: WebAssembly.Module | undefined | null;
-const kernels = new WeakMap<ArrayBufferLike, KernelFn>();
+const kernels = new KernelCache<KernelFn>(kernelBytes, 'adam');
 
-/** The kernel bound to a shared wasm memory, instantiated once per thread; undefined where wasm SIMD is unavailable. */
+/** The kernel bound to a shared wasm memory, instantiated once per thread; nothing where wasm SIMD is unavailable. */
 export function attachKernel(memory: WebAssembly.Memory): void {
-  if (module === undefined) {
-    try {
-      module = new WebAssembly.Module(kernelBytes());
-    } catch {
-      module = null;
-    }
-  }
-  if (module) kernels.set(memory.buffer, new WebAssembly.Instance(module, { env: { memory } }).exports.adam as KernelFn);
+  kernels.attach(memory);
 }
 
 /**
@@ -117,9 +86,8 @@ export function attachKernel(memory: WebAssembly.Memory): void {
  * (doing nothing) when they do not.
  */
 export function simdAdamRange(p: Float32Array, ga: Float32Array, gb: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number, s: AdamScalars): boolean {
-  const buffer = p.buffer;
-  const kernel = kernels.get(buffer);
-  if (!kernel || [ga, gb, m, v].some((a) => a.buffer !== buffer)) return false;
+  const kernel = kernels.for(p, ga, gb, m, v);
+  if (!kernel) return false;
   const whole = (to - from) & ~3;
   const byte = (a: Float32Array) => a.byteOffset + 4 * from;
   if (whole > 0) kernel(byte(p), byte(ga), byte(gb), byte(m), byte(v), 4 * whole, s.wa, s.wb, s.b1, s.b2, s.stepSize, s.vScale, s.eps);

@@ -14,6 +14,7 @@ import { circlePoints, fitProjection, headRows, projectionFor } from '../src/pro
 import { Rng } from '../src/rng.ts';
 import { SharedArena } from '../src/shared-arena.ts';
 import { adamRange, simdAdamRange } from '../src/simd-adam.ts';
+import { simdTransposeTiles } from '../src/simd-transpose.ts';
 import { headPenalty } from '../src/phases.ts';
 import { learningRate } from '../src/schedule.ts';
 
@@ -132,21 +133,29 @@ for (const act of activations) {
   });
 }
 
-test('tiled transpose of any element range equals the element-by-element definition, and touches nothing else', () => {
-  for (const [rows, cols] of [[1, 1], [3, 70], [33, 32], [65, 7]] as const) {
+test('transpose of any element range equals the element-by-element definition and touches nothing else, in JS and with the SIMD kernel on arena memory', () => {
+  const arena = SharedArena.create(2 * 4 * 65 * 70 + 64);
+  for (const [rows, cols] of [[1, 1], [3, 70], [8, 12], [13, 16], [33, 32], [65, 7], [20, 64]] as const) {
     const n = rows * cols;
-    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [n - 1, n]]) {
-      const src = Float32Array.from({ length: n }, (_, i) => i + 0.5);
-      const out = new Float32Array(n).fill(-1);
-      transposeRange(src, rows, cols, out, from, to);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const i = r * cols + c;
-          assert.equal(out[c * rows + r], i >= from && i < to ? src[i] : -1, `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to})`);
+    const pair = arena.tensors([['src', [rows, cols]], ['out', [cols, rows]]]);
+    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [cols, 6 * cols], [n - 1, n]]) {
+      if (from >= to || to > n) continue;
+      for (const [src, out] of [[new Float32Array(n), new Float32Array(n)], [pair.view('src'), pair.view('out')]]) {
+        src.forEach((_, i) => (src[i] = i + 0.5));
+        out.fill(-1);
+        transposeRange(src, rows, cols, out, from, to);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            const i = r * cols + c;
+            assert.equal(out[c * rows + r], i >= from && i < to ? src[i] : -1, `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to}), ${src.buffer instanceof SharedArrayBuffer ? 'arena' : 'plain'}`);
+          }
         }
       }
     }
   }
+  const pair = arena.tensors([['src', [8, 8]], ['out', [8, 8]]]);
+  assert.equal(simdTransposeTiles(pair.view('src'), 8, 8, pair.view('out'), 0, 8, 8), true, 'the kernel runs on arena memory');
+  assert.equal(simdTransposeTiles(new Float32Array(64), 8, 8, new Float32Array(64), 0, 8, 8), false, 'plain arrays are left to JS');
 });
 
 test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole and odd ranges', () => {
