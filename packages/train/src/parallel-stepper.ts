@@ -5,12 +5,16 @@
  * n_k/B, are exactly the full batch's gradient (up to float rounding). The weights, Adam slots
  * and gradients live in the state's SharedArena; each worker applies Adam to half of them, and
  * both replicas then load the same updated weights, so they never drift apart.
+ * An iteration's phases are all posted at once: the workers meet at a shared-memory barrier
+ * (replica-barrier.ts) between gradients and update, and the main thread only collects the
+ * reports, so no phase waits for a round trip through it.
  */
 import { Worker } from 'node:worker_threads';
 import type { AdamConfig } from './adam.ts';
 import { sliceBatch } from './batch-sampler.ts';
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
 import type { ArenaHandle } from './shared-arena.ts';
+import { ReplicaBarrier } from './replica-barrier.ts';
 import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
 import type { PhaseReport } from './replica.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
@@ -29,11 +33,21 @@ export interface WorkerInit {
   grads: number[];
   slots: Record<Phase, { m: number; v: number }>;
   adam: AdamConfig;
+  /** The workers' ReplicaBarrier memory. */
+  barrier: SharedArrayBuffer;
 }
 
+/**
+ * What a worker does, after loading the weights listed in `upload` (changed since its last request):
+ * - grad: the phase's gradients on its share of `batch`, into its gradient buffer;
+ * - step: the same, then Adam on elements [from, to) of the phase's weights from both workers'
+ *   gradients (weighted), with a barrier before and after; `batch` is sent with an iteration's
+ *   first phase only.
+ * - read: the replica's tfjs weights `names` (for tests).
+ */
 export type WorkerRequest =
   | { cmd: 'grad'; phase: Phase; batch: IterationBatch; upload: string[] }
-  | { cmd: 'adam'; phase: Phase; lr: number; t: number; from: number; to: number; weights: number[] }
+  | { cmd: 'step'; phase: Phase; batch?: IterationBatch; upload: string[]; lr: number; t: number; from: number; to: number; weights: number[] }
   | { cmd: 'read'; names: string[]; upload: string[] };
 
 type WorkerReply = { ok: unknown } | { error: string };
@@ -46,22 +60,20 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData: init });
 }
 
-/** One worker and its single in-flight request. */
+/** One worker and its in-flight requests, answered in order. */
 class Channel {
-  private pending?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
+  private readonly pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   private failure?: Error;
 
   constructor(readonly worker: Worker) {
     worker.on('message', (m: WorkerReply) => {
-      const p = this.pending;
-      this.pending = undefined;
+      const p = this.pending.shift();
       if ('error' in m) p?.reject(new Error(`replica worker: ${m.error}`));
       else p?.resolve(m.ok);
     });
     const fail = (err: Error) => {
       this.failure = err;
-      this.pending?.reject(err);
-      this.pending = undefined;
+      this.pending.splice(0).forEach((p) => p.reject(err));
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`replica worker exited with code ${code}`)));
@@ -70,7 +82,7 @@ class Channel {
   call<T>(req: WorkerRequest | { cmd: 'ready' }): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.pending = { resolve: resolve as (v: unknown) => void, reject };
+      this.pending.push({ resolve: resolve as (v: unknown) => void, reject });
       if (req.cmd !== 'ready') this.worker.postMessage(req);
     });
   }
@@ -91,6 +103,7 @@ export class ParallelStepper implements Stepper {
     private readonly init: Omit<WorkerInit, 'index'>,
     replicas: number,
   ) {
+    new ReplicaBarrier(init.barrier, replicas).reset();
     this.channels = Array.from({ length: replicas }, (_, index) => new Channel(startWorker({ ...init, index })));
   }
 
@@ -112,6 +125,7 @@ export class ParallelStepper implements Stepper {
         grads: state.grads.map((g) => g.reconstruction.data.byteOffset),
         slots,
         adam: ADAM,
+        barrier: ReplicaBarrier.create(replicas).buffer,
       },
       replicas,
     );
@@ -137,6 +151,7 @@ export class ParallelStepper implements Stepper {
    */
   async renew(): Promise<void> {
     await this.dispose();
+    new ReplicaBarrier(this.init.barrier, this.channels.length).reset();
     this.channels = this.channels.map((_, index) => new Channel(startWorker({ ...this.init, index })));
     this.stale = [];
     await this.ready();
@@ -157,6 +172,12 @@ export class ParallelStepper implements Stepper {
     const upload = this.stale;
     this.stale = [];
     const reports = await Promise.all(this.channels.map((c, k) => c.call<PhaseReport>({ cmd: 'grad', phase, batch: sliceBatch(batch, shares[k]!.from, shares[k]!.to), upload })));
+    return this.mix(reports, batch.size);
+  }
+
+  /** The replicas' losses and stats, averaged with the weights of their shares. */
+  private mix(reports: PhaseReport[], size: number): PhaseReport {
+    const shares = this.shares(size);
     const mix = (f: (r: PhaseReport) => number) => reports.reduce((s, r, k) => s + shares[k]!.weight * f(r), 0);
     const stats = Object.fromEntries(Object.keys(reports[0]!.stats).map((key) => [key, mix((r) => r.stats[key]!)]));
     return { loss: mix((r) => r.loss), stats };
@@ -169,28 +190,40 @@ export class ParallelStepper implements Stepper {
     return out;
   }
 
-  /** Both workers apply Adam to half of the phase's weights each, from the averaged gradients. */
-  private async update(phase: Phase, lr: number, size: number): Promise<void> {
-    const opt = this.state.optimizers[phase];
-    const total = FlatTensors.floats(this.state.phaseSpecs[phase]);
-    const t = opt.t + 1;
-    const weights = this.shares(size).map((s) => s.weight);
-    const cut = Math.floor(total / 2);
-    const ranges = [[0, cut], [cut, total]] as const;
-    await Promise.all(this.channels.map((c, k) => c.call({ cmd: 'adam', phase, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights })));
-    opt.t = t;
-    this.stale = this.state.phaseSpecs[phase].map(([n]) => n);
-  }
-
+  /**
+   * Posts all of the iteration's phases to both workers at once, each phase with its Adam
+   * update split between them; a phase's time is from the previous phase's report to its own.
+   */
   async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
     if (this.steps > 0 && this.steps % RENEW_EVERY === 0) await this.renew();
     this.steps++;
+    const shares = this.shares(batch.size);
+    const halves = shares.map((s) => sliceBatch(batch, s.from, s.to));
+    const weights = shares.map((s) => s.weight);
+    const phases = phasesFor(batch);
+    const start = performance.now();
+    const replies = phases.map((phase, i) => {
+      const opt = this.state.optimizers[phase];
+      const t = ++opt.t;
+      const total = FlatTensors.floats(this.state.phaseSpecs[phase]);
+      const cut = Math.floor(total / 2);
+      const ranges = [[0, cut], [cut, total]] as const;
+      const upload = this.stale;
+      this.stale = this.state.phaseSpecs[phase].map(([n]) => n);
+      const requests = this.channels.map((c, k) =>
+        c.call<PhaseReport>({ cmd: 'step', phase, batch: i === 0 ? halves[k] : undefined, upload, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights }),
+      );
+      return Promise.all(requests).then((reports) => ({ reports, done: performance.now() }));
+    });
+    // Every reply settles before a failure is reported, so none is left unhandled.
+    const settled = await Promise.allSettled(replies);
     const report: IterationReport = {};
-    for (const phase of phasesFor(batch)) {
-      const t0 = performance.now();
-      const r = await this.gradients(phase, batch);
-      await this.update(phase, lr, batch.size);
-      report[phase] = { ...r, ms: performance.now() - t0 };
+    let previous = start;
+    for (const [i, phase] of phases.entries()) {
+      const r = settled[i]!;
+      if (r.status === 'rejected') throw r.reason;
+      report[phase] = { ...this.mix(r.value.reports, batch.size), ms: r.value.done - previous };
+      previous = r.value.done;
     }
     return report;
   }

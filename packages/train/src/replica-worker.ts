@@ -4,29 +4,35 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.ts';
 import { type BackendName, selectBackend } from './backend.ts';
 import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
+import type { IterationBatch } from './phases.ts';
 import { type Phase, PHASES } from './phases.ts';
 import { refreshTransposed } from './kernel-transpose.ts';
+import { ReplicaBarrier } from './replica-barrier.ts';
 import { Replica } from './replica.ts';
 import { SharedArena } from './shared-arena.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const perPhase = <T>(f: (p: Phase) => T) => Object.fromEntries(PHASES.map((p) => [p, f(p)])) as Record<Phase, T>;
+/** The batch of the current iteration: sent with its first phase only. */
+let batch: IterationBatch | undefined;
 
 function handle(replica: Replica, req: WorkerRequest): unknown {
-  if (req.cmd === 'grad') {
-    replica.upload(params, req.upload, transposed);
-    return replica.gradients(req.phase, req.batch, grads[init.index]![req.phase]);
-  }
-  if (req.cmd === 'adam') {
-    const sources = grads.map((g, k) => ({ grads: g[req.phase], weight: req.weights[k]! }));
-    const range = { from: req.from, to: req.to };
-    optimizers[req.phase].step(params, sources, req.lr, range, req.t);
-    refreshTransposed(params, transposed, init.phaseSpecs[req.phase], range);
-    return null;
-  }
   replica.upload(params, req.upload, transposed);
-  return req.names.map((n) => replica.weights.tensors.get(n)!.dataSync() as Float32Array);
+  if (req.cmd === 'read') return req.names.map((n) => replica.weights.tensors.get(n)!.dataSync() as Float32Array);
+  batch = req.batch ?? batch;
+  if (!batch) throw new Error('no batch sent for this iteration');
+  const report = replica.gradients(req.phase, batch, grads[init.index]![req.phase]);
+  if (req.cmd === 'grad') return report;
+  // Both halves' gradients are in shared memory: each worker updates its own slice of the
+  // weights, then waits until the other's slice is done too, so its next upload is whole.
+  barrier.arrive();
+  const sources = grads.map((g, k) => ({ grads: g[req.phase], weight: req.weights[k]! }));
+  const range = { from: req.from, to: req.to };
+  optimizers[req.phase].step(params, sources, req.lr, range, req.t);
+  refreshTransposed(params, transposed, init.phaseSpecs[req.phase], range);
+  barrier.arrive();
+  return report;
 }
 
 const arena = SharedArena.attach(init.arena);
@@ -34,6 +40,7 @@ const params = arena.at(init.paramSpecs, init.params);
 const transposed = arena.at(init.transposedSpecs, init.transposed);
 const grads = init.grads.map((offset) => perPhase((p) => arena.at(init.phaseSpecs[p], offset)));
 const optimizers = perPhase((p) => new Adam(init.phaseSpecs[p], init.adam, { m: arena.at(init.phaseSpecs[p], init.slots[p].m), v: arena.at(init.phaseSpecs[p], init.slots[p].v) }));
+const barrier = new ReplicaBarrier(init.barrier, init.grads.length);
 try {
   await selectBackend(init.backend as BackendName);
   const replica = new Replica(init.settings);
@@ -42,6 +49,7 @@ try {
     try {
       port.postMessage({ ok: handle(replica, req) });
     } catch (err) {
+      barrier.fail();
       port.postMessage({ error: (err as Error).stack ?? String(err) });
     }
   });

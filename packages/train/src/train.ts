@@ -74,10 +74,14 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
   const bar = options.progress === false ? undefined : new Progress({ total: sampler.iterations * r.batch, unit: 'samples', label: `epoch ${epoch}/${r.epochs}` });
   sampler.startEpoch(rng);
   let lr = r.lr;
+  // The next batch is drawn while the replica workers run this one (the same draws, in the same order).
+  let batch = sampler.next(0, rng);
   for (let i = 0; i < sampler.iterations; i++) {
     if (options.signal?.aborted) return undefined;
     lr = learningRate(step, run.totalSteps, r.lr, r.lrFinal);
-    acc.add(await stepper.step(sampler.next(i, rng), lr));
+    const report = stepper.step(batch, lr);
+    if (i + 1 < sampler.iterations) batch = sampler.next(i + 1, rng);
+    acc.add(await report);
     step++;
     bar?.tick(r.batch, acc.brief());
   }
