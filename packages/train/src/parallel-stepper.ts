@@ -60,12 +60,19 @@ function startWorker(init: WorkerInit): Worker {
   return new Worker(boot, { eval: true, workerData: init });
 }
 
-/** One worker and its in-flight requests, answered in order. */
+/**
+ * One worker and its in-flight requests, answered in order. A worker that dies unasked calls
+ * `onDeath`, so that the other is not left waiting for it at the barrier.
+ */
 class Channel {
   private readonly pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   private failure?: Error;
+  private closing = false;
 
-  constructor(readonly worker: Worker) {
+  constructor(
+    readonly worker: Worker,
+    onDeath: () => void,
+  ) {
     worker.on('message', (m: WorkerReply) => {
       const p = this.pending.shift();
       if ('error' in m) p?.reject(new Error(`replica worker: ${m.error}`));
@@ -74,9 +81,16 @@ class Channel {
     const fail = (err: Error) => {
       this.failure = err;
       this.pending.splice(0).forEach((p) => p.reject(err));
+      if (!this.closing) onDeath();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`replica worker exited with code ${code}`)));
+  }
+
+  /** Stops the worker (an expected exit: no onDeath). */
+  close(): Promise<number> {
+    this.closing = true;
+    return this.worker.terminate();
   }
 
   call<T>(req: WorkerRequest | { cmd: 'ready' }): Promise<T> {
@@ -103,8 +117,7 @@ export class ParallelStepper implements Stepper {
     private readonly init: Omit<WorkerInit, 'index'>,
     replicas: number,
   ) {
-    new ReplicaBarrier(init.barrier, replicas).reset();
-    this.channels = Array.from({ length: replicas }, (_, index) => new Channel(startWorker({ ...init, index })));
+    this.channels = this.startWorkers(replicas);
   }
 
   /** Starts `replicas` (2) workers on `backend`. */
@@ -151,10 +164,16 @@ export class ParallelStepper implements Stepper {
    */
   async renew(): Promise<void> {
     await this.dispose();
-    new ReplicaBarrier(this.init.barrier, this.channels.length).reset();
-    this.channels = this.channels.map((_, index) => new Channel(startWorker({ ...this.init, index })));
+    this.channels = this.startWorkers(this.channels.length);
     this.stale = [];
     await this.ready();
+  }
+
+  /** Fresh workers on a cleared barrier; one that dies fails the barrier, releasing the others. */
+  private startWorkers(count: number): Channel[] {
+    const barrier = new ReplicaBarrier(this.init.barrier, count);
+    barrier.reset();
+    return Array.from({ length: count }, (_, index) => new Channel(startWorker({ ...this.init, index }), () => barrier.fail()));
   }
 
   /** Each replica's share of a batch of `size` examples, and its weight n_k / B in the average. */
@@ -241,6 +260,6 @@ export class ParallelStepper implements Stepper {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.channels.map((c) => c.worker.terminate()));
+    await Promise.all(this.channels.map((c) => c.close()));
   }
 }

@@ -101,3 +101,21 @@ test('renewing the workers between steps changes nothing: the same weights and o
   const [r0] = await renewed.replicaWeights(['encoder/dense0/kernel']);
   assert.deepEqual([...r0![0]!], [...sb.params.view('encoder/dense0/kernel')], 'a renewed replica holds the shared weights');
 });
+
+test('a replica worker that dies mid-step fails the step, and releases the other from the barrier', async () => {
+  const { rng, state, sampler, settings } = setup(20);
+  const parallel = await ParallelStepper.start(state, settings, 'wasm');
+  steppers.push(parallel);
+  await parallel.step(sampler.next(0, rng), 1e-3);
+  type Inside = { channels: Array<{ worker: { terminate(): Promise<number> }; call<T>(req: object): Promise<T> }> };
+  const [survivor, doomed] = (parallel as unknown as Inside).channels;
+  const step = parallel.step(sampler.next(1, rng), 1e-3);
+  void doomed!.worker.terminate();
+  const within = <T>(p: Promise<T>, what: string) =>
+    Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve(`${what}: still waiting after 20 s`), 20_000).unref())]);
+  const outcome = await within(step.then(() => 'completed', (err: Error) => `failed: ${err.message}`), 'step');
+  assert.match(String(outcome), /^failed: .*exited/);
+  // The other worker's queued phases fail at the barrier, after which it answers again.
+  const read = await within(survivor!.call<Float32Array[]>({ cmd: 'read', names: ['heads'], upload: [] }).then((w) => `read ${w.length}`), 'survivor');
+  assert.equal(read, 'read 1');
+});
