@@ -26,6 +26,8 @@ export class EpochSampler {
     private readonly noiseStd: number,
     /** Each time an image is drawn it gets a random warp of up to this much (augment.ts). */
     private readonly warp: Warp = NO_WARP,
+    /** Draw the random starts of the VAT directions (IterationBatch.vatDirection). */
+    private readonly vat = false,
   ) {
     this.pixels = arch.inputHeight * arch.inputWidth * arch.channels;
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -63,6 +65,7 @@ export class EpochSampler {
     };
     const augment = (x: Float32Array) => augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng);
     augment(batch.xU);
+    if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {
       const idx = at(this.labelledOrder);
       batch.xL = gatherNormalized(this.train, idx, this.pixels, normalization);
@@ -93,5 +96,6 @@ export function sliceBatch(b: IterationBatch, from: number, to: number): Iterati
     noiseFakeZ: cut(b.noiseFakeZ),
     noiseGenY: cut(b.noiseGenY),
     noiseGenZ: cut(b.noiseGenZ),
+    vatDirection: b.vatDirection && cut(b.vatDirection),
   };
 }

@@ -17,6 +17,7 @@ interface TrainCliOptions extends DataFlags {
   augment?: number;
   augmentRotate?: number;
   augmentScale?: number;
+  vat?: number;
   runDir?: string;
   name?: string;
   resume?: boolean;
@@ -73,6 +74,7 @@ const program = new Command('train')
   .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)', wholeNumber)
   .option('--augment-rotate <degrees>', 'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)', nonNegativeNumber)
   .option('--augment-scale <fraction>', 'training images are also scaled by a random factor in 1 ± this (default: 0.1, or 0 with --labels 0)', nonNegativeNumber)
+  .option('--vat <epsilon>', 'virtual adversarial training: y on unlabelled images must resist a perturbation of this length (pixels in [-1, 1]; 1.5 worked on MNIST); 0 = off', nonNegativeNumber, 0)
   .option('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber, 0.001)
   .option('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')
   .option('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')
@@ -115,6 +117,7 @@ const program = new Command('train')
         augment: o.augment,
         augmentRotate: o.augmentRotate,
         augmentScale: o.augmentScale,
+        vat: o.vat,
         trainLimit: o.trainLimit,
         testLimit: o.testLimit,
         denseImpl: o.denseGrad,

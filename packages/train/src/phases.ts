@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
 import type { DenseImpl } from './dense.ts';
 import { decode, discriminate, encode, type EncoderTrace, encoderGrads, inference, represent, traceEncoder, type WeightTensors } from './model.ts';
+import { vatGradients } from './vat.ts';
 
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -37,6 +38,8 @@ export interface IterationBatch {
   noiseFakeZ: Float32Array;
   noiseGenY: Float32Array;
   noiseGenZ: Float32Array;
+  /** [size, pixels] N(0, 1) draws: the random start of each unlabelled image's VAT direction (only with `vat`). */
+  vatDirection?: Float32Array;
 }
 
 export interface PhaseSettings {
@@ -44,6 +47,8 @@ export interface PhaseSettings {
   impl: DenseImpl;
   /** Minimum distance between heads in 2-D mode (η). */
   headDistance: number;
+  /** ε of virtual adversarial training in the generator phase (vat.ts); 0 or absent = off. */
+  vat?: number;
 }
 
 export interface PhaseOutput {
@@ -168,14 +173,37 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
   });
 };
 
-const generator: PhaseFn = (w, b, names, s, _stats, carry) => {
+const generator: PhaseFn = (w, b, names, s, stats, carry) => {
+  const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, carry) : undefined;
+  const out = fooling(w, b, names, s, carry);
+  if (!vat) return out;
+  return { loss: out.loss, grads: out.grads.map((g, i) => (vat.has(names[i]!) ? tf.add(g, vat.get(names[i]!)!) : g)) };
+};
+
+/** The discriminator phase's encoder pass, if it was on these images. */
+function keptTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefined {
+  const t = carry.trace;
+  return t && t.xU.length === b.xU.length && t.xU.every((v, i) => v === b.xU[i]) ? t.encoder : undefined;
+}
+
+/** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
+function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, carry: PhaseCarry): Map<string, tf.Tensor> {
+  const x = rows(b.xU, b.size);
+  const logits = keptTrace(carry, b)?.logits ?? encode(w, s.arch, x, inference(s.impl), false).logits;
+  const v = vatGradients(w, s.arch, s.impl, x, logits, rows(b.vatDirection!, b.size), s.vat!, names);
+  stats.vat = v.loss;
+  return v.grads;
+}
+
+/** The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real. */
+function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry): { loss: number; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
   };
-  const sameImages = carry.trace !== undefined && carry.trace.xU.length === b.xU.length && carry.trace.xU.every((v, i) => v === b.xU[i]);
+  const sameImages = keptTrace(carry, b) !== undefined;
   const trace = releaseTrace(carry);
   if (!trace || !sameImages) {
     if (trace) tf.dispose(traceTensors(trace));
@@ -190,7 +218,7 @@ const generator: PhaseFn = (w, b, names, s, _stats, carry) => {
   } finally {
     tf.dispose(traceTensors(trace));
   }
-};
+}
 
 const supervised: PhaseFn = (w, b, names, s) => {
   if (!b.xL || !b.labels) throw new Error('supervised phase without a labelled batch');

@@ -37,8 +37,8 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate or --augment-scale existed trained without them.
-  const r = { ...prior.options, augment: prior.options.augment ?? 0, augmentRotate: prior.options.augmentRotate ?? 0, augmentScale: prior.options.augmentScale ?? 0, runDir, epochs: o.epochs ?? prior.options.epochs };
+  // Runs stored before --augment, --augment-rotate, --augment-scale or --vat existed trained without them.
+  const r = { ...prior.options, augment: prior.options.augment ?? 0, augmentRotate: prior.options.augmentRotate ?? 0, augmentScale: prior.options.augmentScale ?? 0, vat: prior.options.vat ?? 0, runDir, epochs: o.epochs ?? prior.options.epochs };
   if (!(Number.isInteger(r.epochs) && r.epochs >= 1)) throw new UserError(`--epochs must be a whole number >= 1, got ${r.epochs}`);
   return r;
 }
@@ -64,7 +64,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
     : balancedSplit(trainSplit.labels, Math.max(1, ds.classNames.length), r.labels, r.seed);
-  const sampler = new EpochSampler(trainSplit, split, arch, r.batch, r.noiseStd, { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale });
+  const sampler = new EpochSampler(trainSplit, split, arch, r.batch, r.noiseStd, { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale }, r.vat > 0);
   if (sampler.iterations < 1) throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
 
   const backend = await selectBackend(options.backend ?? 'auto');
@@ -73,7 +73,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   if (r.replicas > 1 && r.batch < 2 * r.replicas) throw new UserError(`--batch ${r.batch} is too small to split over ${r.replicas} replicas`);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance };
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat };
   const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };
   return { r, full: ds, data, arch, backend, split, sampler, rng, state, stepper, info, totalSteps: r.epochs * sampler.iterations, prior };
