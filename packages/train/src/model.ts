@@ -118,6 +118,12 @@ export function encoderGrads(w: WeightTensors, trace: EncoderTrace, dLogits: tf.
   });
 }
 
+/** The value of `f` and its gradients with respect to the weights `names`, in that order. */
+export function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): { loss: number; grads: tf.Tensor[] } {
+  const { value, grads } = tf.valueAndGrads(() => f())(names.map((n) => w.get(n)!));
+  return { loss: value.dataSync()[0]!, grads };
+}
+
 /** r = y·W_c + z, with W_c stored as `heads` (n × d). */
 export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
   return tf.add(tf.matMul(y, w.get('heads') as tf.Tensor2D), z);

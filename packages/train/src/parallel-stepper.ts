@@ -9,12 +9,13 @@
  * (replica-barrier.ts) between gradients and update, and the main thread only collects the
  * reports, so no phase waits for a round trip through it.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AdamConfig } from './adam.ts';
 import { sliceBatch } from './batch-sampler.ts';
 import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
 import type { ArenaHandle } from './shared-arena.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
+import { startTsWorker } from './ts-worker.ts';
 import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
 import type { PhaseReport } from './replica.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
@@ -52,13 +53,7 @@ export type WorkerRequest =
 
 type WorkerReply = { ok: unknown } | { error: string };
 
-/** Workers do not inherit tsx's loader, so each registers it before importing the .ts entry. */
-function startWorker(init: WorkerInit): Worker {
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./replica-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: init });
-}
+const startWorker = (init: WorkerInit): Worker => startTsWorker(new URL('./replica-worker.ts', import.meta.url), init);
 
 /**
  * One worker and its in-flight requests, answered in order. A worker that dies unasked calls
@@ -160,7 +155,8 @@ export class ParallelStepper implements Stepper {
    * Measured here (wasm, 2 cores): after about 1,000 iterations or 6 minutes a worker's phases
    * become 30-60% slower and stay so, with the same weights, memory and heap size; a new worker
    * is fast again. The cause is not found, so step() renews the workers every RENEW_EVERY
-   * iterations, which costs about two seconds each time.
+   * iterations, which costs about two seconds each time. (Since the workers meet at the barrier,
+   * a 1,400-iteration probe without renewal showed no lasting slowdown; kept until more runs agree.)
    */
   async renew(): Promise<void> {
     await this.dispose();
@@ -171,7 +167,7 @@ export class ParallelStepper implements Stepper {
 
   /** Fresh workers on a cleared barrier; one that dies fails the barrier, releasing the others. */
   private startWorkers(count: number): Channel[] {
-    const barrier = new ReplicaBarrier(this.init.barrier, count);
+    const barrier = new ReplicaBarrier(this.init.barrier);
     barrier.reset();
     return Array.from({ length: count }, (_, index) => new Channel(startWorker({ ...this.init, index }), () => barrier.fail()));
   }

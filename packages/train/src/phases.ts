@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
 import type { DenseImpl } from './dense.ts';
-import { decode, discriminate, encode, type EncoderTrace, encoderGrads, inference, represent, traceEncoder, type WeightTensors } from './model.ts';
+import { decode, differentiate, discriminate, encode, type EncoderTrace, encoderGrads, inference, represent, traceEncoder, type WeightTensors } from './model.ts';
 import { vatGradients } from './vat.ts';
 
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
@@ -93,10 +93,6 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
 
 const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
 
-function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): { loss: number; grads: tf.Tensor[] } {
-  const { value, grads } = tf.valueAndGrads(() => f())(names.map((n) => w.get(n)!));
-  return { loss: value.dataSync()[0]!, grads };
-}
 
 /**
  * What one phase leaves for the next within an iteration: the discriminator phase's encoder
@@ -174,8 +170,9 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
 };
 
 const generator: PhaseFn = (w, b, names, s, stats, carry) => {
-  const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, carry) : undefined;
-  const out = fooling(w, b, names, s, carry);
+  const kept = keptTrace(carry, b);
+  const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, kept) : undefined;
+  const out = fooling(w, b, names, s, carry, kept);
   if (!vat) return out;
   return { loss: out.loss, grads: out.grads.map((g, i) => (vat.has(names[i]!) ? tf.add(g, vat.get(names[i]!)!) : g)) };
 };
@@ -187,25 +184,28 @@ function keptTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefin
 }
 
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
-function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, carry: PhaseCarry): Map<string, tf.Tensor> {
+function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, kept?: EncoderTrace): Map<string, tf.Tensor> {
   const x = rows(b.xU, b.size);
-  const logits = keptTrace(carry, b)?.logits ?? encode(w, s.arch, x, inference(s.impl), false).logits;
+  const logits = kept?.logits ?? encode(w, s.arch, x, inference(s.impl), false).logits;
   const v = vatGradients(w, s.arch, s.impl, x, logits, rows(b.vatDirection!, b.size), s.vat!, names);
   stats.vat = v.loss;
   return v.grads;
 }
 
-/** The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real. */
-function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry): { loss: number; grads: tf.Tensor[] } {
+/**
+ * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
+ * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
+ */
+function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry, kept?: EncoderTrace): { loss: number; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
   };
-  const sameImages = keptTrace(carry, b) !== undefined;
+  // The carry's trace is used up here either way (kept is that trace when it is on these images).
   const trace = releaseTrace(carry);
-  if (!trace || !sameImages) {
+  if (!kept) {
     if (trace) tf.dispose(traceTensors(trace));
     return differentiate(w, names, () => {
       const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), { train: true, inputGrad: false, impl: s.impl });
@@ -213,10 +213,10 @@ function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseS
     });
   }
   try {
-    const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([trace.logits, trace.z]);
-    return { loss: value.dataSync()[0]!, grads: encoderGrads(w, trace, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
+    const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([kept.logits, kept.z]);
+    return { loss: value.dataSync()[0]!, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
   } finally {
-    tf.dispose(traceTensors(trace));
+    tf.dispose(traceTensors(kept));
   }
 }
 

@@ -7,22 +7,24 @@
 const ARRIVED = 0;
 const GENERATION = 1;
 const FAILED = 2;
-const WORDS = 3;
+const PARTIES = 3;
+const WORDS = 4;
 /** Waits are re-checked this often (ms) in case a notify raced the wait. */
 const RECHECK_MS = 1000;
 
 export class ReplicaBarrier {
   private readonly ctl: Int32Array;
 
-  constructor(
-    readonly buffer: SharedArrayBuffer,
-    private readonly parties: number,
-  ) {
+  /** The barrier in `buffer` (from create, in this or another thread). */
+  constructor(readonly buffer: SharedArrayBuffer) {
     this.ctl = new Int32Array(buffer, 0, WORDS);
   }
 
+  /** A new barrier for `parties` threads. */
   static create(parties: number): ReplicaBarrier {
-    return new ReplicaBarrier(new SharedArrayBuffer(WORDS * 4), parties);
+    const barrier = new ReplicaBarrier(new SharedArrayBuffer(WORDS * 4));
+    Atomics.store(barrier.ctl, PARTIES, parties);
+    return barrier;
   }
 
   /** Clears arrivals and the failure flag (only while no worker is inside a request). */
@@ -35,7 +37,7 @@ export class ReplicaBarrier {
   arrive(): void {
     this.check();
     const generation = Atomics.load(this.ctl, GENERATION);
-    if (Atomics.add(this.ctl, ARRIVED, 1) === this.parties - 1) {
+    if (Atomics.add(this.ctl, ARRIVED, 1) === Atomics.load(this.ctl, PARTIES) - 1) {
       Atomics.store(this.ctl, ARRIVED, 0);
       Atomics.add(this.ctl, GENERATION, 1);
       Atomics.notify(this.ctl, GENERATION);

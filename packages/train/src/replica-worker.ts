@@ -39,7 +39,7 @@ const params = arena.at(init.paramSpecs, init.params);
 const transposed = arena.at(init.transposedSpecs, init.transposed);
 const grads = init.grads.map((offset) => perPhase((p) => arena.at(init.phaseSpecs[p], offset)));
 const optimizers = perPhase((p) => new Adam(init.phaseSpecs[p], init.adam, { m: arena.at(init.phaseSpecs[p], init.slots[p].m), v: arena.at(init.phaseSpecs[p], init.slots[p].v) }));
-const barrier = new ReplicaBarrier(init.barrier, init.grads.length);
+const barrier = new ReplicaBarrier(init.barrier);
 try {
   await selectBackend(init.backend as BackendName);
   const replica = new Replica(init.settings);

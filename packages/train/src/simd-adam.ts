@@ -6,6 +6,7 @@
  * slots (see SharedArena), so worker threads can each update a slice.
  * The module is assembled here from its few instructions, so no wasm toolchain is needed.
  */
+import { F32, get, I32, I32_ADD, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
 /** f32 arithmetic in JS with the kernel's exact operation order: the tails (and any caller without the kernel) match it bit for bit. */
 export interface AdamScalars {
@@ -20,8 +21,6 @@ export interface AdamScalars {
   vScale: number;
   eps: number;
 }
-
-import { F32, get, I32, I32_ADD, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
 const f = Math.fround;
 

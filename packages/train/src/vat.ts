@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
 import type { DenseImpl } from './dense.ts';
-import { encode, type WeightTensors } from './model.ts';
+import { differentiate, encode, type WeightTensors } from './model.ts';
 
 /** Length of the probe step along d, in the normalised pixel scale. */
 const XI = 1;
@@ -19,7 +19,7 @@ export function klLogits(p: tf.Tensor2D, q: tf.Tensor2D): tf.Scalar {
 }
 
 /** Each row scaled to unit length. */
-export function unitRows(t: tf.Tensor2D): tf.Tensor2D {
+function unitRows(t: tf.Tensor2D): tf.Tensor2D {
   return tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 }
 
@@ -37,6 +37,6 @@ export function adversarialPerturbation(w: WeightTensors, a: Architecture, impl:
 export function vatGradients(w: WeightTensors, a: Architecture, impl: DenseImpl, x: tf.Tensor2D, logits: tf.Tensor2D, d: tf.Tensor2D, eps: number, names: string[]): { loss: number; grads: Map<string, tf.Tensor> } {
   const xAdv = tf.add(x, adversarialPerturbation(w, a, impl, x, logits, d, eps)) as tf.Tensor2D;
   const yNames = names.filter((n) => !n.startsWith('encoder/z/'));
-  const { value, grads } = tf.valueAndGrads(() => klLogits(logits, encode(w, a, xAdv, { train: true, inputGrad: false, impl }, false).logits))(yNames.map((n) => w.get(n)!));
-  return { loss: value.dataSync()[0]!, grads: new Map(yNames.map((n, i) => [n, grads[i]!])) };
+  const { loss, grads } = differentiate(w, yNames, () => klLogits(logits, encode(w, a, xAdv, { train: true, inputGrad: false, impl }, false).logits));
+  return { loss, grads: new Map(yNames.map((n, i) => [n, grads[i]!])) };
 }

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ReplicaBarrier } from '../src/replica-barrier.ts';
 
-const barrier = new ReplicaBarrier(workerData.buffer as SharedArrayBuffer, workerData.parties as number);
+const barrier = new ReplicaBarrier(workerData as SharedArrayBuffer);
 parentPort!.postMessage('arriving');
 try {
   barrier.arrive();

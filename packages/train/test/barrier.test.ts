@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Worker } from 'node:worker_threads';
 import { ReplicaBarrier } from '../src/replica-barrier.ts';
+import { startTsWorker } from '../src/ts-worker.ts';
 
-/** A worker thread running barrier-worker.ts (with tsx's loader, as the replica workers do); resolves with its last message. */
-function arriveInWorker(barrier: ReplicaBarrier, parties: number, onArriving?: () => void): Promise<string> {
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./barrier-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(boot, { eval: true, workerData: { buffer: barrier.buffer, parties } });
+/** A worker thread running barrier-worker.ts (as the replica workers run); resolves with its last message. */
+function arriveInWorker(barrier: ReplicaBarrier, onArriving?: () => void): Promise<string> {
+  const worker = startTsWorker(new URL('./barrier-worker.ts', import.meta.url), barrier.buffer);
   return new Promise((resolve, reject) => {
     worker.on('message', (m: string) => {
       if (m === 'arriving') return onArriving?.();
@@ -24,11 +21,11 @@ test('the replica barrier holds a worker until the second arrives, and can be pa
   for (let round = 0; round < 2; round++) {
     let secondStarted = 0;
     let second: Promise<string> | undefined;
-    const first = arriveInWorker(barrier, 2, () => {
+    const first = arriveInWorker(barrier, () => {
       // The partner comes 200 ms after the first worker has arrived.
       setTimeout(() => {
         secondStarted = performance.now();
-        second = arriveInWorker(barrier, 2);
+        second = arriveInWorker(barrier);
       }, 200);
     }).then((m) => ({ m, at: performance.now() }));
     const a = await first;
@@ -42,9 +39,9 @@ test('a failure releases a worker waiting at the replica barrier with an error i
   const barrier = ReplicaBarrier.create(2);
   const t0 = performance.now();
   // The waiting worker's partner never comes; it fails instead (as a replica whose phase threw).
-  const end = await arriveInWorker(barrier, 2, () => setTimeout(() => barrier.fail(), 50));
+  const end = await arriveInWorker(barrier, () => setTimeout(() => barrier.fail(), 50));
   assert.equal(end, 'error: the other replica worker failed');
   assert.ok(performance.now() - t0 < 30_000, 'released promptly');
   barrier.reset();
-  assert.deepEqual(await Promise.all([arriveInWorker(barrier, 2), arriveInWorker(barrier, 2)]), ['passed', 'passed'], 'usable again after reset');
+  assert.deepEqual(await Promise.all([arriveInWorker(barrier), arriveInWorker(barrier)]), ['passed', 'passed'], 'usable again after reset');
 });
