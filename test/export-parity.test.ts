@@ -50,7 +50,7 @@ for (const [mode, styleDim] of [['n-D', 10], ['2-D', 2]] as const) {
     const tfjs = await loadModel(runDir);
     const ort = await openModel(onnxFile, { device: 'cpu' });
     try {
-      const want = tfjs.encode(images, COUNT);
+      const want = await tfjs.encode(images, COUNT);
       const got = await ort.run(images, COUNT);
       for (const [name, tol] of [['point', 1e-4], ['representation', 1e-4], ['clusterProb', 1e-5], ['style', 1e-4]] as const) {
         const d = maxAbsDiff(got[name], want[name]);

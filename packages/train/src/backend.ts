@@ -1,7 +1,8 @@
 /**
  * The only file that imports tfjs backends. tfjs-node(-gpu) download libtensorflow at install
  * time, which fails offline and may leave a broken package behind, so they load through a
- * guarded dynamic import and `auto` falls back to wasm, then cpu.
+ * guarded dynamic import and `auto` falls back to wasm, then cpu. webgpu runs only when asked
+ * for: on an H200 it trained no faster than wasm on 2 cores (README, Benchmarks).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,11 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { UserError } from '@aae-map/shared';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendChoice {
-  /** The backend that runs: 'tensorflow-gpu', 'tensorflow', 'wasm' or 'cpu'. */
+  /** The backend that runs: 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   name: string;
   /** Why this one: what loaded, and why the ones tried before it did not. */
   reason: string;
@@ -28,6 +29,8 @@ const HOW_TO_INSTALL: Record<Concrete, string> = {
   'tensorflow-gpu':
     'on a machine with internet, an NVIDIA GPU, CUDA 11.x and cuDNN 8, run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node-gpu (its install script downloads libtensorflow)',
   tensorflow: 'on a machine with internet run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node (its install script downloads libtensorflow)',
+  webgpu:
+    'it needs a GPU with a Vulkan driver: on an NVIDIA machine, apt-get install libvulkan1 libglvnd0 libglx0 libegl1; to try it without a GPU, apt-get install chromium and run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
   wasm: 'run pnpm install (it provides @tensorflow/tfjs-backend-wasm)',
   cpu: 'run pnpm install (it provides @tensorflow/tfjs-backend-cpu)',
 };
@@ -68,7 +71,30 @@ async function withoutAddedProcessHandlers<T>(load: () => Promise<T>): Promise<T
 
 /** Loads and activates one backend; returns an error message instead of throwing. */
 async function tryBackend(name: Concrete): Promise<string | undefined> {
-  return withoutAddedProcessHandlers(() => loadBackend(name));
+  return withoutAddedProcessHandlers(() => (name === 'webgpu' ? loadWebgpu() : loadBackend(name)));
+}
+
+/**
+ * tfjs-backend-webgpu on Dawn (the `webgpu` package), which gives Node a navigator.gpu through
+ * Vulkan: a GPU, or SwiftShader's software one (tests).
+ */
+async function loadWebgpu(): Promise<string | undefined> {
+  try {
+    const dawn = await import('webgpu');
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) return 'no WebGPU adapter (no Vulkan driver found)';
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+    else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return `tf.setBackend('webgpu') failed`;
+    await tf.ready();
+    return undefined;
+  } catch (err) {
+    return firstLine(err);
+  }
 }
 
 async function loadBackend(name: Concrete): Promise<string | undefined> {
@@ -131,17 +157,24 @@ interface WasmInternals {
 }
 
 /**
- * Copies a float32 tensor's values into `dst`. On wasm it reads the backend's memory directly:
+ * Copies float32 tensors' values into `dsts`. On wasm it reads the backend's memory directly:
  * dataSync would allocate a fresh array (zeroed, page-faulted) and copy twice, and this machine
- * is memory-bandwidth bound. Other backends use dataSync.
+ * is memory-bandwidth bound. WebGPU can only read asynchronously; the others use dataSync.
  */
-export function readInto(t: tf.Tensor, dst: Float32Array): void {
-  const b = tf.backend() as unknown as WasmInternals;
-  const info = tf.getBackend() === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
-  if (info && b.wasm && t.dtype === 'float32') {
-    const start = info.memoryOffset / 4;
-    dst.set(b.wasm.HEAPF32.subarray(start, start + t.size));
-  } else {
-    dst.set(t.dataSync() as Float32Array);
+export async function readInto(tensors: tf.Tensor[], dsts: Float32Array[]): Promise<void> {
+  if (tf.getBackend() === 'webgpu') {
+    const values = await Promise.all(tensors.map((t) => t.data()));
+    values.forEach((v, i) => dsts[i]!.set(v as Float32Array));
+    return;
   }
+  const b = tf.backend() as unknown as WasmInternals;
+  tensors.forEach((t, i) => {
+    const info = tf.getBackend() === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
+    if (info && b.wasm && t.dtype === 'float32') {
+      const start = info.memoryOffset / 4;
+      dsts[i]!.set(b.wasm.HEAPF32.subarray(start, start + t.size));
+    } else {
+      dsts[i]!.set(t.dataSync() as Float32Array);
+    }
+  });
 }

@@ -11,7 +11,7 @@ interface TrainCliOptions extends DataFlags {
   styleDim?: number;
   headDistance: number;
   hidden: number[];
-  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   seed: number;
   lr: number;
   augment?: number;
@@ -69,7 +69,7 @@ const program = new Command('train')
   .option('--style-dim <d>', 'd: = --clusters for n-D mode (W_c = 10·I), 2 for 2-D mode with learned heads (default: --clusters)', wholeNumber)
   .option('--head-distance <eta>', '2-D mode: pairs of heads closer than this are pushed apart (they start on a circle this far apart)', positiveNumber, 6)
   .option('--hidden <sizes>', 'hidden layer sizes of every network', sizeList, [1000, 1000])
-  .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+  .addOption(new Option('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu; webgpu (a GPU through Vulkan) only when asked for').choices(['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
   .option('--seed <n>', 'seeds weights, labelled subset, batches and noise', wholeNumber, 1)
   .option('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)', wholeNumber)
   .option('--augment-rotate <degrees>', 'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)', nonNegativeNumber)

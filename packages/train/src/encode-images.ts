@@ -17,7 +17,7 @@ export interface Encodings {
   representation: Float32Array;
 }
 
-export function encodeImages(w: WeightTensors, a: Architecture, projection: number[][], pixels: Uint8Array, count: number, chunk = 500): Encodings {
+export async function encodeImages(w: WeightTensors, a: Architecture, projection: number[][], pixels: Uint8Array, count: number, chunk = 500): Promise<Encodings> {
   const px = a.inputHeight * a.inputWidth * a.channels;
   if (pixels.length < count * px) throw new Error(`encodeImages: ${pixels.length} bytes for ${count} images of ${px} pixels`);
   const { clusters: n, styleDim: d } = a;
@@ -30,17 +30,21 @@ export function encodeImages(w: WeightTensors, a: Architecture, projection: numb
   const p = tf.tensor2d(projection.flat(), [d, 2]);
   for (let start = 0; start < count; start += chunk) {
     const m = Math.min(chunk, count - start);
-    tf.tidy(() => {
+    const parts = tf.tidy(() => {
       const raw = tf.tensor2d(pixels.subarray(start * px, (start + m) * px), [m, px], 'int32');
       const x = tf.add(tf.mul(tf.cast(raw, 'float32'), a.normalization.scale), a.normalization.offset) as tf.Tensor2D;
       const { logits, z } = encode(w, a, x, inference());
       const y = tf.softmax(logits);
       const r = represent(w, y, z!);
-      out.clusterProb.set(y.dataSync(), start * n);
-      out.style.set(z!.dataSync(), start * d);
-      out.representation.set(r.dataSync(), start * d);
-      out.point.set(tf.matMul(r, p).dataSync(), start * 2);
+      return [y, z!, r, tf.matMul(r, p)];
     });
+    // Read asynchronously: WebGPU has no synchronous read-back.
+    const [y, z, r, point] = await Promise.all(parts.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(parts);
+    out.clusterProb.set(y!, start * n);
+    out.style.set(z!, start * d);
+    out.representation.set(r!, start * d);
+    out.point.set(point!, start * 2);
   }
   p.dispose();
   return out;

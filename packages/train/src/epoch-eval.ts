@@ -44,22 +44,22 @@ export function majorityMapping(pred: Int32Array, labels: Int32Array, clusters: 
   return Int32Array.from(counts, (row) => (row.some((v) => v > 0) ? row.indexOf(Math.max(...row)) : -1));
 }
 
-export function evaluateEpoch(w: WeightTensors, a: Architecture, projection: number[][], ds: Dataset, labelled: Int32Array): EpochEvaluation {
+export async function evaluateEpoch(w: WeightTensors, a: Architecture, projection: number[][], ds: Dataset, labelled: Int32Array): Promise<EpochEvaluation> {
   const px = a.inputHeight * a.inputWidth * a.channels;
-  const classify = (images: { pixels: Uint8Array }, count: number) => argmaxRows(encodeImages(w, a, projection, images.pixels, count).clusterProb, a.clusters);
+  const classify = async (images: { pixels: Uint8Array }, count: number) => argmaxRows((await encodeImages(w, a, projection, images.pixels, count)).clusterProb, a.clusters);
   const supervised = labelled.length > 0;
   let mapping: Int32Array | undefined;
   let labelledAccuracy: number | null = null;
   if (supervised) {
     const l = subsetSplit(ds.train, labelled, px);
-    labelledAccuracy = accuracy(classify(l, labelled.length), l.labels);
+    labelledAccuracy = accuracy(await classify(l, labelled.length), l.labels);
   } else if (ds.classNames.length > 0) {
     const n = Math.min(MAPPING_IMAGES, ds.train.count);
     const sample = subsetSplit(ds.train, Array.from({ length: n }, (_, i) => i), px);
-    mapping = majorityMapping(classify(sample, n), sample.labels, a.clusters, ds.classNames.length);
+    mapping = majorityMapping(await classify(sample, n), sample.labels, a.clusters, ds.classNames.length);
   }
   const mapSplit = ds.test ?? { ...ds.train, count: Math.min(MAPPING_IMAGES, ds.train.count) };
-  const enc = encodeImages(w, a, projection, mapSplit.pixels, mapSplit.count);
+  const enc = await encodeImages(w, a, projection, mapSplit.pixels, mapSplit.count);
   const mapLabels = mapSplit.labels.subarray(0, mapSplit.count);
   const testAccuracy = ds.test ? accuracy(argmaxRows(enc.clusterProb, a.clusters), ds.test.labels, mapping) : null;
   return { labelledAccuracy, testAccuracy, accuracyMapping: supervised ? 'argmax' : 'majority', mapPoints: enc.point, mapLabels };

@@ -14,7 +14,7 @@ export interface LoadedModel {
    * Encodes `count` raw uint8 images of H×W pixels (row-major, one after another), normalised
    * inside exactly as `manifest.architecture.normalization` says.
    */
-  encode(pixels: Uint8Array, count: number): Encodings;
+  encode(pixels: Uint8Array, count: number): Promise<Encodings>;
   /** Frees the tfjs tensors. */
   dispose(): void;
 }

@@ -118,10 +118,13 @@ export function encoderGrads(w: WeightTensors, trace: EncoderTrace, dLogits: tf.
   });
 }
 
-/** The value of `f` and its gradients with respect to the weights `names`, in that order. */
-export function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): { loss: number; grads: tf.Tensor[] } {
+/**
+ * The value of `f` and its gradients with respect to the weights `names`, in that order. The
+ * value stays a tensor: WebGPU can only read it back asynchronously (Replica reads it).
+ */
+export function differentiate(w: WeightTensors, names: string[], f: () => tf.Scalar): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const { value, grads } = tf.valueAndGrads(() => f())(names.map((n) => w.get(n)!));
-  return { loss: value.dataSync()[0]!, grads };
+  return { loss: value, grads };
 }
 
 /** r = y·W_c + z, with W_c stored as `heads` (n × d). */
@@ -184,9 +187,10 @@ export class TfWeights {
    * computed here.
    */
   upload(src: FlatTensors, names: Iterable<string> = src.names, transposed?: FlatTensors): void {
-    // The cpu backend keeps a reference to the array it is given instead of copying it, so it
-    // gets a private copy; wasm (and tfjs-node) copy into their own memory.
-    const copy = tf.getBackend() === 'cpu';
+    // The cpu backend keeps a reference to the array it is given instead of copying it, and
+    // webgpu keeps one until the tensor's first use, so they get private copies; wasm (and
+    // tfjs-node) copy into their own memory at once.
+    const copy = tf.getBackend() === 'cpu' || tf.getBackend() === 'webgpu';
     for (const name of names) {
       const view = src.view(name);
       const shape = src.shape(name);

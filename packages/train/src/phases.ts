@@ -52,9 +52,12 @@ export interface PhaseSettings {
 }
 
 export interface PhaseOutput {
-  loss: number;
-  /** Extra numbers to report, e.g. discriminator confidences. */
-  stats: Record<string, number>;
+  loss: tf.Scalar;
+  /**
+   * Extra numbers to report, e.g. discriminator confidences. Those computed inside a gradient
+   * tape are kept (tf.keep) to outlive it: the caller disposes them after reading.
+   */
+  stats: Stats;
   /** Gradients in the order of the names passed in. */
   grads: tf.Tensor[];
 }
@@ -74,9 +77,9 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
-/** Mean probability that the discriminator gives the correct class. */
-function confidence(logits: tf.Tensor2D, cls: number): number {
-  return tf.mean(tf.slice(tf.softmax(logits), [0, cls], [-1, 1])).dataSync()[0]!;
+/** Mean probability that the discriminator gives the correct class (kept: see PhaseOutput.stats). */
+function confidence(logits: tf.Tensor2D, cls: number): tf.Scalar {
+  return tf.keep(tf.mean(tf.slice(tf.softmax(logits), [0, cls], [-1, 1])) as tf.Scalar);
 }
 
 /** Σ over head pairs of relu(η − ‖h_i − h_j‖): pushes apart heads closer than η. */
@@ -117,7 +120,9 @@ export function clearCarry(carry: PhaseCarry): void {
   if (t) tf.dispose(traceTensors(t));
 }
 
-type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, carry: PhaseCarry) => { loss: number; grads: tf.Tensor[] };
+export type Stats = Record<string, tf.Scalar>;
+
+type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Stats, carry: PhaseCarry) => { loss: tf.Scalar; grads: tf.Tensor[] };
 
 const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   const a = s.arch;
@@ -126,10 +131,10 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
     const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
     const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
     const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
-    stats.mse = mse.dataSync()[0]!;
+    stats.mse = tf.keep(mse);
     if (a.mode !== '2d') return mse;
     const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
-    stats.headPenalty = pen.dataSync()[0]!;
+    stats.headPenalty = tf.keep(pen);
     return tf.add(mse, pen);
   });
 };
@@ -184,7 +189,7 @@ function keptTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefin
 }
 
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
-function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Record<string, number>, kept?: EncoderTrace): Map<string, tf.Tensor> {
+function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Stats, kept?: EncoderTrace): Map<string, tf.Tensor> {
   const x = rows(b.xU, b.size);
   const logits = kept?.logits ?? encode(w, s.arch, x, inference(s.impl), false).logits;
   const v = vatGradients(w, s.arch, s.impl, x, logits, rows(b.vatDirection!, b.size), s.vat!, names);
@@ -196,7 +201,7 @@ function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[]
  * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
  * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
  */
-function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry, kept?: EncoderTrace): { loss: number; grads: tf.Tensor[] } {
+function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry, kept?: EncoderTrace): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
@@ -214,7 +219,7 @@ function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseS
   }
   try {
     const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([kept.logits, kept.z]);
-    return { loss: value.dataSync()[0]!, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
+    return { loss: value as tf.Scalar, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
   } finally {
     tf.dispose(traceTensors(kept));
   }
@@ -234,6 +239,6 @@ const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, gener
  * with the same `carry` for all phases of a replica.
  */
 export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry = {}): PhaseOutput {
-  const stats: Record<string, number> = {};
+  const stats: Stats = {};
   return { ...PHASE_FNS[phase](w, b, names, s, stats, carry), stats };
 }

@@ -16,12 +16,12 @@ const perPhase = <T>(f: (p: Phase) => T) => Object.fromEntries(PHASES.map((p) =>
 /** The batch of the current iteration: sent with its first phase only. */
 let batch: IterationBatch | undefined;
 
-function handle(replica: Replica, req: WorkerRequest): unknown {
+async function handle(replica: Replica, req: WorkerRequest): Promise<unknown> {
   replica.upload(params, req.upload, transposed);
   if (req.cmd === 'read') return req.names.map((n) => replica.weights.tensors.get(n)!.dataSync() as Float32Array);
   batch = req.batch ?? batch;
   if (!batch) throw new Error('no batch sent for this iteration');
-  const report = replica.gradients(req.phase, batch, grads[init.index]![req.phase]);
+  const report = await replica.gradients(req.phase, batch, grads[init.index]![req.phase]);
   if (req.cmd === 'grad') return report;
   // Both halves' gradients are in shared memory: each worker updates its own slice of the
   // weights, then waits until the other's slice is done too, so its next upload is whole.
@@ -44,13 +44,17 @@ try {
   await selectBackend(init.backend as BackendName);
   const replica = new Replica(init.settings);
   replica.upload(params, undefined, transposed);
+  // One request at a time, in order: the phases of an iteration arrive together.
+  let queue = Promise.resolve();
   port.on('message', (req: WorkerRequest) => {
-    try {
-      port.postMessage({ ok: handle(replica, req) });
-    } catch (err) {
-      barrier.fail();
-      port.postMessage({ error: (err as Error).stack ?? String(err) });
-    }
+    queue = queue.then(async () => {
+      try {
+        port.postMessage({ ok: await handle(replica, req) });
+      } catch (err) {
+        barrier.fail();
+        port.postMessage({ error: (err as Error).stack ?? String(err) });
+      }
+    });
   });
   port.postMessage({ ok: tf.getBackend() });
 } catch (err) {

@@ -28,12 +28,21 @@ export class Replica {
   }
 
   /** Computes the phase's gradients on `batch` into `grads` (which lists exactly the phase's weights). */
-  gradients(phase: Phase, batch: IterationBatch, grads: FlatTensors): PhaseReport {
-    return tf.tidy(() => {
-      const out = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings, this.carry);
-      out.grads.forEach((g, i) => readInto(g, grads.view(grads.names[i]!)));
-      return { loss: out.loss, stats: out.stats };
+  async gradients(phase: Phase, batch: IterationBatch, grads: FlatTensors): Promise<PhaseReport> {
+    const out = tf.tidy(() => {
+      const o = runPhase(phase, this.weights.tensors, batch, grads.names, this.settings, this.carry);
+      const keys = Object.keys(o.stats);
+      const scalars = tf.stack([o.loss, ...keys.map((k) => o.stats[k]!)]);
+      tf.dispose(Object.values(o.stats)); // kept ones outlive the tidy otherwise
+      return { grads: o.grads, scalars, keys };
     });
+    try {
+      await readInto(out.grads, grads.names.map((n) => grads.view(n)));
+      const values = await out.scalars.data();
+      return { loss: values[0]!, stats: Object.fromEntries(out.keys.map((k, i) => [k, values[i + 1]!])) };
+    } finally {
+      tf.dispose([...out.grads, out.scalars]);
+    }
   }
 
   dispose(): void {

@@ -98,7 +98,7 @@ export class LocalStepper implements Stepper {
     for (const phase of phasesFor(batch)) {
       const t0 = performance.now();
       const grads = this.grads[phase];
-      const r = this.replica.gradients(phase, batch, grads);
+      const r = await this.replica.gradients(phase, batch, grads);
       this.state.optimizers[phase].step(this.state.params, grads, lr);
       refreshTransposed(this.state.params, this.state.transposed, this.state.phaseSpecs[phase]);
       this.replica.upload(this.state.params, grads.names, this.state.transposed);

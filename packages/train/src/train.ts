@@ -93,7 +93,7 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
 async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, metricsText: string, data: TrainOptions['data']) {
   const { r, arch, state, full } = run;
   const { projection, heads2d } = projectionFor(arch.mode, headRows(state.params.view('heads'), arch.clusters, arch.styleDim), arch.headScale);
-  const ev = withEncoder(state, (w) => evaluateEpoch(w, arch, projection, run.data, run.split.labelled));
+  const ev = await withEncoder(state, (w) => evaluateEpoch(w, arch, projection, run.data, run.split.labelled));
   const samples = run.sampler.iterations * r.batch;
   const metrics = t.acc.metrics({ epoch, step: t.step, lr: t.lr, seconds: (performance.now() - t0) / 1000, trainSeconds: t.trainSeconds, samples, backend: run.backend.name }, ev);
   const text = `${metricsText}${JSON.stringify(metrics)}\n`;
@@ -112,11 +112,11 @@ async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, me
 }
 
 /** Runs `f` with the encoder's current weights in tfjs, then frees them. */
-function withEncoder<T>(state: TrainingState, f: (w: TfWeights['tensors']) => T): T {
+async function withEncoder<T>(state: TrainingState, f: (w: TfWeights['tensors']) => Promise<T>): Promise<T> {
   const w = new TfWeights();
   try {
     w.upload(state.params, state.params.names.filter((n) => n.startsWith('encoder/') || n === 'heads'));
-    return f(w.tensors);
+    return await f(w.tensors);
   } finally {
     w.dispose();
   }

@@ -34,7 +34,7 @@ export function adversarialPerturbation(w: WeightTensors, a: Architecture, impl:
  * The VAT loss KL(y(x) ‖ y(x + r_adv)) and its gradients for the encoder weights `names` that
  * reach y (the z head's are absent from the map).
  */
-export function vatGradients(w: WeightTensors, a: Architecture, impl: DenseImpl, x: tf.Tensor2D, logits: tf.Tensor2D, d: tf.Tensor2D, eps: number, names: string[]): { loss: number; grads: Map<string, tf.Tensor> } {
+export function vatGradients(w: WeightTensors, a: Architecture, impl: DenseImpl, x: tf.Tensor2D, logits: tf.Tensor2D, d: tf.Tensor2D, eps: number, names: string[]): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const xAdv = tf.add(x, adversarialPerturbation(w, a, impl, x, logits, d, eps)) as tf.Tensor2D;
   const yNames = names.filter((n) => !n.startsWith('encoder/z/'));
   const { loss, grads } = differentiate(w, yNames, () => klLogits(logits, encode(w, a, xAdv, { train: true, inputGrad: false, impl }, false).logits));

@@ -34,6 +34,15 @@ test('auto settles on the first backend that loads and says why it skipped the o
   }
 });
 
+test('a forced webgpu backend either loads or fails with one line saying how to get a Vulkan driver', async () => {
+  try {
+    assert.equal((await selectBackend('webgpu')).name, 'webgpu');
+    assert.equal(tf.getBackend(), 'webgpu');
+  } catch (e) {
+    assert.ok(e instanceof UserError && /backend webgpu could not load .*libvulkan1/.test(e.message) && !e.message.includes('\n'), String(e));
+  }
+});
+
 test('wasm and cpu load when forced, and an unknown name is a UserError', async () => {
   assert.equal((await selectBackend('cpu')).name, 'cpu');
   assert.equal(tf.getBackend(), 'cpu');

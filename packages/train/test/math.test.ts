@@ -78,7 +78,7 @@ function referenceEncode(w: FlatTensors, hidden: number[], n: number, d: number,
 }
 
 for (const mode of ['nd', '2d'] as const) {
-  test(`${mode} mode: encodeImages gives y, z, r = y·W_c + z and point = r·P as an independent float64 computation`, () => {
+  test(`${mode} mode: encodeImages gives y, z, r = y·W_c + z and point = r·P as an independent float64 computation`, async () => {
     const n = 4;
     const d = mode === 'nd' ? 4 : 2;
     const a = { inputHeight: 3, inputWidth: 2, channels: 1, hidden: [5, 6], clusters: n, styleDim: d, mode, headScale: 10, normalization: { scale: 1 / 127.5, offset: -1 } };
@@ -91,7 +91,7 @@ for (const mode of ['nd', '2d'] as const) {
     const tfw = new TfWeights();
     tfw.upload(flat);
     const before = tf.memory().numTensors;
-    const out = encodeImages(tfw.tensors, a, projection, pixels, 7, 3);
+    const out = await encodeImages(tfw.tensors, a, projection, pixels, 7, 3);
     assert.equal(tf.memory().numTensors, before, 'encodeImages leaks no tensors');
     tfw.dispose();
     for (let i = 0; i < 7; i++) {

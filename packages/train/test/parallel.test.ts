@@ -39,7 +39,7 @@ for (const batch of [20, 21]) {
     const b = sampler.next(0, rng);
     for (const phase of PHASES) {
       const full = new FlatTensors(state.phaseSpecs[phase]);
-      const one = local.replica.gradients(phase, b, full);
+      const one = await local.replica.gradients(phase, b, full);
       const two = await parallel.gradients(phase, b);
       const avg = parallel.averagedGradients(phase, batch);
       const scale = Math.max(...full.data.map(Math.abs));

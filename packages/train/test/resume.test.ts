@@ -64,6 +64,6 @@ test('a CLI run killed with SIGKILL mid-epoch resumes to a loadable checkpoint w
   const epochs = (await readFile(metrics, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).epoch);
   assert.deepEqual(epochs, [1, 2, 3]);
   const model = await loadModel(dir);
-  assert.equal(model.encode(new Uint8Array(2 * 784), 2).point.length, 4);
+  assert.equal((await model.encode(new Uint8Array(2 * 784), 2)).point.length, 4);
   model.dispose();
 });

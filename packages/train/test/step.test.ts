@@ -43,7 +43,7 @@ for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
   });
 }
 
-test('the generator phase backpropagates through the discriminator phase\'s encoder pass: the same loss and gradients as its own pass', () => {
+test('the generator phase backpropagates through the discriminator phase\'s encoder pass: the same loss and gradients as its own pass', async () => {
   const opts = resolveOptions({ hidden: [32, 32], batch: 20, labels: 100 }, mnist);
   const arch = architectureFor(opts, mnist);
   const rng = new Rng(2);
@@ -56,14 +56,14 @@ test('the generator phase backpropagates through the discriminator phase\'s enco
   const replicas = [new Replica(settings), new Replica(settings)];
   replicas.forEach((r) => r.upload(state.params, undefined, state.transposed));
   const before = tf.memory().numTensors;
-  const grads = (r: Replica, phase: Phase, batch: typeof b) => {
+  const grads = async (r: Replica, phase: Phase, batch: typeof b) => {
     const g = new FlatTensors(state.phaseSpecs[phase]);
-    return { loss: r.gradients(phase, batch, g).loss, g: [...g.data] };
+    return { loss: (await r.gradients(phase, batch, g)).loss, g: [...g.data] };
   };
   for (const batch of [b, other]) {
-    grads(replicas[0]!, 'discriminator', b); // leaves its encoder pass on b for the generator phase
-    const traced = grads(replicas[0]!, 'generator', batch); // on b: uses it; on another batch: its own pass
-    const own = grads(replicas[1]!, 'generator', batch);
+    await grads(replicas[0]!, 'discriminator', b); // leaves its encoder pass on b for the generator phase
+    const traced = await grads(replicas[0]!, 'generator', batch); // on b: uses it; on another batch: its own pass
+    const own = await grads(replicas[1]!, 'generator', batch);
     assert.equal(traced.loss, own.loss);
     assert.deepEqual(traced.g, own.g, 'generator gradients');
   }

@@ -32,7 +32,7 @@ test('a short real run on 6,000 MNIST images: reconstruction falls, test accurac
   const mnist = await loadMnistDataset();
   const model = await loadModel(runDir);
   const test = mnist.test!;
-  const enc = model.encode(test.pixels.subarray(0, 2000 * 784), 2000);
+  const enc = await model.encode(test.pixels.subarray(0, 2000 * 784), 2000);
   const pred = argmaxRows(enc.clusterProb, 10);
   const acc = pred.reduce((s, p, i) => s + (p === test.labels[i] ? 1 : 0), 0) / 2000;
   assert.equal(acc, m[3]!.testAccuracy);
