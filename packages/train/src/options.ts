@@ -59,7 +59,8 @@ export interface TrainOptions {
   augmentScale?: number;
   /**
    * Virtual adversarial training (vat.ts): y on each unlabelled image must resist a perturbation
-   * of this length (pixels scaled to [-1, 1]); 0 = off. About 23% more time per epoch. @default 0
+   * of this length (pixels scaled to [-1, 1]); 0 = off. About 23% more time per epoch; it lowered
+   * the test error of every 1000-label MNIST run it was tried on (README). @default 1.5 with labels, 0 with `labels: 0`
    */
   vat?: number;
   /** Use only the first N training images (for quick runs). @default all */
@@ -127,7 +128,7 @@ export const DEFAULTS = {
   augment: 2,
   augmentRotate: 15,
   augmentScale: 0.1,
-  vat: 0,
+  vat: 1.5,
   headScale: 10,
 } as const;
 
@@ -165,7 +166,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augment: o.augment ?? withLabels(DEFAULTS.augment),
     augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
-    vat: o.vat ?? DEFAULTS.vat,
+    vat: o.vat ?? withLabels(DEFAULTS.vat),
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',

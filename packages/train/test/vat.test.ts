@@ -67,9 +67,11 @@ test('the VAT gradients equal the tfjs default gradient of KL(y(x) ‖ y(x + r_a
   w.dispose();
 });
 
-test('--vat defaults to 0 and must be >= 0; only with it does the sampler draw VAT directions', () => {
-  assert.equal(resolveOptions({}, mnist).vat, 0);
-  assert.equal(resolveOptions({ vat: 1.5 }, mnist).vat, 1.5);
+test('--vat defaults to 1.5 with labels and 0 without, and must be >= 0; only with it does the sampler draw VAT directions', () => {
+  assert.equal(resolveOptions({}, mnist).vat, 1.5);
+  assert.equal(resolveOptions({ labels: 0 }, mnist).vat, 0);
+  assert.equal(resolveOptions({ vat: 0 }, mnist).vat, 0);
+  assert.equal(resolveOptions({ vat: 2 }, mnist).vat, 2);
   assert.throws(() => resolveOptions({ vat: -1 }, mnist), /--vat must be a number >= 0/);
   const train = { ...mnist.train, count: 1000, labels: mnist.train.labels.subarray(0, 1000) };
   const split = balancedSplit(train.labels, 10, 100, 1);
