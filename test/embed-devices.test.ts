@@ -10,11 +10,10 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { CHROMIUM_LIBS, SWIFTSHADER_ICD } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
 
-const CHROMIUM_LIBS = '/usr/lib/chromium';
-const SWIFTSHADER_ICD = `${CHROMIUM_LIBS}/vk_swiftshader_icd.json`;
 /** No Vulkan loader or driver from the parent environment. */
 const NO_VULKAN = { LD_LIBRARY_PATH: undefined, VK_ICD_FILENAMES: undefined };
 /** No GPU for CUDA either, so these tests mean the same on a machine that has one. */

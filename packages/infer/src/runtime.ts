@@ -14,6 +14,7 @@ import {
   propsToModelInfo,
   readOnnxMetadata,
   UserError,
+  VULKAN_HOW_TO,
 } from '@aae-map/shared';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
@@ -48,7 +49,7 @@ export interface OpenOptions {
 
 const HOW_TO: Record<'cuda' | 'webgpu', string> = {
   cuda: 'install the CUDA 12 providers on a machine with internet: ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node (needs an NVIDIA GPU with CUDA 12 and cuDNN 9)',
-  webgpu: 'WebGPU needs a Vulkan driver: on an NVIDIA machine, apt-get install libvulkan1 libglvnd0 libglx0 libegl1 (the driver\'s Vulkan ICD needs them); without a GPU, use the software adapter of Debian\'s chromium: apt-get install chromium, then run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+  webgpu: `WebGPU needs a Vulkan driver: ${VULKAN_HOW_TO}`,
 };
 
 async function createSession(bytes: Uint8Array, provider: 'cpu' | 'cuda' | 'webgpu', threads: number) {

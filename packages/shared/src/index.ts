@@ -12,5 +12,6 @@ export * from './mnist.ts';
 export * from './progress.ts';
 export * from './scatter-plot.ts';
 export * from './user-error.ts';
+export * from './vulkan.ts';
 export * from './model-metadata.ts';
 export * from './browser.ts';

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no op gradients; the @tensorflow/tfjs bundle registers them
 // all (its ESM file that does only that uses directory imports, which Node's ESM loader rejects).
 import '@tensorflow/tfjs';
-import { UserError } from '@aae-map/shared';
+import { UserError, VULKAN_HOW_TO } from '@aae-map/shared';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -29,8 +29,7 @@ const HOW_TO_INSTALL: Record<Concrete, string> = {
   'tensorflow-gpu':
     'on a machine with internet, an NVIDIA GPU, CUDA 11.x and cuDNN 8, run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node-gpu (its install script downloads libtensorflow)',
   tensorflow: 'on a machine with internet run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node (its install script downloads libtensorflow)',
-  webgpu:
-    'it needs a GPU with a Vulkan driver: on an NVIDIA machine, apt-get install libvulkan1 libglvnd0 libglx0 libegl1; to try it without a GPU, apt-get install chromium and run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+  webgpu: `it needs a Vulkan driver: ${VULKAN_HOW_TO}`,
   wasm: 'run pnpm install (it provides @tensorflow/tfjs-backend-wasm)',
   cpu: 'run pnpm install (it provides @tensorflow/tfjs-backend-cpu)',
 };
@@ -71,7 +70,7 @@ async function withoutAddedProcessHandlers<T>(load: () => Promise<T>): Promise<T
 
 /** Loads and activates one backend; returns an error message instead of throwing. */
 async function tryBackend(name: Concrete): Promise<string | undefined> {
-  return withoutAddedProcessHandlers(() => (name === 'webgpu' ? loadWebgpu() : loadBackend(name)));
+  return withoutAddedProcessHandlers(() => loadBackend(name));
 }
 
 /**
@@ -98,6 +97,7 @@ async function loadWebgpu(): Promise<string | undefined> {
 }
 
 async function loadBackend(name: Concrete): Promise<string | undefined> {
+  if (name === 'webgpu') return loadWebgpu();
   const missing = name === 'tensorflow-gpu' ? nativeBindingMissing('@tensorflow/tfjs-node-gpu') : name === 'tensorflow' ? nativeBindingMissing('@tensorflow/tfjs-node') : undefined;
   if (missing) return missing;
   try {

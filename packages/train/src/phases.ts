@@ -175,17 +175,24 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
 };
 
 const generator: PhaseFn = (w, b, names, s, stats, carry) => {
-  const kept = keptTrace(carry, b);
-  const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, kept) : undefined;
-  const out = fooling(w, b, names, s, carry, kept);
-  if (!vat) return out;
-  return { loss: out.loss, grads: out.grads.map((g, i) => (vat.has(names[i]!) ? tf.add(g, vat.get(names[i]!)!) : g)) };
+  const kept = takeTrace(carry, b);
+  try {
+    const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, kept) : undefined;
+    const out = fooling(w, b, names, s, kept);
+    if (!vat) return out;
+    return { loss: out.loss, grads: out.grads.map((g, i) => (vat.has(names[i]!) ? tf.add(g, vat.get(names[i]!)!) : g)) };
+  } finally {
+    if (kept) tf.dispose(traceTensors(kept));
+  }
 };
 
-/** The discriminator phase's encoder pass, if it was on these images. */
-function keptTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefined {
-  const t = carry.trace;
-  return t && t.xU.length === b.xU.length && t.xU.every((v, i) => v === b.xU[i]) ? t.encoder : undefined;
+/** Takes the discriminator phase's encoder pass out of the carry: the pass if it was on these images, else frees it. */
+function takeTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefined {
+  const xU = carry.trace?.xU;
+  const encoder = releaseTrace(carry);
+  if (!encoder || (xU!.length === b.xU.length && xU!.every((v, i) => v === b.xU[i]))) return encoder;
+  tf.dispose(traceTensors(encoder));
+  return undefined;
 }
 
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
@@ -201,28 +208,21 @@ function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[]
  * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
  * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
  */
-function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry, kept?: EncoderTrace): { loss: tf.Scalar; grads: tf.Tensor[] } {
+function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, kept?: EncoderTrace): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
   };
-  // The carry's trace is used up here either way (kept is that trace when it is on these images).
-  const trace = releaseTrace(carry);
   if (!kept) {
-    if (trace) tf.dispose(traceTensors(trace));
     return differentiate(w, names, () => {
       const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), { train: true, inputGrad: false, impl: s.impl });
       return fool(logits, z!);
     });
   }
-  try {
-    const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([kept.logits, kept.z]);
-    return { loss: value as tf.Scalar, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
-  } finally {
-    tf.dispose(traceTensors(kept));
-  }
+  const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([kept.logits, kept.z]);
+  return { loss: value as tf.Scalar, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
 }
 
 const supervised: PhaseFn = (w, b, names, s) => {

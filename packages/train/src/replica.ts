@@ -37,8 +37,9 @@ export class Replica {
       return { grads: o.grads, scalars, keys };
     });
     try {
-      await readInto(out.grads, grads.names.map((n) => grads.view(n)));
-      const values = await out.scalars.data();
+      // One read for the gradients and the numbers (one round trip on webgpu).
+      const values = new Float32Array(out.keys.length + 1);
+      await readInto([...out.grads, out.scalars], [...grads.names.map((n) => grads.view(n)), values]);
       return { loss: values[0]!, stats: Object.fromEntries(out.keys.map((k, i) => [k, values[i + 1]!])) };
     } finally {
       tf.dispose([...out.grads, out.scalars]);

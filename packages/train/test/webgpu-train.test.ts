@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_LIBS, SWIFTSHADER_ICD } from '@aae-map/shared';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const CHROMIUM_LIBS = '/usr/lib/chromium';
-const SWIFTSHADER_ICD = `${CHROMIUM_LIBS}/vk_swiftshader_icd.json`;
 const root = await mkdtemp(join(tmpdir(), 'aae-train-webgpu-'));
 after(() => rm(root, { recursive: true, force: true }));
 
