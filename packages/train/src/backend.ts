@@ -162,14 +162,15 @@ interface WasmInternals {
  * is memory-bandwidth bound. WebGPU can only read asynchronously; the others use dataSync.
  */
 export async function readInto(tensors: tf.Tensor[], dsts: Float32Array[]): Promise<void> {
-  if (tf.getBackend() === 'webgpu') {
+  const name = tf.getBackend();
+  if (name === 'webgpu') {
     const values = await Promise.all(tensors.map((t) => t.data()));
     values.forEach((v, i) => dsts[i]!.set(v as Float32Array));
     return;
   }
   const b = tf.backend() as unknown as WasmInternals;
   tensors.forEach((t, i) => {
-    const info = tf.getBackend() === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
+    const info = name === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
     if (info && b.wasm && t.dtype === 'float32') {
       const start = info.memoryOffset / 4;
       dsts[i]!.set(b.wasm.HEAPF32.subarray(start, start + t.size));

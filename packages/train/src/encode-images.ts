@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
+import { readInto } from './backend.ts';
 import { encode, inference, represent, type WeightTensors } from './model.ts';
 
 export interface Encodings {
@@ -38,13 +39,12 @@ export async function encodeImages(w: WeightTensors, a: Architecture, projection
       const r = represent(w, y, z!);
       return [y, z!, r, tf.matMul(r, p)];
     });
-    // Read asynchronously: WebGPU has no synchronous read-back.
-    const [y, z, r, point] = await Promise.all(parts.map((t) => t.data() as Promise<Float32Array>));
-    tf.dispose(parts);
-    out.clusterProb.set(y!, start * n);
-    out.style.set(z!, start * d);
-    out.representation.set(r!, start * d);
-    out.point.set(point!, start * 2);
+    const rowsOf = (a: Float32Array, width: number) => a.subarray(start * width, (start + m) * width);
+    try {
+      await readInto(parts, [rowsOf(out.clusterProb, n), rowsOf(out.style, d), rowsOf(out.representation, d), rowsOf(out.point, 2)]);
+    } finally {
+      tf.dispose(parts);
+    }
   }
   p.dispose();
   return out;

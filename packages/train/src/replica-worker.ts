@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.ts';
-import { type BackendName, selectBackend } from './backend.ts';
+import { type BackendName, readInto, selectBackend } from './backend.ts';
 import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
 import { type IterationBatch, type Phase, PHASES } from './phases.ts';
 import { refreshTransposed } from './kernel-transpose.ts';
@@ -18,7 +18,12 @@ let batch: IterationBatch | undefined;
 
 async function handle(replica: Replica, req: WorkerRequest): Promise<unknown> {
   replica.upload(params, req.upload, transposed);
-  if (req.cmd === 'read') return req.names.map((n) => replica.weights.tensors.get(n)!.dataSync() as Float32Array);
+  if (req.cmd === 'read') {
+    const tensors = req.names.map((n) => replica.weights.tensors.get(n)!);
+    const values = tensors.map((t) => new Float32Array(t.size));
+    await readInto(tensors, values);
+    return values;
+  }
   batch = req.batch ?? batch;
   if (!batch) throw new Error('no batch sent for this iteration');
   const report = await replica.gradients(req.phase, batch, grads[init.index]![req.phase]);
