@@ -2,11 +2,12 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * How the cores are split between decode workers and onnxruntime threads: about 60/40, since
- * decoding a 28x28 PNG costs about 1.5x its forward pass (bench:embed). On 2 cores that is one
- * of each, which keeps onnxruntime from spinning on the core the decoder needs.
+ * How the cores are split between decode workers and onnxruntime threads: about 40/60, since a
+ * decode worker spends about 0.65x the model's CPU time on each 28x28 PNG (16 vs 25 µs,
+ * bench:embed). On 2 and 4 cores that is one half each; one of each on 2 cores also keeps
+ * onnxruntime from spinning on the core the decoder needs.
  */
 export function defaultThreads(cores = availableParallelism()): { workers: number; threads: number } {
-  const workers = Math.max(1, Math.round(0.6 * cores));
+  const workers = Math.max(1, Math.round(0.4 * cores));
   return { workers, threads: Math.max(1, cores - workers) };
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
@@ -82,6 +83,25 @@ test('every PNG flavour of up to 8 bits at the model size: JS path equals sharp 
     assert.deepEqual(js, ref, `${name} (colour type ${h.colorType}, interlace ${h.interlace})`);
   }
   assert.deepEqual([...seen].sort(), [0, 2, 3, 4, 6], 'all five PNG colour types covered');
+});
+
+test('gray PNGs with each row filter forced (None, Sub, Up, Average, Paeth): the direct decoder equals sharp and the digit', async () => {
+  const rnd = lcg(5);
+  const noise = new Uint8Array(W * H).map(() => rnd());
+  for (let i = 0; i < 6; i++) {
+    const digit = i < 5 ? mnist.pixels.subarray(i * W * H, (i + 1) * W * H) : noise;
+    for (const filterType of [0, 1, 2, 3, 4]) {
+      const png = new PNG({ width: W, height: H });
+      png.data = Buffer.from(digit);
+      const buf = PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType });
+      const rows = inflateSync(buf.subarray(41, 41 + buf.readUInt32BE(33)));
+      for (let y = 0; y < H; y++) assert.equal(rows[y * (W + 1)], filterType, 'pngjs wrote the filter asked for');
+      const { js, ref, path } = await both(buf);
+      assert.equal(path, 'js');
+      assert.deepEqual(js, ref, `image ${i}, filter ${filterType}: JS path vs sharp`);
+      assert.deepEqual(js, new Uint8Array(digit), `image ${i}, filter ${filterType}: decoded vs source`);
+    }
+  }
 });
 
 test('the direct decoder takes the common subset and leaves palette and interlaced files to pngjs', async () => {
