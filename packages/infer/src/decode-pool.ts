@@ -2,12 +2,14 @@
  * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
  * a few batches in flight every core decodes while the main thread runs the model.
  *
- * A worker needs ~0.2 s to load its modules; until one is ready, batches are decoded on the
- * calling thread, which has nothing else to do before the first batch is decoded anyway.
+ * A worker needs some time to start (25 ms from the bundle, 0.1-0.2 s through tsx); until one
+ * is ready, batches are decoded on the calling thread, which has nothing else to do before the
+ * first batch is decoded anyway.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodeJob, DecodeResult } from '@aae-map/shared/decode';
+import { workerBundle } from './worker-bundle.ts';
 
 type WorkerMessage = { ready: true } | { id: number; result?: DecodeResult; error?: string };
 
@@ -17,11 +19,14 @@ interface Pending {
 }
 
 /**
- * Workers do not inherit tsx's loader, so each one registers it before loading the .ts entry.
- * tsx's require hook starts in about 2/3 of the time of its ESM loader (which runs on a thread
- * of its own), and worker startup is a fixed cost of every embed run, so the entry is required.
+ * Starts a worker from the plain-JS bundle (worker-bundle.ts), without the parent's execArgv:
+ * under tsx that holds tsx's loader, which would start again in the worker for nothing.
+ *
+ * Without a bundle, the worker registers tsx itself before loading the .ts entry. tsx's require
+ * hook starts in about 2/3 of the time of its ESM loader (which runs on a thread of its own).
  */
-function startWorker(): Worker {
+function startWorker(bundle: string | undefined): Worker {
+  if (bundle) return new Worker(bundle, { execArgv: [] });
   const api = fileURLToPath(import.meta.resolve('tsx/cjs/api'));
   const entry = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
   return new Worker(`require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`, { eval: true });
@@ -36,8 +41,13 @@ export class DecodePool {
   private ready = 0;
   private readonly local = import('@aae-map/shared/decode');
 
+  /** Whether the workers run the plain-JS bundle ('bundle') or the TypeScript through tsx. */
+  readonly code: 'bundle' | 'tsx';
+
   constructor(size: number) {
-    this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker());
+    const bundle = workerBundle();
+    this.code = bundle ? 'bundle' : 'tsx';
+    this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker(bundle));
     for (const w of this.workers) {
       this.load.set(w, 0);
       w.on('message', (m: WorkerMessage) => ('ready' in m ? this.ready++ : this.settle(w, m)));
@@ -50,6 +60,11 @@ export class DecodePool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Whether a worker is ready; until then batches decode on the calling thread. */
+  get started(): boolean {
+    return this.ready > 0;
   }
 
   decode(job: DecodeJob): Promise<DecodeResult> {

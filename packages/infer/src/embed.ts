@@ -127,7 +127,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   await checkInput(opts.input);
   const log = opts.log ?? process.stderr;
   const split = defaultThreads();
-  // Workers take ~0.3 s of CPU to start (tsx, modules): start them first, alongside the model.
+  // Workers take a while to start (25 ms from the bundle, more through tsx): start them first.
   const pool = new DecodePool(opts.workers ?? split.workers);
   const start = performance.now();
   let model: EmbedModel | undefined;
@@ -139,12 +139,16 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
     outputs = await openOutputs(opts.out, columns, opts.resume ?? false);
     await checkResumePoint(opts.input, opts.out, outputs.resumeAfter);
-    const total = await countImages(opts.input, outputs.resumeAfter);
-    const progress = new Progress({ total, unit: 'files', label: 'embed', stream: log });
+    // The count walks the folder alongside the embedding, so the model need not wait for it.
+    const counting = countImages(opts.input, outputs.resumeAfter).catch(() => undefined);
+    const progress = new Progress({ unit: 'files', label: 'embed', stream: log });
+    void counting.then((n) => n !== undefined && progress.setTotal(n));
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
     const { width, height } = model.info;
     const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
     await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded));
+    const total = await counting;
+    if (total !== undefined) progress.setTotal(total);
     progress.finish();
     outputs.points.close();
     outputs.errors.close();

@@ -3,7 +3,8 @@
  * line at most every `intervalMs`, so logs stay readable.
  */
 export interface ProgressOptions {
-  total: number;
+  /** Items to do; leave it out while it is being counted, and call setTotal when it is known. */
+  total?: number;
   /** Unit for the rate, e.g. 'samples' or 'files'. */
   unit: string;
   label?: string;
@@ -26,48 +27,58 @@ export class Progress {
   private readonly start = performance.now();
   private lastDraw = 0;
   private drawnAt = -1;
+  private drawnTotal: number | undefined;
   private readonly stream: NodeJS.WriteStream;
   private readonly tty: boolean;
   private readonly interval: number;
+  private total: number | undefined;
 
   constructor(private readonly opts: ProgressOptions) {
+    this.total = opts.total;
     this.stream = opts.stream ?? process.stderr;
     this.tty = Boolean(this.stream.isTTY);
     this.interval = opts.intervalMs ?? (this.tty ? 100 : 10_000);
+  }
+
+  /** Sets the total once a count running alongside the work has it. */
+  setTotal(total: number): void {
+    this.total = total;
   }
 
   /** Adds `n` finished items and redraws if it is time. */
   tick(n = 1, extra = ''): void {
     this.done += n;
     const now = performance.now();
-    if (now - this.lastDraw >= this.interval || this.done >= this.opts.total) {
+    if (now - this.lastDraw >= this.interval || (this.total !== undefined && this.done >= this.total)) {
       this.lastDraw = now;
       this.draw(extra);
     }
   }
 
   line(extra = ''): string {
-    const { total, unit, label } = this.opts;
+    const { unit, label } = this.opts;
+    const total = this.total;
     const secs = (performance.now() - this.start) / 1000;
     const rate = this.done / Math.max(secs, 1e-9);
-    const eta = (total - this.done) / rate;
-    const frac = total > 0 ? Math.min(1, this.done / total) : 1;
+    const eta = total === undefined ? NaN : (total - this.done) / rate;
+    const frac = total === undefined ? 0 : total > 0 ? Math.min(1, this.done / total) : 1;
     const width = 24;
     const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
     const head = label ? `${label} ` : '';
-    return `${head}${bar} ${this.done}/${total} ${rate.toFixed(rate < 100 ? 1 : 0)} ${unit}/s ETA ${formatDuration(eta)} elapsed ${formatDuration(secs)}${extra ? ' ' + extra : ''}`;
+    return `${head}${bar} ${this.done}/${total ?? '?'} ${rate.toFixed(rate < 100 ? 1 : 0)} ${unit}/s ETA ${formatDuration(eta)} elapsed ${formatDuration(secs)}${extra ? ' ' + extra : ''}`;
   }
 
   private draw(extra: string): void {
     this.drawnAt = this.done;
+    this.drawnTotal = this.total;
     if (this.tty) this.stream.write(`\r\x1b[2K${this.line(extra)}`);
     else this.stream.write(`${this.line(extra)}\n`);
   }
 
   /** Draws the final state and ends the line. */
   finish(extra = ''): void {
-    // A plain log already has the final line if the last tick reached the total.
-    if (this.tty || this.drawnAt !== this.done || extra) this.draw(extra);
+    // A plain log already has the final line if the last tick reached the total and knew it.
+    if (this.tty || this.drawnAt !== this.done || this.drawnTotal !== this.total || extra) this.draw(extra);
     if (this.tty) this.stream.write('\n');
   }
 }

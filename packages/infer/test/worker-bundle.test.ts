@@ -1,0 +1,84 @@
+/**
+ * The decode worker's plain-JS bundle (worker-bundle.ts): built once, reused while its sources
+ * are unchanged, rebuilt when one changes, and absent (so the pool falls back to tsx) when it
+ * cannot be built. The real pool then decodes real MNIST PNGs from the bundle.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { readMnist } from '@aae-map/shared';
+import { DecodePool } from '../src/decode-pool.ts';
+import { encodeGrayPng } from '../src/sample-images.ts';
+import { workerBundle } from '../src/worker-bundle.ts';
+
+const tmp = await mkdtemp(join(tmpdir(), 'worker-bundle-'));
+after(() => rm(tmp, { recursive: true, force: true }));
+
+/** Runs a bundled worker and returns the first message it posts. */
+async function firstMessage(file: string): Promise<unknown> {
+  const w = new Worker(file, { execArgv: [] });
+  try {
+    return await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  } finally {
+    await w.terminate();
+  }
+}
+
+test('built on first use, reused while the sources are unchanged, rebuilt when one changes', async () => {
+  const src = join(tmp, 'src');
+  mkdirSync(src);
+  const entry = join(src, 'entry.ts');
+  writeFileSync(entry, "import { parentPort } from 'node:worker_threads';\nimport { value } from './dep.ts';\nparentPort!.postMessage(value satisfies string);\n");
+  writeFileSync(join(src, 'dep.ts'), "export const value: string = 'first';\n");
+  const o = { entry, cacheDir: join(tmp, 'cache') };
+
+  const first = workerBundle(o);
+  assert.ok(first, 'a bundle was built');
+  assert.equal(await firstMessage(first), 'first');
+  const builtAt = statSync(first).mtimeMs;
+
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(workerBundle(o), first);
+  assert.equal(statSync(first).mtimeMs, builtAt, 'unchanged sources: not rebuilt');
+
+  writeFileSync(join(src, 'dep.ts'), "export const value: string = 'second';\n");
+  const second = workerBundle(o);
+  assert.ok(second);
+  assert.equal(await firstMessage(second), 'second', 'a changed import is picked up');
+});
+
+test('a source that does not compile gives no bundle, so the pool uses tsx', () => {
+  const entry = join(tmp, 'broken.ts');
+  writeFileSync(entry, 'export const = ;\n');
+  assert.equal(workerBundle({ entry, cacheDir: join(tmp, 'cache2') }), undefined);
+});
+
+test('the decode pool runs the bundle and decodes real MNIST PNGs exactly', async () => {
+  const mnist = await readMnist('test');
+  const size = 28 * 28;
+  const dir = join(tmp, 'images');
+  mkdirSync(dir);
+  const paths = [0, 1, 2, 3].map((i) => {
+    writeFileSync(join(dir, `${i}.png`), encodeGrayPng(mnist.pixels.subarray(i * size, (i + 1) * size), 28, 28));
+    return `${i}.png`;
+  });
+  const pool = new DecodePool(1);
+  try {
+    assert.equal(pool.code, 'bundle');
+    // Wait for the worker, so the batch is decoded there and not on this thread.
+    for (let i = 0; i < 200 && !pool.started; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(pool.started, 'the worker started');
+    const r = await pool.decode({ root: dir, paths, width: 28, height: 28 });
+    assert.deepEqual(r.ok, [0, 1, 2, 3]);
+    assert.deepEqual(r.pixels, mnist.pixels.subarray(0, 4 * size));
+  } finally {
+    await pool.close();
+  }
+});
