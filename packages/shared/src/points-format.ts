@@ -14,7 +14,40 @@ export function pointsColumns(styleDim: number): string[] {
 
 /** Shortest of the 9-significant-digit form, which parses back to the same float32. */
 export function formatFloat32(v: number): string {
-  return String(Number(v.toPrecision(9)));
+  return formatFast(v) ?? String(Number(v.toPrecision(9)));
+}
+
+/** Exact powers of ten; 10 ** k is not guaranteed to be. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+
+/**
+ * formatFloat32's string without toPrecision, which costs most of a CSV row (embed writes rows
+ * on the thread that runs the model). For a float32 of magnitude 1e-4 to 1e9, |v|·10^k with
+ * k <= 12 is exact in a double (24 + 28 significant bits), so rounding it to 9 digits, ties
+ * away from zero, is toPrecision's rounding; and a number of at most 9 digits prints as its
+ * digits (the shortest form). Anything else returns undefined and takes the slow path.
+ */
+function formatFast(v: number): string | undefined {
+  const a = Math.abs(v);
+  if (!(a >= 1e-4 && a < 1e9) || Math.fround(v) !== v) return undefined;
+  let e = Math.floor(Math.log10(a));
+  for (let tries = 0; tries < 2; tries++) {
+    const k = 8 - e;
+    if (k < 0 || k > 12) return undefined;
+    const n = Math.floor(a * POW10[k]! + 0.5);
+    if (n >= 1e9) e++;
+    else if (n < 1e8) e--;
+    else return (v < 0 ? '-' : '') + placePoint(String(n), e);
+  }
+  return undefined;
+}
+
+/** The 9 digits of d.dddddddd × 10^e in fixed notation, without trailing fraction zeros. */
+function placePoint(digits: string, e: number): string {
+  let end = digits.length;
+  while (end > Math.max(e + 1, 1) && digits.charCodeAt(end - 1) === 48) end--;
+  if (e >= 0) return end > e + 1 ? `${digits.slice(0, e + 1)}.${digits.slice(e + 1, end)}` : digits.slice(0, e + 1);
+  return `0.${'0'.repeat(-e - 1)}${digits.slice(0, end)}`;
 }
 
 /** The model outputs a points row needs; onnxruntime-node's and -web's results both fit. */
