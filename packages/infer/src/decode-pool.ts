@@ -3,8 +3,8 @@
  * a few batches in flight every core decodes while the main thread runs the model.
  *
  * A worker needs some time to start (25 ms from the bundle, 0.1-0.2 s through tsx); until one
- * is ready, batches are decoded on the calling thread, which has nothing else to do before the
- * first batch is decoded anyway.
+ * is ready, the calling thread decodes batches one at a time, as it has nothing else to do
+ * before the first batch is decoded anyway.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -36,6 +36,8 @@ export class DecodePool {
   private readonly workers: Worker[];
   private readonly load = new Map<Worker, number>();
   private readonly pending = new Map<number, Pending>();
+  private readonly waiting: (Pending & { job: DecodeJob })[] = [];
+  private decodingHere = false;
   private nextId = 0;
   private failure: Error | undefined;
   private ready = 0;
@@ -50,7 +52,7 @@ export class DecodePool {
     this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker(bundle));
     for (const w of this.workers) {
       this.load.set(w, 0);
-      w.on('message', (m: WorkerMessage) => ('ready' in m ? this.ready++ : this.settle(w, m)));
+      w.on('message', (m: WorkerMessage) => ('ready' in m ? this.onReady() : this.settle(w, m)));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`decode worker exited with code ${code}`));
@@ -69,7 +71,38 @@ export class DecodePool {
 
   decode(job: DecodeJob): Promise<DecodeResult> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.ready === 0) return this.local.then((m) => m.decodeBatch(job));
+    if (this.ready > 0) return this.send(job);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ job, resolve, reject });
+      this.decodeHere();
+    });
+  }
+
+  /**
+   * Until a worker is ready, the calling thread decodes waiting jobs, one at a time: a worker
+   * from the bundle is ready after about one batch, and then takes the rest of the queue, so the
+   * calling thread (which runs the model in embed) does not decode the whole read-ahead itself.
+   */
+  private decodeHere(): void {
+    if (this.decodingHere || this.ready > 0) return;
+    const next = this.waiting.shift();
+    if (!next) return;
+    this.decodingHere = true;
+    this.local
+      .then((m) => m.decodeBatch(next.job))
+      .then(next.resolve, next.reject)
+      .finally(() => {
+        this.decodingHere = false;
+        this.decodeHere();
+      });
+  }
+
+  private onReady(): void {
+    this.ready++;
+    for (const w of this.waiting.splice(0)) this.send(w.job).then(w.resolve, w.reject);
+  }
+
+  private send(job: DecodeJob): Promise<DecodeResult> {
     const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
     const id = this.nextId++;
     this.load.set(worker, this.load.get(worker)! + 1);
@@ -89,7 +122,7 @@ export class DecodePool {
 
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of [...this.pending.values(), ...this.waiting.splice(0)]) p.reject(err);
     this.pending.clear();
   }
 

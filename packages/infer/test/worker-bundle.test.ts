@@ -81,4 +81,16 @@ test('the decode pool runs the bundle and decodes real MNIST PNGs exactly', asyn
   } finally {
     await pool.close();
   }
+  // Jobs sent before the worker is ready: this thread takes them one at a time, the worker the rest.
+  const early = new DecodePool(1);
+  try {
+    assert.equal(early.started, false);
+    const results = await Promise.all(paths.map((p) => early.decode({ root: dir, paths: [p, p], width: 28, height: 28 })));
+    results.forEach((r, i) => {
+      const digit = mnist.pixels.subarray(i * size, (i + 1) * size);
+      assert.deepEqual(r.pixels, new Uint8Array([...digit, ...digit]), `early job ${i}`);
+    });
+  } finally {
+    await early.close();
+  }
 });
