@@ -2,9 +2,8 @@
  * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
  * a few batches in flight every core decodes while the main thread runs the model.
  *
- * A worker needs some time to start (25 ms from the bundle, 0.1-0.2 s through tsx); until one
- * is ready, the calling thread decodes batches one at a time, as it has nothing else to do
- * before the first batch is decoded anyway.
+ * A worker needs some time to start: about 25 ms from the bundle, when batches wait for it, and
+ * 0.1-0.2 s through tsx, when the calling thread decodes batches one at a time until then.
  */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -46,8 +45,9 @@ export class DecodePool {
   /** Whether the workers run the plain-JS bundle ('bundle') or the TypeScript through tsx. */
   readonly code: 'bundle' | 'tsx';
 
-  constructor(size: number) {
-    const bundle = workerBundle();
+  /** `bundle: false` starts the workers through tsx, as when the bundle cannot be built. */
+  constructor(size: number, opts: { bundle?: boolean } = {}) {
+    const bundle = opts.bundle === false ? undefined : workerBundle();
     this.code = bundle ? 'bundle' : 'tsx';
     this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker(bundle));
     for (const w of this.workers) {
@@ -64,7 +64,7 @@ export class DecodePool {
     return this.workers.length;
   }
 
-  /** Whether a worker is ready; until then batches decode on the calling thread. */
+  /** Whether a worker is ready. */
   get started(): boolean {
     return this.ready > 0;
   }
@@ -79,22 +79,26 @@ export class DecodePool {
   }
 
   /**
-   * Until a worker is ready, the calling thread decodes waiting jobs, one at a time: a worker
-   * from the bundle is ready after about one batch, and then takes the rest of the queue, so the
-   * calling thread (which runs the model in embed) does not decode the whole read-ahead itself.
+   * Until a worker is ready, the calling thread decodes waiting jobs, one at a time, when the
+   * workers start through tsx (0.1-0.2 s). A worker from the bundle is ready within a batch's
+   * decoding time, so then jobs just wait for it: the calling thread (which runs the model in
+   * embed) is free sooner. Between jobs it yields to the event loop, where a worker's 'ready'
+   * message waits behind promise callbacks.
    */
   private decodeHere(): void {
-    if (this.decodingHere || this.ready > 0) return;
+    if (this.code === 'bundle' || this.decodingHere || this.ready > 0) return;
     const next = this.waiting.shift();
     if (!next) return;
     this.decodingHere = true;
     this.local
       .then((m) => m.decodeBatch(next.job))
       .then(next.resolve, next.reject)
-      .finally(() => {
-        this.decodingHere = false;
-        this.decodeHere();
-      });
+      .finally(() =>
+        setImmediate(() => {
+          this.decodingHere = false;
+          this.decodeHere();
+        }),
+      );
   }
 
   private onReady(): void {

@@ -60,7 +60,7 @@ test('a source that does not compile gives no bundle, so the pool uses tsx', () 
   assert.equal(workerBundle({ entry, cacheDir: join(tmp, 'cache2') }), undefined);
 });
 
-test('the decode pool runs the bundle and decodes real MNIST PNGs exactly', async () => {
+test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exactly', async () => {
   const mnist = await readMnist('test');
   const size = 28 * 28;
   const dir = join(tmp, 'images');
@@ -81,16 +81,20 @@ test('the decode pool runs the bundle and decodes real MNIST PNGs exactly', asyn
   } finally {
     await pool.close();
   }
-  // Jobs sent before the worker is ready: this thread takes them one at a time, the worker the rest.
-  const early = new DecodePool(1);
-  try {
-    assert.equal(early.started, false);
-    const results = await Promise.all(paths.map((p) => early.decode({ root: dir, paths: [p, p], width: 28, height: 28 })));
-    results.forEach((r, i) => {
-      const digit = mnist.pixels.subarray(i * size, (i + 1) * size);
-      assert.deepEqual(r.pixels, new Uint8Array([...digit, ...digit]), `early job ${i}`);
-    });
-  } finally {
-    await early.close();
+  // Jobs sent before the worker is ready: they wait for a bundled worker; through tsx, this
+  // thread decodes them one at a time until the worker starts.
+  for (const bundle of [true, false]) {
+    const early = new DecodePool(1, { bundle });
+    try {
+      assert.equal(early.code, bundle ? 'bundle' : 'tsx');
+      assert.equal(early.started, false);
+      const results = await Promise.all(paths.map((p) => early.decode({ root: dir, paths: [p, p], width: 28, height: 28 })));
+      results.forEach((r, i) => {
+        const digit = mnist.pixels.subarray(i * size, (i + 1) * size);
+        assert.deepEqual(r.pixels, new Uint8Array([...digit, ...digit]), `${early.code}: early job ${i}`);
+      });
+    } finally {
+      await early.close();
+    }
   }
 });
