@@ -16,16 +16,26 @@ export interface Batch {
   ignored: number;
 }
 
+/** The first batch's size; the next ones double up to the batch size. */
+const FIRST_BATCH = 128;
+
+/**
+ * Batches of `size` images in walk order, the first ones smaller (128, 256, ...): a new worker
+ * decodes its first full batch slowly (its code is not yet compiled), and the model can start
+ * on a small one meanwhile.
+ */
 async function* batches(root: string, after: string | undefined, size: number): AsyncGenerator<Batch> {
   let b: Batch = { paths: [], walkErrors: [], ignored: 0 };
+  let target = Math.min(size, FIRST_BATCH);
   for await (const run of walkImageRuns(root, after)) {
     for (const e of run) {
       if (e.kind === 'image') b.paths.push(e.path);
       else if (e.kind === 'ignored') b.ignored++;
       else b.walkErrors.push(e);
-      if (b.paths.length === size) {
+      if (b.paths.length === target) {
         yield b;
         b = { paths: [], walkErrors: [], ignored: 0 };
+        target = Math.min(size, 2 * target);
       }
     }
   }
