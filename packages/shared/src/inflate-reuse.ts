@@ -43,7 +43,7 @@ export function inflateInto(input: Uint8Array, out: Uint8Array): number {
   const s = bindingWorks ? (stream ??= open()) : undefined;
   if (!s) return viaInflateSync(input, out);
   s._handle!.writeSync(constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
-  if (!s._handle) {
+  if (!s._handle || s.destroyed) {
     // zlib failed, and node closed the stream: the next call opens another. inflateSync says why.
     stream = undefined;
     inflateSync(input);
