@@ -141,7 +141,8 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     await checkResumePoint(opts.input, opts.out, outputs.resumeAfter);
     // The count walks the folder alongside the embedding, so the model need not wait for it.
     const counting = countImages(opts.input, outputs.resumeAfter).catch(() => undefined);
-    const progress = new Progress({ unit: 'files', label: 'embed', stream: log });
+    // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
+    const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     void counting.then((n) => n !== undefined && progress.setTotal(n));
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
     const { width, height } = model.info;

@@ -11,6 +11,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** @default 10000 on a non-TTY, 100 on a TTY */
   intervalMs?: number;
+  /** performance.now() when the work began, if earlier than the bar, so rates include set-up. @default now */
+  startedAt?: number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -24,7 +26,7 @@ export function formatDuration(seconds: number): string {
 
 export class Progress {
   private done = 0;
-  private readonly start = performance.now();
+  private readonly start: number;
   private lastDraw = 0;
   private drawnAt = -1;
   private drawnTotal: number | undefined;
@@ -35,6 +37,7 @@ export class Progress {
 
   constructor(private readonly opts: ProgressOptions) {
     this.total = opts.total;
+    this.start = opts.startedAt ?? performance.now();
     this.stream = opts.stream ?? process.stderr;
     this.tty = Boolean(this.stream.isTTY);
     this.interval = opts.intervalMs ?? (this.tty ? 100 : 10_000);

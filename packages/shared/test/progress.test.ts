@@ -33,3 +33,11 @@ test('a plain log ends on a line with the total, even if the last tick was drawn
   q.finish();
   assert.equal(lines.length, drawn + 1, 'a tick that reached a known total is the last line; finish adds none');
 });
+
+test('startedAt puts set-up time into the rate and the elapsed time', () => {
+  const p = new Progress({ total: 200, unit: 'files', stream: plainStream([]), startedAt: performance.now() - 2000 });
+  p.tick(100);
+  const m = / 100\/200 ([\d.]+) files\/s ETA 0:0[12] elapsed 0:02$/.exec(p.line());
+  assert.ok(m, p.line());
+  assert.ok(Math.abs(Number(m[1]) - 50) <= 1, `rate ${m[1]} is about 100 files in 2 s`);
+});
