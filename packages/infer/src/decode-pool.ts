@@ -40,7 +40,8 @@ export class DecodePool {
   private nextId = 0;
   private failure: Error | undefined;
   private ready = 0;
-  private readonly local = import('@aae-map/shared/decode');
+  /** The decoder for this thread, loaded only if it decodes (tsx workers, before one is ready). */
+  private local: Promise<typeof import('@aae-map/shared/decode')> | undefined;
 
   /** Whether the workers run the plain-JS bundle ('bundle') or the TypeScript through tsx. */
   readonly code: 'bundle' | 'tsx';
@@ -90,7 +91,7 @@ export class DecodePool {
     const next = this.waiting.shift();
     if (!next) return;
     this.decodingHere = true;
-    this.local
+    (this.local ??= import('@aae-map/shared/decode'))
       .then((m) => m.decodeBatch(next.job))
       .then(next.resolve, next.reject)
       .finally(() =>

@@ -148,8 +148,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const { width, height } = model.info;
     const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
     await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded));
-    const total = await counting;
-    if (total !== undefined) progress.setTotal(total);
+    await counting; // its total reaches the bar first: that callback was registered earlier
     progress.finish();
     outputs.points.close();
     outputs.errors.close();

@@ -8,6 +8,7 @@
 import { crc32, inflateSync } from 'node:zlib';
 import { DecodeError } from './decode-error.ts';
 import { srgbToGray } from './gray.ts';
+import { ICCP, IDAT, IEND, IHDR, PLTE, TRNS } from './png-chunk-types.ts';
 import { inflateInto } from './inflate-reuse.ts';
 
 /** The inflated image data, reused from file to file. */
@@ -21,14 +22,6 @@ interface Chunks {
   /** Chunk types this decoder does not handle, and that change pixels (palette, transparency, ICC). */
   unsupported: boolean;
 }
-
-// Chunk types as big-endian 32-bit numbers, so the walk compares numbers, not strings.
-const IHDR = 0x49484452;
-const IDAT = 0x49444154;
-const IEND = 0x49454e44;
-const PLTE = 0x504c5445;
-const TRNS = 0x74524e53;
-const ICCP = 0x69434350;
 
 function readChunks(buf: Uint8Array): Chunks {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

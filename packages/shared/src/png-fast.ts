@@ -6,6 +6,7 @@
  */
 import { PNG } from 'pngjs';
 import { rgbaToGray } from './gray.ts';
+import { ICCP, IDAT, IEND, IHDR } from './png-chunk-types.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOR_TYPE_GRAY = 0;
@@ -30,8 +31,7 @@ export function isPng(buf: Uint8Array): boolean {
 export function readPngHeader(buf: Uint8Array): PngHeader | null {
   if (!isPng(buf) || buf.length < 33) return null;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const chunkType = (at: number) => String.fromCharCode(buf[at + 4]!, buf[at + 5]!, buf[at + 6]!, buf[at + 7]!);
-  if (chunkType(8) !== 'IHDR') return null;
+  if (view.getUint32(12) !== IHDR) return null;
   const header: PngHeader = {
     width: view.getUint32(16),
     height: view.getUint32(20),
@@ -41,9 +41,9 @@ export function readPngHeader(buf: Uint8Array): PngHeader | null {
     hasIcc: false,
   };
   for (let at = 8; at + 8 <= buf.length; ) {
-    const type = chunkType(at);
-    if (type === 'IDAT' || type === 'IEND') break;
-    if (type === 'iCCP') header.hasIcc = true;
+    const type = view.getUint32(at + 4);
+    if (type === IDAT || type === IEND) break;
+    if (type === ICCP) header.hasIcc = true;
     at += 12 + view.getUint32(at);
   }
   return header;
