@@ -12,6 +12,7 @@
  *   baseline.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from './wasm-matmul.ts';
 
 export type Activation = 'relu' | 'linear' | 'tanh';
 export type DenseImpl = 'custom' | 'naive';
@@ -31,7 +32,7 @@ export function naiveDense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: 
 }
 
 function forwardT(xT: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor1D, act: Activation): tf.Tensor2D {
-  const pre = tf.add(tf.matMul(wT, xT), tf.reshape(b, [-1, 1])) as tf.Tensor2D;
+  const pre = tf.add(matMul2d(wT, xT), tf.reshape(b, [-1, 1])) as tf.Tensor2D;
   return act === 'relu' ? tf.relu(pre) : act === 'tanh' ? tf.tanh(pre) : pre;
 }
 
@@ -49,8 +50,8 @@ function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Activation): tf
 export function denseBackward(xT: tf.Tensor2D, yT: tf.Tensor2D, dyT: tf.Tensor2D, w: tf.Tensor2D, act: Activation, needs: GradNeeds): tf.Tensor[] {
   const dpreT = preActivationGrad(dyT, yT, act);
   const grads: tf.Tensor[] = [];
-  if (needs.input) grads.push(tf.matMul(w, dpreT));
-  if (needs.weights) grads.push(tf.matMul(xT, tf.transpose(dpreT)), tf.sum(dpreT, 1));
+  if (needs.input) grads.push(matMul2d(w, dpreT));
+  if (needs.weights) grads.push(matMul2d(xT, tf.transpose(dpreT)), tf.sum(dpreT, 1));
   return grads;
 }
 

@@ -13,6 +13,17 @@ export const uleb = (n: number): number[] => {
   } while (n);
   return out;
 };
+/** Signed LEB128, as i32.const takes its operand. */
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
+    out.push(b | 0x80);
+  }
+};
+export const I32_CONST = (n: number): number[] => [0x41, ...sleb(n)];
 const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
 export const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];

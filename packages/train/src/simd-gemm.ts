@@ -1,0 +1,160 @@
+/**
+ * Matrix products C = A·B (row-major float32) as WebAssembly SIMD kernels generated for each
+ * shape, for the tfjs-wasm heap (wasm-matmul.ts). XNNPACK's wasm build multiplies and adds in
+ * separate instructions and reached ~25 GFLOPS on this machine's shapes (1000×1000 by 1000×50);
+ * a 4-row × 8-column register tile with the sizes baked in as constants reaches ~35, and ~43
+ * with relaxed SIMD's fused multiply-add, used where the engine has it.
+ * Each tile keeps 8 accumulators, 2 vectors of B and 1 splatted element of A in registers. Rows
+ * are the outer loop, so a 4-row strip of A stays in L1 while B (the small activation matrix in
+ * the feature-major layers) streams from L2. A last partial vector of columns reads up to 3
+ * floats past its row (the caller checks they are inside the memory) and stores only its lanes.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { get, I32, I32_ADD, I32_CONST, set, simd, uleb, V128, vec } from './wasm-asm.ts';
+
+/** Node 20 has relaxed SIMD behind this flag (Node 22 ships it); where the flag is refused or unknown, the plain kernel runs. */
+try {
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+} catch {
+  /* the plain kernel */
+}
+
+const MR = 4;
+const NV = 2;
+const I32_MUL = 0x6c;
+const I32_SUB = 0x6b;
+const I32_GE_U = 0x4f;
+const i32 = I32_CONST;
+const load = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
+const loadSplat = (offset: number) => [...simd(0x09), 2, ...uleb(offset)];
+const store = (offset: number) => [...simd(0x0b), 4, ...uleb(offset)];
+const storeLane = (lane: number, offset: number) => [...simd(0x1f), lane, 0x38, 2, ...uleb(offset)]; // f32x4.extract_lane; f32.store
+const ZERO = [...simd(0x0c), ...Array<number>(16).fill(0)];
+const [MUL, ADD, MADD] = [simd(0xe6), simd(0xe4), simd(0x105)];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
+/** block + loop that exits when local `i` >= `limit` (an i32 expression). */
+const whileBelow = (i: number, limit: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(i), ...limit, I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+
+export interface GemmShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** The module for one shape: `gemm(a, b, c)` with byte offsets into the imported memory. */
+export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<ArrayBuffer> {
+  const [A, B, C] = [0, 1, 2];
+  const [I, J, PA, PB, KK, PC] = [3, 4, 5, 6, 7, 8];
+  const ACC = Array.from({ length: MR * NV }, (_, i) => 9 + i);
+  const BV = [9 + MR * NV, 10 + MR * NV];
+  const AV = 11 + MR * NV;
+  const blocks = Math.floor(n / (4 * NV));
+  const tail = n % (4 * NV);
+  const mainRows = m - (m % MR);
+
+  /** One tile of `rows` rows × `vectors` column vectors at row I and column block J; the last vector keeps `lanes` lanes (0: all). */
+  const tile = (rows: number, vectors: number, lanes: number): number[] => {
+    const acc = (r: number, v: number) => ACC[r * NV + v]!;
+    const out: number[] = [];
+    for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) out.push(...ZERO, ...set(acc(r, v)));
+    out.push(...get(A), ...get(I), ...i32(4 * k), I32_MUL, I32_ADD, ...set(PA));
+    out.push(...get(B), ...get(J), ...i32(16 * NV), I32_MUL, I32_ADD, ...set(PB));
+    out.push(...i32(k), ...set(KK), 0x03, 0x40);
+    for (let v = 0; v < vectors; v++) out.push(...get(PB), ...load(16 * v), ...set(BV[v]!));
+    for (let r = 0; r < rows; r++) {
+      out.push(...get(PA), ...loadSplat(4 * k * r), ...set(AV));
+      for (let v = 0; v < vectors; v++) {
+        const product = fused ? [...get(AV), ...get(BV[v]!), ...get(acc(r, v)), ...MADD] : [...get(AV), ...get(BV[v]!), ...MUL, ...get(acc(r, v)), ...ADD];
+        out.push(...product, ...set(acc(r, v)));
+      }
+    }
+    out.push(...get(PA), ...i32(4), I32_ADD, ...set(PA), ...get(PB), ...i32(4 * n), I32_ADD, ...set(PB));
+    out.push(...get(KK), ...i32(1), I32_SUB, 0x22, ...uleb(KK), 0x0d, 0, 0x0b); // while (--kk)
+    out.push(...get(C), ...get(I), ...i32(4 * n), I32_MUL, I32_ADD, ...get(J), ...i32(16 * NV), I32_MUL, I32_ADD, ...set(PC));
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vectors; v++) {
+        const offset = 4 * n * r + 16 * v;
+        const partial = v === vectors - 1 && lanes > 0;
+        if (!partial) out.push(...get(PC), ...get(acc(r, v)), ...store(offset));
+        else for (let l = 0; l < lanes; l++) out.push(...get(PC), ...get(acc(r, v)), ...storeLane(l, offset + 4 * l));
+      }
+    }
+    return out;
+  };
+  /** Every column block of the row strip at I. */
+  const strip = (rows: number): number[] => [
+    ...i32(0), ...set(J),
+    ...(blocks > 0 ? whileBelow(J, i32(blocks), [...tile(rows, NV, 0), ...get(J), ...i32(1), I32_ADD, ...set(J)]) : []),
+    ...(tail > 0 ? tile(rows, Math.ceil(tail / 4), tail % 4) : []),
+  ];
+  const body = [
+    ...i32(0), ...set(I),
+    ...(mainRows > 0 ? whileBelow(I, i32(mainRows), [...strip(MR), ...get(I), ...i32(MR), I32_ADD, ...set(I)]) : []),
+    ...(m % MR > 0 ? strip(m % MR) : []),
+  ];
+  const code = [...vec([[...uleb(6), I32], [...uleb(MR * NV + NV + 1), V128]]), ...body, 0x0b];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // an unshared memory, like tfjs-wasm's
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('gemm'), 0x00, 0]])),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ]);
+}
+
+export type GemmFn = (a: number, b: number, c: number) => void;
+
+/** Whether the engine compiles relaxed SIMD (decided once, on a small module). */
+let fusedAvailable: boolean | undefined;
+export function fusedMultiplyAdd(): boolean {
+  if (fusedAvailable === undefined) {
+    try {
+      new WebAssembly.Module(gemmBytes({ m: 1, k: 1, n: 4 }, true));
+      fusedAvailable = true;
+    } catch {
+      fusedAvailable = false;
+    }
+  }
+  return fusedAvailable;
+}
+
+/** Per memory, the compiled kernel of each shape seen (a training run uses a few dozen). */
+export class GemmKernels {
+  private readonly kernels = new Map<string, GemmFn | null>();
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly fused = fusedMultiplyAdd(),
+  ) {}
+
+  /** The kernel for `shape`, or undefined where wasm SIMD is missing. */
+  for(shape: GemmShape): GemmFn | undefined {
+    const key = `${shape.m}x${shape.k}x${shape.n}`;
+    let kernel = this.kernels.get(key);
+    if (kernel === undefined) {
+      try {
+        const module = new WebAssembly.Module(gemmBytes(shape, this.fused));
+        kernel = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports.gemm as GemmFn;
+      } catch {
+        kernel = null;
+      }
+      this.kernels.set(key, kernel);
+    }
+    return kernel ?? undefined;
+  }
+
+  /**
+   * C = A·B for float32 matrices at byte offsets `a` ([m, k]), `b` ([k, n]) and `c` ([m, n]) in
+   * the memory; false (nothing done) when there is no kernel or B's last row cannot be over-read.
+   */
+  run(shape: GemmShape, a: number, b: number, c: number): boolean {
+    const { m, k, n } = shape;
+    if (m < 1 || k < 1 || n < 1 || b + 4 * k * n + 16 > this.memory.buffer.byteLength) return false;
+    const kernel = this.for(shape);
+    if (!kernel) return false;
+    kernel(a, b, c);
+    return true;
+  }
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@aae-map/train';
+import { fusedMultiplyAdd, GemmKernels } from '../src/simd-gemm.ts';
+import { matMul2d } from '../src/wasm-matmul.ts';
+import { Rng } from '../src/rng.ts';
+
+await selectBackend('wasm');
+
+/** C = A·B in float64, and Σ|a||b| per element, which bounds float32 rounding error. */
+function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number): { c: Float64Array; scale: Float64Array } {
+  const c = new Float64Array(m * n);
+  const scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++)
+      for (let p = 0; p < k; p++) {
+        c[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+        scale[i * n + j]! += Math.abs(a[i * k + p]! * b[p * n + j]!);
+      }
+  return { c, scale };
+}
+
+/** |c − ref| ≤ 2k·2⁻²⁴·Σ|a||b| (the float32 dot-product error bound) for every element. */
+function assertProduct(got: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number, what: string): void {
+  const { c, scale } = reference(a, b, m, k, n);
+  for (let i = 0; i < m * n; i++) {
+    const bound = 2 * k * 2 ** -24 * scale[i]! + 1e-30;
+    if (!(Math.abs(got[i]! - c[i]!) <= bound)) assert.fail(`${what}: element ${i} is ${got[i]}, expected ${c[i]} (bound ${bound})`);
+  }
+}
+
+const random = (rng: Rng, length: number) => Float32Array.from({ length }, () => rng.normal());
+
+// Every row tail (m mod 4), every column tail (n mod 8, with partial vectors), k of 1 and more.
+const SHAPES: Array<[number, number, number]> = [];
+for (const m of [1, 2, 3, 4, 5, 7, 9]) for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 17]) for (const k of [1, 6]) SHAPES.push([m, k, n]);
+SHAPES.push([1000, 784, 50], [784, 100, 1000], [10, 1000, 21]);
+
+for (const fused of [true, false]) {
+  test(`SIMD gemm (${fused ? 'fused multiply-add' : 'multiply, add'}) equals a float64 product on ${SHAPES.length} shapes and writes nothing outside C`, () => {
+    const memory = new WebAssembly.Memory({ initial: 160 });
+    const kernels = new GemmKernels(memory, fused);
+    const f32 = new Float32Array(memory.buffer);
+    const rng = new Rng(7);
+    const GUARD = 64; // floats of sentinel on each side of C
+    for (const [m, k, n] of SHAPES) {
+      const [aAt, bAt] = [0, m * k];
+      const cAt = bAt + k * n + GUARD;
+      const a = random(rng, m * k);
+      const b = random(rng, k * n);
+      f32.set(a, aAt);
+      f32.set(b, bAt);
+      f32.fill(12345, cAt - GUARD, cAt + m * n + GUARD);
+      assert.ok(kernels.run({ m, k, n }, 4 * aAt, 4 * bAt, 4 * cAt), `kernel for ${m}×${k}×${n}`);
+      assertProduct(f32.slice(cAt, cAt + m * n), a, b, m, k, n, `${m}×${k}·${k}×${n}`);
+      const around = [...f32.subarray(cAt - GUARD, cAt), ...f32.subarray(cAt + m * n, cAt + m * n + GUARD)];
+      assert.ok(around.every((v) => v === 12345), `${m}×${k}×${n} wrote outside C`);
+    }
+  });
+}
+
+test('fused multiply-add compiles on this Node (relaxed SIMD), and the gemm refuses a B whose last row ends at the memory end', () => {
+  assert.equal(fusedMultiplyAdd(), true);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const kernels = new GemmKernels(memory);
+  const end = memory.buffer.byteLength;
+  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6, 64), false);
+  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6 - 16, 64), true);
+});
+
+test('matMul2d on tfjs-wasm equals a float64 product, and its gradient under a tape equals tf.matMul\'s', () => {
+  const rng = new Rng(3);
+  for (const [m, k, n] of [[37, 29, 50], [1000, 20, 100], [3, 5, 2]] as const) {
+    const a = random(rng, m * k);
+    const b = random(rng, k * n);
+    const c = tf.tidy(() => matMul2d(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])).dataSync() as Float32Array);
+    assertProduct(c, a, b, m, k, n, `matMul2d ${m}×${k}×${n}`);
+  }
+  const [a, b, w] = [tf.tensor2d(random(rng, 12), [3, 4]), tf.tensor2d(random(rng, 20), [4, 5]), tf.tensor2d(random(rng, 15), [3, 5])];
+  const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]);
+  const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]);
+  ours.forEach((g, i) => {
+    const [x, y] = [g.dataSync(), theirs[i]!.dataSync()];
+    x.forEach((v, j) => assert.ok(Math.abs(v - y[j]!) <= 1e-5 * (1 + Math.abs(y[j]!)), `gradient ${i} element ${j}: ${v} vs ${y[j]}`));
+  });
+});
