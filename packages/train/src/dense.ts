@@ -8,6 +8,8 @@
  *   matrix first (Wᵀ forward, W for the input's gradient) and a small activation second, so no
  *   weight is repacked after an update and no transpose flag is used. It also skips gradients
  *   the caller says are not needed (the pixels' gradient, a frozen discriminator's weights).
+ *   On wasm the products run in generated SIMD kernels (matMul2d, simd-gemm.ts), which suit the
+ *   same layout: a strip of the big first operand stays in L1 while the small second one streams.
  * - 'naive': batch-major tf.fused.matMul with tfjs's default gradient, kept for the benchmark's
  *   baseline.
  */
