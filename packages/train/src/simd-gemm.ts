@@ -12,13 +12,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { get, I32, I32_ADD, I32_CONST, set, simd, uleb, V128, vec } from './wasm-asm.ts';
 
-/** Node 20 has relaxed SIMD behind this flag (Node 22 ships it); where the flag is refused or unknown, the plain kernel runs. */
-try {
-  setFlagsFromString('--experimental-wasm-relaxed-simd');
-} catch {
-  /* the plain kernel */
-}
-
 const MR = 4;
 const NV = 2;
 const I32_MUL = 0x6c;
@@ -106,15 +99,32 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
 
 export type GemmFn = (a: number, b: number, c: number) => void;
 
-/** Whether the engine compiles relaxed SIMD (decided once, on a small module). */
+const compiles = (bytes: Uint8Array<ArrayBuffer>): boolean => {
+  try {
+    new WebAssembly.Module(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Whether the engine compiles relaxed SIMD (decided once, on a small module). Node 20 has it
+ * behind a V8 flag, which is set only when needed (Node 22 ships it); where the flag is refused
+ * or unknown, the kernels multiply and add.
+ */
 let fusedAvailable: boolean | undefined;
 export function fusedMultiplyAdd(): boolean {
   if (fusedAvailable === undefined) {
-    try {
-      new WebAssembly.Module(gemmBytes({ m: 1, k: 1, n: 4 }, true));
-      fusedAvailable = true;
-    } catch {
-      fusedAvailable = false;
+    const probe = gemmBytes({ m: 1, k: 1, n: 4 }, true);
+    fusedAvailable = compiles(probe);
+    if (!fusedAvailable) {
+      try {
+        setFlagsFromString('--experimental-wasm-relaxed-simd');
+      } catch {
+        /* the plain kernel */
+      }
+      fusedAvailable = compiles(probe);
     }
   }
   return fusedAvailable;
