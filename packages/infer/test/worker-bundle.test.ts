@@ -1,15 +1,18 @@
 /**
  * The decode worker's plain-JS bundle (worker-bundle.ts): built once, reused while its sources
  * are unchanged, rebuilt when one changes, and absent (so the pool falls back to tsx) when it
- * cannot be built. The real pool then decodes real MNIST PNGs from the bundle.
+ * cannot be built. The real pool then decodes real MNIST PNGs from the bundle (one interlaced,
+ * through pngjs).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import sharp from 'sharp';
 import { readMnist } from '@aae-map/shared';
 import { DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
@@ -69,6 +72,14 @@ test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exact
     writeFileSync(join(dir, `${i}.png`), encodeGrayPng(mnist.pixels.subarray(i * size, (i + 1) * size), 28, 28));
     return `${i}.png`;
   });
+  // An interlaced PNG takes the pngjs path, which the worker loads on first use, resolving it
+  // from the bundle's folder (where it to fail, sharp would still decode the file, so check it).
+  const bundled = workerBundle();
+  assert.ok(bundled);
+  assert.equal(typeof (createRequire(bundled)('pngjs') as { PNG: unknown }).PNG, 'function');
+  const digit4 = Buffer.from(mnist.pixels.subarray(4 * size, 5 * size));
+  writeFileSync(join(dir, '4.png'), await sharp(digit4, { raw: { width: 28, height: 28, channels: 1 } }).png({ progressive: true }).toBuffer());
+  paths.push('4.png');
   const pool = new DecodePool(1);
   try {
     assert.equal(pool.code, 'bundle');
@@ -76,8 +87,8 @@ test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exact
     for (let i = 0; i < 200 && !pool.started; i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(pool.started, 'the worker started');
     const r = await pool.decode({ root: dir, paths, width: 28, height: 28 });
-    assert.deepEqual(r.ok, [0, 1, 2, 3]);
-    assert.deepEqual(r.pixels, mnist.pixels.subarray(0, 4 * size));
+    assert.deepEqual(r.ok, [0, 1, 2, 3, 4]);
+    assert.deepEqual(r.pixels, mnist.pixels.subarray(0, 5 * size));
   } finally {
     await pool.close();
   }

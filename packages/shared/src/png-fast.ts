@@ -4,7 +4,8 @@
  * about 1 ms of fixed overhead per call on these (FACTS.md); pngjs decodes them in tens of µs
  * and shared's gray.ts converts them the way sharp would.
  */
-import { PNG } from 'pngjs';
+import { createRequire } from 'node:module';
+import type { PNG as PngClass } from 'pngjs';
 import { rgbaToGray } from './gray.ts';
 import { ICCP, IDAT, IEND, IHDR } from './png-chunk-types.ts';
 
@@ -54,9 +55,13 @@ export function fastPathApplies(h: PngHeader | null, width: number, height: numb
   return h !== null && h.width === width && h.height === height && h.bitDepth <= 8 && !h.hasIcc;
 }
 
+/** pngjs is loaded on first use: its modules add ~8 ms to a decode worker's start, and most PNGs never need it. */
+let pngjs: typeof PngClass | undefined;
+const loadPngjs = (): typeof PngClass => (pngjs ??= (createRequire(import.meta.url)('pngjs') as { PNG: typeof PngClass }).PNG);
+
 /** Decodes a PNG of exactly width x height into gray bytes at `out[offset]`. Throws on corrupt data. */
 export function decodePngGray(buf: Uint8Array, header: PngHeader, out: Uint8Array, offset: number): void {
-  const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  const png = loadPngjs().sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
   const gray = header.colorType === COLOR_TYPE_GRAY || header.colorType === COLOR_TYPE_GRAY_ALPHA;
   rgbaToGray(png.data, header.width * header.height, out, offset, !gray);
 }
