@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportModel } from '@aae-map/export';
-import { openModel } from '@aae-map/infer';
+import { CPU_CHUNK, openModel } from '@aae-map/infer';
 import { type LabelledImages, type Manifest, readMnist } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
@@ -63,10 +63,13 @@ test('batch sizes 1 and 4096 give float32 outputs of the documented shapes, and 
       const sum = big.clusterProb.subarray(r * 10, r * 10 + 10).reduce((p, v) => p + v, 0);
       assert.ok(Math.abs(sum - 1) < 1e-5, `cluster_prob row ${r} sums to ${sum}`);
     }
-    for (const i of [0, 1, 4095]) {
+    // On cpu a batch runs in chunks of CPU_CHUNK: rows on both sides of each seam, and the last.
+    const rows = [0, 1, CPU_CHUNK - 1, CPU_CHUNK, 5 * CPU_CHUNK + 7, 4095];
+    for (const i of rows) {
       const one = await model.run(mnist.pixels.subarray(i * PIXELS, (i + 1) * PIXELS), 1);
-      assertClose(one.point, big.point.subarray(i * 2, i * 2 + 2), { atol: 1e-6 }, `point of image ${i}`);
-      assertClose(one.clusterProb, big.clusterProb.subarray(i * 10, i * 10 + 10), { atol: 1e-6 }, `cluster_prob of image ${i}`);
+      for (const [name, cols] of Object.entries(shapes) as Array<[keyof typeof shapes, number]>) {
+        assertClose(one[name], big[name].subarray(i * cols, (i + 1) * cols), { atol: 1e-6 }, `${name} of image ${i}`);
+      }
     }
     // 2-D mode: P = I, so the point is the representation itself.
     assertClose(big.point, big.representation, { atol: 1e-6 }, 'point vs representation');

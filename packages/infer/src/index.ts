@@ -1,7 +1,8 @@
 /**
  * Embeds image folders with an exported aae-map ONNX model (onnxruntime-node): a streaming,
- * sorted directory walk, decoding in worker threads (pngjs for small PNGs, sharp otherwise),
- * batched inference overlapping the decoding, and a resumable points.csv.
+ * sorted directory walk, decoding in worker threads (a direct decoder or pngjs for PNGs at the
+ * model's size, sharp otherwise), batched inference overlapping the decoding (in chunks of
+ * CPU_CHUNK images on the cpu provider), and a resumable points.csv.
  */
 export * from './runtime.ts';
 export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, countImages, embedFolder } from './embed.ts';
