@@ -6,7 +6,7 @@
  * slots (see SharedArena), so worker threads can each update a slice.
  * The module is assembled here from its few instructions, so no wasm toolchain is needed.
  */
-import { F32, get, I32, I32_ADD, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { F32, get, I32, I32_ADD, I32_GE_U, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
 /** f32 arithmetic in JS with the kernel's exact operation order: the tails (and any caller without the kernel) match it bit for bit. */
 export interface AdamScalars {
@@ -57,7 +57,7 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     ...splat(WA!, SWA!), ...splat(WB!, SWB!), ...splat(B1!, SB1!), ...splat(B2!, SB2!), ...splat(ST!, SST!), ...splat(VS!, SVS!), ...splat(EPS!, SEPS!),
     ...oneMinus(B1!, SC1!), ...oneMinus(B2!, SC2!),
     0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(I!), ...get(N!), 0x4f, 0x0d, 1, // br_if out when i >= n (unsigned)
+    ...get(I!), ...get(N!), I32_GE_U, 0x0d, 1, // br_if out when i >= n (unsigned)
     ...get(SWA!), ...load(GA!), ...MUL, ...get(SWB!), ...load(GB!), ...MUL, ...ADD, ...set(G!),
     ...get(SB1!), ...load(M!), ...MUL, ...get(SC1!), ...get(G!), ...MUL, ...ADD, ...set(MM!),
     ...get(SB2!), ...load(V!), ...MUL, ...get(SC2!), ...get(G!), ...get(G!), ...MUL, ...MUL, ...ADD, ...set(VV!),

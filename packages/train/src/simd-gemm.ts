@@ -10,13 +10,10 @@
  * floats past its row (the caller checks they are inside the memory) and stores only its lanes.
  */
 import { setFlagsFromString } from 'node:v8';
-import { get, I32, I32_ADD, I32_CONST, set, simd, uleb, V128, vec } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, I32_SUB, moduleBytes, set, simd, uleb, V128 } from './wasm-asm.ts';
 
 const MR = 4;
 const NV = 2;
-const I32_MUL = 0x6c;
-const I32_SUB = 0x6b;
-const I32_GE_U = 0x4f;
 const i32 = I32_CONST;
 const load = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
 const loadSplat = (offset: number) => [...simd(0x09), 2, ...uleb(offset)];
@@ -24,8 +21,6 @@ const store = (offset: number) => [...simd(0x0b), 4, ...uleb(offset)];
 const storeLane = (lane: number, offset: number) => [...simd(0x1f), lane, 0x38, 2, ...uleb(offset)]; // f32x4.extract_lane; f32.store
 const ZERO = [...simd(0x0c), ...Array<number>(16).fill(0)];
 const [MUL, ADD, MADD] = [simd(0xe6), simd(0xe4), simd(0x105)];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
 /** block + loop that exits when local `i` >= `limit` (an i32 expression). */
 const whileBelow = (i: number, limit: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(i), ...limit, I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
 
@@ -86,15 +81,7 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
     ...(mainRows > 0 ? whileBelow(I, i32(mainRows), [...strip(MR), ...get(I), ...i32(MR), I32_ADD, ...set(I)]) : []),
     ...(m % MR > 0 ? strip(m % MR) : []),
   ];
-  const code = [...vec([[...uleb(6), I32], [...uleb(MR * NV + NV + 1), V128]]), ...body, 0x0b];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // an unshared memory, like tfjs-wasm's
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name('gemm'), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
+  return moduleBytes('gemm', [I32, I32, I32], [[6, I32], [MR * NV + NV + 1, V128]], body, 'unshared');
 }
 
 export type GemmFn = (a: number, b: number, c: number) => void;

@@ -5,10 +5,8 @@
  * the matrix products (about 17 ms an iteration per replica in plain JS, 3.5 ms per million
  * floats). Like simd-adam.ts it works on a shared WebAssembly.Memory (the SharedArena).
  */
-import { get, I32, I32_ADD, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
-const I32_MUL = 0x6c;
-const I32_GE_U = 0x4f;
 const i32 = (n: number) => [0x41, n]; // i32.const for 0 <= n < 64
 
 /** i8x16.shuffle picking float lanes (0–3 from the first vector, 4–7 from the second). */
