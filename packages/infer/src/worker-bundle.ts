@@ -31,9 +31,10 @@ const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export const DECODE_WORKER: BundleOptions = {
   entry: fileURLToPath(new URL('./decode-worker.ts', import.meta.url)),
-  // Inside the package, so that node resolves sharp and pngjs from the package's dependencies.
+  // Inside the package, so that node resolves sharp and pngjs (both loaded on first use, pngjs
+  // through createRequire, which esbuild leaves alone) from the package's dependencies.
   cacheDir: join(PACKAGE_DIR, 'node_modules', '.cache', 'aae-map'),
-  external: ['sharp', 'pngjs'],
+  external: ['sharp'],
 };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

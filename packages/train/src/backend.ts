@@ -151,9 +151,11 @@ async function choose(name: BackendName): Promise<BackendChoice> {
   throw new UserError(`no tfjs backend could load: ${skipped.join('; ')}; run pnpm install`);
 }
 
-interface WasmInternals {
-  wasm?: { HEAPF32: Float32Array };
+/** The parts of tfjs-wasm's backend object that readInto and wasm-matmul.ts use (not in its public types). */
+export interface WasmInternals {
+  wasm?: { HEAPF32: Float32Array; asm?: { memory?: unknown } };
   dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
 /**
