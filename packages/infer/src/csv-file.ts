@@ -48,8 +48,8 @@ export class CsvAppender {
     this.fd = openSync(file, mode);
   }
 
-  write(text: string): void {
-    const buf = Buffer.from(text);
+  write(data: string | Uint8Array): void {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
   }
 

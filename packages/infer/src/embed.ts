@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPointRows, pointsColumns, Progress, UserError, walkImageRuns } from '@aae-map/shared';
+import { PointRowWriter, pointsColumns, Progress, UserError, walkImageRuns } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { openOutputs, type RunOutputs } from './outputs.ts';
@@ -92,6 +92,7 @@ class BatchWriter {
   embedded = 0;
   skipped = 0;
   ignored = 0;
+  private readonly rows = new PointRowWriter();
 
   constructor(
     private readonly model: EmbedModel,
@@ -112,7 +113,8 @@ class BatchWriter {
       const { info } = this.model;
       const out = await this.model.run(r.pixels, r.ok.length);
       const paths = r.ok.map((i) => batch.paths[i]!);
-      this.outputs.points.write(formatPointRows(paths, out, info.clusters, info.styleDim, this.withStyle));
+      this.rows.rows(paths, out, info.clusters, info.styleDim, this.withStyle);
+      this.outputs.points.write(this.rows.take());
     }
     this.embedded += r.ok.length;
     this.skipped += bad.length;

@@ -1,11 +1,12 @@
 /**
  * formatFloat32's fast path against the definition it replaces, String(Number(v.toPrecision(9))):
  * the same string for random float32 bit patterns, dense runs of neighbouring floats around
- * powers of ten and tie cases, and the edges of the fast path's range. Tolerance: none (strings).
+ * powers of ten and tie cases, and the edges of the fast path's range; and whole records against
+ * csvRecord over those strings. Tolerance: none (strings and bytes).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatFloat32 } from '@aae-map/shared';
+import { csvRecord, formatFloat32, formatPointRows, PointRowWriter } from '@aae-map/shared';
 
 const reference = (v: number) => String(Number(v.toPrecision(9)));
 
@@ -43,4 +44,34 @@ test('runs of neighbouring float32s around powers of ten, the range edges and ti
   assert.equal(formatFloat32(Math.fround(0.1)), '0.100000001');
   assert.equal(formatFloat32(2.5), '2.5');
   for (const v of [0, -0, 1e-5, 1e9, 3e38, NaN, Infinity, -Infinity, 0.1]) compare(v);
+});
+
+test('PointRowWriter: the bytes of csvRecord over toPrecision(9) fields, for tricky paths, with and without z, past its first buffer', () => {
+  const paths = ['a/1.png', 'with space.png', 'comma,name.png', 'quote"d.png', '"starts.png', 'line\nbreak.png', 'cr\r\nlf.png', 'ünï/数字 😀.png', ''];
+  const n = 3000; // about 400 KB of rows with z: the writer grows its 64 KiB buffer several times
+  const clusters = 4;
+  const styleDim = 3;
+  let s = 99;
+  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const out = {
+    point: Float32Array.from({ length: 2 * n }, () => (rand() - 0.5) * 10 ** (rand() * 12 - 5)),
+    clusterProb: Float32Array.from({ length: clusters * n }, () => rand()),
+    style: Float32Array.from({ length: styleDim * n }, () => (rand() - 0.5) * 4),
+  };
+  const rowPaths = Array.from({ length: n }, (_, i) => `${i}/${paths[i % paths.length]}`);
+  for (const withStyle of [false, true]) {
+    const expected: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const probs = Array.from(out.clusterProb.subarray(i * clusters, (i + 1) * clusters));
+      const best = probs.indexOf(Math.max(...probs));
+      const z = withStyle ? Array.from(out.style.subarray(i * styleDim, (i + 1) * styleDim), reference) : [];
+      expected.push(csvRecord([rowPaths[i]!, reference(out.point[2 * i]!), reference(out.point[2 * i + 1]!), String(best), reference(probs[best]!), ...z]));
+    }
+    const w = new PointRowWriter();
+    w.rows(rowPaths, out, clusters, styleDim, withStyle);
+    const bytes = w.take();
+    assert.deepEqual(Buffer.from(bytes), Buffer.from(expected.join('')));
+    assert.equal(w.take().length, 0, 'take() empties the writer');
+    assert.equal(formatPointRows(rowPaths.slice(0, 50), out, clusters, styleDim, withStyle), expected.slice(0, 50).join(''));
+  }
 });
