@@ -8,6 +8,11 @@
  * use the CPU, so when other work leaves fewer free cores than embed's threads the bound is
  * rather 1 / (1/decode + 1/model), printed too, as is the CPU time per file, which other load
  * does not change.
+ *
+ * embed also runs on the first fifth of the files (a second folder), which splits its time into
+ * a fixed part per run (workers and model starting, code warming up) and a part per file: the
+ * slope between the two sizes gives embed's rate on a folder large enough for the fixed part
+ * not to matter.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -104,15 +109,15 @@ async function modelOnly(model: string, pixels: Uint8Array): Promise<Measured> {
   return r;
 }
 
-async function embed(model: string, input: string, out: string): Promise<Measured> {
+async function embed(model: string, input: string, out: string, files: number): Promise<Measured> {
   const log = createWriteStream('/dev/null') as unknown as NodeJS.WriteStream;
   let embedded = 0;
   // Includes opening the model, as a user's run does.
-  const m = await measure(opts.files, async () => {
+  const m = await measure(files, async () => {
     embedded = (await embedFolder({ model, input, out, batch: opts.batch, threads: opts.threads, workers: opts.workers, device: 'cpu', log })).embedded;
   });
   log.end();
-  if (embedded !== opts.files) throw new Error(`embedded ${embedded} of ${opts.files} files`);
+  if (embedded !== files) throw new Error(`embedded ${embedded} of ${files} files`);
   return m;
 }
 
@@ -127,16 +132,23 @@ try {
     await exportModel(join(tmp, 'run'), model);
   }
   const input = join(tmp, 'images');
+  const small = { input: join(tmp, 'images-small'), files: Math.round(opts.files / 5) };
   const t = performance.now();
   const pixels = await writePngs(input, opts.files);
-  console.log(`wrote ${opts.files} PNGs in ${((performance.now() - t) / 1000).toFixed(1)} s; cores ${availableParallelism()}, decode workers ${opts.workers}, onnxruntime threads ${opts.threads || 'its choice'}, batch ${opts.batch}`);
+  await writePngs(small.input, small.files); // the same images as the first fifth of the others
+  console.log(`wrote ${opts.files} + ${small.files} PNGs in ${((performance.now() - t) / 1000).toFixed(1)} s; cores ${availableParallelism()}, decode workers ${opts.workers}, onnxruntime threads ${opts.threads || 'its choice'}, batch ${opts.batch}`);
   console.log(`load average before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   const best = { embed: 0, decode: 0, model: 0 };
+  /** The shortest embed runs, in seconds, on the full folder and on the small one. */
+  const fastest = { full: Infinity, small: Infinity };
   const cpu = { embed: Infinity, decode: Infinity, model: Infinity };
   for (let r = 0; r < opts.rounds; r++) {
     const decode = await decodeOnly(input);
     const mdl = await modelOnly(model, pixels);
-    const emb = await embed(model, input, join(tmp, 'points.csv'));
+    const emb = await embed(model, input, join(tmp, 'points.csv'), opts.files);
+    const embSmall = await embed(model, small.input, join(tmp, 'points-small.csv'), small.files);
+    fastest.full = Math.min(fastest.full, opts.files / emb.rate);
+    fastest.small = Math.min(fastest.small, small.files / embSmall.rate);
     console.log(`round ${r + 1}: embed ${fmt(emb.rate)} files/s, decode-only ${fmt(decode.rate)} files/s, model-only ${fmt(mdl.rate)} images/s; ratio ${(emb.rate / Math.min(decode.rate, mdl.rate)).toFixed(2)}`);
     best.embed = Math.max(best.embed, emb.rate);
     best.decode = Math.max(best.decode, decode.rate);
@@ -151,6 +163,12 @@ try {
   console.log(`decode-only: ${fmt(best.decode)} files/s`);
   console.log(`model-only:  ${fmt(best.model)} images/s`);
   console.log(`ratio embed / min(decode, model) = ${(best.embed / Math.min(best.decode, best.model)).toFixed(2)}   (target >= 0.85; best of each over the rounds)`);
+  const perFile = (fastest.full - fastest.small) / (opts.files - small.files);
+  const atScale = 1 / perFile;
+  console.log(
+    `embed on large folders: ${fmt(atScale)} files/s (slope between ${fmt(small.files)} and ${fmt(opts.files)} files) after ` +
+      `${((fastest.full - opts.files * perFile) * 1000).toFixed(0)} ms fixed per run; ratio on large folders ${(atScale / Math.min(best.decode, best.model)).toFixed(2)}`,
+  );
   console.log(`ratio embed / (1 / (1/decode + 1/model)) = ${(best.embed / shared).toFixed(2)}   (1.0 = the two stages share the cores perfectly)`);
   console.log(`CPU per file (all threads, any load): embed ${cpu.embed.toFixed(1)} µs = ${((cpu.decode + cpu.model) / cpu.embed).toFixed(2)} x (decode ${cpu.decode.toFixed(1)} + model ${cpu.model.toFixed(1)} µs)`);
 } finally {

@@ -131,7 +131,7 @@ async function inChunks(count: number, size: number, run: (from: number, n: numb
 export async function openModel(file: string, opts: OpenOptions = {}): Promise<EmbedModel> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(file));
+    bytes = await readFile(file); // a Buffer is a Uint8Array: no copy of the weights
   } catch (err) {
     throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
   }
