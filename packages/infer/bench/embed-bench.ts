@@ -95,7 +95,7 @@ async function decodeOnly(input: string): Promise<Measured> {
 }
 
 async function modelOnly(model: string, pixels: Uint8Array): Promise<Measured> {
-  const m = await openModel(model, { device: 'cpu', threads: opts.threads });
+  const m = await openModel(model, { device: 'cpu', threads: opts.threads, spin: false }); // as embed opens it
   const size = 28 * 28;
   const count = pixels.length / size;
   await m.run(pixels.subarray(0, opts.batch * size), opts.batch); // warm-up

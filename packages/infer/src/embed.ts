@@ -135,7 +135,8 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   let model: EmbedModel | undefined;
   let outputs: RunOutputs | undefined;
   try {
-    model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads: opts.threads ?? split.threads });
+    // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
+    model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads: opts.threads ?? split.threads, spin: false });
     if (model.info.channels !== 1) throw new UserError(`${opts.model ?? 'model.onnx'} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
