@@ -6,11 +6,12 @@
  * no build step to forget. Any failure (no esbuild, read-only folder) returns undefined and the
  * caller starts the worker through tsx instead.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { writeFileAtomicSync } from '@aae-map/shared';
 
 export interface BundleOptions {
   /** The worker's TypeScript entry. */
@@ -38,13 +39,6 @@ export const DECODE_WORKER: BundleOptions = {
 };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-
-/** Writes through a temporary file, so a concurrent run never sees half a file. */
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
 
 function fresh(manifestFile: string): string | undefined {
   try {
@@ -77,8 +71,8 @@ function build(o: BundleOptions, manifestFile: string): string {
   }
   // One name, replaced atomically: a run starting meanwhile loads the old bundle or the new one.
   const bundle = join(o.cacheDir, `${basename(o.entry, '.ts')}.mjs`);
-  writeAtomic(bundle, result.outputFiles[0]!.text);
-  writeAtomic(manifestFile, JSON.stringify({ bundle, inputs } satisfies Manifest));
+  writeFileAtomicSync(bundle, result.outputFiles[0]!.text);
+  writeFileAtomicSync(manifestFile, JSON.stringify({ bundle, inputs } satisfies Manifest));
   return bundle;
 }
 
@@ -88,7 +82,6 @@ export function workerBundle(o: BundleOptions = DECODE_WORKER): string | undefin
   const cached = fresh(manifestFile);
   if (cached) return cached;
   try {
-    mkdirSync(o.cacheDir, { recursive: true });
     return build(o, manifestFile);
   } catch {
     return undefined;

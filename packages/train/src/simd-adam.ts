@@ -6,7 +6,7 @@
  * slots (see SharedArena), so worker threads can each update a slice.
  * The module is assembled here from its few instructions, so no wasm toolchain is needed.
  */
-import { F32, get, I32, I32_ADD, I32_GE_U, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { F32, get, I32, I32_ADD, I32_CONST, I32_GE_U, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
 /** f32 arithmetic in JS with the kernel's exact operation order: the tails (and any caller without the kernel) match it bit for bit. */
 export interface AdamScalars {
@@ -64,7 +64,7 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
     ...store(M!, get(MM!)),
     ...store(V!, get(VV!)),
     ...store(P!, [...load(P!), ...get(SST!), ...get(MM!), ...MUL, ...get(VV!), ...SQRT, ...get(SVS!), ...MUL, ...get(SEPS!), ...ADD, ...DIV, ...SUB]),
-    ...get(I!), 0x41, 16, I32_ADD, ...set(I!), // i += 16
+    ...get(I!), ...I32_CONST(16), I32_ADD, ...set(I!), // i += 16
     0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
   ];
   return moduleBytes('adam', params, [[1, I32], [12, V128]], body);

@@ -5,9 +5,9 @@
  * the matrix products (about 17 ms an iteration per replica in plain JS, 3.5 ms per million
  * floats). Like simd-adam.ts it works on a shared WebAssembly.Memory (the SharedArena).
  */
-import { get, I32, I32_ADD, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
 
-const i32 = (n: number) => [0x41, n]; // i32.const for 0 <= n < 64
+const i32 = I32_CONST;
 
 /** i8x16.shuffle picking float lanes (0–3 from the first vector, 4–7 from the second). */
 const shuffle = (lanes: [number, number, number, number]) => [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];

@@ -1,6 +1,6 @@
 /** Reading a points.csv written by `embed` into a PointSet, and writing one in the same format. */
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { BASE_COLUMNS, csvRecord, formatPointRow, parseCsv, pointsColumns, UserError } from './shared.ts';
+import { BASE_COLUMNS, csvRecord, parseCsv, PointRowWriter, pointsColumns, UserError } from './shared.ts';
 
 export function pointsFromCsv(text: string, name: string): PointSet {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
@@ -31,10 +31,10 @@ export function pointsFromCsv(text: string, name: string): PointSet {
 /** The CSV `embed` writes for these points; `withStyle` adds z0..z{d-1} when they are known. */
 export function pointsToCsv(set: PointSet, withStyle: boolean): string {
   const d = withStyle ? set.styleDim : 0;
-  const parts = [csvRecord(pointsColumns(d))];
+  const rows = new PointRowWriter();
   for (let i = 0; i < set.count; i++) {
     const z = d > 0 ? set.style.subarray(i * d, (i + 1) * d) : undefined;
-    parts.push(formatPointRow(set.paths[i]!, set.xy[2 * i]!, set.xy[2 * i + 1]!, set.cluster[i]!, set.confidence[i]!, z));
+    rows.row(set.paths[i]!, set.xy[2 * i]!, set.xy[2 * i + 1]!, set.cluster[i]!, set.confidence[i]!, z);
   }
-  return parts.join('');
+  return csvRecord(pointsColumns(d)) + new TextDecoder().decode(rows.take());
 }
