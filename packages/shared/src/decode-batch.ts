@@ -4,7 +4,7 @@
  * Files that fail are listed, not thrown, so one bad file never costs its batch.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { DecodeError, decodeImage } from './image-decode.ts';
 
 export interface DecodeJob {
@@ -34,13 +34,17 @@ let scratch = new Uint8Array(1 << 16);
 function readWhole(file: string): Uint8Array {
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const buf = size <= scratch.length ? scratch : new Uint8Array(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, buf, got, size - got, got);
-      if (n === 0) break;
-      got += n;
+    const n = readSync(fd, scratch, 0, scratch.length, 0);
+    // A short read of a regular file means its end: small files need no fstat (a syscall and a
+    // Stats object each, ~2 µs of a 15 µs decode).
+    if (n < scratch.length) return scratch.subarray(0, n);
+    const buf = new Uint8Array(Math.max(fstatSync(fd).size, n));
+    buf.set(scratch);
+    let got = n;
+    while (got < buf.length) {
+      const k = readSync(fd, buf, got, buf.length - got, got);
+      if (k === 0) break;
+      got += k;
     }
     return buf.subarray(0, got);
   } finally {
@@ -61,9 +65,11 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
   const good = new Array<boolean>(job.paths.length).fill(false);
   const failed: DecodeResult['failed'] = [];
   const inflight = new Set<Promise<void>>();
+  // The walk's paths are already normal, so a prefix does what path.join would, without its normalizing.
+  const dir = job.root.endsWith(sep) ? job.root : job.root + sep;
   for (let i = 0; i < job.paths.length; i++) {
     try {
-      const bytes = readWhole(join(job.root, job.paths[i]!));
+      const bytes = readWhole(dir + job.paths[i]!);
       const pending = decodeImage(bytes, job.width, job.height, slots, i * size);
       if (pending === undefined) {
         good[i] = true;
