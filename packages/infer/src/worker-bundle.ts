@@ -40,9 +40,12 @@ export const DECODE_WORKER: BundleOptions = {
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-function fresh(manifestFile: string): string | undefined {
+const bundlePath = (o: BundleOptions) => join(o.cacheDir, `${basename(o.entry, '.ts')}.cjs`);
+
+function fresh(o: BundleOptions, manifestFile: string): string | undefined {
   try {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    if (m.bundle !== bundlePath(o)) return undefined; // built by an older version, in another format
     for (const [file, hash] of Object.entries(m.inputs)) if (sha256(file) !== hash) return undefined;
     return existsSync(m.bundle) ? m.bundle : undefined;
   } catch {
@@ -56,7 +59,11 @@ function build(o: BundleOptions, manifestFile: string): string {
     absWorkingDir: cwd,
     entryPoints: [o.entry],
     bundle: true,
-    format: 'esm',
+    // CommonJS: a worker loads a .cjs file in ~22 ms and a .mjs in ~28 (ES module loader set-up).
+    format: 'cjs',
+    // The sources resolve optional packages with createRequire(import.meta.url).
+    define: { 'import.meta.url': '__bundle_url' },
+    banner: { js: 'const __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
     platform: 'node',
     target: 'node20',
     external: o.external ?? [],
@@ -70,7 +77,7 @@ function build(o: BundleOptions, manifestFile: string): string {
     inputs[file] = sha256(file);
   }
   // One name, replaced atomically: a run starting meanwhile loads the old bundle or the new one.
-  const bundle = join(o.cacheDir, `${basename(o.entry, '.ts')}.mjs`);
+  const bundle = bundlePath(o);
   writeFileAtomicSync(bundle, result.outputFiles[0]!.text);
   writeFileAtomicSync(manifestFile, JSON.stringify({ bundle, inputs } satisfies Manifest));
   return bundle;
@@ -79,7 +86,7 @@ function build(o: BundleOptions, manifestFile: string): string {
 /** The bundle's path, built now if missing or older than its sources; undefined if it cannot be. */
 export function workerBundle(o: BundleOptions = DECODE_WORKER): string | undefined {
   const manifestFile = join(o.cacheDir, `${basename(o.entry, '.ts')}.json`);
-  const cached = fresh(manifestFile);
+  const cached = fresh(o, manifestFile);
   if (cached) return cached;
   try {
     return build(o, manifestFile);
