@@ -1,20 +1,21 @@
 /**
- * Decode worker threads. Each batch goes to the worker with the fewest batches queued, so with
- * a few batches in flight every core decodes while the main thread runs the model.
+ * Decode worker threads: the first one walks the input folder and hands batches round (see
+ * decode-worker.ts); all of them decode, and this class hands the decoded batches to the main
+ * thread in walk order.
  *
- * A worker needs some time to start: about 25 ms from the bundle, when batches wait for it, and
- * 0.1-0.2 s through tsx, when the calling thread decodes batches one at a time until then.
+ * A worker needs some time to start: about 22 ms from the bundle, 0.1-0.2 s through tsx (when
+ * the bundle cannot be built).
  */
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { DecodeJob, DecodeResult } from '@aae-map/shared/decode';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { DecodeResult } from '@aae-map/shared/decode';
+import type { FromWorker, StageOptions, ToWorker } from './stage-protocol.ts';
+import type { Batch } from './walk-batches.ts';
 import { workerBundle } from './worker-bundle.ts';
 
-type WorkerMessage = { ready: true } | { id: number; result?: DecodeResult; error?: string };
-
-interface Pending {
-  resolve: (r: DecodeResult) => void;
-  reject: (e: Error) => void;
+export interface Decoded {
+  batch: Batch;
+  result: DecodeResult;
 }
 
 /**
@@ -33,31 +34,42 @@ function startWorker(bundle: string | undefined): Worker {
 
 export class DecodePool {
   private readonly workers: Worker[];
-  private readonly load = new Map<Worker, number>();
-  private readonly pending = new Map<number, Pending>();
-  private readonly waiting: (Pending & { job: DecodeJob })[] = [];
-  private decodingHere = false;
-  private nextId = 0;
+  /** The first worker's ends of its channels to the others. */
+  private readonly ports: MessagePort[] = [];
+  private readonly arrived = new Map<number, Decoded>();
+  /** Batches in the whole walk, once it is over. */
+  private walked: number | undefined;
+  private onTotal: ((images: number) => void) | undefined;
+  private wake: (() => void) | undefined;
   private failure: Error | undefined;
+  private streaming = false;
   private ready = 0;
-  /** The decoder for this thread, loaded only if it decodes (tsx workers, before one is ready). */
-  private local: Promise<typeof import('@aae-map/shared/decode')> | undefined;
 
   /** Whether the workers run the plain-JS bundle ('bundle') or the TypeScript through tsx. */
   readonly code: 'bundle' | 'tsx';
 
-  /** `bundle: false` starts the workers through tsx, as when the bundle cannot be built. */
-  constructor(size: number, opts: { bundle?: boolean } = {}) {
+  private readonly countAfterMs: number;
+
+  /**
+   * `bundle: false` starts the workers through tsx, as when the bundle cannot be built.
+   * `countAfterMs` (default 1000) is when the first worker starts counting the images (see decode-worker.ts).
+   */
+  constructor(size: number, opts: { bundle?: boolean; countAfterMs?: number } = {}) {
+    this.countAfterMs = opts.countAfterMs ?? 1000;
     const bundle = opts.bundle === false ? undefined : workerBundle();
     this.code = bundle ? 'bundle' : 'tsx';
     this.workers = Array.from({ length: Math.max(1, size) }, () => startWorker(bundle));
     for (const w of this.workers) {
-      this.load.set(w, 0);
-      w.on('message', (m: WorkerMessage) => ('ready' in m ? this.onReady() : this.settle(w, m)));
+      w.on('message', (m: FromWorker) => this.receive(m));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`decode worker exited with code ${code}`));
       });
+    }
+    for (const w of this.workers.slice(1)) {
+      const { port1, port2 } = new MessageChannel();
+      this.ports.push(port1);
+      w.postMessage({ kind: 'peer', port: port2 } satisfies ToWorker, [port2]);
     }
   }
 
@@ -70,70 +82,62 @@ export class DecodePool {
     return this.ready > 0;
   }
 
-  decode(job: DecodeJob): Promise<DecodeResult> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (this.ready > 0) return this.send(job);
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
-      this.decodeHere();
-    });
-  }
-
   /**
-   * Until a worker is ready, the calling thread decodes waiting jobs, one at a time, when the
-   * workers start through tsx (0.1-0.2 s). A worker from the bundle is ready within a batch's
-   * decoding time, so then jobs just wait for it: the calling thread (which runs the model in
-   * embed) is free sooner. Between jobs it yields to the event loop, where a worker's 'ready'
-   * message waits behind promise callbacks.
+   * The decoded batches of a walk of `o.input`, in walk order. The workers decode at most
+   * `2·size + 1` batches ahead of the one being used. `onTotal` gets the images the walk covers,
+   * when they are counted. A pool walks one folder.
    */
-  private decodeHere(): void {
-    if (this.code === 'bundle' || this.decodingHere || this.ready > 0) return;
-    const next = this.waiting.shift();
-    if (!next) return;
-    this.decodingHere = true;
-    (this.local ??= import('@aae-map/shared/decode'))
-      .then((m) => m.decodeBatch(next.job))
-      .then(next.resolve, next.reject)
-      .finally(() =>
-        setImmediate(() => {
-          this.decodingHere = false;
-          this.decodeHere();
-        }),
-      );
+  async *stream(o: StageOptions, onTotal?: (images: number) => void): AsyncGenerator<Decoded> {
+    if (this.streaming) throw new Error('a DecodePool walks one folder; make another');
+    this.streaming = true;
+    this.onTotal = onTotal;
+    const ahead = 2 * this.size + 1;
+    this.send({ kind: 'walk', stage: o, grant: ahead + 1, ports: this.ports, countAfterMs: this.countAfterMs }, this.ports);
+    this.ports.length = 0; // they belong to the first worker now
+    for (let seq = 0; ; seq++) {
+      const next = await this.arrival(seq);
+      if (!next) return;
+      this.send({ kind: 'grant', upTo: seq + ahead + 1 });
+      yield next;
+    }
   }
 
-  private onReady(): void {
-    this.ready++;
-    for (const w of this.waiting.splice(0)) this.send(w.job).then(w.resolve, w.reject);
+  private send(m: ToWorker, transfer: MessagePort[] = []): void {
+    this.workers[0]!.postMessage(m, transfer);
   }
 
-  private send(job: DecodeJob): Promise<DecodeResult> {
-    const worker = this.workers.reduce((a, b) => (this.load.get(b)! < this.load.get(a)! ? b : a));
-    const id = this.nextId++;
-    this.load.set(worker, this.load.get(worker)! + 1);
-    const done = new Promise<DecodeResult>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    worker.postMessage({ id, job });
-    return done;
+  /** Batch `seq` once decoded, or undefined when the walk ended before it. */
+  private async arrival(seq: number): Promise<Decoded | undefined> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const next = this.arrived.get(seq);
+      if (next) {
+        this.arrived.delete(seq);
+        return next;
+      }
+      if (this.walked !== undefined && seq >= this.walked) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
   }
 
-  private settle(worker: Worker, m: Exclude<WorkerMessage, { ready: true }>): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    this.load.set(worker, this.load.get(worker)! - 1);
-    if (m.result) p.resolve(m.result);
-    else p.reject(new Error(`decode worker failed: ${m.error}`));
+  private receive(m: FromWorker): void {
+    if (m.kind === 'ready') this.ready++;
+    else if (m.kind === 'batch') this.arrived.set(m.seq, { batch: m.batch, result: m.result });
+    else if (m.kind === 'walked') this.walked = m.batches;
+    else if (m.kind === 'total') this.onTotal?.(m.images);
+    else this.fail(new Error(`decode worker failed: ${m.error}`));
+    this.wake?.();
   }
 
   private fail(err: Error): void {
     this.failure ??= err;
-    for (const p of [...this.pending.values(), ...this.waiting.splice(0)]) p.reject(err);
-    this.pending.clear();
+    this.wake?.();
   }
 
   async close(): Promise<void> {
     // Terminating ends workers with code 1; that is not a failure.
     for (const w of this.workers) w.removeAllListeners('exit');
+    for (const p of this.ports) p.close();
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PointRowWriter, pointsColumns, Progress, UserError, walkImageRuns } from '@aae-map/shared';
+import { PointRowWriter, pointsColumns, Progress, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { openOutputs, type RunOutputs } from './outputs.ts';
@@ -81,12 +81,6 @@ async function checkResumePoint(input: string, out: string, after: string | unde
   throw new UserError(`${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`);
 }
 
-export async function countImages(root: string, after?: string): Promise<number> {
-  let n = 0;
-  for await (const run of walkImageRuns(root, after)) for (const e of run) if (e.kind === 'image') n++;
-  return n;
-}
-
 /** Writes one decoded batch: its errors first, then its points (see outputs.ts for why). */
 class BatchWriter {
   embedded = 0;
@@ -142,16 +136,13 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
     outputs = await openOutputs(opts.out, columns, opts.resume ?? false);
     await checkResumePoint(opts.input, opts.out, outputs.resumeAfter);
-    // The count walks the folder alongside the embedding, so the model need not wait for it.
-    const counting = countImages(opts.input, outputs.resumeAfter).catch(() => undefined);
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
-    void counting.then((n) => n !== undefined && progress.setTotal(n));
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
     const { width, height } = model.info;
     const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
-    await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded));
-    await counting; // its total reaches the bar first: that callback was registered earlier
+    // The decode worker counts the files alongside the embedding, so the model need not wait for it.
+    await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded), (n) => progress.setTotal(n));
     progress.finish();
     outputs.points.close();
     outputs.errors.close();

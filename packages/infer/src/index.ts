@@ -5,7 +5,8 @@
  * CPU_CHUNK images on the cpu provider), and a resumable points.csv.
  */
 export * from './runtime.ts';
-export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, countImages, embedFolder } from './embed.ts';
+export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, embedFolder } from './embed.ts';
+export { countImages } from './walk-batches.ts';
 export { defaultThreads } from './thread-split.ts';
 export { scanCsv } from './csv-file.ts';
 export { readPoints } from './points-csv.ts';

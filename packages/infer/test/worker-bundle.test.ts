@@ -80,32 +80,22 @@ test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exact
   const digit4 = Buffer.from(mnist.pixels.subarray(4 * size, 5 * size));
   writeFileSync(join(dir, '4.png'), await sharp(digit4, { raw: { width: 28, height: 28, channels: 1 } }).png({ progressive: true }).toBuffer());
   paths.push('4.png');
-  const pool = new DecodePool(1);
-  try {
-    assert.equal(pool.code, 'bundle');
-    // Wait for the worker, so the batch is decoded there and not on this thread.
-    for (let i = 0; i < 200 && !pool.started; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(pool.started, 'the worker started');
-    const r = await pool.decode({ root: dir, paths, width: 28, height: 28 });
-    assert.deepEqual(r.ok, [0, 1, 2, 3, 4]);
-    assert.deepEqual(r.pixels, mnist.pixels.subarray(0, 5 * size));
-  } finally {
-    await pool.close();
-  }
-  // Jobs sent before the worker is ready: they wait for a bundled worker; through tsx, this
-  // thread decodes them one at a time until the worker starts.
+  // Through the bundle and through tsx (what the pool falls back to), in 2 batches.
+  const stage = { input: dir, after: undefined, batch: 3, width: 28, height: 28 };
   for (const bundle of [true, false]) {
-    const early = new DecodePool(1, { bundle });
+    const pool = new DecodePool(1, { bundle });
     try {
-      assert.equal(early.code, bundle ? 'bundle' : 'tsx');
-      assert.equal(early.started, false);
-      const results = await Promise.all(paths.map((p) => early.decode({ root: dir, paths: [p, p], width: 28, height: 28 })));
-      results.forEach((r, i) => {
-        const digit = mnist.pixels.subarray(i * size, (i + 1) * size);
-        assert.deepEqual(r.pixels, new Uint8Array([...digit, ...digit]), `${early.code}: early job ${i}`);
-      });
+      assert.equal(pool.code, bundle ? 'bundle' : 'tsx');
+      let total: number | undefined;
+      const got = [];
+      for await (const d of pool.stream(stage, (n) => (total = n))) got.push(d);
+      assert.ok(pool.started, 'the worker started');
+      assert.deepEqual(got.map((d) => d.batch.paths), [['0.png', '1.png', '2.png'], ['3.png', '4.png']], pool.code);
+      assert.deepEqual(got.map((d) => d.result.ok), [[0, 1, 2], [0, 1]], pool.code);
+      assert.deepEqual(Buffer.concat(got.map((d) => d.result.pixels)), Buffer.from(mnist.pixels.subarray(0, 5 * size)), pool.code);
+      assert.equal(total, 5, `${pool.code}: the count reached the caller`);
     } finally {
-      await early.close();
+      await pool.close();
     }
   }
 });

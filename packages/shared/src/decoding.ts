@@ -1,10 +1,11 @@
 /**
  * Image decoding for Node (the `@aae-map/shared/decode` entry): any png/jpg/webp/gif/tiff file
- * → gray uint8 at a given width × height, as the model takes it. Kept out of the main entry so
- * that embed's decode workers load only this and the browser-safe part, not sharp's plotting
- * or the checkpoint code.
+ * → gray uint8 at a given width × height, as the model takes it, and the folder walk that
+ * finds them. Kept out of the main entry so that embed's decode workers load only this and the
+ * browser-safe part, not sharp's plotting or the checkpoint code.
  */
 export * from './decode-batch.ts';
 export * from './image-decode.ts';
 export { decodePngDirect } from './png-direct.ts';
 export { decodePngGray, fastPathApplies, isPng, type PngHeader, readPngHeader } from './png-fast.ts';
+export { walkImageRuns, type WalkEntry } from './image-walk.ts';

@@ -1,0 +1,37 @@
+/** The messages between DecodePool (decode-pool.ts, main thread) and its workers (decode-worker.ts). */
+import type { MessagePort } from 'node:worker_threads';
+import type { DecodeResult } from '@aae-map/shared/decode';
+import type { Batch } from './walk-batches.ts';
+
+export interface StageOptions {
+  input: string;
+  /** Resume point: files at or before it are skipped. */
+  after: string | undefined;
+  batch: number;
+  width: number;
+  height: number;
+}
+
+export type ToWorker =
+  /** To the first worker: walk, decode every `ports.length + 1`-th batch and send it the others. */
+  | { kind: 'walk'; stage: StageOptions; grant: number; ports: MessagePort[]; countAfterMs: number }
+  /** To the first worker: it may now walk the batches numbered below `upTo`. */
+  | { kind: 'grant'; upTo: number }
+  /** To the other workers: the port on which the first one sends them batches. */
+  | { kind: 'peer'; port: MessagePort };
+
+/** From the first worker to another, on their port. */
+export interface ToPeer {
+  seq: number;
+  batch: Batch;
+  stage: StageOptions;
+}
+
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'batch'; seq: number; batch: Batch; result: DecodeResult }
+  /** The walk is over: this many batches in all. */
+  | { kind: 'walked'; batches: number }
+  /** The images the walk covers, counted beside it for the progress bar. */
+  | { kind: 'total'; images: number }
+  | { kind: 'error'; error: string };

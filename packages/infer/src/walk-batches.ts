@@ -1,0 +1,64 @@
+/**
+ * The walk side of embed's decode stage, run in the first decode worker (decode-worker.ts): the
+ * image files under the input folder in walk order, cut into batches, and their count.
+ */
+import { walkImageRuns, type WalkEntry } from '@aae-map/shared/decode';
+
+export interface Batch {
+  /** Image files, relative to the input folder. */
+  paths: string[];
+  /** Directories the walk could not read, reported with this batch. */
+  walkErrors: { path: string; reason: string }[];
+  /** Files without an image extension seen while filling this batch. */
+  ignored: number;
+}
+
+/** The first batch's size; the next ones double up to the batch size. */
+export const FIRST_BATCH = 128;
+
+/**
+ * Batches of `size` images in walk order, the first ones smaller (128, 256, ...): a new worker
+ * decodes its first full batch slowly (its code is not yet compiled), and the model can start
+ * on a small one meanwhile.
+ */
+export async function* batches(root: string, after: string | undefined, size: number): AsyncGenerator<Batch> {
+  let b: Batch = { paths: [], walkErrors: [], ignored: 0 };
+  let target = Math.min(size, FIRST_BATCH);
+  for await (const run of walkImageRuns(root, after)) {
+    for (const e of run) {
+      if (e.kind === 'image') b.paths.push(e.path);
+      else if (e.kind === 'ignored') b.ignored++;
+      else b.walkErrors.push(e);
+      if (b.paths.length === target) {
+        yield b;
+        b = { paths: [], walkErrors: [], ignored: 0 };
+        target = Math.min(size, 2 * target);
+      }
+    }
+  }
+  if (b.paths.length + b.walkErrors.length + b.ignored > 0) yield b;
+}
+
+/** Counts the images under `root` (after `after`) one directory run per step, so that a worker can count between batches. */
+export class ImageCounter {
+  private readonly runs: AsyncGenerator<WalkEntry[]>;
+  images = 0;
+  done = false;
+
+  constructor(root: string, after: string | undefined) {
+    this.runs = walkImageRuns(root, after);
+  }
+
+  async step(): Promise<void> {
+    const next = await this.runs.next();
+    if (next.done) this.done = true;
+    else for (const e of next.value) if (e.kind === 'image') this.images++;
+  }
+}
+
+/** The number of image files under `root`, after `after` in walk order when given. */
+export async function countImages(root: string, after?: string): Promise<number> {
+  const c = new ImageCounter(root, after);
+  while (!c.done) await c.step();
+  return c.images;
+}
