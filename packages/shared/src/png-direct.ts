@@ -10,6 +10,7 @@ import { DecodeError } from './decode-error.ts';
 import { srgbToGray } from './gray.ts';
 import { ICCP, IDAT, IEND, IHDR, PLTE, TRNS } from './png-chunk-types.ts';
 import { inflateInto } from './inflate-reuse.ts';
+import { grayInput, unfilterGrayWasm } from './png-unfilter.ts';
 
 /** The inflated image data, reused from file to file. */
 let inflated = new Uint8Array(0);
@@ -151,13 +152,15 @@ export function decodePngDirect(buf: Uint8Array, width: number, height: number, 
   if (chunks.idat.length === 0) throw new DecodeError('PNG has no image data (IDAT)');
   const stride = width * channels;
   const need = height * (stride + 1);
+  // Gray data goes straight into the wasm unfilter's memory (png-unfilter.ts), where there is one.
+  const wasmInput = channels === 1 ? grayInput(width, height) : undefined;
   // One spare byte tells a stream that fills the buffer exactly from one that has more.
-  if (inflated.length !== need + 1) inflated = new Uint8Array(need + 1);
+  if (!wasmInput && inflated.length !== need + 1) inflated = new Uint8Array(need + 1);
   const idat = chunks.idat.length === 1 ? chunks.idat[0]! : Buffer.concat(chunks.idat);
-  let data: Uint8Array = inflated;
+  let data: Uint8Array = wasmInput ?? inflated;
   let size: number;
   try {
-    size = inflateInto(idat, inflated);
+    size = inflateInto(idat, data);
     // More data than the image needs: libpng ignores the rest, and so do we.
     if (size < 0) size = (data = inflateSync(idat)).length;
   } catch (err) {
@@ -165,7 +168,8 @@ export function decodePngDirect(buf: Uint8Array, width: number, height: number, 
   }
   if (size < need) throw new DecodeError(`PNG image data is truncated (${size} of ${need} bytes)`);
   if (channels === 1) {
-    unfilterGray(data, width, height, out, offset);
+    if (data === wasmInput) unfilterGrayWasm(width, height, out, offset);
+    else unfilterGray(data, width, height, out, offset);
     return true;
   }
   unfilter(data, height, stride, channels);

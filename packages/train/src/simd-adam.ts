@@ -6,7 +6,7 @@
  * slots (see SharedArena), so worker threads can each update a slice.
  * The module is assembled here from its few instructions, so no wasm toolchain is needed.
  */
-import { F32, get, I32, I32_ADD, I32_CONST, I32_GE_U, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { F32, get, I32, I32_ADD, I32_CONST, I32_GE_U, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from '@aae-map/shared/wasm-asm';
 
 /** f32 arithmetic in JS with the kernel's exact operation order: the tails (and any caller without the kernel) match it bit for bit. */
 export interface AdamScalars {

@@ -10,7 +10,7 @@
  * floats past its row (the caller checks they are inside the memory) and stores only its lanes.
  */
 import { setFlagsFromString } from 'node:v8';
-import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, I32_SUB, moduleBytes, set, simd, uleb, V128 } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, I32_SUB, moduleBytes, set, simd, uleb, V128 } from '@aae-map/shared/wasm-asm';
 
 const MR = 4;
 const NV = 2;

@@ -5,7 +5,7 @@
  * the matrix products (about 17 ms an iteration per replica in plain JS, 3.5 ms per million
  * floats). Like simd-adam.ts it works on a shared WebAssembly.Memory (the SharedArena).
  */
-import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from '@aae-map/shared/wasm-asm';
 
 const i32 = I32_CONST;
 

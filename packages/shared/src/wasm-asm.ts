@@ -1,7 +1,7 @@
 /**
- * Just enough of a WebAssembly assembler for the hand-written SIMD kernels (simd-adam.ts,
- * simd-transpose.ts, simd-gemm.ts): LEB128 numbers, sections, and a one-function module that
- * imports a memory, so no wasm toolchain is needed.
+ * Just enough of a WebAssembly assembler for the hand-written kernels (train's simd-adam.ts,
+ * simd-transpose.ts and simd-gemm.ts, and png-unfilter.ts here): LEB128 numbers, sections, and
+ * a one-function module that imports a memory, so no wasm toolchain is needed.
  */
 export const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -37,15 +37,15 @@ export const STORE = [...simd(0x0b), 0, 0];
 export const [I32_ADD, I32_SUB, I32_MUL, I32_GE_U] = [0x6a, 0x6b, 0x6c, 0x4f];
 
 /**
- * A module with one exported function `exportName(params) → ()` over an imported memory
+ * A module with one exported function `exportName(params) → (results)` over an imported memory
  * `env.memory`: shared (the SharedArena's, the default) or unshared (tfjs-wasm's heap).
  */
-export function moduleBytes(exportName: string, params: number[], locals: Array<[count: number, type: number]>, body: number[], memory: 'shared' | 'unshared' = 'shared'): Uint8Array<ArrayBuffer> {
+export function moduleBytes(exportName: string, params: number[], locals: Array<[count: number, type: number]>, body: number[], memory: 'shared' | 'unshared' = 'shared', results: number[] = []): Uint8Array<ArrayBuffer> {
   const code = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, 0x0b];
   const limits = memory === 'shared' ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), 0]])),
+    ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))]])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name(exportName), 0x00, 0]])),
