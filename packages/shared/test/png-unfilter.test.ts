@@ -2,11 +2,13 @@
  * The wasm unfilter (png-unfilter.ts) against the PNG specification's filter definitions,
  * written out here on their own: every filter type on every row position, random widths and
  * heights, layouts that shrink and grow (the zero row above the first), and bad filter types.
+ * The module it loads is the one its assembler builds.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { DecodeError } from '../src/decode-error.ts';
-import { grayInput, unfilterGrayWasm } from '../src/png-unfilter.ts';
+import { grayInput, moduleCode, unfilterGrayWasm } from '../src/png-unfilter.ts';
 
 /** A seeded generator, so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -60,6 +62,14 @@ function randomImage(next: () => number, width: number, height: number, type?: n
   }
   return data;
 }
+
+test('the module loaded is the one the assembler in png-unfilter.ts builds', async () => {
+  const source = await readFile(new URL('../src/png-unfilter.ts', import.meta.url), 'utf8');
+  const from = source.indexOf('const MODULE_BASE64 =');
+  assert.ok(from >= 0, 'MODULE_BASE64 found');
+  const base64 = [...source.slice(from, source.indexOf(';', from)).matchAll(/'([A-Za-z0-9+/=]*)'/g)].map((m) => m[1]).join('');
+  assert.equal(base64, Buffer.from(moduleCode()).toString('base64'), 'regenerate MODULE_BASE64 from moduleCode()');
+});
 
 test('matches the spec for every filter type, on random images of many sizes', () => {
   const next = rng(1);
