@@ -70,6 +70,24 @@ test('walkImageRuns gives the same entries in the same order, in runs of one dir
   }
 });
 
+test('walkImageRuns cuts a large folder into runs of at most 256, in order', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'infer-walk-runs-'));
+  try {
+    for (let i = 0; i < 600; i++) await writeFile(join(dir, `${String(i).padStart(3, '0')}.png`), 'x');
+    await mkdir(join(dir, 'sub'));
+    await writeFile(join(dir, 'sub', 'a.png'), 'x');
+    const runs: WalkEntry[][] = [];
+    for await (const run of walkImageRuns(dir)) runs.push(run);
+    assert.deepEqual(runs.map((r) => r.length), [256, 256, 88, 1]);
+    const one: WalkEntry[] = [];
+    for await (const e of walkImages(dir)) one.push(e);
+    assert.deepEqual(runs.flat(), one);
+    assert.deepEqual(one.slice(0, 2).map((e) => e.path), ['000.png', '001.png']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the walk is lazy: a folder is read only when the walk reaches it', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'infer-walk-lazy-'));
   try {

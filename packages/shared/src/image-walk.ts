@@ -17,6 +17,12 @@ export type WalkEntry =
   | { kind: 'ignored'; path: string }
   | { kind: 'error'; path: string; reason: string };
 
+/**
+ * Runs are cut at this length too, so that the first images of a large folder reach a
+ * consumer before the rest of its entries are looked at (a new decode worker walks them cold).
+ */
+const MAX_RUN = 256;
+
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -42,8 +48,8 @@ export async function* walkImages(root: string, after?: string): AsyncGenerator<
 
 /**
  * The same entries as walkImages, in the same order, as arrays: each the files of one directory
- * between two of its subfolders. A consumer that loops over arrays pays one await per array,
- * not one per file, which is most of a walk's cost on folders of small images.
+ * between two of its subfolders, at most MAX_RUN of them. A consumer that loops over arrays pays
+ * one await per array, not one per file, which is most of a walk's cost on folders of small images.
  */
 export async function* walkImageRuns(root: string, after?: string): AsyncGenerator<WalkEntry[]> {
   yield* walkDir(root, '', after === undefined ? undefined : after.split('/'));
@@ -81,6 +87,10 @@ async function* walkDir(root: string, rel: string, after: string[] | undefined):
       continue;
     }
     run.push(isImageName(d.name) ? { kind: 'image', path } : { kind: 'ignored', path });
+    if (run.length === MAX_RUN) {
+      yield run;
+      run = [];
+    }
   }
   if (run.length > 0) yield run;
 }
