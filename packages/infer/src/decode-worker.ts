@@ -67,8 +67,10 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   let images = 0;
   let walked = false;
   for (;;) {
-    // Hand out every batch the grant allows first, so that the other workers have work while this one decodes.
-    while (!walked && seq < granted) {
+    // Walk until this worker has a batch and the next one would be its own again, handing the
+    // others theirs on the way, so that they have work while it decodes; walking further first
+    // would hold up its own decoding.
+    while (!walked && seq < granted && (own.length === 0 || seq % (ports.length + 1) !== 0)) {
       const next = await it.next();
       if (next.done) {
         walked = true;
