@@ -51,10 +51,10 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     counting = false;
     clearTimeout(timer);
   };
-  /** One step of the count, once it is time; false when there is nothing to do. */
-  const countStep = async () => {
+  /** Counts at least `entries` entries (or to the end), once it is time; false when there is nothing to do. */
+  const countStep = async (entries: number) => {
     if (!counting || !countNow) return false;
-    await counter.step();
+    for (let seen = 0; seen < entries && !counter.done; ) seen += await counter.step();
     if (counter.done) {
       countDone();
       post({ kind: 'total', images: counter.images });
@@ -90,10 +90,12 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     const job = own.shift();
     if (job) {
       await decodeAndPost(job);
-      if (job.seq >= WARM_BATCHES) await countStep(); // a count that goes on even if this worker is never idle
+      // A count that goes on when this worker is never idle (the decoders are the slower stage):
+      // twice as many entries as the walk hands out per batch of its own, so it catches up.
+      if (job.seq >= WARM_BATCHES) await countStep(2 * (ports.length + 1) * job.batch.paths.length);
     } else if (walked) {
       return;
-    } else if (!(await countStep())) {
+    } else if (!(await countStep(1))) {
       await new Promise<void>((resolve) => (wake = resolve)); // until the next grant, or until it is time to count
     }
   }

@@ -49,10 +49,15 @@ export class ImageCounter {
     this.runs = walkImageRuns(root, after);
   }
 
-  async step(): Promise<void> {
+  /** Counts the next run of entries (at most 256; see walkImageRuns) and returns its length. */
+  async step(): Promise<number> {
     const next = await this.runs.next();
-    if (next.done) this.done = true;
-    else for (const e of next.value) if (e.kind === 'image') this.images++;
+    if (next.done) {
+      this.done = true;
+      return 0;
+    }
+    for (const e of next.value) if (e.kind === 'image') this.images++;
+    return next.value.length;
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import sharp from 'sharp';
 import { readMnist, walkImages } from '@aae-map/shared';
 import { type Decoded, DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
@@ -98,6 +99,40 @@ test('the workers stay a bounded number of batches ahead of a slow consumer, and
     assert.ok(totalAt >= 0 && totalAt < got.length - ahead - 1, `counted while the walk went on (after ${totalAt} of ${got.length} batches)`);
   } finally {
     await pool.close();
+  }
+});
+
+test('the count also arrives before the walk ends when the decoder is the slower stage', async () => {
+  // JPEGs go through sharp, ~1 ms a file: the walking worker is never idle, so it counts after its
+  // batches. Folders of 2 files make runs shorter than a batch: counting one run per batch would
+  // fall behind the walk.
+  const dir = await mkdtemp(join(tmpdir(), 'decode-pool-jpeg-'));
+  try {
+    for (let f = 0; f < 40; f++) {
+      await mkdir(join(dir, `d${String(f).padStart(2, '0')}`));
+      for (let i = 0; i < 2; i++) {
+        const k = f * 2 + i;
+        const jpeg = await sharp(Buffer.from(mnistPixels.subarray(k * SIZE, (k + 1) * SIZE)), { raw: { width: 28, height: 28, channels: 1 } }).jpeg().toBuffer();
+        await writeFile(join(dir, `d${String(f).padStart(2, '0')}`, `${i}.jpg`), jpeg);
+      }
+    }
+    const pool = new DecodePool(1, { countAfterMs: 0 });
+    try {
+      let total: number | undefined;
+      let totalAt = -1;
+      let used = 0;
+      for await (const d of pool.stream({ input: dir, after: undefined, batch: 4, width: 28, height: 28 }, (n) => ((total = n), (totalAt = used)))) {
+        assert.equal(d.result.ok.length, d.batch.paths.length);
+        used++;
+      }
+      assert.equal(used, 20);
+      assert.equal(total, 80);
+      assert.ok(totalAt >= 0 && totalAt < used - 2, `counted while the walk went on (after ${totalAt} of ${used} batches)`);
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
