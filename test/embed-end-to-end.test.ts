@@ -1,8 +1,8 @@
 /**
  * `embed` end to end: a small exported model, a folder of real MNIST PNGs written by
  * sample-images, the real bin. Every CSV row must match the model run directly on the same
- * MNIST pixels, one row per file, in walk order; batch sizes 1 and 4,096, and 2 onnxruntime
- * threads, give the same rows.
+ * MNIST pixels, one row per file, in walk order; batch sizes 1 and 4,096, 2 onnxruntime
+ * threads and 3 decode workers (batches handed round by the walking one) give the same rows.
  * Tolerances (the CSV itself round-trips float32 exactly; batch composition may change float32
  * summation order): atol 1e-5 on probabilities and z, 1e-4 on x, y, which are ~10x larger.
  */
@@ -69,11 +69,11 @@ test('the embed bin writes one row per image, matching the model run directly', 
   await assert.rejects(stat(`${out}.errors.csv`), 'no errors file when nothing was skipped');
 });
 
-test('batch sizes 1 and 4,096, and 2 onnxruntime threads (which embed keeps from spinning), give the same rows', async () => {
-  for (const [batch, threads] of [[1, undefined], [4096, undefined], [256, 2]] as const) {
+test('batch sizes 1 and 4,096, 2 onnxruntime threads (which embed keeps from spinning) and 3 decode workers give the same rows', async () => {
+  for (const [batch, threads, workers] of [[1, undefined, undefined], [4096, undefined, undefined], [256, 2, undefined], [50, undefined, 3]] as const) {
     const out = join(tmp, `points-${batch}.csv`);
     const log = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
-    const s = await embedFolder({ model, input: images, out, batch, threads, style: true, device: 'cpu', log });
+    const s = await embedFolder({ model, input: images, out, batch, threads, workers, style: true, device: 'cpu', log });
     assert.equal(s.embedded, COUNT, `batch ${batch}`);
     assert.equal(s.skipped, 0);
     await checkAgainstDirect(out);
