@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { embedFolder } from '@aae-map/infer';
+import { embedFolder, openModel } from '@aae-map/infer';
 import { comparePaths, type LabelledImages, pointsColumns, readMnist } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { directOutputs, indexOf, makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
@@ -77,5 +77,23 @@ test('batch sizes 1 and 4,096, 2 onnxruntime threads (which embed keeps from spi
     assert.equal(s.embedded, COUNT, `batch ${batch}`);
     assert.equal(s.skipped, 0);
     await checkAgainstDirect(out);
+  }
+});
+
+test("the wide model (the decoders' threads added, for embed's last batches) gives the model's outputs", async () => {
+  const m = await openModel(model, { device: 'cpu', threads: 1, spin: false, wideThreads: 2 });
+  const single = await openModel(model, { device: 'cpu', threads: 0, wideThreads: 4 });
+  try {
+    assert.equal(m.wideThreads, 2);
+    assert.equal(single.wideThreads, undefined, 'threads 0 (onnxruntime chooses): no second session');
+    const size = 28 * 28;
+    const pixels = mnist.pixels.subarray(0, 600 * size);
+    const [narrow, wide] = [await m.run(pixels, 600), await m.run(pixels, 600, { wide: true })];
+    assertClose(Array.from(wide.point), Array.from(narrow.point), TOL_XY, 'point');
+    assertClose(Array.from(wide.clusterProb), Array.from(narrow.clusterProb), TOL, 'cluster_prob');
+    assertClose(Array.from(wide.style), Array.from(narrow.style), TOL, 'style');
+  } finally {
+    await m.close();
+    await single.close();
   }
 });

@@ -24,7 +24,11 @@ export interface EmbedOptions {
   model?: string;
   /** Images per inference call. @default 1024 */
   batch?: number;
-  /** onnxruntime intra-op threads; 0 lets onnxruntime choose. @default defaultThreads().threads (1 on 2 cores) */
+  /**
+   * onnxruntime intra-op threads; 0 lets onnxruntime choose. Once every batch is decoded, the
+   * rest run on threads + workers threads (the decoders' cores are free then).
+   * @default defaultThreads().threads (1 on 2 cores)
+   */
   threads?: number;
   /** @default 'auto' */
   device?: Device;
@@ -96,7 +100,8 @@ class BatchWriter {
     private readonly log: NodeJS.WriteStream,
   ) {}
 
-  async write(batch: Batch, r: DecodeResult): Promise<void> {
+  /** `wide`: run the model on the decoders' cores too, which are idle from here on. */
+  async write(batch: Batch, r: DecodeResult, wide: boolean): Promise<void> {
     const bad = [...batch.walkErrors, ...r.failed.map((f) => ({ path: batch.paths[f.index]!, reason: f.reason }))];
     for (const { path, reason } of bad) {
       this.outputs.errors.add(path, reason);
@@ -105,7 +110,7 @@ class BatchWriter {
     this.outputs.errors.flush();
     if (r.ok.length > 0) {
       const { info } = this.model;
-      const out = await this.model.run(r.pixels, r.ok.length);
+      const out = await this.model.run(r.pixels, r.ok.length, { wide });
       const paths = r.ok.map((i) => batch.paths[i]!);
       this.rows.rows(paths, out, info.clusters, info.styleDim, this.withStyle);
       this.outputs.points.write(this.rows.take());
@@ -130,7 +135,10 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   let outputs: RunOutputs | undefined;
   try {
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
-    model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads: opts.threads ?? split.threads, spin: false });
+    const threads = opts.threads ?? split.threads;
+    // Once the decoders are done, the model's last batches run on their cores too.
+    const wideThreads = threads + pool.size;
+    model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
     if (model.info.channels !== 1) throw new UserError(`${opts.model ?? 'model.onnx'} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
@@ -142,7 +150,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const { width, height } = model.info;
     const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
     // The decode worker counts the files alongside the embedding, so the model need not wait for it.
-    await decodeInOrder(stage, pool, (batch, decoded) => writer.write(batch, decoded), (n) => progress.setTotal(n));
+    await decodeInOrder(stage, pool, (batch, decoded, done) => writer.write(batch, decoded, done), (n) => progress.setTotal(n));
     progress.finish();
     outputs.points.close();
     outputs.errors.close();

@@ -10,11 +10,12 @@ import type { Batch } from './walk-batches.ts';
 
 export type { Batch, StageOptions };
 
+/** `decodingDone` tells `consume` that the workers are idle from this batch on (see Decoded). */
 export async function decodeInOrder(
   o: StageOptions,
   pool: DecodePool,
-  consume: (batch: Batch, decoded: DecodeResult) => Promise<void> | void,
+  consume: (batch: Batch, decoded: DecodeResult, decodingDone: boolean) => Promise<void> | void,
   onTotal?: (images: number) => void,
 ): Promise<void> {
-  for await (const { batch, result } of pool.stream(o, onTotal)) await consume(batch, result);
+  for await (const { batch, result, decodingDone } of pool.stream(o, onTotal)) await consume(batch, result, decodingDone);
 }

@@ -34,8 +34,13 @@ export interface EmbedModel {
   info: ModelInfo;
   /** The execution provider that actually runs the graph. */
   provider: 'cpu' | 'cuda' | 'webgpu';
-  /** Runs `count` uint8 images of info.height x info.width, packed row-major. */
-  run(images: Uint8Array, count: number): Promise<ModelOutputs>;
+  /** The threads of run(..., { wide: true }), where it has threads of its own (see OpenOptions.wideThreads). */
+  wideThreads: number | undefined;
+  /**
+   * Runs `count` uint8 images of info.height x info.width, packed row-major; with `wide`, on
+   * OpenOptions.wideThreads threads where there are such (same outputs, up to float rounding).
+   */
+  run(images: Uint8Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,12 @@ export interface OpenOptions {
    * @default true
    */
   spin?: boolean;
+  /**
+   * On the cpu provider, also open the model on this many threads, for run(..., { wide: true }):
+   * embed runs its last batches there, once its decoders are idle and their cores free.
+   * Ignored unless above `threads` (and `threads` above 0). @default undefined (none)
+   */
+  wideThreads?: number;
 }
 
 type CpuOptions = Required<Pick<OpenOptions, 'threads' | 'spin'>>;
@@ -148,23 +159,32 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
     throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
   }
   const info = propsToModelInfo(readOnnxMetadata(bytes, file), file);
-  const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads: opts.threads ?? 0, spin: opts.spin ?? true });
+  const threads = opts.threads ?? 0;
+  const spin = opts.spin ?? true;
+  const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads, spin });
   checkSignature(session, file);
+  const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
+  const wide = widen ? (await sessionFor(bytes, 'cpu', { threads: opts.wideThreads!, spin })).session : undefined;
   const pixels = info.height * info.width * info.channels;
   return {
     info,
     provider,
-    async run(images, count) {
+    wideThreads: wide ? opts.wideThreads : undefined,
+    async run(images, count, runOpts = {}) {
       if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} bytes for ${count} images, got ${images.length}`);
+      const s = (runOpts.wide && wide) || session;
       const once = async (part: Uint8Array, n: number): Promise<ModelOutputs> => {
         const dims = info.channels === 1 ? [n, info.height, info.width] : [n, info.height, info.width, info.channels];
-        const out = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', part, dims) });
+        const out = await s.run({ [INPUT_NAME]: new ort.Tensor('uint8', part, dims) });
         const f = (name: string) => out[name]!.data as Float32Array;
         return { point: f('point'), clusterProb: f('cluster_prob'), style: f('style'), representation: f('representation') };
       };
       if (provider !== 'cpu' || count <= CPU_CHUNK) return once(images, count);
       return inChunks(count, CPU_CHUNK, (from, n) => once(images.subarray(from * pixels, (from + n) * pixels), n));
     },
-    close: () => session.release(),
+    close: async () => {
+      await session.release();
+      await wide?.release();
+    },
   };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { readMnist, walkImages } from '@aae-map/shared';
-import { type Decoded, DecodePool } from '../src/decode-pool.ts';
+import { AHEAD_BYTES, aheadFor, type Decoded, DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
 import { countImages } from '../src/walk-batches.ts';
 
@@ -39,7 +39,7 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-async function collect(pool: DecodePool, batch: number, consume?: (d: Decoded) => Promise<void>) {
+async function collect(pool: DecodePool, batch: number, consume?: (d: Decoded) => Promise<void>, ahead?: number) {
   let total: number | undefined;
   /** Batches used when the total came. */
   let totalAt = -1;
@@ -48,7 +48,7 @@ async function collect(pool: DecodePool, batch: number, consume?: (d: Decoded) =
     total = n;
     totalAt = got.length;
   };
-  for await (const d of pool.stream({ input: root, after: undefined, batch, width: 28, height: 28 }, onTotal)) {
+  for await (const d of pool.stream({ input: root, after: undefined, batch, width: 28, height: 28 }, onTotal, ahead)) {
     got.push(d);
     await consume?.(d);
   }
@@ -84,22 +84,40 @@ for (const workers of [1, 3]) {
 
 test('the workers stay a bounded number of batches ahead of a slow consumer, and count meanwhile', async () => {
   const pool = new DecodePool(2, { countAfterMs: 0 });
-  const ahead = 2 * pool.size + 1;
+  const ahead = 5;
   let most = 0;
   try {
-    const { got, total, totalAt } = await collect(pool, 1, async () => {
-      await new Promise((r) => setTimeout(r, 15));
-      most = Math.max(most, (pool as unknown as { arrived: Map<number, unknown> }).arrived.size);
-    });
+    const { got, total, totalAt } = await collect(
+      pool,
+      1,
+      async () => {
+        await new Promise((r) => setTimeout(r, 15));
+        most = Math.max(most, (pool as unknown as { arrived: Map<number, unknown> }).arrived.size);
+      },
+      ahead,
+    );
     assert.equal(got.length, digitOf.size + 1, 'a batch per file');
     assert.ok(most > 1, `batches decoded ahead (${most})`);
     assert.ok(most <= ahead, `at most ${ahead} batches waiting, saw ${most}`);
     // The walk cannot have ended before the last `ahead + 1` batches were granted: this total is the count's.
     assert.equal(total, await countImages(root));
     assert.ok(totalAt >= 0 && totalAt < got.length - ahead - 1, `counted while the walk went on (after ${totalAt} of ${got.length} batches)`);
+    // Decoding is done from some batch on, and then for good; the slow consumer leaves the workers `ahead` batches to finish.
+    const done = got.map((d) => d.decodingDone);
+    const from = done.indexOf(true);
+    assert.ok(from > 0 && done.slice(from).every(Boolean), `done from batch ${from} on: ${done.map(Number).join('')}`);
+    assert.ok(from >= got.length - ahead - 1 && from <= got.length - 2, `done from batch ${from} of ${got.length}`);
   } finally {
     await pool.close();
   }
+});
+
+test('how far ahead the workers decode: 64 MiB of pixels, and at least 2 workers + 1 batches', () => {
+  const o = (batch: number, side: number) => ({ input: root, after: undefined, batch, width: side, height: side });
+  assert.equal(aheadFor(o(1024, 28), 1), Math.floor(AHEAD_BYTES / (1024 * 28 * 28)));
+  assert.equal(aheadFor(o(1024, 28), 1), 83);
+  assert.equal(aheadFor(o(1024, 224), 1), 3);
+  assert.equal(aheadFor(o(1024, 224), 4), 9);
 });
 
 test('the count also arrives before the walk ends when the decoder is the slower stage', async () => {
