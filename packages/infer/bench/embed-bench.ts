@@ -3,6 +3,7 @@
  * alone in the same run:
  * - decode-only: embed's run without the model (same worker start, walk, batches, decoding);
  * - model-only: onnxruntime (session open) on the same images in memory, same batch and threads;
+ *   and on threads + workers threads, which embed gives the batches left once all are decoded;
  * - embed: the whole embedFolder call, opening the model and writing the CSV included.
  * The ratio embed / min(decode, model) says how well the pipeline overlaps the two. Both stages
  * use the CPU, so when other work leaves fewer free cores than embed's threads the bound is
@@ -95,8 +96,8 @@ async function decodeOnly(input: string): Promise<Measured> {
   return m;
 }
 
-async function modelOnly(model: string, pixels: Uint8Array): Promise<Measured> {
-  const m = await openModel(model, { device: 'cpu', threads: opts.threads, spin: false }); // as embed opens it
+async function modelOnly(model: string, pixels: Uint8Array, threads = opts.threads): Promise<Measured> {
+  const m = await openModel(model, { device: 'cpu', threads, spin: false }); // as embed opens it
   const size = 28 * 28;
   const count = pixels.length / size;
   await m.run(pixels.subarray(0, opts.batch * size), opts.batch); // warm-up
@@ -139,13 +140,16 @@ try {
   await writePngs(small.input, small.files); // the same images as the first fifth of the others
   console.log(`wrote ${opts.files} + ${small.files} PNGs in ${((performance.now() - t) / 1000).toFixed(1)} s; cores ${availableParallelism()}, decode workers ${opts.workers}, onnxruntime threads ${opts.threads || 'its choice'}, batch ${opts.batch}`);
   console.log(`load average before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-  const best = { embed: 0, decode: 0, model: 0 };
+  const best = { embed: 0, decode: 0, model: 0, modelWide: 0 };
+  // embed runs the batches left once all are decoded on the decoders' threads too (EmbedOptions.threads).
+  const wideThreads = opts.threads > 0 ? opts.threads + opts.workers : 0;
   /** The shortest embed runs, in seconds, on the full folder and on the small one. */
   const fastest = { full: Infinity, small: Infinity };
   const cpu = { embed: Infinity, decode: Infinity, model: Infinity };
   for (let r = 0; r < opts.rounds; r++) {
     const decode = await decodeOnly(input);
     const mdl = await modelOnly(model, pixels);
+    if (wideThreads > 0) best.modelWide = Math.max(best.modelWide, (await modelOnly(model, pixels, wideThreads)).rate);
     const emb = await embed(model, input, join(tmp, 'points.csv'), opts.files);
     const embSmall = await embed(model, small.input, join(tmp, 'points-small.csv'), small.files);
     fastest.full = Math.min(fastest.full, opts.files / emb.rate);
@@ -163,6 +167,7 @@ try {
   console.log(`embed:       ${fmt(best.embed)} files/s   (target >= 8,000)`);
   console.log(`decode-only: ${fmt(best.decode)} files/s`);
   console.log(`model-only:  ${fmt(best.model)} images/s`);
+  if (wideThreads > 0) console.log(`model-only on ${wideThreads} threads: ${fmt(best.modelWide)} images/s   (what embed's last batches get, once every batch is decoded)`);
   console.log(`ratio embed / min(decode, model) = ${(best.embed / Math.min(best.decode, best.model)).toFixed(2)}   (target >= 0.85; best of each over the rounds)`);
   const perFile = (fastest.full - fastest.small) / (opts.files - small.files);
   const atScale = 1 / perFile;
