@@ -24,8 +24,8 @@ export interface Decoded {
  * How far ahead of the batch in use the workers may decode: at least 2·workers + 1 batches, and
  * up to this many bytes of pixels. A long way ahead lets the decoders finish while the model
  * still has a good part of the folder to run, which it then runs on their cores too (embed's
- * wide model): 20,000 28x28 files took 521 ms instead of 603 (medians of 12) with 64 MiB
- * (80 batches of 1024), against 3 batches ahead. Decoding that is the slower stage never gets
+ * wide model): 20,000 28x28 files took 508 ms instead of 588 (medians of 24) with 64 MiB
+ * (83 batches of 1024), against 3 batches ahead. Decoding that is the slower stage never gets
  * that far ahead, and memory stays bounded whatever the folder's size.
  */
 export const AHEAD_BYTES = 64 * 1024 * 1024;
