@@ -20,6 +20,9 @@ export interface Decoded {
   decodingDone: boolean;
 }
 
+/** A batch as it arrives, before the pool knows whether decoding is done. */
+type Arrived = Omit<Decoded, 'decodingDone'>;
+
 /**
  * How far ahead of the batch in use the workers may decode: at least 2·workers + 1 batches, and
  * up to this many bytes of pixels. A long way ahead lets the decoders finish while the model
@@ -53,7 +56,7 @@ export class DecodePool {
   private readonly workers: Worker[];
   /** The first worker's ends of its channels to the others. */
   private readonly ports: MessagePort[] = [];
-  private readonly arrived = new Map<number, Omit<Decoded, 'decodingDone'>>();
+  private readonly arrived = new Map<number, Arrived>();
   /** Batches in the whole walk, once it is over. */
   private walked: number | undefined;
   private onTotal: ((images: number) => void) | undefined;
@@ -125,7 +128,7 @@ export class DecodePool {
   }
 
   /** Batch `seq` once decoded, or undefined when the walk ended before it. */
-  private async arrival(seq: number): Promise<Omit<Decoded, 'decodingDone'> | undefined> {
+  private async arrival(seq: number): Promise<Arrived | undefined> {
     for (;;) {
       if (this.failure) throw this.failure;
       const next = this.arrived.get(seq);

@@ -41,22 +41,18 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   const { ports } = stage;
   grant(stage.grant);
   const counter = new ImageCounter(stage.stage.input, stage.stage.after);
-  let counting = true;
   let countNow = false;
   const timer = setTimeout(() => {
     countNow = true;
     wake?.(); // an idle worker counts now
   }, stage.countAfterMs);
-  const countDone = () => {
-    counting = false;
-    clearTimeout(timer);
-  };
+  let walked = false;
   /** Counts at least `entries` entries (or to the end), once it is time; false when there is nothing to do. */
   const countStep = async (entries: number) => {
-    if (!counting || !countNow) return false;
+    if (walked || counter.done || !countNow) return false;
     for (let seen = 0; seen < entries && !counter.done; ) seen += await counter.step();
     if (counter.done) {
-      countDone();
+      clearTimeout(timer);
       post({ kind: 'total', images: counter.images });
     }
     return true;
@@ -65,7 +61,6 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   const own: ToPeer[] = [];
   let seq = 0;
   let images = 0;
-  let walked = false;
   for (;;) {
     // Walk until this worker has a batch and the next one would be its own again, handing the
     // others theirs on the way, so that they have work while it decodes; walking further first
@@ -75,8 +70,8 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
       if (next.done) {
         walked = true;
         // The walk has counted them now; the total goes first, so it reaches the bar before the last batch.
-        if (counting) post({ kind: 'total', images });
-        countDone();
+        if (!counter.done) post({ kind: 'total', images });
+        clearTimeout(timer);
         post({ kind: 'walked', batches: seq });
         break;
       }

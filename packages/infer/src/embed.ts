@@ -134,10 +134,10 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   let model: EmbedModel | undefined;
   let outputs: RunOutputs | undefined;
   try {
-    // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     const threads = opts.threads ?? split.threads;
     // Once the decoders are done, the model's last batches run on their cores too.
     const wideThreads = threads + pool.size;
+    // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
     if (model.info.channels !== 1) throw new UserError(`${opts.model ?? 'model.onnx'} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);

@@ -164,7 +164,7 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads, spin });
   checkSignature(session, file);
   const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
-  const wide = widen ? (await sessionFor(bytes, 'cpu', { threads: opts.wideThreads!, spin })).session : undefined;
+  const wide = widen ? await createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }) : undefined;
   const pixels = info.height * info.width * info.channels;
   return {
     info,
