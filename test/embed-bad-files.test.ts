@@ -92,7 +92,7 @@ test('a missing input, a bad model and a bad flag each get one line and exit cod
   const cases: [string[], RegExp][] = [
     [['--model', model, '--input', join(tmp, 'nope'), '--out', join(tmp, 'x.csv')], /--input .*nope does not exist/],
     [['--model', garbage, '--input', input, '--out', join(tmp, 'x.csv')], /garbage\.onnx is not a valid ONNX model/],
-    [['--model', renamed, '--input', input, '--out', join(tmp, 'x.csv')], /renamed\.onnx does not have the expected signature .*outputs \[xy, cluster_prob, style, representation\]/],
+    [['--model', renamed, '--input', input, '--out', join(tmp, 'x.csv')], /renamed\.onnx: the graph has no output 'point' \(it has \[xy, cluster_prob, style, representation\]\)/],
     [['--model', join(tmp, 'missing.onnx'), '--input', input, '--out', join(tmp, 'x.csv')], /cannot read model .*missing\.onnx \(ENOENT\)/],
     [['--model', model, '--input', input, '--out', join(tmp, 'x.csv'), '--batch', 'lots'], /--batch.*expected a whole number/],
   ];

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { exportModel } from '@aae-map/export';
-import { propsToModelInfo, readOnnxMetadata, UserError } from '@aae-map/shared';
+import { readModelInfo, UserError } from '@aae-map/shared';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const BIN = fileURLToPath(new URL('../packages/export/bin/export.js', import.meta.url));
@@ -103,6 +103,6 @@ test('CLI: without --run it exports the run under ./runs whose manifest is newes
   await utimes(join(older, 'manifest.json'), 1_000_000, 1_000_000);
   const { stdout } = await run(process.execPath, [BIN, 'out/model.onnx'], { cwd });
   assert.match(stdout, /^wrote out\/model\.onnx .*runs\/newer/);
-  const info = propsToModelInfo(readOnnxMetadata(await readFile(join(cwd, 'out/model.onnx')), 'model.onnx'), 'model.onnx');
+  const info = readModelInfo(await readFile(join(cwd, 'out/model.onnx')), 'model.onnx');
   assert.equal(info.clusters, 4);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { INPUT_NAME, MODEL_FORMAT_VERSION, OUTPUT_NAMES, propsToModelInfo, readCheckpoint, readOnnxMetadata, UserError } from '@aae-map/shared';
+import { INPUT_NAME, MODEL_FORMAT_VERSION, OUTPUT_NAMES, readCheckpoint, readModelInfo, UserError } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
 import { buildModel, IR_VERSION, OPSET } from '../src/index.ts';
@@ -70,11 +70,11 @@ test('initializers hold the checkpoint weights bit for bit, as little-endian raw
   assert.ok(!init.has('decoder/out/kernel'), 'decoder weights do not belong in the export');
 });
 
-test('metadata_props round-trip to the manifest through propsToModelInfo', async () => {
+test('metadata_props round-trip to the manifest through readModelInfo', async () => {
   const classNames = ['cat', 'dog, "big"', 'ünïcode', 'd', 'e'];
   const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'meta'), { clusters: 5, classNames, hidden: [8] });
   const bytes = buildModel(manifest, weights);
-  const info = propsToModelInfo(readOnnxMetadata(bytes, 'meta.onnx'), 'meta.onnx');
+  const info = readModelInfo(bytes, 'meta.onnx');
   assert.deepEqual({ ...info, heads2d: [] }, {
     version: MODEL_FORMAT_VERSION,
     height: 28,

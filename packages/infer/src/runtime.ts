@@ -9,9 +9,7 @@ import * as ort from 'onnxruntime-node';
 import {
   INPUT_NAME,
   type ModelInfo,
-  OUTPUT_NAMES,
-  propsToModelInfo,
-  readOnnxMetadata,
+  readModelInfo,
   UserError,
   VULKAN_HOW_TO,
 } from '@aae-map/shared';
@@ -114,16 +112,6 @@ async function sessionFor(bytes: Uint8Array, device: Device, cpu: CpuOptions) {
   }
 }
 
-function checkSignature(session: ort.InferenceSession, file: string): void {
-  const missingOut = OUTPUT_NAMES.filter((n) => !session.outputNames.includes(n));
-  if (!session.inputNames.includes(INPUT_NAME) || missingOut.length > 0) {
-    throw new UserError(
-      `${file} does not have the expected signature (input '${INPUT_NAME}', outputs ${OUTPUT_NAMES.join(', ')}); ` +
-        `it has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]. Export it with 'pnpm export'`,
-    );
-  }
-}
-
 /**
  * Images per onnxruntime call on the cpu provider. Its activations then stay in L2: with the
  * default model on one thread here, 43,900 images/s at 256 against 40,500 at 1024 and 37,900
@@ -158,11 +146,11 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   } catch (err) {
     throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
   }
-  const info = propsToModelInfo(readOnnxMetadata(bytes, file), file);
+  // Before any session: a model whose metadata disagrees with its graph stops here, with the key.
+  const info = readModelInfo(bytes, file);
   const threads = opts.threads ?? 0;
   const spin = opts.spin ?? true;
   const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads, spin });
-  checkSignature(session, file);
   const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
   const wide = widen ? await createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }) : undefined;
   const pixels = info.height * info.width * info.channels;

@@ -1,7 +1,4 @@
-import onnxProto from 'onnx-proto';
 import { UserError } from './user-error.ts';
-
-const { onnx } = onnxProto;
 
 /**
  * Contract 2 (see DESIGN.md): what the ONNX graph's `metadata_props` hold, so that any client
@@ -54,38 +51,54 @@ export function modelInfoToProps(info: ModelInfo): Record<string, string> {
   };
 }
 
-/** Parses metadata_props into a ModelInfo; a missing key means this is not one of our models. */
+/** What a user can do about a model whose metadata or graph breaks the contract. */
+export const REEXPORT = "re-export the model with 'pnpm export'";
+
+/** A value as an error message shows it: quoted, on one line, and cut short if long. */
+function shown(v: string): string {
+  const cut = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+  return `'${cut.replace(/[\x00-\x1f]/g, (c) => JSON.stringify(c).slice(1, -1))}'`;
+}
+
+/**
+ * Parses metadata_props into a ModelInfo, checking each value's form; a missing key means this is
+ * not one of our models. Whether the values fit the graph is checkModelContract's part.
+ */
 export function propsToModelInfo(props: Record<string, string>, file: string): ModelInfo {
+  const bad = (key: string, expected: string): never => {
+    throw new UserError(`${file}: metadata '${key}' is ${shown(props[key]!)}; expected ${expected}; ${REEXPORT}`);
+  };
   const get = (k: string) => {
     const v = props[k];
-    if (v === undefined) throw new UserError(`${file} has no '${k}' metadata; it was not made by 'pnpm export' (re-export the model)`);
+    if (v === undefined) throw new UserError(`${file} has no '${k}' metadata; it was not made by 'pnpm export' (${REEXPORT})`);
     return v;
+  };
+  const whole = (key: string) => (/^[1-9]\d{0,8}$/.test(get(key)) ? Number(props[key]) : bad(key, 'a positive whole number'));
+  const json = (key: string, fits: (v: unknown) => boolean, expected: string) => {
+    const text = get(key);
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return bad(key, expected);
+    }
+    return fits(v) ? v : bad(key, expected);
   };
   const version = get(META_KEYS.version);
   if (version !== MODEL_FORMAT_VERSION) throw new UserError(`${file} has model format version ${version}; this tool reads version ${MODEL_FORMAT_VERSION}`);
+  const mode = get(META_KEYS.mode);
+  if (mode !== 'nd' && mode !== '2d') bad(META_KEYS.mode, "'nd' or '2d'");
+  const isPair = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x));
   return {
     version,
-    height: Number(get(META_KEYS.height)),
-    width: Number(get(META_KEYS.width)),
-    channels: Number(get(META_KEYS.channels)),
-    classNames: JSON.parse(get(META_KEYS.classNames)) as string[],
-    heads2d: JSON.parse(get(META_KEYS.heads2d)) as number[][],
-    clusters: Number(get(META_KEYS.clusters)),
-    styleDim: Number(get(META_KEYS.styleDim)),
-    mode: get(META_KEYS.mode) as 'nd' | '2d',
+    height: whole(META_KEYS.height),
+    width: whole(META_KEYS.width),
+    channels: whole(META_KEYS.channels),
+    classNames: json(META_KEYS.classNames, (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'a JSON array of strings') as string[],
+    heads2d: json(META_KEYS.heads2d, (v) => Array.isArray(v) && v.every(isPair), 'a JSON array of [x, y] pairs of numbers, one per cluster') as number[][],
+    clusters: whole(META_KEYS.clusters),
+    styleDim: whole(META_KEYS.styleDim),
+    mode: mode as ModelInfo['mode'],
     dataset: props[META_KEYS.dataset] ?? '',
   };
-}
-
-/** Reads metadata_props from serialized ONNX bytes (onnxruntime's JS API does not expose them). */
-export function readOnnxMetadata(bytes: Uint8Array, file: string): Record<string, string> {
-  let model: InstanceType<typeof onnx.ModelProto>;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new UserError(`${file} is not a valid ONNX model (${(err as Error).message})`);
-  }
-  const out: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) out[p.key] = p.value ?? '';
-  return out;
 }

@@ -1,5 +1,5 @@
 /** Getting the model's bytes and metadata: from the server's /model.onnx or a file the user picks. */
-import { type ModelInfo, propsToModelInfo, readOnnxMetadata } from './shared.ts';
+import { type ModelInfo, readModelInfo } from './shared.ts';
 
 export interface LoadedModel {
   /** Shown to the user, e.g. 'model.onnx (server)'. */
@@ -8,8 +8,9 @@ export interface LoadedModel {
   info: ModelInfo;
 }
 
+/** Checks the metadata against the graph (as embed does) before anything sizes a tensor from it. */
 function parse(bytes: Uint8Array, name: string): LoadedModel {
-  return { name, bytes, info: propsToModelInfo(readOnnxMetadata(bytes, name), name) };
+  return { name, bytes, info: readModelInfo(bytes, name) };
 }
 
 /** The server's model, or undefined when it was started without one. */

@@ -4,7 +4,7 @@
  * onnxruntime would otherwise fall back silently.
  */
 import * as ort from 'onnxruntime-web';
-import { INPUT_NAME, type ModelInfo, OUTPUT_NAMES, type PointOutputs, UserError } from './shared.ts';
+import { INPUT_NAME, type ModelInfo, type PointOutputs, UserError } from './shared.ts';
 
 export type Provider = 'webgpu' | 'wasm';
 export type ProviderChoice = 'auto' | Provider;
@@ -47,13 +47,6 @@ function configureWasm(): number {
   return wasmThreads;
 }
 
-function checkSignature(session: ort.InferenceSession, name: string): void {
-  const missing = OUTPUT_NAMES.filter((n) => !session.outputNames.includes(n));
-  if (!session.inputNames.includes(INPUT_NAME) || missing.length > 0) {
-    throw new UserError(`${name} does not have the expected signature (input '${INPUT_NAME}', outputs ${OUTPUT_NAMES.join(', ')}); export it with 'pnpm export'`);
-  }
-}
-
 async function create(bytes: Uint8Array, provider: Provider): Promise<ort.InferenceSession> {
   // A copy: the caller keeps its bytes to open the model again on another provider.
   return ort.InferenceSession.create(bytes.slice(), { executionProviders: [provider] });
@@ -73,7 +66,6 @@ export async function openSession(bytes: Uint8Array, info: ModelInfo, name: stri
     provider = 'wasm';
     session = await create(bytes, provider);
   }
-  checkSignature(session, name);
   const dims = (count: number) => (info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels]);
   return {
     provider,

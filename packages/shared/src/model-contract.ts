@@ -1,0 +1,133 @@
+/**
+ * Whether an ONNX model's metadata_props describe its graph. Every client (embed, evaluate, the
+ * page) sizes its input and reads its outputs from the metadata, so a model whose metadata
+ * disagrees with the graph must stop when it opens: otherwise it feeds wrong-sized tensors (and
+ * hangs or fails per image) or, worse, labels rows with the wrong cluster and exits 0.
+ */
+import onnxProto from 'onnx-proto';
+import { INPUT_NAME, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
+import { UserError } from './user-error.ts';
+
+const { onnx } = onnxProto;
+
+/** A graph input or output as the model file declares it. */
+export interface TensorDecl {
+  name: string;
+  /** 'uint8', 'float32', another element type in lower case, or 'not a tensor'. */
+  type: string;
+  /** A number where fixed, a name where symbolic ('N'), '?' where unset; null where no shape is declared. */
+  dims: Array<number | string> | null;
+}
+
+/** The graph's declared signature; inputs that are initializers (weights) are left out. */
+export interface GraphSignature {
+  inputs: TensorDecl[];
+  outputs: TensorDecl[];
+}
+
+const TYPE_NAMES: Record<number, string> = { [onnx.TensorProto.DataType.FLOAT]: 'float32', [onnx.TensorProto.DataType.UINT8]: 'uint8' };
+
+function declOf(v: onnxProto.onnx.IValueInfoProto): TensorDecl {
+  const t = v.type?.tensorType;
+  // int64 dims decode as Long where protobufjs finds the long package (Node), as numbers elsewhere;
+  // the member of the dimValue/dimParam oneof that is not set decodes as null.
+  const dim = (d: onnxProto.onnx.TensorShapeProto.IDimension) => (d.dimValue != null ? Number(String(d.dimValue)) : d.dimParam || '?');
+  return {
+    name: v.name ?? '',
+    type: t ? (TYPE_NAMES[t.elemType ?? 0] ?? String(onnx.TensorProto.DataType[t.elemType ?? 0] ?? t.elemType).toLowerCase()) : 'not a tensor',
+    dims: t?.shape ? (t.shape.dim ?? []).map(dim) : null,
+  };
+}
+
+/** Decodes serialized ONNX bytes once into metadata_props (which onnxruntime's JS API does not expose) and the declared signature. */
+export function readOnnxModel(bytes: Uint8Array, file: string): { props: Record<string, string>; graph: GraphSignature } {
+  let model: InstanceType<typeof onnx.ModelProto>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new UserError(`${file} is not a valid ONNX model (${(err as Error).message})`);
+  }
+  const props: Record<string, string> = {};
+  for (const p of model.metadataProps ?? []) if (p.key) props[p.key] = p.value ?? '';
+  const weights = new Set((model.graph?.initializer ?? []).map((t) => t.name));
+  const inputs = (model.graph?.input ?? []).filter((v) => !weights.has(v.name)).map(declOf);
+  return { props, graph: { inputs, outputs: (model.graph?.output ?? []).map(declOf) } };
+}
+
+/** An expected dimension and the metadata key it comes from (none for fixed ones, like point's 2). */
+interface Want {
+  n: number;
+  key?: string;
+}
+
+const shape = (dims: Array<number | string> | null) => (dims ? `[${dims.join(', ')}]` : 'of undeclared shape');
+
+/**
+ * Checks `decl`'s dims after the batch against `want`; `rankKey` is the metadata key that decides
+ * how many there are, if any.
+ */
+function checkDims(file: string, props: Record<string, string>, what: string, decl: TensorDecl, want: Want[], rankKey?: string): void {
+  const dims = decl.dims;
+  const off = dims === null || dims.length !== want.length + 1 ? { key: rankKey } : want.find((w, i) => dims[i + 1] !== w.n);
+  if (!off) return;
+  const expected = `[N, ${want.map((w) => w.n).join(', ')}]`;
+  const claim = off.key ? `metadata '${off.key}' is ${props[off.key]} but ` : '';
+  throw new UserError(`${file}: ${claim}the graph's ${what} is ${shape(dims)} (expected ${expected}); the metadata does not describe this graph; ${REEXPORT}`);
+}
+
+function checkInput(file: string, props: Record<string, string>, inputs: TensorDecl[], info: ModelInfo): void {
+  const input = inputs[0];
+  if (inputs.length !== 1 || input?.name !== INPUT_NAME) {
+    throw new UserError(`${file}: the graph's inputs are [${inputs.map((i) => i.name).join(', ')}]; expected one input '${INPUT_NAME}'; ${REEXPORT}`);
+  }
+  const what = `input '${INPUT_NAME}'`;
+  if (input.type !== 'uint8') throw new UserError(`${file}: the graph's ${what} is ${input.type}; expected uint8 pixels; ${REEXPORT}`);
+  if (typeof input.dims?.[0] === 'number') {
+    throw new UserError(`${file}: the graph's ${what} is ${shape(input.dims)}; expected a free batch size N as its first dimension; ${REEXPORT}`);
+  }
+  const want: Want[] = [
+    { n: info.height, key: META_KEYS.height },
+    { n: info.width, key: META_KEYS.width },
+  ];
+  if (info.channels !== 1) want.push({ n: info.channels, key: META_KEYS.channels });
+  checkDims(file, props, what, input, want, META_KEYS.channels);
+}
+
+function checkOutputs(file: string, props: Record<string, string>, outputs: TensorDecl[], info: ModelInfo): void {
+  const widths: Record<(typeof OUTPUT_NAMES)[number], Want> = {
+    point: { n: 2 },
+    cluster_prob: { n: info.clusters, key: META_KEYS.clusters },
+    style: { n: info.styleDim, key: META_KEYS.styleDim },
+    representation: { n: info.styleDim, key: META_KEYS.styleDim },
+  };
+  for (const name of OUTPUT_NAMES) {
+    const out = outputs.find((o) => o.name === name);
+    if (!out) {
+      const has = outputs.map((o) => o.name).join(', ');
+      throw new UserError(`${file}: the graph has no output '${name}' (it has [${has}]); expected outputs ${OUTPUT_NAMES.join(', ')}; ${REEXPORT}`);
+    }
+    if (out.type !== 'float32') throw new UserError(`${file}: the graph's output '${name}' is ${out.type}; expected float32; ${REEXPORT}`);
+    checkDims(file, props, `output '${name}'`, out, [widths[name]]);
+  }
+}
+
+/**
+ * Parses `props` (Contract 2's metadata_props) and checks them against the graph's declared
+ * input and outputs; the first disagreement is a UserError naming the key and what was expected.
+ */
+export function checkModelContract(props: Record<string, string>, graph: GraphSignature, file: string): ModelInfo {
+  const info = propsToModelInfo(props, file);
+  checkInput(file, props, graph.inputs, info);
+  checkOutputs(file, props, graph.outputs, info);
+  // After the graph has vouched for 'clusters'.
+  if (info.heads2d.length !== info.clusters) {
+    throw new UserError(`${file}: metadata '${META_KEYS.heads2d}' has ${info.heads2d.length} rows; expected one per cluster, ${info.clusters}; ${REEXPORT}`);
+  }
+  return info;
+}
+
+/** The ModelInfo of serialized ONNX bytes, once its metadata is known to fit its graph. */
+export function readModelInfo(bytes: Uint8Array, file: string): ModelInfo {
+  const { props, graph } = readOnnxModel(bytes, file);
+  return checkModelContract(props, graph, file);
+}
