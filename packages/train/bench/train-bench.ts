@@ -8,15 +8,15 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
-import { EpochSampler } from '../src/batch-sampler.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import type { DenseImpl } from '../src/dense.ts';
-import { initialWeights } from '../src/model.ts';
-import { architectureFor, resolveOptions } from '../src/options.ts';
-import { PHASES } from '../src/phases.ts';
+import type { DenseImpl } from '../src/model/dense.ts';
+import { initialWeights } from '../src/model/model.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
-import { ParallelStepper } from '../src/parallel-stepper.ts';
-import { LocalStepper, type Stepper, TrainingState } from '../src/stepper.ts';
+import { ParallelStepper } from '../src/step/parallel-stepper.ts';
+import { LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, iterations: { type: 'string', default: '12' }, 'naive-iterations': { type: 'string', default: '4' } } });
 const backend = await selectBackend(values.backend as BackendName);

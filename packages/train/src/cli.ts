@@ -92,7 +92,7 @@ const program = new Command('train')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((o: TrainCliOptions) =>
     runCli(async () => {
-      const { train } = await import('./train.ts');
+      const { train } = await import('./run/train.ts');
       const { dataFromFlags } = await import('./data/data-flags.ts');
       const data = await dataFromFlags(o);
       // Ctrl-C stops after the current iteration; the last complete epoch stays resumable.

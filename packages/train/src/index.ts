@@ -13,11 +13,11 @@ export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnist
 export { type FolderDataset, type FolderLoadOptions, type FolderStats, loadFolderDataset } from './data/folder-dataset.ts';
 export { type DataFiles, DEFAULT_IMAGE_SIZE, DEFAULT_TEST_SPLIT, type ImageFolderFiles, type ImageSize, parseImageSize } from './data/folder-files.ts';
 export { UNLABELLED_FOLDERS } from './data/folder-listing.ts';
-export { DATA_CACHE } from './run-data.ts';
+export { DATA_CACHE } from './run/run-data.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
-export type { Encodings } from './encode-images.ts';
-export type { EpochMetrics } from './epoch-metrics.ts';
-export { type LoadedModel, loadModel } from './load-model.ts';
-export { DEFAULTS, type TrainOptions } from './options.ts';
-export { circlePoints, fitProjection } from './projection.ts';
-export { type TrainResult, train } from './train.ts';
+export type { Encodings } from './model/encode-images.ts';
+export type { EpochMetrics } from './run/epoch-metrics.ts';
+export { type LoadedModel, loadModel } from './model/load-model.ts';
+export { DEFAULTS, type TrainOptions } from './run/options.ts';
+export { circlePoints, fitProjection } from './model/projection.ts';
+export { type TrainResult, train } from './run/train.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadMnistDataset } from '@aae-map/train';
-import { augmentImages, drawWarp, shiftImages, warpImage, warpImages } from '../src/augment.ts';
-import { EpochSampler } from '../src/batch-sampler.ts';
+import { augmentImages, drawWarp, shiftImages, warpImage, warpImages } from '../src/step/augment.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import { architectureFor, resolveOptions } from '../src/options.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { Rng } from '../src/rng.ts';
 
 const H = 5;

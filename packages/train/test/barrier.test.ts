@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReplicaBarrier } from '../src/replica-barrier.ts';
-import { startTsWorker } from '../src/ts-worker.ts';
+import { ReplicaBarrier } from '../src/step/replica-barrier.ts';
+import { startTsWorker } from '../src/step/ts-worker.ts';
 
 /** A worker thread running barrier-worker.ts (as the replica workers run); resolves with its last message. */
 function arriveInWorker(barrier: ReplicaBarrier, onArriving?: () => void): Promise<string> {

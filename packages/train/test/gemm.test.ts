@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@aae-map/train';
-import { fusedMultiplyAdd, GemmKernels } from '../src/simd-gemm.ts';
-import { matMul2d } from '../src/wasm-matmul.ts';
+import { fusedMultiplyAdd, GemmKernels } from '../src/kernels/simd-gemm.ts';
+import { matMul2d } from '../src/kernels/wasm-matmul.ts';
 import { Rng } from '../src/rng.ts';
 
 await selectBackend('wasm');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readCheckpoint } from '@aae-map/shared';
 import { loadMnistDataset, loadModel, train, type EpochMetrics } from '@aae-map/train';
-import { argmaxRows } from '../src/encode-images.ts';
+import { argmaxRows } from '../src/model/encode-images.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-train-run-'));
 after(() => rm(root, { recursive: true, force: true }));

@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
-import { EpochSampler } from '../src/batch-sampler.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import { encode, inference, initialWeights, TfWeights } from '../src/model.ts';
-import { architectureFor, resolveOptions } from '../src/options.ts';
+import { encode, inference, initialWeights, TfWeights } from '../src/model/model.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { Rng } from '../src/rng.ts';
-import { adversarialPerturbation, klLogits, vatGradients } from '../src/vat.ts';
+import { adversarialPerturbation, klLogits, vatGradients } from '../src/model/vat.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();

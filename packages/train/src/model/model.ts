@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
 import { type Activation, type DenseImpl, denseBackward, denseT, type GradNeeds, naiveDense } from './dense.ts';
-import { FlatTensors } from './flat-tensors.ts';
-import { isKernel, transposeRange } from './kernel-transpose.ts';
+import { FlatTensors } from '../kernels/flat-tensors.ts';
+import { isKernel, transposeRange } from '../kernels/kernel-transpose.ts';
 import { circlePoints } from './projection.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../rng.ts';
 
 export type WeightTensors = Map<string, tf.Tensor>;
 

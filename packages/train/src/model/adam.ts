@@ -3,8 +3,8 @@
  * easy to checkpoint, and lets data-parallel workers each update a slice of the weights in
  * shared memory (with the SIMD kernel of simd-adam.ts where that memory is a SharedArena).
  */
-import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
-import { type AdamScalars, adamRange, simdAdamRange } from './simd-adam.ts';
+import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
+import { type AdamScalars, adamRange, simdAdamRange } from '../kernels/simd-adam.ts';
 
 export interface AdamConfig {
   /** @default 0.5 */

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';
-import { readInto } from './backend.ts';
+import { readInto } from '../backend.ts';
 import { encode, inference, represent, type WeightTensors } from './model.ts';
 
 export interface Encodings {

@@ -14,7 +14,7 @@
  *   baseline.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul2d } from './wasm-matmul.ts';
+import { matMul2d } from '../kernels/wasm-matmul.ts';
 
 export type Activation = 'relu' | 'linear' | 'tanh';
 export type DenseImpl = 'custom' | 'naive';

@@ -21,13 +21,13 @@ import {
   type WeightEntry,
   WEIGHTS,
 } from '@aae-map/shared';
-import type { DataFiles } from './data/folder-files.ts';
-import { FlatTensors } from './flat-tensors.ts';
+import type { DataFiles } from '../data/folder-files.ts';
+import { FlatTensors } from '../kernels/flat-tensors.ts';
 import type { ResolvedOptions } from './options.ts';
-import { type Phase, PHASES } from './phases.ts';
-import { headRows, projectionFor } from './projection.ts';
-import type { RngState } from './rng.ts';
-import { TrainingState } from './stepper.ts';
+import { type Phase, PHASES } from '../model/phases.ts';
+import { headRows, projectionFor } from '../model/projection.ts';
+import type { RngState } from '../rng.ts';
+import { TrainingState } from '../step/stepper.ts';
 
 export const RESUME = 'resume.json';
 export const OPTIMIZER = 'optimizer.bin';

@@ -1,9 +1,9 @@
 import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
-import type { BackendName } from './backend.ts';
-import type { Dataset } from './data/dataset.ts';
-import type { DataFiles } from './data/folder-files.ts';
-import type { DenseImpl } from './dense.ts';
+import type { BackendName } from '../backend.ts';
+import type { Dataset } from '../data/dataset.ts';
+import type { DataFiles } from '../data/folder-files.ts';
+import type { DenseImpl } from '../model/dense.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
 
 /** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */

@@ -4,16 +4,16 @@
  */
 import { join } from 'node:path';
 import { type Manifest, Progress, UserError, writeScatterPng } from '@aae-map/shared';
-import type { BackendChoice } from './backend.ts';
+import type { BackendChoice } from '../backend.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { evaluateEpoch } from './epoch-eval.ts';
 import { EpochAccumulator, type EpochMetrics, formatEpoch } from './epoch-metrics.ts';
-import { TfWeights } from './model.ts';
+import { TfWeights } from '../model/model.ts';
 import type { TrainOptions } from './options.ts';
-import { headRows, projectionFor } from './projection.ts';
+import { headRows, projectionFor } from '../model/projection.ts';
 import { prepareRun, type Run } from './run-setup.ts';
 import { learningRate } from './schedule.ts';
-import type { TrainingState } from './stepper.ts';
+import type { TrainingState } from '../step/stepper.ts';
 
 export interface TrainResult {
   runDir: string;

@@ -5,9 +5,9 @@
  * threads see the same bytes; a run too big for one wasm memory (4 GiB) gets a plain
  * SharedArrayBuffer and the JS code instead.
  */
-import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
-import { attachKernel } from './simd-adam.ts';
-import { attachTransposeKernel } from './simd-transpose.ts';
+import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
+import { attachKernel } from '../kernels/simd-adam.ts';
+import { attachTransposeKernel } from '../kernels/simd-transpose.ts';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;

@@ -3,12 +3,12 @@
  * Weights live in a FlatTensors (the master copy); replicas mirror them in tfjs.
  */
 import type { Architecture } from '@aae-map/shared';
-import { Adam, type AdamConfig } from './adam.ts';
-import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
-import { refreshTransposed, transposedSpecs } from './kernel-transpose.ts';
+import { Adam, type AdamConfig } from '../model/adam.ts';
+import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
+import { refreshTransposed, transposedSpecs } from '../kernels/kernel-transpose.ts';
 import { SharedArena } from './shared-arena.ts';
-import { phaseWeightNames } from './model.ts';
-import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
+import { phaseWeightNames } from '../model/model.ts';
+import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from '../model/phases.ts';
 import { type PhaseReport, Replica } from './replica.ts';
 
 /**

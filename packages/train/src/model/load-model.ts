@@ -3,9 +3,9 @@
  * parity test compares the ONNX graph against.
  */
 import { encoderWeightNames, type Manifest, readCheckpoint } from '@aae-map/shared';
-import { ensureBackend } from './backend.ts';
+import { ensureBackend } from '../backend.ts';
 import { type Encodings, encodeImages } from './encode-images.ts';
-import { FlatTensors } from './flat-tensors.ts';
+import { FlatTensors } from '../kernels/flat-tensors.ts';
 import { TfWeights } from './model.ts';
 
 export interface LoadedModel {

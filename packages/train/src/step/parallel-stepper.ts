@@ -10,13 +10,13 @@
  * reports, so no phase waits for a round trip through it.
  */
 import type { Worker } from 'node:worker_threads';
-import type { AdamConfig } from './adam.ts';
+import type { AdamConfig } from '../model/adam.ts';
 import { sliceBatch } from './batch-sampler.ts';
-import { FlatTensors, type TensorSpec } from './flat-tensors.ts';
+import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import type { ArenaHandle } from './shared-arena.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
 import { startTsWorker } from './ts-worker.ts';
-import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from './phases.ts';
+import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from '../model/phases.ts';
 import type { PhaseReport } from './replica.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
 

@@ -6,10 +6,10 @@
  */
 import type { Architecture } from '@aae-map/shared';
 import { augmentImages, NO_WARP, type Warp } from './augment.ts';
-import { type ImageSplit, gatherNormalized } from './data/dataset.ts';
-import type { LabelledSplit } from './data/labelled-split.ts';
-import type { IterationBatch } from './phases.ts';
-import type { Rng } from './rng.ts';
+import { type ImageSplit, gatherNormalized } from '../data/dataset.ts';
+import type { LabelledSplit } from '../data/labelled-split.ts';
+import type { IterationBatch } from '../model/phases.ts';
+import type { Rng } from '../rng.ts';
 
 export class EpochSampler {
   readonly iterations: number;

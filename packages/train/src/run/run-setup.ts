@@ -4,17 +4,17 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
-import { type BackendChoice, selectBackend } from './backend.ts';
-import { EpochSampler } from './batch-sampler.ts';
+import { type BackendChoice, selectBackend } from '../backend.ts';
+import { EpochSampler } from '../step/batch-sampler.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
-import { type Dataset, limitSplit } from './data/dataset.ts';
-import { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
-import { initialWeights } from './model.ts';
+import { type Dataset, limitSplit } from '../data/dataset.ts';
+import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
+import { initialWeights } from '../model/model.ts';
 import { architectureFor, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
-import { ParallelStepper } from './parallel-stepper.ts';
+import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
-import { Rng } from './rng.ts';
-import { LocalStepper, type Stepper, TrainingState } from './stepper.ts';
+import { Rng } from '../rng.ts';
+import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 
 export interface Run {
   r: ResolvedOptions;

@@ -9,7 +9,7 @@
  * 4.21%. Without labels shifting only hurt (unsupervised 2-D, 20 clusters: 56% error with it),
  * so augmentation is off by default there. README "Measured results" has the figures.
  */
-import type { Rng } from './rng.ts';
+import type { Rng } from '../rng.ts';
 
 /**
  * Shifts each of `count` images (row-major height × width, packed in `x`) in place by its own

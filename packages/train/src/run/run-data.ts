@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { MANIFEST, UserError } from '@aae-map/shared';
 import { loadForResume } from './checkpoint.ts';
-import { type Dataset, limitSplit } from './data/dataset.ts';
-import { loadFolderDataset } from './data/folder-dataset.ts';
-import { type ImageFolderFiles, isImageFolder } from './data/folder-files.ts';
-import { loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+import { type Dataset, limitSplit } from '../data/dataset.ts';
+import { loadFolderDataset } from '../data/folder-dataset.ts';
+import { type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
+import { loadIdxDataset, loadMnistDataset } from '../data/idx-dataset.ts';
 import { DEFAULTS, modeOf, resolveOptions, type TrainOptions } from './options.ts';
 
 /** The decode cache's folder inside a run directory. */

@@ -1,11 +1,11 @@
 /** Worker-thread side of ParallelStepper: one backend, one replica, half of every batch. */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from './adam.ts';
-import { type BackendName, readInto, selectBackend } from './backend.ts';
+import { Adam } from '../model/adam.ts';
+import { type BackendName, readInto, selectBackend } from '../backend.ts';
 import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
-import { type IterationBatch, type Phase, PHASES } from './phases.ts';
-import { refreshTransposed } from './kernel-transpose.ts';
+import { type IterationBatch, type Phase, PHASES } from '../model/phases.ts';
+import { refreshTransposed } from '../kernels/kernel-transpose.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
 import { Replica } from './replica.ts';
 import { SharedArena } from './shared-arena.ts';

@@ -4,10 +4,10 @@
  * or one per worker thread in data-parallel mode.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readInto } from './backend.ts';
-import type { FlatTensors } from './flat-tensors.ts';
-import { TfWeights } from './model.ts';
-import { clearCarry, type IterationBatch, type Phase, type PhaseCarry, type PhaseSettings, runPhase } from './phases.ts';
+import { readInto } from '../backend.ts';
+import type { FlatTensors } from '../kernels/flat-tensors.ts';
+import { TfWeights } from '../model/model.ts';
+import { clearCarry, type IterationBatch, type Phase, type PhaseCarry, type PhaseSettings, runPhase } from '../model/phases.ts';
 
 export interface PhaseReport {
   loss: number;

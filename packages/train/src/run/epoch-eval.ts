@@ -5,9 +5,9 @@
  * the training images assigned to it (the test labels are not used to fit this mapping).
  */
 import type { Architecture } from '@aae-map/shared';
-import { type Dataset, subsetSplit } from './data/dataset.ts';
-import { argmaxRows, encodeImages } from './encode-images.ts';
-import type { WeightTensors } from './model.ts';
+import { type Dataset, subsetSplit } from '../data/dataset.ts';
+import { argmaxRows, encodeImages } from '../model/encode-images.ts';
+import type { WeightTensors } from '../model/model.ts';
 
 export interface EpochEvaluation {
   /** Accuracy on the labelled training subset (null without labels). */

@@ -4,7 +4,7 @@
  * so it also works under a tape); on other backends it is tf.matMul.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmInternals } from './backend.ts';
+import type { WasmInternals } from '../backend.ts';
 import { GemmKernels } from './simd-gemm.ts';
 
 const KERNEL = 'AaeMatMul';

@@ -1,6 +1,6 @@
 /** Per-epoch numbers: averaged phase losses and discriminator confidences, plus evaluation. */
 import type { EpochEvaluation } from './epoch-eval.ts';
-import type { IterationReport } from './stepper.ts';
+import type { IterationReport } from '../step/stepper.ts';
 
 export interface EpochMetrics {
   epoch: number;
