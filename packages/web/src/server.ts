@@ -4,15 +4,16 @@
  *
  * Routes: `/` the page, `/app.js` its bundle, `/ort/*` onnxruntime-web's files from
  * node_modules, `/model.onnx` the --model file, `/files/*` anything under --root (images and a
- * points.csv whose paths are relative to it). Nothing is fetched from elsewhere.
+ * points.csv whose paths are relative to it; hidden files and symlinks out of it are not found).
+ * Nothing is fetched from elsewhere.
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { UserError } from '@aae-map/shared';
 import { bundlePage } from './page-bundle.ts';
-import { ortDistDir, PAGE_DIR, resolveInside, sendFile } from './static-files.ts';
+import { ortDistDir, PAGE_DIR, realPathInside, sendFile } from './static-files.ts';
 
 export interface ServeOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. @default 8080 */
@@ -72,8 +73,8 @@ function makeHandler(appJs: string, root: string, model: string, ortDir: string)
       const name = path.slice('/ort/'.length);
       if (!ORT_FILE.test(name) || !(await sendFile(res, join(ortDir, name)))) notFound(res, path);
     } else if (path.startsWith('/files/')) {
-      const file = resolveInside(root, path.slice('/files/'.length));
-      if (file === undefined || !(await sendFile(res, file))) notFound(res, path);
+      const file = await realPathInside(root, path.slice('/files/'.length));
+      if (file === undefined || !(await sendFile(res, file, path))) notFound(res, path);
     } else {
       notFound(res, path);
     }
@@ -103,8 +104,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const root = resolve(opts.root ?? '.');
   const model = resolve(opts.model ?? 'model.onnx');
   await checkRoot(root);
+  // Served files are compared by real path, so a root reached through a symlink must be too.
+  const realRoot = await realpath(root);
   const modelFound = (await stat(model).catch(() => undefined))?.isFile() ?? false;
-  const handler = makeHandler(await bundlePage(), root, model, ortDistDir());
+  const handler = makeHandler(await bundlePage(), realRoot, model, ortDistDir());
   const server = createServer((req, res) => {
     handler(req, res).catch(() => res.destroy());
   });

@@ -1,11 +1,11 @@
 /**
  * The server without a browser: isolation headers on every response, onnxruntime-web's files
- * from node_modules, the served folder and nothing outside it, and one-line errors for bad
- * options. Also the CLI's --help.
+ * from node_modules, the served folder and nothing outside it (symlinks out of it and hidden
+ * files included), and one-line errors for bad options. Also the CLI's --help.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,19 @@ before(async () => {
   await mkdir(join(tmp, 'root', 'a b'), { recursive: true });
   await writeFile(join(tmp, 'root', 'a b', 'x.png'), 'not really a png');
   await writeFile(join(tmp, 'secret.txt'), 'outside the root');
+  await mkdir(join(tmp, 'etc'));
+  await writeFile(join(tmp, 'etc', 'shadow'), 'outside the root');
+  await symlink(join(tmp, 'etc'), join(tmp, 'root', 'etc-link'));
+  await symlink(join(tmp, 'secret.txt'), join(tmp, 'root', 'secret.png'));
+  await symlink('..', join(tmp, 'root', 'up'));
+  await symlink('a b', join(tmp, 'root', 'pics'));
+  await symlink(join(tmp, 'root', 'a b', 'x.png'), join(tmp, 'root', 'same.png'));
+  await writeFile(join(tmp, 'root', '.env'), 'SECRET=outside the root');
+  await mkdir(join(tmp, 'root', '.git'));
+  await writeFile(join(tmp, 'root', '.git', 'config'), 'outside the root');
+  await mkdir(join(tmp, 'root', 'a b', '.secret'));
+  await writeFile(join(tmp, 'root', 'a b', '.secret', 'b.png'), 'outside the root');
+  await symlink(join(tmp, 'root'), join(tmp, 'root-link'));
   server = await startServer({ port: 0, root: join(tmp, 'root'), model: join(tmp, 'missing.onnx') });
 });
 after(async () => {
@@ -80,6 +93,35 @@ test('/files/ serves the root and refuses anything outside it', async () => {
   assert.equal(missing.status, 404);
   assert.match(missing.body, /--model/);
   assert.equal(server.modelFound, false);
+});
+
+test('/files/ follows symlinks only while their real path stays inside the root', async () => {
+  for (const path of ['/files/etc-link/shadow', '/files/secret.png', '/files/up/secret.txt', '/files/up/etc/shadow', '/files/etc-link']) {
+    const r = await get(path);
+    assert.equal(r.status, 404, path);
+    assert.doesNotMatch(r.body, /outside the root/, path);
+  }
+  for (const path of ['/files/pics/x.png', '/files/same.png']) {
+    const r = await get(path);
+    assert.deepEqual([r.status, r.body, r.headers['content-type']], [200, 'not really a png', 'image/png'], path);
+  }
+  // A root reached through a symlink: its own files work, links out of it still do not.
+  const viaLink = await startServer({ port: 0, root: join(tmp, 'root-link'), model: join(tmp, 'missing.onnx') });
+  try {
+    const ok = await fetch(`${viaLink.url}files/a%20b/x.png`);
+    assert.deepEqual([ok.status, await ok.text()], [200, 'not really a png']);
+    assert.equal((await fetch(`${viaLink.url}files/etc-link/shadow`)).status, 404);
+  } finally {
+    await viaLink.close();
+  }
+});
+
+test('/files/ hides dotfiles and dot folders at any depth', async () => {
+  for (const path of ['/files/.env', '/files/.git/config', '/files/a%20b/.secret/b.png', '/files/%2Eenv', '/files/a%20b%2F.secret%2Fb.png']) {
+    const r = await get(path);
+    assert.equal(r.status, 404, path);
+    assert.doesNotMatch(r.body, /outside the root/, path);
+  }
 });
 
 test('bad options are UserErrors with one line that says what to do', async () => {
