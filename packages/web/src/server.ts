@@ -1,6 +1,7 @@
 /**
  * The page's HTTP server: 127.0.0.1 only, every response cross-origin isolated (COOP same-origin,
- * COEP require-corp) so that onnxruntime-web can use wasm threads (SharedArrayBuffer).
+ * COEP require-corp) so that onnxruntime-web can use wasm threads (SharedArrayBuffer). Requests
+ * addressed to any other host name are refused (DNS rebinding).
  *
  * Routes: `/` the page, `/app.js` its bundle, `/ort/*` onnxruntime-web's files from
  * node_modules, `/model.onnx` the --model file, `/files/*` anything under --root (images and a
@@ -13,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { UserError } from '@aae-map/shared';
 import { bundlePage } from './page-bundle.ts';
+import { requestPath } from './request-target.ts';
 import { ortDistDir, PAGE_DIR, realPathInside, sendFile } from './static-files.ts';
 
 export interface ServeOptions {
@@ -52,13 +54,19 @@ function notFound(res: ServerResponse, what: string): void {
 
 function makeHandler(appJs: string, root: string, model: string, ortDir: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = requestPath(req.url ?? '/', req.headers.host, req.socket.localPort ?? 0);
+    if (path === undefined) {
+      // 421 Misdirected Request: this server does not answer for that host name.
+      res.writeHead(421, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
     for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' });
       res.end();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     res.setHeader('Cache-Control', path.startsWith('/ort/') ? 'max-age=3600' : 'no-cache');
     if (path === '/' || path === '/index.html') {
       if (!(await sendFile(res, join(PAGE_DIR, 'index.html')))) notFound(res, path);

@@ -1,12 +1,14 @@
 /**
  * The server without a browser: isolation headers on every response, onnxruntime-web's files
  * from node_modules, the served folder and nothing outside it (symlinks out of it and hidden
- * files included), and one-line errors for bad options. Also the CLI's --help.
+ * files included), requests for other host names refused, and one-line errors for bad
+ * options. Also the CLI's --help.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -53,6 +55,18 @@ function get(path: string): Promise<{ status: number; headers: Record<string, st
     });
     req.on('error', fail);
     req.end();
+  });
+}
+
+/** Sends a request exactly as written (forged Host, absolute-form target) on a raw socket. */
+function raw(requestLine: string, ...headers: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((done, fail) => {
+    let text = '';
+    const socket = connect(server.port, '127.0.0.1', () => socket.write([requestLine, ...headers, 'Connection: close', '', ''].join('\r\n')));
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => (text += c));
+    socket.on('error', fail);
+    socket.on('end', () => done({ status: Number(/^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
   });
 }
 
@@ -122,6 +136,31 @@ test('/files/ hides dotfiles and dot folders at any depth', async () => {
     assert.equal(r.status, 404, path);
     assert.doesNotMatch(r.body, /outside the root/, path);
   }
+});
+
+test('only requests addressed to 127.0.0.1, localhost or [::1] on our port are answered', async () => {
+  const file = '/files/a%20b/x.png';
+  const p = server.port;
+  for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) {
+    assert.deepEqual(await raw(`GET ${file} HTTP/1.1`, `Host: ${host}`), { status: 200, body: 'not really a png' }, host);
+  }
+  const refused = [
+    [`GET ${file} HTTP/1.1`, `Host: rebind.evil.com:${p}`],
+    [`GET ${file} HTTP/1.1`, 'Host: evil.com'],
+    [`GET ${file} HTTP/1.1`, `Host: 127.0.0.1:${p + 1}`],
+    [`GET ${file} HTTP/1.1`, 'Host: 127.0.0.1'],
+    [`GET ${file} HTTP/1.1`, `Host: localhost:${p}.evil.com`],
+    [`GET ${file} HTTP/1.0`],
+    [`GET http://evil.com${file} HTTP/1.1`, `Host: 127.0.0.1:${p}`],
+    [`GET http://127.0.0.1:${p}@evil.com${file} HTTP/1.1`, `Host: 127.0.0.1:${p}`],
+    [`GET http://127.0.0.1:${p}${file} HTTP/1.1`, 'Host: evil.com'],
+  ];
+  for (const [line, ...headers] of refused) assert.deepEqual(await raw(line!, ...headers), { status: 421, body: '' }, `${line} ${headers}`);
+  // Node itself answers 400 (an empty chunked body) to an HTTP/1.1 request without Host.
+  const noHost = await raw(`GET ${file} HTTP/1.1`);
+  assert.equal(noHost.status, 400);
+  assert.doesNotMatch(noHost.body, /png/);
+  assert.deepEqual(await raw(`GET http://LocalHost:${p}${file} HTTP/1.1`, `Host: 127.0.0.1:${p}`), { status: 200, body: 'not really a png' });
 });
 
 test('bad options are UserErrors with one line that says what to do', async () => {
