@@ -1,7 +1,8 @@
 /**
  * The page's HTTP server: 127.0.0.1 only, every response cross-origin isolated (COOP same-origin,
  * COEP require-corp) so that onnxruntime-web can use wasm threads (SharedArrayBuffer). Requests
- * addressed to any other host name are refused (DNS rebinding).
+ * addressed to any other host name are refused (DNS rebinding), and a Content-Security-Policy
+ * keeps the page to its own origin, since it shows file names the user did not write.
  *
  * Routes: `/` the page, `/app.js` its bundle, `/ort/*` onnxruntime-web's files from
  * node_modules, `/model.onnx` the --model file, `/files/*` anything under --root (images and a
@@ -37,7 +38,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const ISOLATION_HEADERS = {
+/**
+ * Own origin only. 'wasm-unsafe-eval' lets onnxruntime-web compile its wasm (it fetches it and
+ * its pthread workers from /ort/, same-origin, so it never needs blob: workers); blob: images
+ * are dropped files' thumbnails, data: the empty favicon. Styles come from /style.css and CSSOM.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const RESPONSE_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -61,7 +81,7 @@ function makeHandler(appJs: string, root: string, model: string, ortDir: string)
       res.end();
       return;
     }
-    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(RESPONSE_HEADERS)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' });
       res.end();

@@ -1,8 +1,8 @@
 /**
- * The server without a browser: isolation headers on every response, onnxruntime-web's files
- * from node_modules, the served folder and nothing outside it (symlinks out of it and hidden
- * files included), requests for other host names refused, and one-line errors for bad
- * options. Also the CLI's --help.
+ * The server without a browser: isolation headers and the Content-Security-Policy on every
+ * response, onnxruntime-web's files from node_modules, the served folder and nothing outside it
+ * (symlinks out of it and hidden files included), requests for other host names refused, and
+ * one-line errors for bad options. Also the CLI's --help.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { UserError } from '@aae-map/shared';
 import { type RunningServer, startServer } from '../src/index.ts';
+import { ORT_MODULE_URL } from '../src/page-bundle.ts';
 
 let tmp: string;
 let server: RunningServer;
@@ -70,19 +71,29 @@ function raw(requestLine: string, ...headers: string[]): Promise<{ status: numbe
   });
 }
 
-test('every response is cross-origin isolated, the page and its bundle included', async () => {
+test('every response is cross-origin isolated and under a same-origin CSP, the page and its bundle included', async () => {
   assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   for (const path of ['/', '/app.js', '/style.css', '/ort/ort.min.mjs', '/files/a%20b/x.png', '/nothing']) {
     const r = await get(path);
     assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin', path);
     assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp', path);
+    const header = String(r.headers['content-security-policy']);
+    assert.doesNotMatch(header, /'unsafe-inline'|'unsafe-eval'|\*/, path);
+    const csp = new Map(header.split('; ').map((d) => [d.split(' ')[0], d] as const));
+    assert.equal(csp.get('default-src'), "default-src 'none'", path);
+    assert.equal(csp.get('script-src'), "script-src 'self' 'wasm-unsafe-eval'", path);
+    assert.equal(csp.get('style-src'), "style-src 'self'", path);
+    for (const d of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'"]) assert.equal(csp.get(d.split(' ')[0]), d, path);
   }
   const page = await get('/');
-  assert.match(page.body, /"onnxruntime-web": "\/ort\/ort\.min\.mjs"/);
   assert.doesNotMatch(page.body, /https?:\/\//, 'the page names no network URL');
+  // What the CSP forbids must not be in the page: inline scripts, <style> and style attributes.
+  assert.deepEqual(page.body.match(/<script\b[^>]*>/g), ['<script type="module" src="/app.js">']);
+  assert.doesNotMatch(page.body, /<style|\sstyle=|\son\w+=/i);
   const app = await get('/app.js');
   assert.equal(app.status, 200);
-  assert.match(app.body, /from "onnxruntime-web"/);
+  assert.ok(app.body.includes(`from "${ORT_MODULE_URL}"`), 'the bundle imports onnxruntime-web from the server');
+  assert.equal((await get(ORT_MODULE_URL)).status, 200);
 });
 
 test("onnxruntime-web's runtime files come from node_modules, and only those", async () => {
