@@ -15,7 +15,7 @@ import { openModel, writeSampleImages } from '@aae-map/infer';
 import { comparePaths, parseCsv, pointsColumns, readMnist } from '@aae-map/shared';
 import { maxAbsDiff } from '@aae-map/shared/test-utils';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, colouredFraction, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { ARTIFACTS, colouredFraction, hoverFirstPoint, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const COUNT = 200;
@@ -130,6 +130,10 @@ test('wasm: the page embeds a folder of 200 MNIST PNGs like onnxruntime-node, of
     const coloured = colouredFraction(png);
     console.log(`  screenshot ${shot}: ${(100 * coloured).toFixed(2)}% coloured pixels`);
     assert.ok(coloured > 0.002, `the map looks blank: ${coloured} coloured`);
+    // A dropped image's thumbnail is a blob: URL of its File, which the CSP's img-src allows.
+    const thumb = await hoverFirstPoint(h.page);
+    assert.match(thumb.src, /^blob:http:\/\/127\.0\.0\.1:\d+\//);
+    assert.deepEqual([thumb.w, thumb.h], [28, 28]);
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
     assert.ok(h.requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.jsep.wasm')), 'onnxruntime-web wasm came from the server');
     assert.deepEqual(h.errors, []);
@@ -152,6 +156,7 @@ test('webgpu (SwiftShader adapter): the same 200 images match onnxruntime-node a
       assert.ok(d <= TOL[k], `${k}: webgpu vs wasm ${d} > ${TOL[k]}`);
     }
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
+    assert.deepEqual(h.errors.filter((e) => /violates the following Content Security Policy/.test(e)), [], 'webgpu under the CSP');
   } finally {
     await h.close();
   }

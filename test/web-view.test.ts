@@ -13,7 +13,7 @@ import { exportModel } from '@aae-map/export';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
 import { csvRecord, formatPointRow, pointsColumns } from '@aae-map/shared';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, colouredFraction, findColouredPixel, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { ARTIFACTS, colouredFraction, hoverFirstPoint, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const IMAGES = 300;
@@ -62,17 +62,7 @@ test("embed's points.csv: all points, thumbnails from the served folder, downloa
   try {
     await h.page.setInputFiles('#csv-input', embedCsv);
     await h.page.waitForSelector(`#count[data-count="${IMAGES}"]`);
-    // Hover the first dot found on the map (left of the legend, below the header).
-    const top = await h.page.$eval('#map', (c) => Math.ceil(c.getBoundingClientRect().top));
-    const dot = findColouredPixel(await h.page.screenshot(), { x0: 0, y0: top, x1: 1000, y1: 800 });
-    assert.ok(dot, 'no dot on the map');
-    await h.page.mouse.move(dot[0] + 2, dot[1] + 2);
-    await h.page.waitForSelector('#hover-card:not([hidden])');
-    await h.page.waitForFunction(() => document.querySelector<HTMLImageElement>('#hover-card img')!.naturalWidth > 0);
-    const thumb = await h.page.$eval('#hover-card img', (el) => {
-      const img = el as HTMLImageElement;
-      return { src: img.getAttribute('src')!, w: img.naturalWidth, h: img.naturalHeight };
-    });
+    const thumb = await hoverFirstPoint(h.page);
     assert.match(thumb.src, /^\/files\/\d\/\d{5}\.png$/);
     assert.deepEqual([thumb.w, thumb.h], [28, 28]);
     await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-hover.png') });
@@ -98,6 +88,18 @@ test("embed's points.csv: all points, thumbnails from the served folder, downloa
     await h.page.waitForFunction(() => document.getElementById('model-status')!.textContent!.startsWith('dropped.onnx: 28×28 → 10 clusters'));
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
     assert.deepEqual(h.errors, []);
+    // The server's CSP is in force: an inline script (what a crafted file name would try to
+    // smuggle in) does not run.
+    const ran = await h.page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'document.body.dataset.injected = "yes"';
+      document.head.append(s);
+      return document.body.dataset.injected === 'yes';
+    });
+    assert.equal(ran, false, 'an inline script ran despite the Content-Security-Policy');
+    // ...and the browser reports it as a console error, which is how other tests see violations.
+    await h.page.waitForFunction(() => true);
+    assert.match(h.errors.join('\n'), /inline script violates the following Content Security Policy/);
   } finally {
     await h.close();
   }

@@ -1,12 +1,23 @@
 /**
  * Bundles the page's TypeScript (src/page/main.ts) into one ES module in memory when the server
- * starts, so there is no build step. onnxruntime-web stays external: the page's import map points
- * it at the library's own files, served from node_modules, next to the wasm they load.
+ * starts, so there is no build step. onnxruntime-web stays external: its import becomes the URL
+ * of the library's own file, served from node_modules next to the wasm it loads. (Not an import
+ * map: that would be an inline script, which the server's Content-Security-Policy forbids.)
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
+
+/** Where the page imports onnxruntime-web from; the server's /ort/ route serves it. */
+export const ORT_MODULE_URL = '/ort/ort.min.mjs';
+
+const ortFromServer: Plugin = {
+  name: 'onnxruntime-web-from-server',
+  setup(b) {
+    b.onResolve({ filter: /^onnxruntime-web$/ }, () => ({ path: ORT_MODULE_URL, external: true }));
+  },
+};
 
 export async function bundlePage(): Promise<string> {
   const result = await build({
@@ -16,7 +27,7 @@ export async function bundlePage(): Promise<string> {
     platform: 'browser',
     // WebGPU, OffscreenCanvas 2D and module workers: Chrome 113 / Firefox 141 / Safari 26 and later.
     target: ['chrome113', 'firefox128', 'safari17'],
-    external: ['onnxruntime-web'],
+    plugins: [ortFromServer],
     sourcemap: 'inline',
     write: false,
     logLevel: 'silent',

@@ -1,18 +1,22 @@
 /**
  * The page's HTTP server: 127.0.0.1 only, every response cross-origin isolated (COOP same-origin,
- * COEP require-corp) so that onnxruntime-web can use wasm threads (SharedArrayBuffer).
+ * COEP require-corp) so that onnxruntime-web can use wasm threads (SharedArrayBuffer). Requests
+ * addressed to any other host name are refused (DNS rebinding), and a Content-Security-Policy
+ * keeps the page to its own origin, since it shows file names the user did not write.
  *
  * Routes: `/` the page, `/app.js` its bundle, `/ort/*` onnxruntime-web's files from
  * node_modules, `/model.onnx` the --model file, `/files/*` anything under --root (images and a
- * points.csv whose paths are relative to it). Nothing is fetched from elsewhere.
+ * points.csv whose paths are relative to it; hidden files and symlinks out of it are not found).
+ * Nothing is fetched from elsewhere.
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { UserError } from '@aae-map/shared';
 import { bundlePage } from './page-bundle.ts';
-import { ortDistDir, PAGE_DIR, resolveInside, sendFile } from './static-files.ts';
+import { requestPath } from './request-target.ts';
+import { ortDistDir, PAGE_DIR, realPathInside, sendFile } from './static-files.ts';
 
 export interface ServeOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. @default 8080 */
@@ -34,7 +38,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const ISOLATION_HEADERS = {
+/**
+ * Own origin only. 'wasm-unsafe-eval' lets onnxruntime-web compile its wasm (it fetches it and
+ * its pthread workers from /ort/, same-origin, so it never needs blob: workers); blob: images
+ * are dropped files' thumbnails, data: the empty favicon. Styles come from /style.css and CSSOM.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const RESPONSE_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -51,13 +74,19 @@ function notFound(res: ServerResponse, what: string): void {
 
 function makeHandler(appJs: string, root: string, model: string, ortDir: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    const path = requestPath(req.url ?? '/', req.headers.host, req.socket.localPort ?? 0);
+    if (path === undefined) {
+      // 421 Misdirected Request: this server does not answer for that host name.
+      res.writeHead(421, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    for (const [k, v] of Object.entries(RESPONSE_HEADERS)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' });
       res.end();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     res.setHeader('Cache-Control', path.startsWith('/ort/') ? 'max-age=3600' : 'no-cache');
     if (path === '/' || path === '/index.html') {
       if (!(await sendFile(res, join(PAGE_DIR, 'index.html')))) notFound(res, path);
@@ -72,8 +101,8 @@ function makeHandler(appJs: string, root: string, model: string, ortDir: string)
       const name = path.slice('/ort/'.length);
       if (!ORT_FILE.test(name) || !(await sendFile(res, join(ortDir, name)))) notFound(res, path);
     } else if (path.startsWith('/files/')) {
-      const file = resolveInside(root, path.slice('/files/'.length));
-      if (file === undefined || !(await sendFile(res, file))) notFound(res, path);
+      const file = await realPathInside(root, path.slice('/files/'.length));
+      if (file === undefined || !(await sendFile(res, file, path))) notFound(res, path);
     } else {
       notFound(res, path);
     }
@@ -103,8 +132,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const root = resolve(opts.root ?? '.');
   const model = resolve(opts.model ?? 'model.onnx');
   await checkRoot(root);
+  // Served files are compared by real path, so a root reached through a symlink must be too.
+  const realRoot = await realpath(root);
   const modelFound = (await stat(model).catch(() => undefined))?.isFile() ?? false;
-  const handler = makeHandler(await bundlePage(), root, model, ortDistDir());
+  const handler = makeHandler(await bundlePage(), realRoot, model, ortDistDir());
   const server = createServer((req, res) => {
     handler(req, res).catch(() => res.destroy());
   });

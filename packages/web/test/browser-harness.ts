@@ -92,3 +92,18 @@ export function findColouredPixel(png: Buffer, rect: { x0: number; y0: number; x
   }
   return undefined;
 }
+
+/** Hovers the first dot drawn on the map and waits for the card's thumbnail; its src and size. */
+export async function hoverFirstPoint(page: Page): Promise<{ src: string; w: number; h: number }> {
+  // Left of the legend, below the header.
+  const top = await page.$eval('#map', (c) => Math.ceil(c.getBoundingClientRect().top));
+  const dot = findColouredPixel(await page.screenshot(), { x0: 0, y0: top, x1: 1000, y1: 800 });
+  if (!dot) throw new Error('no dot on the map');
+  await page.mouse.move(dot[0] + 2, dot[1] + 2);
+  await page.waitForSelector('#hover-card:not([hidden])');
+  await page.waitForFunction(() => document.querySelector<HTMLImageElement>('#hover-card img')!.naturalWidth > 0);
+  return page.$eval('#hover-card img', (el) => {
+    const img = el as HTMLImageElement;
+    return { src: img.getAttribute('src')!, w: img.naturalWidth, h: img.naturalHeight };
+  });
+}
