@@ -1,7 +1,7 @@
 /**
  * --device: cuda without its providers and webgpu without a Vulkan driver each give one clear
  * error line (exit 2) saying how to get them; webgpu on the software Vulkan adapter shipped
- * with Debian's chromium (FACTS.md) gives the cpu rows: atol 1e-5 on probabilities and z
+ * with Debian's chromium (docs/design.md, Installing offline) gives the cpu rows: atol 1e-5 on probabilities and z
  * (measured gap 2e-6), 1e-4 on x, y, which are 10x larger (heads at radius 10; measured 3e-5).
  * That last test needs `apt-get install -y chromium`.
  */

@@ -53,7 +53,7 @@ function softmaxRows(x: Float64Array, cols: number): Float64Array {
   return y;
 }
 
-/** The model of DESIGN.md, written out by hand from the checkpoint. */
+/** The model of docs/design.md, written out by hand from the checkpoint. */
 function referenceForward(m: Manifest, w: NamedTensors, pixels: Uint8Array, count: number) {
   const a = m.architecture;
   let h = Float64Array.from(pixels, (p) => p * a.normalization.scale + a.normalization.offset);

@@ -1,5 +1,5 @@
 /**
- * Builds Contract 2's ONNX graph (see DESIGN.md) from a Contract 1 checkpoint:
+ * Builds Contract 2's ONNX graph (see docs/model-format.md) from a Contract 1 checkpoint:
  * uint8 image → scale to [-1, 1] → encoder MLP → softmax y and linear z → representation → point.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Contract 1 (see DESIGN.md): the checkpoint directory that `train` writes and `export` reads.
+ * Contract 1 (see docs/model-format.md): the checkpoint directory that `train` writes and `export` reads.
  * Pure TypeScript, no tfjs, so that the exporter and tests can read it on their own.
  */
 

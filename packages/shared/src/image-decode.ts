@@ -1,6 +1,6 @@
 /**
  * Turns an image file's bytes into the model's input: gray uint8, width x height, row-major.
- * sharp costs about 1 ms per call whatever the image size (FACTS.md), so PNGs that already have
+ * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that already have
  * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts), other
  * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
  */

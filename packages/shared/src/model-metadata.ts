@@ -1,7 +1,7 @@
 import { UserError } from './user-error.ts';
 
 /**
- * Contract 2 (see DESIGN.md): what the ONNX graph's `metadata_props` hold, so that any client
+ * Contract 2 (see docs/model-format.md): what the ONNX graph's `metadata_props` hold, so that any client
  * can prepare input and label output. Every value is a string; structured values are JSON.
  */
 export const MODEL_FORMAT_VERSION = '1';

@@ -1,7 +1,7 @@
 /**
  * PNG header reading, and the pngjs path for PNGs at the model's size that the direct decoder
  * (png-direct.ts) leaves alone: palette, tRNS, interlaced, bit depths below 8. sharp would cost
- * about 1 ms of fixed overhead per call on these (FACTS.md); pngjs decodes them in tens of µs
+ * about 1 ms of fixed overhead per call on these (docs/design.md, Speed); pngjs decodes them in tens of µs
  * and shared's gray.ts converts them the way sharp would.
  */
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
 /**
- * The points.csv format (DESIGN.md): `path,x,y,cluster,confidence`, plus `z0..z{d-1}` with
+ * The points.csv format (docs/model-format.md): `path,x,y,cluster,confidence`, plus `z0..z{d-1}` with
  * --style. Floats are written with 9 significant digits, which round-trips float32 exactly.
  * Browser-safe, so that `embed` and the page write the same bytes.
  */

@@ -2,7 +2,7 @@
  * The only file that imports tfjs backends. tfjs-node(-gpu) download libtensorflow at install
  * time, which fails offline and may leave a broken package behind, so they load through a
  * guarded dynamic import and `auto` falls back to wasm, then cpu. webgpu runs only when asked
- * for: on an H200 it trained no faster than wasm on 2 cores (README, Benchmarks).
+ * for: on an H200 it trained no faster than wasm on 2 cores (docs/benchmarks.md).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -15,7 +15,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Where page tests save screenshots for people (and CI) to look at. */
 export const ARTIFACTS = process.env.AAE_ARTIFACTS ?? join(import.meta.dirname, '..', '..', '..', '.cache', 'artifacts');
 
-/** The flags from FACTS.md: headless, and nothing that phones home. */
+/** The flags of docs/design.md (The browser): headless, and nothing that phones home. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface PageHarness {

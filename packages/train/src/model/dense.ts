@@ -4,7 +4,7 @@
  *   yᵀ = act(Wᵀ·xᵀ + b) from a transposed copy Wᵀ of its kernel, with a tf.customGrad. On
  *   tfjs-wasm only the second operand of a matMul is repacked (XNNPACK weight packing, about
  *   3.5 ms per million floats, paid again whenever that tensor is new), and matMul with a
- *   transpose flag is ~10× slower (FACTS.md). Feature-major, every product has the big weight
+ *   transpose flag is ~10× slower (docs/design.md, Speed). Feature-major, every product has the big weight
  *   matrix first (Wᵀ forward, W for the input's gradient) and a small activation second, so no
  *   weight is repacked after an update and no transpose flag is used. It also skips gradients
  *   the caller says are not needed (the pixels' gradient, a frozen discriminator's weights).

@@ -1,5 +1,5 @@
 /**
- * The four phases of one training iteration (DESIGN.md), each as "loss of a batch → gradients
+ * The four phases of one training iteration (docs/design.md, The model), each as "loss of a batch → gradients
  * of the weights that phase updates":
  * 1. reconstruction: encoder + decoder (+ learned heads in 2-D mode) minimise pixel MSE;
  * 2. discriminator: D_y and D_z learn to tell prior samples from encoder outputs;

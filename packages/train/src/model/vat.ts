@@ -2,7 +2,7 @@
  * Virtual adversarial training (Miyato et al. 2018) for the generator phase: y on each unlabelled
  * image should not change when the image moves by ε along the direction that changes it most.
  * That direction is found by one power iteration from a random direction d: the gradient, with
- * respect to the image, of KL(y(x) ‖ y(x + ξ·d)). Measured on MNIST in the README.
+ * respect to the image, of KL(y(x) ‖ y(x + ξ·d)). Measured on MNIST in docs/results.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Architecture } from '@aae-map/shared';

@@ -49,7 +49,7 @@ export interface TrainOptions {
   /**
    * Training images are shifted by up to this many pixels (x and y, random) each time they are
    * drawn; 0 = never. It keeps the supervised phase from memorising the labelled images; without
-   * labels there is nothing to memorise, and it made clusters worse (README, Measured results).
+   * labels there is nothing to memorise, and it made clusters worse (docs/results.md).
    * @default 2 with labels, 0 with `labels: 0`
    */
   augment?: number;
@@ -60,7 +60,7 @@ export interface TrainOptions {
   /**
    * Virtual adversarial training (vat.ts): y on each unlabelled image must resist a perturbation
    * of this length (pixels scaled to [-1, 1]); 0 = off. About 23% more time per epoch; it lowered
-   * the test error of every 1000-label MNIST run it was tried on (README). @default 1.5 with labels, 0 with `labels: 0`
+   * the test error of every 1000-label MNIST run it was tried on (docs/results.md). @default 1.5 with labels, 0 with `labels: 0`
    */
   vat?: number;
   /** Use only the first N training images (for quick runs). @default all */

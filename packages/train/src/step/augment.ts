@@ -7,7 +7,7 @@
  * of the pixels. On the first 20k MNIST images (3 epochs, test error): no augmentation 7.83%,
  * shifts of up to 2 px 5.34%, shifts plus rotations of up to 15° and scaling by up to 10%
  * 4.21%. Without labels shifting only hurt (unsupervised 2-D, 20 clusters: 56% error with it),
- * so augmentation is off by default there. README "Measured results" has the figures.
+ * so augmentation is off by default there. docs/results.md has the figures.
  */
 import type { Rng } from '../rng.ts';
 
