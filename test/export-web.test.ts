@@ -4,11 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { exportModel } from '@aae-map/export';
 import { openModel } from '@aae-map/infer';
 import { INPUT_NAME, OUTPUT_NAMES, readMnist } from '@aae-map/shared';
@@ -31,10 +29,9 @@ interface OrtWeb {
   };
 }
 
-/** onnxruntime-web is a dependency of @aae-map/infer, so resolve it from there. */
+/** onnxruntime-web, the root's dev dependency for this test (the page's own copy belongs to @aae-map/web). */
 async function loadOrtWeb(): Promise<OrtWeb> {
-  const fromInfer = createRequire(fileURLToPath(import.meta.resolve('@aae-map/infer')));
-  const ort = (await import(pathToFileURL(fromInfer.resolve('onnxruntime-web')).href)) as OrtWeb & { default?: OrtWeb };
+  const ort = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
   return ort.default ?? ort;
 }
 

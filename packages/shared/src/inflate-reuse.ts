@@ -35,6 +35,12 @@ function viaInflateSync(input: Uint8Array, out: Uint8Array): number {
   return data.length;
 }
 
+/** Whether inflateInto drives the zlib binding (true on the Node versions this was written for). */
+export function usesZlibBinding(): boolean {
+  if (bindingWorks) stream ??= open();
+  return bindingWorks;
+}
+
 /**
  * Inflates the zlib stream `input` into `out` and returns the bytes written, or -1 when the data
  * fills `out` (it may be longer). Throws zlib's error when the stream is corrupt or truncated.

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
-import { inflateInto } from '../src/inflate-reuse.ts';
+import { inflateInto, usesZlibBinding } from '../src/inflate-reuse.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -84,4 +84,9 @@ test('data longer than the buffer gives -1; an exact fit gives its length', () =
   assert.equal(ours(z, data.length), -1, 'a full buffer cannot tell whether more data follows');
   assert.deepEqual(ours(z, data.length + 1), data);
   assert.deepEqual(ours(deflateSync(Buffer.alloc(0)), 1), Buffer.alloc(0));
+});
+
+test("node's zlib stream still has the private binding inflateInto drives (_handle.writeSync, _writeState)", () => {
+  // Without it decoding stays correct but takes the slower inflateSync path; this is the alarm.
+  assert.ok(usesZlibBinding(), 'node changed its zlib internals: inflate-reuse.ts now falls back to inflateSync');
 });

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // all (its ESM file that does only that uses directory imports, which Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { UserError, VULKAN_HOW_TO } from '@aae-map/shared';
+import { wasmView } from './kernels/wasm-internals.ts';
 
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -151,13 +152,6 @@ async function choose(name: BackendName): Promise<BackendChoice> {
   throw new UserError(`no tfjs backend could load: ${skipped.join('; ')}; run pnpm install`);
 }
 
-/** The parts of tfjs-wasm's backend object that readInto and wasm-matmul.ts use (not in its public types). */
-export interface WasmInternals {
-  wasm?: { HEAPF32: Float32Array; asm?: { memory?: unknown } };
-  dataIdMap?: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
 /**
  * Copies float32 tensors' values into `dsts`. On wasm it reads the backend's memory directly:
  * dataSync would allocate a fresh array (zeroed, page-faulted) and copy twice, and this machine
@@ -170,12 +164,12 @@ export async function readInto(tensors: tf.Tensor[], dsts: Float32Array[]): Prom
     values.forEach((v, i) => dsts[i]!.set(v as Float32Array));
     return;
   }
-  const b = tf.backend() as unknown as WasmInternals;
+  const view = name === 'wasm' ? wasmView(tf.backend()) : undefined;
   tensors.forEach((t, i) => {
-    const info = name === 'wasm' ? b.dataIdMap?.get(t.dataId) : undefined;
-    if (info && b.wasm && t.dtype === 'float32') {
-      const start = info.memoryOffset / 4;
-      dsts[i]!.set(b.wasm.HEAPF32.subarray(start, start + t.size));
+    const offset = view?.offsetOf(t.dataId);
+    if (view && offset !== undefined && t.dtype === 'float32') {
+      const start = offset / 4;
+      dsts[i]!.set(view.heapF32().subarray(start, start + t.size));
     } else {
       dsts[i]!.set(t.dataSync() as Float32Array);
     }

@@ -4,16 +4,16 @@
  * so it also works under a tape); on other backends it is tf.matMul.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmInternals } from '../backend.ts';
 import { GemmKernels } from './simd-gemm.ts';
+import { type WasmView, wasmView } from './wasm-internals.ts';
 
 const KERNEL = 'AaeMatMul';
 
 const byMemory = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
-function kernelsOf(backend: WasmInternals): GemmKernels | undefined {
-  const memory = backend.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+function kernelsOf(view: WasmView | undefined): GemmKernels | undefined {
+  if (!view) return undefined;
+  const { memory } = view;
   let kernels = byMemory.get(memory);
   if (!kernels) byMemory.set(memory, (kernels = new GemmKernels(memory)));
   return kernels;
@@ -32,12 +32,12 @@ tf.registerKernel({
     const { inputs } = args;
     const backend = args.backend as tf.KernelBackend;
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const wasm = backend as unknown as WasmInternals;
-    const kernels = kernelsOf(wasm);
-    if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend });
+    const view = wasmView(backend);
+    const kernels = kernelsOf(view);
+    if (!view || !kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend });
     const shape = { m: a.shape[0]!, k: a.shape[1]!, n: b.shape[1]! };
-    const out = wasm.makeOutput!([shape.m, shape.n], 'float32');
-    const offset = (t: tf.TensorInfo) => wasm.dataIdMap!.get(t.dataId)!.memoryOffset;
+    const out = view.makeOutput([shape.m, shape.n], 'float32');
+    const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
     if (kernels.run(shape, offset(a), offset(b), offset(out))) return out;
     backend.disposeData(out.dataId);
     return fallback({ inputs, backend });
