@@ -43,7 +43,7 @@ export const AHEAD_BYTES = 64 * 1024 * 1024;
 function startWorker(bundle: string | undefined): Worker {
   if (bundle) return new Worker(bundle, { execArgv: [] });
   const api = fileURLToPath(import.meta.resolve('tsx/cjs/api'));
-  const entry = fileURLToPath(new URL('./decode-worker.ts', import.meta.url));
+  const entry = fileURLToPath(new URL('../src/decode-worker.ts', import.meta.url));
   return new Worker(`require(${JSON.stringify(api)}).register(); require(${JSON.stringify(entry)});`, { eval: true });
 }
 

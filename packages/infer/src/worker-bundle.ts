@@ -31,7 +31,8 @@ interface Manifest {
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export const DECODE_WORKER: BundleOptions = {
-  entry: fileURLToPath(new URL('./decode-worker.ts', import.meta.url)),
+  // From src/ and from the package's build in dist/ alike.
+  entry: fileURLToPath(new URL('../src/decode-worker.ts', import.meta.url)),
   // Inside the package, so that node resolves sharp and pngjs (both loaded on first use, pngjs
   // through createRequire, which esbuild leaves alone) from the package's dependencies.
   cacheDir: join(PACKAGE_DIR, 'node_modules', '.cache', 'aae-map'),

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/serve-cli.ts');
+import { launch } from '@aae-map/shared/launch';
+
+await launch(import.meta.url, 'serve-cli');

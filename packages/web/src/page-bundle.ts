@@ -7,7 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-const ENTRY = fileURLToPath(new URL('./page/main.ts', import.meta.url));
+// From src/ and from the build in dist/ alike.
+const ENTRY = fileURLToPath(new URL('../src/page/main.ts', import.meta.url));
 
 /** Where the page imports onnxruntime-web from; the server's /ort/ route serves it. */
 export const ORT_MODULE_URL = '/ort/ort.min.mjs';

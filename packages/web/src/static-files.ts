@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PAGE_DIR = fileURLToPath(new URL('./page/', import.meta.url));
+// From src/ and from the build in dist/ alike: the page's files are not copied into the build.
+export const PAGE_DIR = fileURLToPath(new URL('../src/page/', import.meta.url));
 
 /** onnxruntime-web's dist folder (ort.min.mjs, the wasm glue .mjs and the .wasm files). */
 export function ortDistDir(): string {

@@ -15,7 +15,7 @@ import { sliceBatch } from './batch-sampler.ts';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import type { ArenaHandle } from './shared-arena.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
-import { startTsWorker } from './ts-worker.ts';
+import { startModuleWorker } from './ts-worker.ts';
 import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from '../model/phases.ts';
 import type { PhaseReport } from './replica.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
@@ -53,7 +53,7 @@ export type WorkerRequest =
 
 type WorkerReply = { ok: unknown } | { error: string };
 
-const startWorker = (init: WorkerInit): Worker => startTsWorker(new URL('./replica-worker.ts', import.meta.url), init);
+const startWorker = (init: WorkerInit): Worker => startModuleWorker(new URL('./replica-worker.ts', import.meta.url), 'replica-worker', init);
 
 /**
  * One worker and its in-flight requests, answered in order. A worker that dies unasked calls
