@@ -1,0 +1,45 @@
+/**
+ * Parsers for command-line values, shared by every CLI. Each throws commander's
+ * InvalidArgumentError, which commander prints as one line naming the option and the value.
+ */
+import { InvalidArgumentError } from 'commander';
+
+/** A parser for a finite number that passes `ok`, else the one-line `expected`. */
+export function numberParser(ok: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(expected);
+    return n;
+  };
+}
+
+/** 0, 1, 2, …: counts and sizes. */
+export function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** A whole number that may be negative, for values whose range is checked with the other settings (and named there). */
+export function integer(value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+export const positiveNumber = numberParser((n) => n > 0, 'expected a positive number');
+export const nonNegativeNumber = numberParser((n) => n >= 0, 'expected a number >= 0');
+
+/** A TCP port; 0 asks the system for a free one. */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}
+
+/** Comma-separated whole numbers of at least 1, e.g. layer sizes `1000,1000`. */
+export function sizeList(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
+  return sizes;
+}

@@ -1,0 +1,7 @@
+/**
+ * `@aae-map/shared/cli`: what the command-line wrappers need before they know what to run, kept
+ * apart from the package's main entry so that `--help` loads no decoder, model reader or sharp.
+ */
+export * from './args.ts';
+export * from './program.ts';
+export { runCli, UserError } from '../user-error.ts';
