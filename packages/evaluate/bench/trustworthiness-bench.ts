@@ -24,8 +24,8 @@ const proj = Float32Array.from({ length: dim * 2 }, rand);
 const low = new Float32Array(n * 2);
 for (let i = 0; i < n; i++) {
   for (let d = 0; d < dim; d++) {
-    low[2 * i] += pixels[i * dim + d]! * proj[2 * d]!;
-    low[2 * i + 1] += pixels[i * dim + d]! * proj[2 * d + 1]!;
+    low[2 * i]! += pixels[i * dim + d]! * proj[2 * d]!;
+    low[2 * i + 1]! += pixels[i * dim + d]! * proj[2 * d + 1]!;
   }
 }
 

@@ -162,7 +162,7 @@ test('decodeBatch packs the good images in order and gives each bad file a reaso
   const r = await decodeBatch({ root: dir, paths, width: W, height: H });
   assert.deepEqual(r.ok, [0, 2, 6]);
   assert.deepEqual(r.pixels, new Uint8Array([...digit(0), ...digit(1), ...digit(2)]));
-  const reasons = Object.fromEntries(r.failed.map((f) => [paths[f.index], f.reason]));
+  const reasons: Record<string, string> = Object.fromEntries(r.failed.map((f) => [paths[f.index], f.reason]));
   assert.deepEqual(Object.keys(reasons).sort(), ['badcrc.png', 'empty.png', 'missing.png', 'sub', 'text.jpg', 'truncated.png']);
   assert.equal(reasons['empty.png'], 'empty file');
   assert.equal(reasons['missing.png'], 'cannot read (ENOENT)');

@@ -10,6 +10,7 @@ export * from './idx-reader.ts';
 export * from './image-walk.ts';
 export * from './mnist.ts';
 export * from './progress.ts';
+export * from './run-cli.ts';
 export * from './scatter-plot.ts';
 export * from './user-error.ts';
 export * from './vulkan.ts';

@@ -31,6 +31,9 @@ export const [I32, F32, V128] = [0x7f, 0x7d, 0x7b];
 export const simd = (op: number) => [0xfd, ...uleb(op)];
 export const get = (i: number) => [0x20, ...uleb(i)];
 export const set = (i: number) => [0x21, ...uleb(i)];
+type Indices<N extends number, T extends number[] = []> = T['length'] extends N ? T : Indices<N, [...T, number]>;
+/** `count` consecutive local indices from `first`, typed as a tuple so that naming more locals than there are fails to compile. */
+export const indices = <N extends number>(first: number, count: N) => Array.from({ length: count }, (_, i) => first + i) as Indices<N>;
 /** v128.load / v128.store with no offset, of the address on the stack. */
 export const LOAD = [...simd(0x00), 0, 0];
 export const STORE = [...simd(0x0b), 0, 0];

@@ -138,9 +138,9 @@ test('transpose of any element range equals the element-by-element definition an
   for (const [rows, cols] of [[1, 1], [3, 70], [8, 12], [13, 16], [33, 32], [65, 7], [20, 64]] as const) {
     const n = rows * cols;
     const pair = arena.tensors([['src', [rows, cols]], ['out', [cols, rows]]]);
-    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [cols, 6 * cols], [n - 1, n]]) {
+    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [cols, 6 * cols], [n - 1, n]] as const) {
       if (from >= to || to > n) continue;
-      for (const [src, out] of [[new Float32Array(n), new Float32Array(n)], [pair.view('src'), pair.view('out')]]) {
+      for (const [src, out] of [[new Float32Array(n), new Float32Array(n)], [pair.view('src'), pair.view('out')]] as const) {
         src.forEach((_, i) => (src[i] = i + 0.5));
         out.fill(-1);
         transposeRange(src, rows, cols, out, from, to);

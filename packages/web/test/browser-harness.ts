@@ -101,9 +101,12 @@ export async function hoverFirstPoint(page: Page): Promise<{ src: string; w: num
   if (!dot) throw new Error('no dot on the map');
   await page.mouse.move(dot[0] + 2, dot[1] + 2);
   await page.waitForSelector('#hover-card:not([hidden])');
-  await page.waitForFunction(() => document.querySelector<HTMLImageElement>('#hover-card img')!.naturalWidth > 0);
+  // Typed without the DOM lib: Node code (this file included) is type-checked without it.
+  type Img = { naturalWidth: number; naturalHeight: number; getAttribute(name: string): string | null };
+  const img = await page.waitForSelector('#hover-card img');
+  await page.waitForFunction((el) => (el as unknown as Img).naturalWidth > 0, img);
   return page.$eval('#hover-card img', (el) => {
-    const img = el as HTMLImageElement;
-    return { src: img.getAttribute('src')!, w: img.naturalWidth, h: img.naturalHeight };
+    const i = el as unknown as Img;
+    return { src: i.getAttribute('src')!, w: i.naturalWidth, h: i.naturalHeight };
   });
 }

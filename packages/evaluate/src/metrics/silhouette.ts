@@ -22,8 +22,8 @@ export function silhouette2d(points: Float32Array, labels: ArrayLike<number>): n
       const dx = points[2 * j]! - xi;
       const dy = points[2 * j + 1]! - yi;
       const d = Math.sqrt(dx * dx + dy * dy);
-      sums[i * L + codes[j]!] += d;
-      sums[j * L + li] += d;
+      sums[i * L + codes[j]!]! += d;
+      sums[j * L + li]! += d;
     }
   }
   let total = 0;

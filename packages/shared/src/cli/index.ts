@@ -4,4 +4,5 @@
  */
 export * from './args.ts';
 export * from './program.ts';
-export { runCli, UserError } from '../user-error.ts';
+export { runCli } from '../run-cli.ts';
+export { UserError } from '../user-error.ts';

@@ -5,7 +5,7 @@
  * the matrix products (about 17 ms an iteration per replica in plain JS, 3.5 ms per million
  * floats). Like simd-adam.ts it works on a shared WebAssembly.Memory (the SharedArena).
  */
-import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from '@aae-map/shared/wasm-asm';
+import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, indices, KernelCache, LOAD, moduleBytes, set, simd, STORE, V128 } from '@aae-map/shared/wasm-asm';
 
 const i32 = I32_CONST;
 
@@ -16,8 +16,8 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
   // Parameters: byte offsets of src ([rows, cols]) and dst ([cols, rows]), rows, cols, the row
   // range [r0, r1) (a multiple of 4 long) and c4, the columns to do (a multiple of 4).
   const [SRC, DST, ROWS, COLS, R0, R1, C4] = [0, 1, 2, 3, 4, 5, 6];
-  const [R, C, SP, DP, S1, S2, S3, D1, D2, D3, D4] = Array.from({ length: 11 }, (_, i) => 7 + i);
-  const [A, B, CC, D, T0, T1, T2, T3] = Array.from({ length: 8 }, (_, i) => 18 + i);
+  const [R, C, SP, DP, S1, S2, S3, D1, D2, D3, D4] = indices(7, 11);
+  const [A, B, CC, D, T0, T1, T2, T3] = indices(18, 8);
   const times = (x: number, k: number) => [...get(x), ...i32(k), I32_MUL];
   const plus = (x: number, y: number) => [...get(x), ...get(y), I32_ADD];
   const load = (off?: number) => [...(off === undefined ? get(SP) : plus(SP, off)), ...LOAD];
