@@ -2,6 +2,7 @@
  * What the embed end-to-end tests share: a small exported model, folders of real MNIST PNGs,
  * and the real `embed` bin run as a child process.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,12 @@ export interface RunResult {
 
 /** Runs the `embed` bin with `args`; `env` entries are added to (or, as undefined, removed from) the environment. */
 export function runEmbed(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [EMBED_BIN, ...args], { env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+  return runNode([EMBED_BIN, ...args], env);
+}
+
+/** Runs node with `args`, as runEmbed does. */
+export function runNode(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } as NodeJS.ProcessEnv });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -38,6 +44,16 @@ export function runEmbed(args: string[], env: Record<string, string | undefined>
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Checks that a run was refused as the CLIs refuse bad input: exit code 2, one `error:` line, no stack. */
+export function assertRefused(r: RunResult, message: RegExp, what = ''): void {
+  assert.equal(r.code, 2, `${what}: exit code 2; stderr: ${r.stderr}`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `${what}: one line: ${r.stderr}`);
+  assert.match(lines[0]!, /^error: /, what);
+  assert.match(lines[0]!, message, what);
+  assert.doesNotMatch(r.stderr, /^ {4}at /m, `${what}: no stack trace`);
 }
 
 /** Writes the first `count` MNIST test digits as `<label>/<index>.png`; returns the relative paths. */

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { embedFolder, errorsPathFor } from '@aae-map/infer';
 import { assertClose } from '@aae-map/shared/test-utils';
-import { EMBED_BIN, makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
+import { assertRefused, EMBED_BIN, makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
 
 const COUNT = 4000;
 let tmp: string;
@@ -82,11 +82,10 @@ test('a torn last line (a write cut short) is dropped and its image embedded aga
   assert.ok((await readFile(out, 'utf8')).endsWith('\r\n'));
 });
 
-test('resuming with another --input is refused, before anything is written', async () => {
+test('resuming with another --input is refused in one line, before the model opens or anything is written', async () => {
   const out = join(tmp, 'killed.csv');
   const before = await readFile(out, 'utf8');
   const r = await runEmbed(['--model', model, '--input', join(input, '3'), '--out', out, '--resume']);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /killed\.csv ends with '9\/\d+\.png', which is not under .*; resume with the --input of that run/);
+  assertRefused(r, /killed\.csv ends with '9\/\d+\.png', which is not under .*; resume with the --input of that run/);
   assert.equal(await readFile(out, 'utf8'), before);
 });

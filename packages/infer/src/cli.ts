@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { runCli } from '@aae-map/shared';
 import { wholeNumber } from './cli-args.ts';
-import { defaultThreads } from './thread-split.ts';
+import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
 interface EmbedCliOptions {
   model: string;
@@ -15,6 +15,8 @@ interface EmbedCliOptions {
   style?: boolean;
   plot?: string;
   resume?: boolean;
+  overwrite?: boolean;
+  safeCsv?: boolean;
 }
 
 const split = defaultThreads();
@@ -22,16 +24,18 @@ const split = defaultThreads();
 const program = new Command('embed')
   .description('Project every image under a folder onto the 2-D map of an exported model; writes one CSV row per image.')
   .requiredOption('--input <dir>', 'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively')
-  .requiredOption('--out <file>', 'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv')
+  .requiredOption('--out <file>', 'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv. An existing file is replaced only if it is a points CSV from embed (see --overwrite); never the model or a file under --input')
   .option('--model <file>', 'ONNX model from pnpm export', 'model.onnx')
-  .option('--batch <n>', 'images per batch, decoded, run and written together (cpu runs them 256 at a time)', wholeNumber, 1024)
-  .option('--threads <n>', 'onnxruntime threads (0 = onnxruntime chooses); once all is decoded, the decode workers\' cores join', wholeNumber, split.threads)
-  .option('--workers <n>', 'decode worker threads', wholeNumber, split.workers)
+  .option('--batch <n>', `images per batch, decoded, run and written together (cpu runs them 256 at a time; at most ${MAX_BATCH})`, wholeNumber, DEFAULT_BATCH)
+  .option('--threads <n>', `onnxruntime threads (0 = onnxruntime chooses; at most ${maxThreads()}, 4 per core); once all is decoded, the decode workers' cores join`, wholeNumber, split.threads)
+  .option('--workers <n>', `decode worker threads (at most ${maxThreads()})`, wholeNumber, split.workers)
   .addOption(new Option('--device <name>', 'where the model runs; auto = cuda if it loads, else cpu').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
   .option('--style', 'add the style vector as columns z0..z{d-1}')
-  .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster)')
+  .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster); replaces only a plot embed drew (see --overwrite)')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
-  .addHelpText('after', '\nExit status: 0 all embedded, 3 some files skipped, 2 usage or input error.\n\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png')
+  .option('--overwrite', 'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)')
+  .option('--safe-csv', "put a ' before paths that start with = + - @ tab, CR or ', so spreadsheets do not run them as formulas (drop one leading ' to get the name back); default: paths verbatim (RFC 4180)")
+  .addHelpText('after', '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((opts: EmbedCliOptions) =>
     runCli(async () => {

@@ -3,6 +3,7 @@
  * moment leaves at most one torn record at the end, which `scanCsv` finds.
  */
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { CsvParser } from '@aae-map/shared';
 
 export interface CsvScan {
@@ -40,6 +41,23 @@ export async function scanCsv(file: string, onRow?: (fields: string[]) => void):
   return scan;
 }
 
+/** The first `bytes` bytes of a file (fewer if it is shorter). */
+export async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The header of a CSV file: its first record, if that ends within the first 64 KiB. */
+export async function readCsvHeader(file: string): Promise<string[] | undefined> {
+  return new CsvParser().push(new TextDecoder().decode(await readHead(file, 1 << 16)))[0];
+}
+
 /** Appends whole batches of records with one write each, so a batch is on disk once `write` returns. */
 export class CsvAppender {
   private fd: number;
@@ -50,7 +68,13 @@ export class CsvAppender {
 
   write(data: string | Uint8Array): void {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+    } catch (err) {
+      // A write error (a full disk) names no file; the CLI's one-line message needs it.
+      (err as NodeJS.ErrnoException).path ??= this.file;
+      throw err;
+    }
   }
 
   close(): void {

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { PointRowWriter, pointsColumns, Progress, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
-import { openOutputs, type RunOutputs } from './outputs.ts';
+import { checkOutputPaths } from './output-paths.ts';
+import { type Cells, cellsFor, type EarlierRun, openOutputs, readEarlierRun, type RunOutputs } from './outputs.ts';
 import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
-import { defaultThreads } from './thread-split.ts';
+import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
 
 export interface EmbedOptions {
@@ -38,6 +39,14 @@ export interface EmbedOptions {
   plot?: string;
   /** Keep the rows already in `out` and embed only the files after them. @default false */
   resume?: boolean;
+  /** Replace `out` and `plot` even when embed did not write them (output-paths.ts). @default false */
+  overwrite?: boolean;
+  /**
+   * Put a ' before paths (and error reasons) that start with = + - @ tab CR or ', so that
+   * spreadsheets do not run them as formulas; drop one leading ' to get the name back.
+   * @default false (cells verbatim, RFC 4180)
+   */
+  safeCsv?: boolean;
   /** Decode worker threads. @default defaultThreads().workers (1 on 2 cores) */
   workers?: number;
   /** Where progress and bad files are reported. @default process.stderr */
@@ -62,15 +71,17 @@ export interface EmbedSummary {
   device: 'cpu' | 'cuda' | 'webgpu';
 }
 
-export const DEFAULT_BATCH = 1024;
-export const MAX_BATCH = 65536;
+export { DEFAULT_BATCH, MAX_BATCH };
 
 function checkOptions(o: EmbedOptions): void {
   const batch = o.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
+  const max = maxThreads();
+  const cap = `at most ${max} (4 per core here)`;
   const threads = o.threads ?? 0;
-  if (!Number.isInteger(threads) || threads < 0) throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), got ${threads}`);
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw new UserError(`workers must be a positive integer, got ${o.workers}`);
+  if (!Number.isInteger(threads) || threads < 0 || threads > max) throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), ${cap}, got ${threads}`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > max)) throw new UserError(`--workers must be a positive integer, ${cap}, got ${o.workers}`);
+  if (o.overwrite && o.resume) throw new UserError('--overwrite starts --out over and --resume keeps its rows; pass only one of them');
 }
 
 async function checkInput(input: string): Promise<void> {
@@ -83,6 +94,20 @@ async function checkInput(input: string): Promise<void> {
 async function checkResumePoint(input: string, out: string, after: string | undefined): Promise<void> {
   if (after === undefined || (await stat(join(input, after)).catch(() => undefined))) return;
   throw new UserError(`${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`);
+}
+
+/**
+ * Whatever can refuse a run without the model, so that a refusal comes before any work: the
+ * flags, --input, the output paths, and with --resume what the earlier run left.
+ */
+async function checkBeforeWork(opts: EmbedOptions, model: string): Promise<{ cells: Cells; earlier: EarlierRun | undefined }> {
+  checkOptions(opts);
+  await checkInput(opts.input);
+  await checkOutputPaths({ ...opts, model, overwrite: opts.overwrite ?? false, resume: opts.resume ?? false });
+  const cells = cellsFor(opts.safeCsv ?? false);
+  const earlier = opts.resume ? await readEarlierRun(opts.out, cells) : undefined;
+  await checkResumePoint(opts.input, opts.out, earlier?.last);
+  return { cells, earlier };
 }
 
 /** Writes one decoded batch: its errors first, then its points (see outputs.ts for why). */
@@ -111,7 +136,8 @@ class BatchWriter {
     if (r.ok.length > 0) {
       const { info } = this.model;
       const out = await this.model.run(r.pixels, r.ok.length, { wide });
-      const paths = r.ok.map((i) => batch.paths[i]!);
+      const { write } = this.outputs.cells;
+      const paths = r.ok.map((i) => write(batch.paths[i]!));
       this.rows.rows(paths, out, info.clusters, info.styleDim, this.withStyle);
       this.outputs.points.write(this.rows.take());
     }
@@ -124,8 +150,8 @@ class BatchWriter {
 
 /** Embeds every image under `input` into `out`; see EmbedOptions. */
 export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
-  checkOptions(opts);
-  await checkInput(opts.input);
+  const modelFile = opts.model ?? 'model.onnx';
+  const { cells, earlier } = await checkBeforeWork(opts, modelFile);
   const log = opts.log ?? process.stderr;
   const split = defaultThreads();
   // Workers take a while to start (25 ms from the bundle, more through tsx): start them first.
@@ -138,12 +164,11 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     // Once the decoders are done, the model's last batches run on their cores too.
     const wideThreads = threads + pool.size;
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
-    model = await openModel(opts.model ?? 'model.onnx', { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
-    if (model.info.channels !== 1) throw new UserError(`${opts.model ?? 'model.onnx'} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
+    model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
+    if (model.info.channels !== 1) throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
-    outputs = await openOutputs(opts.out, columns, opts.resume ?? false);
-    await checkResumePoint(opts.input, opts.out, outputs.resumeAfter);
+    outputs = await openOutputs(opts.out, columns, cells, earlier);
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
@@ -155,7 +180,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     outputs.points.close();
     outputs.errors.close();
     const seconds = (performance.now() - start) / 1000;
-    if (opts.plot) await plotPoints(opts.out, opts.plot, model.info, opts.input);
+    if (opts.plot) await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
     return {
       embedded: writer.embedded,
       skipped: writer.skipped,

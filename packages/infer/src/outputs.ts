@@ -6,8 +6,8 @@
  * before it is in one of the two files, and every error after it is dropped and found again.
  */
 import { rename, rm, stat, truncate } from 'node:fs/promises';
-import { comparePaths, csvRecord, UserError } from '@aae-map/shared';
-import { CsvAppender, scanCsv } from './csv-file.ts';
+import { type CellWriter, cellWriter, comparePaths, csvRecord, guardCell, unguardCell, UserError } from '@aae-map/shared';
+import { CsvAppender, readCsvHeader, scanCsv } from './csv-file.ts';
 
 export const ERROR_COLUMNS = ['path', 'reason'];
 
@@ -16,10 +16,22 @@ export function errorsPathFor(out: string): string {
   return `${out}.errors.csv`;
 }
 
+/** How a run writes its text cells (paths, reasons) and reads them back: verbatim, or guarded with --safe-csv. */
+export interface Cells {
+  mode: 'plain' | 'guarded';
+  write: (text: string) => string;
+  read: (cell: string) => string;
+}
+
+const same = (s: string) => s;
+export const cellsFor = (safeCsv: boolean): Cells =>
+  safeCsv ? { mode: 'guarded', write: guardCell, read: unguardCell } : { mode: 'plain', write: same, read: same };
+
 export interface RunOutputs {
   points: CsvAppender;
   errors: ErrorsLog;
-  /** The last path already embedded by an earlier run; the walk resumes after it. */
+  cells: Cells;
+  /** The last path already embedded by an earlier run (as read back); the walk resumes after it. */
   resumeAfter: string | undefined;
   /** Rows already in points.csv from earlier runs. */
   previousRows: number;
@@ -32,13 +44,13 @@ export class ErrorsLog {
   /** Errors in the file, from earlier runs included. */
   count: number;
 
-  constructor(readonly path: string, existing: number) {
+  constructor(readonly path: string, existing: number, private readonly cells: Cells) {
     this.count = existing;
     if (existing > 0) this.file = new CsvAppender(path, 'a');
   }
 
   add(path: string, reason: string): void {
-    this.buffered += csvRecord([path, reason]);
+    this.buffered += csvRecord([this.cells.write(path), this.cells.write(reason)]);
     this.count++;
   }
 
@@ -60,35 +72,84 @@ export class ErrorsLog {
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
-/** Opens points.csv (and its errors file) fresh, or after the last complete row with `resume`. */
-export async function openOutputs(out: string, columns: string[], resume: boolean): Promise<RunOutputs> {
+/** Refuses to go on with a file whose cells show it was written in the other --safe-csv mode. */
+function checkSameMode(file: string, writers: ReadonlySet<CellWriter>, cells: Cells): void {
+  const written = writers.has('plain') ? 'plain' : writers.has('guarded') ? 'guarded' : undefined;
+  if (written === undefined || written === cells.mode) return;
+  const was = written === 'guarded' ? 'with' : 'without';
+  throw new UserError(`${file} was written ${was} --safe-csv; resume ${was} it too, or drop --resume to start over`);
+}
+
+/** What an earlier run left in --out, for --resume. */
+export interface EarlierRun {
+  header: string[] | undefined;
+  rows: number;
+  /** The last path embedded, as read back (Cells.read); the walk resumes after it. */
+  last: string | undefined;
+  /** Byte length of the complete records; a torn tail after it is cut. */
+  validBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * Reads what an earlier run left in `out` (undefined when there is no file), refusing one that
+ * --resume cannot continue in this mode. Changes nothing, so it may run before the model opens.
+ */
+export async function readEarlierRun(out: string, cells: Cells): Promise<EarlierRun | undefined> {
+  if (!(await exists(out))) return undefined;
+  const width = (await readCsvHeader(out))?.length;
+  let last: string | undefined;
+  let badWidth: number | undefined;
+  const writers = new Set<CellWriter>();
+  const scan = await scanCsv(out, (fields) => {
+    if (fields.length !== width) badWidth ??= fields.length;
+    last = fields[0]!;
+    writers.add(cellWriter(last));
+  });
+  if (badWidth !== undefined) throw new UserError(`${out} has a row with ${badWidth} columns, expected ${width}; it was not written by embed (use another --out)`);
+  checkSameMode(out, writers, cells);
+  const earlier = { ...scan, last: last === undefined ? undefined : cells.read(last) };
+  const errors = errorsPathFor(out);
+  if (await exists(errors)) {
+    const kept = new Set<CellWriter>();
+    await scanErrorsUpTo(errors, earlier.last, cells, (fields) => kept.add(cellWriter(fields[0]!)));
+    checkSameMode(errors, kept, cells);
+  }
+  return earlier;
+}
+
+/**
+ * Opens points.csv (and its errors file) fresh, or after the last complete row of `earlier`
+ * (readEarlierRun's, with --resume).
+ */
+export async function openOutputs(out: string, columns: string[], cells: Cells, earlier?: EarlierRun): Promise<RunOutputs> {
   const errorsPath = errorsPathFor(out);
-  if (!resume || !(await exists(out))) {
+  if (!earlier) {
     await rm(errorsPath, { force: true });
     const points = new CsvAppender(out, 'w');
     points.write(csvRecord(columns));
-    return { points, errors: new ErrorsLog(errorsPath, 0), resumeAfter: undefined, previousRows: 0 };
+    return { points, errors: new ErrorsLog(errorsPath, 0, cells), cells, resumeAfter: undefined, previousRows: 0 };
   }
-  let last: string | undefined;
-  let badWidth: number | undefined;
-  const scan = await scanCsv(out, (fields) => {
-    if (fields.length !== columns.length) badWidth ??= fields.length;
-    last = fields[0];
-  });
-  if (scan.header !== undefined && scan.header.join(',') !== columns.join(',')) {
-    throw new UserError(`${out} has columns '${scan.header.join(',')}', this run writes '${columns.join(',')}'; resume with the same --style setting or use another --out`);
+  if (earlier.header !== undefined && earlier.header.join(',') !== columns.join(',')) {
+    throw new UserError(`${out} has columns '${earlier.header.join(',')}', this run writes '${columns.join(',')}'; resume with the same --style setting or use another --out`);
   }
-  if (badWidth !== undefined) throw new UserError(`${out} has a row with ${badWidth} columns, expected ${columns.length}; it was not written by embed (use another --out)`);
+  const kept = await keepErrorsUpTo(errorsPath, earlier.last, cells);
   // A kill mid-write leaves a torn last row; cut it so appends start on a record boundary.
-  if (scan.validBytes < scan.totalBytes) await truncate(out, scan.validBytes);
+  if (earlier.validBytes < earlier.totalBytes) await truncate(out, earlier.validBytes);
   const points = new CsvAppender(out, 'a');
-  if (scan.header === undefined) points.write(csvRecord(columns));
-  const kept = await keepErrorsUpTo(errorsPath, last);
-  return { points, errors: new ErrorsLog(errorsPath, kept), resumeAfter: last, previousRows: scan.rows };
+  if (earlier.header === undefined) points.write(csvRecord(columns));
+  return { points, errors: new ErrorsLog(errorsPath, kept, cells), cells, resumeAfter: earlier.last, previousRows: earlier.rows };
+}
+
+/** Streams the rows of an errors file at or before `last` (none when `last` is undefined). */
+function scanErrorsUpTo(file: string, last: string | undefined, cells: Cells, onRow: (fields: string[]) => void) {
+  return scanCsv(file, (fields) => {
+    if (last !== undefined && comparePaths(cells.read(fields[0] ?? ''), last) <= 0) onRow(fields);
+  });
 }
 
 /** Rewrites the errors file with only the rows at or before `last`; returns how many remain. */
-async function keepErrorsUpTo(file: string, last: string | undefined): Promise<number> {
+async function keepErrorsUpTo(file: string, last: string | undefined, cells: Cells): Promise<number> {
   if (!(await exists(file))) return 0;
   const tmp = `${file}.${process.pid}.tmp`;
   const copy = new CsvAppender(tmp, 'w');
@@ -96,8 +157,7 @@ async function keepErrorsUpTo(file: string, last: string | undefined): Promise<n
   try {
     copy.write(csvRecord(ERROR_COLUMNS));
     let pending = '';
-    await scanCsv(file, (fields) => {
-      if (last === undefined || comparePaths(fields[0] ?? '', last) > 0) return;
+    await scanErrorsUpTo(file, last, cells, (fields) => {
       pending += csvRecord(fields);
       kept++;
       if (pending.length > 1 << 20) {

@@ -34,7 +34,8 @@ export function plotCategories(paths: readonly string[], clusters: readonly numb
   return { by: 'cluster', index: [...clusters], names };
 }
 
-export async function plotPoints(csvFile: string, pngFile: string, info: ModelInfo, input: string): Promise<void> {
+/** Draws `csvFile` (written with --safe-csv if `safeCsv`) to `pngFile`; `input` names the plot. */
+export async function plotPoints(csvFile: string, pngFile: string, info: ModelInfo, input: string, safeCsv = false): Promise<void> {
   const { rows } = await scanCsv(csvFile);
   const stride = Math.max(1, Math.ceil(rows / MAX_PLOT_POINTS));
   const points: number[] = [];
@@ -48,7 +49,7 @@ export async function plotPoints(csvFile: string, pngFile: string, info: ModelIn
     points.push(row.x, row.y);
     clusters.push(row.cluster);
     paths.push(row.path);
-  });
+  }, { safeCsv });
   const c = plotCategories(paths, clusters, allInFolders, info);
   const shown = stride > 1 ? `${paths.length} of ${rows}` : `${rows}`;
   await writeScatterPng(pngFile, {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { csvRecord, parseCsv, pointsColumns, UserError } from '@aae-map/shared';
 import { scanCsv } from '../src/csv-file.ts';
-import { errorsPathFor, openOutputs } from '../src/outputs.ts';
+import { cellsFor, errorsPathFor, openOutputs, readEarlierRun } from '../src/outputs.ts';
 
 let tmp: string;
 before(async () => {
@@ -17,6 +17,9 @@ before(async () => {
 });
 after(() => rm(tmp, { recursive: true, force: true }));
 
+const PLAIN = cellsFor(false);
+/** Opens `out` as embed --resume does. */
+const resume = async (out: string, columns: string[]) => openOutputs(out, columns, PLAIN, await readEarlierRun(out, PLAIN));
 const TRICKY = ['plain.png', 'with space.png', 'comma,name.png', 'quote"d.png', '"starts.png', 'line\nbreak.png', 'cr\r\nlf.png', 'ünï/数字 😀.png', ''];
 
 test('RFC 4180 round trip: every tricky field survives, across 1 MiB read chunks', async () => {
@@ -60,7 +63,7 @@ test('resume: cuts the torn row, continues after the last complete row, drops la
   const errors = errorsPathFor(out);
   assert.equal(errors, `${out}.errors.csv`);
   await writeFile(errors, [['path', 'reason'], ['a/0.png', 'empty file'], ['b/9.png', 'empty file'], ['a/bad', 'cannot read directory (EACCES)']].map(csvRecord).join(''));
-  const o = await openOutputs(out, cols, true);
+  const o = await resume(out, cols);
   assert.equal(o.resumeAfter, 'b/2.png');
   assert.equal(o.previousRows, 2);
   assert.equal(o.errors.count, 2);
@@ -74,11 +77,11 @@ test('resume: cuts the torn row, continues after the last complete row, drops la
 test('resume refuses a file with other columns, and a fresh run replaces both files', async () => {
   const out = join(tmp, 'other.csv');
   await writeFile(out, csvRecord(pointsColumns(0)) + csvRecord(['a.png', '1', '2', '3', '0.5']));
-  await assert.rejects(openOutputs(out, pointsColumns(2), true), (e: Error) => e instanceof UserError && /--style/.test(e.message));
+  await assert.rejects(resume(out, pointsColumns(2)), (e: Error) => e instanceof UserError && /--style/.test(e.message));
   await writeFile(out, csvRecord(pointsColumns(0)) + csvRecord(['a.png', '1']));
-  await assert.rejects(openOutputs(out, pointsColumns(0), true), (e: Error) => e instanceof UserError && /2 columns, expected 5/.test(e.message));
+  await assert.rejects(resume(out, pointsColumns(0)), (e: Error) => e instanceof UserError && /2 columns, expected 5/.test(e.message));
   await writeFile(errorsPathFor(out), 'path,reason\r\nx.png,empty file\r\n');
-  const o = await openOutputs(out, pointsColumns(0), false);
+  const o = await openOutputs(out, pointsColumns(0), PLAIN);
   o.points.close();
   o.errors.close();
   assert.equal(await readFile(out, 'utf8'), 'path,x,y,cluster,confidence\r\n');

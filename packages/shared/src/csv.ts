@@ -14,6 +14,35 @@ export function csvRecord(fields: readonly string[]): string {
   return fields.map(csvField).join(',') + '\r\n';
 }
 
+/** Leading characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection"). */
+const FORMULA_LEAD = /^[=+\-@\t\r]/;
+
+/**
+ * embed --safe-csv's form of a text cell: a ' in front of a formula lead, as OWASP recommends,
+ * and in front of a leading ' too, so that dropping one leading ' (unguardCell) always gives
+ * the text back.
+ */
+export function guardCell(text: string): string {
+  return FORMULA_LEAD.test(text) || text.startsWith("'") ? `'${text}` : text;
+}
+
+export function unguardCell(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
+}
+
+export type CellWriter = 'plain' | 'guarded' | 'either';
+
+/**
+ * Which way of writing could have produced `cell`: only 'plain' (verbatim) for a formula lead
+ * or a ' before anything guardCell leaves alone, only 'guarded' for a ' before what guardCell
+ * guards, 'either' otherwise. How --resume tells which mode wrote a file.
+ */
+export function cellWriter(cell: string): CellWriter {
+  if (FORMULA_LEAD.test(cell)) return 'plain';
+  if (!cell.startsWith("'")) return 'either';
+  return guardCell(cell.slice(1)) !== cell.slice(1) ? 'guarded' : 'plain';
+}
+
 /**
  * Splits CSV text into records, fed in chunks. `push` returns the records completed by the
  * chunk; `endOffset` is the number of characters consumed up to the end of the last complete

@@ -13,6 +13,7 @@ export * from './progress.ts';
 export * from './run-cli.ts';
 export * from './scatter-plot.ts';
 export * from './user-error.ts';
+export * from './system-error.ts';
 export * from './vulkan.ts';
 export * from './model-metadata.ts';
 export * from './browser.ts';

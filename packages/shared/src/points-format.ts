@@ -12,6 +12,11 @@ export function pointsColumns(styleDim: number): string[] {
   return [...BASE_COLUMNS, ...Array.from({ length: styleDim }, (_, i) => `z${i}`)];
 }
 
+/** Whether a CSV header is one that embed writes, with any number of z columns. */
+export function isPointsHeader(header: readonly string[]): boolean {
+  return header.length >= BASE_COLUMNS.length && pointsColumns(header.length - BASE_COLUMNS.length).every((c, i) => header[i] === c);
+}
+
 /** Exact powers of ten; 10 ** k is not guaranteed to be. */
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { categoryColor, scatterSvg, writeScatterPng } from '@aae-map/shared';
+import { categoryColor, isScatterPng, scatterSvg, writeScatterPng } from '@aae-map/shared';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-plot-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -38,4 +38,16 @@ test('writeScatterPng writes a PNG of the requested size with the points coloure
   // categoryColor(3) is #d62728: red dominates, blended toward white by opacity.
   assert.ok(r! > 180 && g! < 150 && b! < 150, `centre pixel ${[r, g, b]}`);
   assert.deepEqual(px(5, 195), [255, 255, 255]);
+});
+
+test('writeScatterPng marks its PNGs (a valid tEXt chunk), so embed --plot may replace them but no other PNG', async () => {
+  const file = join(root, 'marked.png');
+  await writeScatterPng(file, { points: [0, 0, 1, 1], categories: [0, 1], categoryNames: ['a', 'b'], size: 100 });
+  const marked = await readFile(file);
+  assert.ok(isScatterPng(marked));
+  assert.deepEqual((await sharp(marked).metadata()).comments, [{ keyword: 'Software', text: 'aae-map' }], 'libvips reads the chunk back, CRC and all');
+  const other = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#fff' } }).png().toBuffer();
+  assert.equal(isScatterPng(other), false);
+  assert.equal(isScatterPng(marked.subarray(0, 40)), false, 'cut before the mark');
+  assert.equal(isScatterPng(Buffer.from('path,x,y\r\n')), false);
 });
