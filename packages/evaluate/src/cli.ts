@@ -1,7 +1,6 @@
 /** `pnpm evaluate [--run DIR | --model FILE] [--data …]`: thin wrapper over evaluate(). */
-import { Command } from 'commander';
-import type { Device } from '@aae-map/infer';
-import { runCli, UserError } from '@aae-map/shared';
+import { DEVICES, type Device } from '@aae-map/infer/devices';
+import { action, cliProgram, examples, Option, wholeNumber } from '@aae-map/shared/cli';
 
 interface EvaluateCliOptions {
   run?: string;
@@ -11,23 +10,19 @@ interface EvaluateCliOptions {
   dataLabels?: string;
   trainData?: string;
   trainLabels?: string;
-  limit?: string;
-  trainLimit?: string;
+  limit?: number;
+  trainLimit?: number;
   out?: string;
-  device: string;
-  threads: string;
-  batch: string;
+  device: Device;
+  threads: number;
+  batch: number;
   progress: boolean;
 }
 
-const int = (flag: string, v: string | undefined) => {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UserError(`${flag} must be a whole number, got '${v}'`);
-  return Number(v);
-};
-
-const program = new Command('evaluate')
-  .description('Score a model on held-out labelled images: classification error, kNN accuracy in 2-D, trustworthiness, silhouette. Prints a table and writes eval.json.')
+const program = cliProgram(
+  'evaluate',
+  'Score a model on held-out labelled images: classification error, kNN accuracy in 2-D, trustworthiness, silhouette. Prints a table and writes eval.json.',
+)
   .option('--run <dir>', 'training run to score; it is exported to a temporary ONNX file (default: the latest run under --runs)')
   .option('--model <file>', 'exported ONNX model to score, instead of --run')
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
@@ -35,19 +30,18 @@ const program = new Command('evaluate')
   .option('--data-labels <labels>', 'IDX test labels, with --data')
   .option('--train-data <images>', 'IDX images that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images)')
   .option('--train-labels <labels>', 'IDX labels, with --train-data')
-  .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)')
-  .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)')
+  .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)', wholeNumber)
+  .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)', wholeNumber)
   .option('--out <file>', 'where to write eval.json (default: <run>/eval.json, or <model>.eval.json beside the model)')
-  .option('--device <name>', 'onnxruntime device: auto, cpu, cuda or webgpu', 'cpu')
-  .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', '0')
-  .option('--batch <n>', 'images per model call (cpu runs them 256 at a time)', '1024')
+  .addOption(new Option('--device <name>', 'onnxruntime device').choices(DEVICES).default('cpu'))
+  .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', wholeNumber, 0)
+  .option('--batch <n>', 'images per model call (cpu runs them 256 at a time)', wholeNumber, 1024)
   .option('--no-progress', 'no progress bars on stderr')
-  .addHelpText('after', '\nExamples:\n  pnpm evaluate --run runs/mnist-1000\n  pnpm evaluate --model model.onnx --limit 2000')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .action((opts: EvaluateCliOptions) =>
-    runCli(async () => {
+  .addHelpText('after', examples('pnpm evaluate --run runs/mnist-1000', 'pnpm evaluate --model model.onnx --limit 2000'))
+  .action(
+    action(async (opts: EvaluateCliOptions) => {
       const { evaluate, formatReport } = await import('./index.ts');
-      const limit = int('--limit', opts.limit);
+      const limit = opts.limit;
       const { report, outFile } = await evaluate({
         run: opts.run,
         model: opts.model,
@@ -57,11 +51,11 @@ const program = new Command('evaluate')
         fitImages: opts.trainData,
         fitLabels: opts.trainLabels,
         limit,
-        fitLimit: int('--train-limit', opts.trainLimit) ?? limit,
+        fitLimit: opts.trainLimit ?? limit,
         out: opts.out,
-        device: opts.device as Device,
-        threads: int('--threads', opts.threads),
-        batch: int('--batch', opts.batch),
+        device: opts.device,
+        threads: opts.threads,
+        batch: opts.batch,
         progress: opts.progress,
       });
       console.log(formatReport(report));

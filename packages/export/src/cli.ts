@@ -1,21 +1,18 @@
 /** `pnpm export model.onnx [--run DIR]`: thin wrapper over exportModel. */
-import { Command } from 'commander';
-import { runCli } from '@aae-map/shared';
+import { action, cliProgram, example } from '@aae-map/shared/cli';
 
 interface ExportCliOptions {
   run?: string;
   runs: string;
 }
 
-const program = new Command('export')
-  .description('Write the encoder and its 2-D map from a training checkpoint as one ONNX graph.')
+const program = cliProgram('export', 'Write the encoder and its 2-D map from a training checkpoint as one ONNX graph.')
   .argument('<output>', 'ONNX file to write, e.g. model.onnx')
   .option('--run <dir>', 'checkpoint directory to export (default: the latest run under --runs)')
   .option('--runs <dir>', 'where to look for the latest run when --run is not given', 'runs')
-  .addHelpText('after', '\nExample:\n  pnpm export model.onnx --run runs/mnist-100')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .action((output: string, opts: ExportCliOptions) =>
-    runCli(async () => {
+  .addHelpText('after', example('pnpm export model.onnx --run runs/mnist-100'))
+  .action(
+    action(async (output: string, opts: ExportCliOptions) => {
       const { exportModel, latestRun } = await import('./index.ts');
       const runDir = opts.run ?? (await latestRun(opts.runs));
       const s = await exportModel(runDir, output);

@@ -14,8 +14,9 @@ import {
   VULKAN_HOW_TO,
 } from '@aae-map/shared';
 
-export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
-export type Device = (typeof DEVICES)[number];
+import { DEVICES, type Device } from './devices.ts';
+
+export { DEVICES, type Device };
 
 export interface ModelOutputs {
   /** [N, 2] */

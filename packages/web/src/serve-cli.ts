@@ -1,6 +1,5 @@
 /** `pnpm serve [--port 8080] [--root DIR] [--model FILE]`: thin wrapper over startServer. */
-import { Command, InvalidArgumentError } from 'commander';
-import { runCli } from '@aae-map/shared';
+import { action, cliProgram, example, port } from '@aae-map/shared/cli';
 
 interface ServeCliOptions {
   port: number;
@@ -8,21 +7,23 @@ interface ServeCliOptions {
   model: string;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
-  return n;
-}
-
-const program = new Command('serve')
-  .description('Serve the map page on 127.0.0.1: drop images (or a folder) to embed them in the browser, or open a points.csv from embed.')
+const program = cliProgram(
+  'serve',
+  'Serve the map page on 127.0.0.1: drop images (or a folder) to embed them in the browser, or open a points.csv from embed.',
+)
   .option('--port <n>', 'port on 127.0.0.1 (0 = any free port)', port, 8080)
   .option('--root <dir>', 'folder served to the page: images, and points.csv files whose paths are relative to it', '.')
   .option('--model <file>', 'ONNX model from pnpm export, loaded by the page (it also takes a dropped one)', 'model.onnx')
-  .addHelpText('after', '\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm serve --model model.onnx --root images/\n  then open http://127.0.0.1:8080/ and drop the images/ folder on the page')
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .action((opts: ServeCliOptions) =>
-    runCli(async () => {
+  .addHelpText(
+    'after',
+    example(
+      'pnpm sample-images --out images/ --count 1000',
+      'pnpm serve --model model.onnx --root images/',
+      'then open http://127.0.0.1:8080/ and drop the images/ folder on the page',
+    ),
+  )
+  .action(
+    action(async (opts: ServeCliOptions) => {
       const { startServer } = await import('./index.ts');
       const s = await startServer(opts);
       const model = s.modelFound ? `model ${s.model}` : `no model at ${s.model} (drop one on the page, or pass --model)`;

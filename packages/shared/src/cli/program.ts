@@ -14,10 +14,13 @@ export function cliProgram(name: string, description: string): Command {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 }
 
-/** `--help`'s closing lines: the examples, one command a line. */
-export function examples(...lines: string[]): string {
-  return `\n${lines.length > 1 ? 'Examples' : 'Example'}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
-}
+const helpBlock = (heading: string, lines: string[]) => `\n${heading}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+
+/** `--help`'s closing lines for one worked example: commands to run in order, one a line. */
+export const example = (...lines: string[]): string => helpBlock('Example', lines);
+
+/** `--help`'s closing lines for several independent examples, one a line. */
+export const examples = (...lines: string[]): string => helpBlock('Examples', lines);
 
 /** An action for `program.action`, run under runCli. */
 export function action<A extends unknown[]>(run: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
