@@ -14,8 +14,9 @@ import '@tensorflow/tfjs';
 import { UserError, VULKAN_HOW_TO } from '@aae-map/shared';
 import { wasmView } from './kernels/wasm-internals.ts';
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, type BackendName } from './backend-names.ts';
+
+export { BACKENDS, type BackendName };
 
 export interface BackendChoice {
   /** The backend that runs: 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
