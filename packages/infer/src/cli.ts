@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
 import { Command, Option } from 'commander';
-import { runCli } from '@aae-map/shared';
+import { DEFAULT_MAX_PIXELS, runCli } from '@aae-map/shared';
 import { wholeNumber } from './cli-args.ts';
 import { defaultThreads } from './thread-split.ts';
 
@@ -15,6 +15,7 @@ interface EmbedCliOptions {
   style?: boolean;
   plot?: string;
   resume?: boolean;
+  maxPixels: number;
 }
 
 const split = defaultThreads();
@@ -31,6 +32,7 @@ const program = new Command('embed')
   .option('--style', 'add the style vector as columns z0..z{d-1}')
   .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster)')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
+  .option('--max-pixels <n>', 'skip (and list) images of more pixels, and files of more than 4 bytes a pixel of it', wholeNumber, DEFAULT_MAX_PIXELS)
   .addHelpText('after', '\nExit status: 0 all embedded, 3 some files skipped, 2 usage or input error.\n\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((opts: EmbedCliOptions) =>

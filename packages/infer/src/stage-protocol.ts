@@ -10,6 +10,8 @@ export interface StageOptions {
   batch: number;
   width: number;
   height: number;
+  /** Larger images are refused (shared's DecodeJob.maxPixels). */
+  maxPixels?: number;
 }
 
 export type ToWorker =
