@@ -27,9 +27,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the `embed` bin with `args`; `env` entries are added to (or, as undefined, removed from) the environment. */
-export function runEmbed(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [EMBED_BIN, ...args], { env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+/**
+ * Runs the `embed` bin with `args`; `env` entries are added to (or, as undefined, removed from)
+ * the environment; `nodeArgs` go to node before the bin.
+ */
+export function runEmbed(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []): Promise<RunResult> {
+  const child = spawn(process.execPath, [...nodeArgs, EMBED_BIN, ...args], { env: { ...process.env, ...env } as NodeJS.ProcessEnv });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

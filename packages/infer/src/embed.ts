@@ -13,6 +13,7 @@ import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { defaultThreads } from './thread-split.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
+import { handled } from './walk-batches.ts';
 
 export interface EmbedOptions {
   /** Folder of images, walked recursively. */
@@ -120,7 +121,7 @@ class BatchWriter {
     this.embedded += r.ok.length;
     this.skipped += bad.length;
     this.ignored += batch.ignored;
-    if (batch.paths.length > 0) this.progress.tick(batch.paths.length);
+    if (handled(batch) > 0) this.progress.tick(handled(batch));
   }
 }
 
