@@ -28,9 +28,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the `embed` bin with `args`; `env` entries are added to (or, as undefined, removed from) the environment. */
-export function runEmbed(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  return runNode([EMBED_BIN, ...args], env);
+/**
+ * Runs the `embed` bin with `args`; `env` entries are added to (or, as undefined, removed from)
+ * the environment; `nodeArgs` go to node before the bin.
+ */
+export function runEmbed(args: string[], env: Record<string, string | undefined> = {}, nodeArgs: string[] = []): Promise<RunResult> {
+  return runNode([...nodeArgs, EMBED_BIN, ...args], env);
 }
 
 /** Runs node with `args`, as runEmbed does. */

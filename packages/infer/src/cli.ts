@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
 import { Command, Option } from 'commander';
-import { runCli } from '@aae-map/shared';
+import { DEFAULT_MAX_PIXELS, runCli } from '@aae-map/shared';
 import { wholeNumber } from './cli-args.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
@@ -35,6 +35,7 @@ const program = new Command('embed')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
   .option('--overwrite', 'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)')
   .option('--safe-csv', "put a ' before paths that start with = + - @ tab, CR or ', so spreadsheets do not run them as formulas (drop one leading ' to get the name back); default: paths verbatim (RFC 4180)")
+  .option('--max-pixels <n>', 'skip (and list) images of more pixels, and files of more than 4 bytes a pixel of it', wholeNumber, DEFAULT_MAX_PIXELS)
   .addHelpText('after', '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n\nExample:\n  pnpm sample-images --out images/ --count 1000\n  pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .action((opts: EmbedCliOptions) =>

@@ -59,7 +59,7 @@ export class DecodePool {
   private readonly arrived = new Map<number, Arrived>();
   /** Batches in the whole walk, once it is over. */
   private walked: number | undefined;
-  private onTotal: ((images: number) => void) | undefined;
+  private onTotal: ((files: number) => void) | undefined;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private streaming = false;
@@ -72,7 +72,7 @@ export class DecodePool {
 
   /**
    * `bundle: false` starts the workers through tsx, as when the bundle cannot be built.
-   * `countAfterMs` (default 1000) is when the first worker starts counting the images (see decode-worker.ts).
+   * `countAfterMs` (default 1000) is when the first worker starts counting the files (see decode-worker.ts).
    */
   constructor(size: number, opts: { bundle?: boolean; countAfterMs?: number } = {}) {
     this.countAfterMs = opts.countAfterMs ?? 1000;
@@ -104,10 +104,10 @@ export class DecodePool {
 
   /**
    * The decoded batches of a walk of `o.input`, in walk order, at most `ahead` batches ahead of
-   * the one being used (see AHEAD_BYTES). `onTotal` gets the images the walk covers, when they
-   * are counted. A pool walks one folder.
+   * the one being used (see AHEAD_BYTES). `onTotal` gets the files the batches hand out
+   * (walk-batches.ts' `handled`), when they are counted. A pool walks one folder.
    */
-  async *stream(o: StageOptions, onTotal?: (images: number) => void, ahead = aheadFor(o, this.size)): AsyncGenerator<Decoded> {
+  async *stream(o: StageOptions, onTotal?: (files: number) => void, ahead = aheadFor(o, this.size)): AsyncGenerator<Decoded> {
     if (this.streaming) throw new Error('a DecodePool walks one folder; make another');
     this.streaming = true;
     this.onTotal = onTotal;
@@ -145,7 +145,7 @@ export class DecodePool {
     if (m.kind === 'ready') this.ready++;
     else if (m.kind === 'batch') this.arrived.set(m.seq, { batch: m.batch, result: m.result });
     else if (m.kind === 'walked') this.walked = m.batches;
-    else if (m.kind === 'total') this.onTotal?.(m.images);
+    else if (m.kind === 'total') this.onTotal?.(m.files);
     else this.fail(new Error(`decode worker failed: ${m.error}`));
     this.wake?.();
   }

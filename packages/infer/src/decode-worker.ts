@@ -7,16 +7,16 @@
  * model's ~23 µs).
  *
  * The main thread grants batch numbers as it uses batches, which bounds the batches in memory.
- * While waiting for a grant, the first worker counts the images for the progress bar, from
+ * While waiting for a grant, the first worker counts the files for the progress bar, from
  * `countAfterMs` on (embed: 1 s), since the count is a second walk of the folder. On 20,000 28x28
  * PNGs (0.6 s in all) counting from the start cost ~20 ms (medians of 25 runs); an ETA matters
  * on long runs, and it shows once the count is done (~15 ms per 20,000 files). A walk that ends
- * first has counted the images itself.
+ * first has counted the files itself.
  */
 import { type MessagePort, parentPort } from 'node:worker_threads';
 import { decodeBatch } from '@aae-map/shared/decode';
 import type { FromWorker, ToPeer, ToWorker } from './stage-protocol.ts';
-import { batches, ImageCounter } from './walk-batches.ts';
+import { batches, FileCounter, handled } from './walk-batches.ts';
 
 const main = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => main.postMessage(m, transfer);
@@ -25,7 +25,7 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => main.postMessage(m
 const WARM_BATCHES = 4;
 
 async function decodeAndPost({ seq, batch, stage }: ToPeer): Promise<void> {
-  const result = await decodeBatch({ root: stage.input, paths: batch.paths, width: stage.width, height: stage.height });
+  const result = await decodeBatch({ root: stage.input, paths: batch.paths, width: stage.width, height: stage.height, maxPixels: stage.maxPixels });
   post({ kind: 'batch', seq, batch, result }, [result.pixels.buffer as ArrayBuffer]);
 }
 
@@ -40,7 +40,7 @@ function grant(upTo: number): void {
 async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   const { ports } = stage;
   grant(stage.grant);
-  const counter = new ImageCounter(stage.stage.input, stage.stage.after);
+  const counter = new FileCounter(stage.stage.input, stage.stage.after);
   let countNow = false;
   const timer = setTimeout(() => {
     countNow = true;
@@ -53,14 +53,14 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     for (let seen = 0; seen < entries && !counter.done; ) seen += await counter.step();
     if (counter.done) {
       clearTimeout(timer);
-      post({ kind: 'total', images: counter.images });
+      post({ kind: 'total', files: counter.files });
     }
     return true;
   };
   const it = batches(stage.stage.input, stage.stage.after, stage.stage.batch);
   const own: ToPeer[] = [];
   let seq = 0;
-  let images = 0;
+  let files = 0;
   for (;;) {
     // Walk until this worker has a batch and the next one would be its own again, handing the
     // others theirs on the way, so that they have work while it decodes; walking further first
@@ -70,12 +70,12 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
       if (next.done) {
         walked = true;
         // The walk has counted them now; the total goes first, so it reaches the bar before the last batch.
-        if (!counter.done) post({ kind: 'total', images });
+        if (!counter.done) post({ kind: 'total', files });
         clearTimeout(timer);
         post({ kind: 'walked', batches: seq });
         break;
       }
-      images += next.value.paths.length;
+      files += handled(next.value);
       const job: ToPeer = { seq, batch: next.value, stage: stage.stage };
       const to = seq % (ports.length + 1);
       if (to === 0) own.push(job);

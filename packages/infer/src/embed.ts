@@ -5,8 +5,7 @@
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { PointRowWriter, pointsColumns, Progress, UserError } from '@aae-map/shared';
+import { fsPath, PointRowWriter, pointsColumns, Progress, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { checkOutputPaths } from './output-paths.ts';
@@ -15,6 +14,7 @@ import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
+import { handled } from './walk-batches.ts';
 
 export interface EmbedOptions {
   /** Folder of images, walked recursively. */
@@ -49,6 +49,8 @@ export interface EmbedOptions {
   safeCsv?: boolean;
   /** Decode worker threads. @default defaultThreads().workers (1 on 2 cores) */
   workers?: number;
+  /** Images of more pixels, and files of more than 4 bytes a pixel of it, are skipped. @default DEFAULT_MAX_PIXELS (100 million) */
+  maxPixels?: number;
   /** Where progress and bad files are reported. @default process.stderr */
   log?: NodeJS.WriteStream;
 }
@@ -82,6 +84,7 @@ function checkOptions(o: EmbedOptions): void {
   if (!Number.isInteger(threads) || threads < 0 || threads > max) throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), ${cap}, got ${threads}`);
   if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > max)) throw new UserError(`--workers must be a positive integer, ${cap}, got ${o.workers}`);
   if (o.overwrite && o.resume) throw new UserError('--overwrite starts --out over and --resume keeps its rows; pass only one of them');
+  if (o.maxPixels !== undefined && (!Number.isSafeInteger(o.maxPixels) || o.maxPixels < 1)) throw new UserError(`--max-pixels must be a positive whole number, got ${o.maxPixels}`);
 }
 
 async function checkInput(input: string): Promise<void> {
@@ -92,7 +95,7 @@ async function checkInput(input: string): Promise<void> {
 
 /** A resume point that is not under --input means the CSV came from another folder. */
 async function checkResumePoint(input: string, out: string, after: string | undefined): Promise<void> {
-  if (after === undefined || (await stat(join(input, after)).catch(() => undefined))) return;
+  if (after === undefined || (await stat(fsPath(input, after)).catch(() => undefined))) return;
   throw new UserError(`${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`);
 }
 
@@ -144,7 +147,7 @@ class BatchWriter {
     this.embedded += r.ok.length;
     this.skipped += bad.length;
     this.ignored += batch.ignored;
-    if (batch.paths.length > 0) this.progress.tick(batch.paths.length);
+    if (handled(batch) > 0) this.progress.tick(handled(batch));
   }
 }
 
@@ -173,7 +176,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
     const { width, height } = model.info;
-    const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height };
+    const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height, maxPixels: opts.maxPixels };
     // The decode worker counts the files alongside the embedding, so the model need not wait for it.
     await decodeInOrder(stage, pool, (batch, decoded, done) => writer.write(batch, decoded, done), (n) => progress.setTotal(n));
     progress.finish();

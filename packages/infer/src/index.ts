@@ -6,7 +6,7 @@
  */
 export * from './runtime.ts';
 export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, embedFolder } from './embed.ts';
-export { countImages } from './walk-batches.ts';
+export { countFiles } from './walk-batches.ts';
 export { defaultThreads } from './thread-split.ts';
 export { scanCsv } from './csv-file.ts';
 export { readPoints } from './points-csv.ts';

@@ -15,7 +15,7 @@ export async function decodeInOrder(
   o: StageOptions,
   pool: DecodePool,
   consume: (batch: Batch, decoded: DecodeResult, decodingDone: boolean) => Promise<void> | void,
-  onTotal?: (images: number) => void,
+  onTotal?: (files: number) => void,
 ): Promise<void> {
   for await (const { batch, result, decodingDone } of pool.stream(o, onTotal)) await consume(batch, result, decodingDone);
 }

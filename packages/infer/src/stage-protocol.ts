@@ -10,6 +10,8 @@ export interface StageOptions {
   batch: number;
   width: number;
   height: number;
+  /** Larger images are refused (shared's DecodeJob.maxPixels). */
+  maxPixels?: number;
 }
 
 export type ToWorker =
@@ -32,6 +34,6 @@ export type FromWorker =
   | { kind: 'batch'; seq: number; batch: Batch; result: DecodeResult }
   /** The walk is over: this many batches in all. */
   | { kind: 'walked'; batches: number }
-  /** The images the walk covers, counted beside it for the progress bar. */
-  | { kind: 'total'; images: number }
+  /** The files the walk hands out (images and entries it reports as errors), counted beside it for the progress bar. */
+  | { kind: 'total'; files: number }
   | { kind: 'error'; error: string };

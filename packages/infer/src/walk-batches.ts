@@ -1,13 +1,14 @@
 /**
  * The walk side of embed's decode stage, run in the first decode worker (decode-worker.ts): the
- * image files under the input folder in walk order, cut into batches, and their count.
+ * image files under the input folder in walk order, cut into batches, and the count of what the
+ * batches hand out (for the progress bar).
  */
 import { walkImageRuns, type WalkEntry } from '@aae-map/shared/decode';
 
 export interface Batch {
   /** Image files, relative to the input folder. */
   paths: string[];
-  /** Directories the walk could not read, reported with this batch. */
+  /** Entries the walk cannot use (unreadable folders, broken links, FIFOs...), reported with this batch. */
   walkErrors: { path: string; reason: string }[];
   /** Files without an image extension seen while filling this batch. */
   ignored: number;
@@ -39,10 +40,16 @@ export async function* batches(root: string, after: string | undefined, size: nu
   if (b.paths.length + b.walkErrors.length + b.ignored > 0) yield b;
 }
 
-/** Counts the images under `root` (after `after`) one directory run per step, so that a worker can count between batches. */
-export class ImageCounter {
+/** What a batch hands out to be embedded or reported: each counts once in the progress bar. */
+export const handled = (b: Batch) => b.paths.length + b.walkErrors.length;
+
+/**
+ * Counts what the batches of a walk of `root` (after `after`) hand out, one directory run per
+ * step, so that a worker can count between batches.
+ */
+export class FileCounter {
   private readonly runs: AsyncGenerator<WalkEntry[]>;
-  images = 0;
+  files = 0;
   done = false;
 
   constructor(root: string, after: string | undefined) {
@@ -56,14 +63,14 @@ export class ImageCounter {
       this.done = true;
       return 0;
     }
-    for (const e of next.value) if (e.kind === 'image') this.images++;
+    for (const e of next.value) if (e.kind !== 'ignored') this.files++;
     return next.value.length;
   }
 }
 
-/** The number of image files under `root`, after `after` in walk order when given. */
-export async function countImages(root: string, after?: string): Promise<number> {
-  const c = new ImageCounter(root, after);
+/** What the batches of a walk of `root` hand out (see `handled`), after `after` in walk order when given. */
+export async function countFiles(root: string, after?: string): Promise<number> {
+  const c = new FileCounter(root, after);
   while (!c.done) await c.step();
-  return c.images;
+  return c.files;
 }

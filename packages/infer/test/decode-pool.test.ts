@@ -2,9 +2,10 @@
  * The decode stage (decode-pool.ts, decode-worker.ts): the first worker walks and hands batches
  * round, and the batches come back in walk order, whatever the number of workers. Checked
  * against the walk run directly on this thread and against the MNIST digits the files hold.
+ * The total the workers count covers what the walk reports as errors, as the bar ticks them.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,7 +13,7 @@ import sharp from 'sharp';
 import { readMnist, walkImages } from '@aae-map/shared';
 import { AHEAD_BYTES, aheadFor, type Decoded, DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
-import { countImages } from '../src/walk-batches.ts';
+import { countFiles } from '../src/walk-batches.ts';
 
 const SIZE = 28 * 28;
 let root: string;
@@ -36,6 +37,8 @@ before(async () => {
   }
   await writeFile(join(root, 'b/d/05x.png'), 'not a png');
   await writeFile(join(root, 'a/notes.txt'), 'hello');
+  // Listed as an error by the walk, not decoded: it still counts in the total.
+  await symlink(join(root, 'gone.png'), join(root, 'b/dangling.png'));
 });
 after(() => rm(root, { recursive: true, force: true }));
 
@@ -65,8 +68,9 @@ for (const workers of [1, 3]) {
       const { got, total } = await collect(pool, 4);
       assert.deepEqual(got.flatMap((d) => d.batch.paths), images, 'walk order, each once');
       assert.ok(got.slice(0, -1).every((d) => d.batch.paths.length === 4), 'full batches but the last');
-      assert.equal(total, images.length, 'the count reached the caller');
-      assert.equal(total, await countImages(root));
+      assert.equal(total, images.length + 1, 'the count, walk errors included, reached the caller');
+      assert.deepEqual(got.flatMap((d) => d.batch.walkErrors.map((e) => e.path)), ['b/dangling.png']);
+      assert.equal(total, await countFiles(root));
       assert.equal(got.reduce((s, d) => s + d.batch.ignored, 0), 1, 'notes.txt');
       const failed = got.flatMap((d) => d.result.failed.map((f) => d.batch.paths[f.index]));
       assert.deepEqual(failed, ['b/d/05x.png']);
@@ -100,7 +104,7 @@ test('the workers stay a bounded number of batches ahead of a slow consumer, and
     assert.ok(most > 1, `batches decoded ahead (${most})`);
     assert.ok(most <= ahead, `at most ${ahead} batches waiting, saw ${most}`);
     // The walk cannot have ended before the last `ahead + 1` batches were granted: this total is the count's.
-    assert.equal(total, await countImages(root));
+    assert.equal(total, await countFiles(root));
     assert.ok(totalAt >= 0 && totalAt < got.length - ahead - 1, `counted while the walk went on (after ${totalAt} of ${got.length} batches)`);
     // Decoding is done from some batch on, and then for good; the slow consumer leaves the workers `ahead` batches to finish.
     const done = got.map((d) => d.decodingDone);

@@ -1,14 +1,15 @@
 /**
  * The directory walk: sorted depth-first order equal to comparePaths' order, resume points
  * that skip exactly what sorts at or before them, laziness (later folders are read only when
- * reached), ignored files and broken links.
+ * reached), ignored files, broken links, FIFOs and devices, and names that are not UTF-8.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { comparePaths, type WalkEntry, walkImageRuns, walkImages } from '@aae-map/shared';
+import { comparePaths, fsPath, type WalkEntry, walkImageRuns, walkImages } from '@aae-map/shared';
+import { bytePath, mkfifo } from '../../../test/fixtures/special-files.ts';
 
 let root: string;
 // Names chosen so that per-segment order differs from plain string order: 'a' < 'a b' < 'a.png'
@@ -102,6 +103,63 @@ test('the walk is lazy: a folder is read only when the walk reaches it', async (
     const rest: string[] = [];
     for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value.path);
     assert.deepEqual(rest, ['2/a.png', '2/b.png']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('every entry with an image extension is an image or an error: FIFOs, devices and folder links get a reason, unopened', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'infer-walk-special-'));
+  try {
+    await writeFile(join(dir, 'good.png'), 'x');
+    await mkdir(join(dir, 'folder'));
+    await mkfifo(join(dir, 'fifo.png'), join(dir, 'fifo.txt'));
+    await symlink(join(dir, 'fifo.png'), join(dir, 'link-to-fifo.jpg'));
+    await symlink('/dev/null', join(dir, 'null.png'));
+    await symlink(join(dir, 'folder'), join(dir, 'folder-link.png'));
+    await symlink(join(dir, 'folder'), join(dir, 'folder-link'));
+    await symlink(join(dir, 'gone.png'), join(dir, 'dangling.webp'));
+    const entries: WalkEntry[] = [];
+    for await (const e of walkImages(dir)) entries.push(e);
+    const seen = entries.map((e) => [e.path, e.kind === 'error' ? e.reason : e.kind]);
+    assert.deepEqual(seen, [
+      ['dangling.webp', 'cannot stat (ENOENT)'],
+      ['fifo.png', 'not a regular file (fifo)'],
+      ['fifo.txt', 'ignored'],
+      ['folder-link.png', 'not a regular file (a link to a folder, which the walk does not enter)'],
+      ['good.png', 'image'],
+      ['link-to-fifo.jpg', 'not a regular file (fifo)'],
+      ['null.png', 'not a regular file (character device)'],
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('names that are not UTF-8 are walked, each under its own text form, and found again from it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'infer-walk-bytes-'));
+  const at = (...parts: (string | number[])[]) => bytePath(dir, ...parts);
+  try {
+    await writeFile(at('caf', [0xe9], '.png'), 'e9');
+    await writeFile(at('caf', [0xe8], '.png'), 'e8');
+    await writeFile(at('caf%E9.png'), 'literal');
+    await writeFile(at('café.png'), 'utf8');
+    await mkdir(at('dir', [0xff]));
+    await writeFile(at('dir', [0xff], '/inner', [0xfe], '.png'), 'inner');
+    await writeFile(at('dir', [0xff], '/100%.png'), 'percent');
+    const entries: WalkEntry[] = [];
+    for await (const e of walkImages(dir)) entries.push(e);
+    const paths = entries.map((e) => e.path);
+    assert.deepEqual(paths, ['caf%25E9.png', 'caf%E8.png', 'caf%E9.png', 'café.png', 'dir%FF/100%.png', 'dir%FF/inner%FE.png']);
+    assert.ok(entries.every((e) => e.kind === 'image'));
+    assert.deepEqual([...paths].sort(comparePaths), paths, 'walk order is comparePaths order on the text forms');
+    const contents = await Promise.all(paths.map((p) => readFile(fsPath(dir, p), 'utf8')));
+    assert.deepEqual(contents, ['literal', 'e8', 'e9', 'utf8', 'percent', 'inner']);
+    for (let i = 0; i < paths.length; i++) {
+      const rest: string[] = [];
+      for await (const e of walkImages(dir, paths[i])) rest.push(e.path);
+      assert.deepEqual(rest, paths.slice(i + 1), `after ${paths[i]}`);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ export * from './csv.ts';
 export * from './gray.ts';
 export * from './image-paths.ts';
 export * from './model-contract.ts';
+export * from './path-encoding.ts';
 export * from './model-metadata.ts';
 export * from './points-format.ts';
 export * from './user-error.ts';

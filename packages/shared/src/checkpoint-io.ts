@@ -36,14 +36,34 @@ export function packTensors(tensors: Array<[string, number[], Float32Array]>): {
   return { entries, data };
 }
 
+/** What is wrong with a count read from a manifest, or undefined when it is a whole number >= 0. */
+function countProblem(v: unknown): string | undefined {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `${JSON.stringify(v) ?? String(v)} is not a number`;
+  if (v < 0) return `${v} is negative`;
+  return Number.isInteger(v) ? undefined : `${v} is not a whole number`;
+}
+
+/** A bad offset or shape is reported as what it is, not as a truncated file (bytes -4..3996). */
+function checkEntry(e: WeightEntry, file: string): void {
+  const bad = (what: string) => new UserError(`the manifest entry of ${file} for tensor ${e.name}: ${what}; the checkpoint is corrupt (re-run training or pick another run)`);
+  if (!Array.isArray(e.shape)) throw bad('its shape is not a list');
+  for (const d of e.shape) {
+    const problem = countProblem(d);
+    if (problem) throw bad(`shape [${e.shape.join(',')}]: dimension ${problem}`);
+  }
+  const problem = countProblem(e.offset);
+  if (problem) throw bad(`offset ${problem}`);
+}
+
 /** Reads tensors listed in `entries` from a float32 LE buffer, checking bounds. */
 export function unpackTensors(entries: WeightEntry[], data: Uint8Array, file: string): NamedTensors {
   const out: NamedTensors = new Map();
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (const e of entries) {
-    const n = size(e.shape);
     if (e.dtype !== 'float32') throw new UserError(`${file}: tensor ${e.name} has dtype ${e.dtype}; only float32 is supported`);
-    if (e.offset < 0 || e.offset + n * 4 > data.byteLength) {
+    checkEntry(e, file);
+    const n = size(e.shape);
+    if (e.offset + n * 4 > data.byteLength) {
       throw new UserError(`${file} is truncated: tensor ${e.name} needs bytes ${e.offset}..${e.offset + n * 4} but the file has ${data.byteLength}; re-run training or pick another run`);
     }
     const values = new Float32Array(n);

@@ -6,6 +6,7 @@
  */
 export * from './decode-batch.ts';
 export * from './image-decode.ts';
+export * from './image-limits.ts';
 export { decodePngDirect } from './png-direct.ts';
 export { decodePngGray, fastPathApplies, isPng, type PngHeader, readPngHeader } from './png-fast.ts';
-export { walkImageRuns, type WalkEntry } from './image-walk.ts';
+export { fsPath, walkImageRuns, type WalkEntry } from './image-walk.ts';

@@ -7,6 +7,7 @@
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import { DecodeError } from './decode-error.ts';
 import { decodePngDirect } from './png-direct.ts';
+import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
 import { decodePngGray, fastPathApplies, readPngHeader } from './png-fast.ts';
 
 export { DecodeError };
@@ -26,12 +27,40 @@ function loadSharp(): Promise<SharpFactory> {
 
 const oneLine = (msg: string) => msg.split('\n')[0]!.trim();
 
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) throw new DecodeError(`image is ${width} x ${height} pixels, more than the ${maxPixels} allowed (--max-pixels)`);
+}
+
+/** sharp's reading of a header: the image's size, or undefined when the header needs more than `head`. */
+async function sharpHeader(head: Uint8Array): Promise<{ width: number; height: number } | undefined> {
+  const sharp = await loadSharp();
+  try {
+    const m = await sharp(head, { pages: 1 }).metadata();
+    return { width: m.width, height: m.pageHeight ?? m.height };
+  } catch (err) {
+    // sharp tells formats apart by their first bytes, so this is its verdict on the whole file.
+    if (/unsupported image format/i.test((err as Error).message)) throw new DecodeError(oneLine((err as Error).message));
+    return undefined;
+  }
+}
+
+/**
+ * Checks a file from its first bytes (`head`), before the rest of its `size` bytes is read: a
+ * format sharp does not know, more than `maxPixels` pixels, or more than maxFileBytes.
+ */
+export async function checkHead(head: Uint8Array, size: number, maxPixels: number): Promise<void> {
+  const dims = readPngHeader(head) ?? (await sharpHeader(head));
+  if (dims) checkPixels(dims.width, dims.height, maxPixels);
+  const limit = maxFileBytes(maxPixels);
+  if (size > limit) throw new DecodeError(`file is ${size} bytes, more than the ${limit} read for an image of at most ${maxPixels} pixels (--max-pixels)`);
+}
+
 /** Decodes with sharp: flatten alpha onto black, gray, stretch to width x height. */
-export async function decodeWithSharp(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number): Promise<void> {
+export async function decodeWithSharp(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<void> {
   const sharp = await loadSharp();
   let data: Buffer;
   try {
-    data = await sharp(buf, { pages: 1 })
+    data = await sharp(buf, { pages: 1, limitInputPixels: maxPixels })
       .flatten({ background: '#000000' })
       .grayscale()
       .resize(width, height, { fit: 'fill' })
@@ -46,11 +75,13 @@ export async function decodeWithSharp(buf: Uint8Array, width: number, height: nu
 
 /**
  * Decodes into `out[offset .. offset + width·height)`. Returns undefined when done synchronously
- * (the fast path), else a promise, so a caller can run sharp decodes concurrently.
+ * (the fast path), else a promise, so a caller can run sharp decodes concurrently. Images of more
+ * than `maxPixels` pixels are refused.
  */
-export function decodeImage(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number): Promise<void> | undefined {
+export function decodeImage(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<void> | undefined {
   if (buf.length === 0) throw new DecodeError('empty file');
   const header = readPngHeader(buf);
+  if (header) checkPixels(header.width, header.height, maxPixels);
   if (fastPathApplies(header, width, height)) {
     try {
       const h = header;
@@ -60,5 +91,5 @@ export function decodeImage(buf: Uint8Array, width: number, height: number, out:
       // Damaged file: let sharp have the final word, and give its reason.
     }
   }
-  return decodeWithSharp(buf, width, height, out, offset);
+  return decodeWithSharp(buf, width, height, out, offset, maxPixels);
 }

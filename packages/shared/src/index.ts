@@ -7,6 +7,7 @@ export * from './atomic-write.ts';
 export * from './checkpoint-format.ts';
 export * from './checkpoint-io.ts';
 export * from './idx-reader.ts';
+export * from './image-limits.ts';
 export * from './image-walk.ts';
 export * from './mnist.ts';
 export * from './progress.ts';

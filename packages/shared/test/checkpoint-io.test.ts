@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { commitFiles, MANIFEST, packTensors, recoverCheckpoint, unpackTensors, UserError } from '@aae-map/shared';
+import { commitFiles, MANIFEST, packTensors, recoverCheckpoint, unpackTensors, UserError, type WeightEntry } from '@aae-map/shared';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-ckpt-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -28,6 +28,21 @@ test('packTensors/unpackTensors round-trip float32 little-endian with byte offse
 test('unpackTensors rejects a truncated buffer with a UserError naming the tensor', () => {
   const { entries, data } = packTensors([['w', [4], new Float32Array(4)]]);
   assert.throws(() => unpackTensors(entries, data.subarray(0, 10), 'w.bin'), (e: unknown) => e instanceof UserError && /truncated.*tensor w/.test(e.message));
+});
+
+test('unpackTensors reports a negative, fractional or missing offset and a bad dimension as what they are', () => {
+  const { entries, data } = packTensors([['w', [4], new Float32Array(4)]]);
+  const cases: [Partial<WeightEntry>, RegExp][] = [
+    [{ offset: -4 }, /tensor w: offset -4 is negative/],
+    [{ offset: 1.5 }, /tensor w: offset 1\.5 is not a whole number/],
+    [{ offset: undefined }, /tensor w: offset undefined is not a number/],
+    [{ shape: [2, -2] }, /tensor w: shape \[2,-2\]: dimension -2 is negative/],
+    [{ shape: [0.5] }, /tensor w: shape \[0\.5\]: dimension 0\.5 is not a whole number/],
+  ];
+  for (const [edit, message] of cases) {
+    const e = { ...entries[0]!, ...edit } as WeightEntry;
+    assert.throws(() => unpackTensors([e], data, 'w.bin'), (err: unknown) => err instanceof UserError && message.test(err.message) && !/truncated/.test(err.message), JSON.stringify(edit));
+  }
 });
 
 test('commitFiles writes every file and leaves no pending directory', async () => {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { comparePaths } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { imageList } from '../src/page/file-collect.ts';
+import { serverImageUrl } from '../src/page/hover-card.ts';
 import { PointGrid } from '../src/page/point-grid.ts';
 import { bounds, emptyPointSet } from '../src/page/point-set.ts';
 import { shuffledOrder, splatPoints } from '../src/page/point-splat.ts';
@@ -80,6 +81,16 @@ test("imageList keeps images, strips the dropped folder's name and sorts like em
   assert.deepEqual(expected, ['B.webp', 'a/10.PNG', 'a/9.jpg', 'a b/1.gif', 'b/2.png']);
   // Loose files, or two folders: paths stay as given.
   assert.deepEqual(imageList([f('x.png'), f('d/y.png')]).images.map((i) => i.path), ['d/y.png', 'x.png']);
+  // In embed's text form: a '%' before two hex digits is escaped, as embed writes it.
+  assert.deepEqual(imageList([f('my%20cat.png'), f('100%.png')]).images.map((i) => i.path), ['100%.png', 'my%2520cat.png']);
+});
+
+test("serverImageUrl turns embed's text-form paths into URLs of the same bytes", () => {
+  assert.equal(serverImageUrl('a b/数.png'), '/files/a%20b/%E6%95%B0.png');
+  assert.equal(serverImageUrl('100%.png'), '/files/100%25.png');
+  assert.equal(serverImageUrl('my%2520cat.png'), '/files/my%2520cat.png');
+  assert.equal(decodeURIComponent(serverImageUrl('my%2520cat.png')), '/files/my%20cat.png');
+  assert.equal(serverImageUrl('caf%E9.png'), '/files/caf%E9.png');
 });
 
 test('points.csv as embed writes it (float32 in 9 digits) is read and written back byte for byte', () => {

@@ -5,14 +5,13 @@
  * indices, and so seeded splits, the same on every run.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { UserError, walkImages } from '@aae-map/shared';
+import { fsPath, UserError, walkImages } from '@aae-map/shared';
 
 /** Subfolders whose images have no label, like files at the top of the folder. */
 export const UNLABELLED_FOLDERS: readonly string[] = ['unlabeled', 'unlabelled'];
 
 export interface ListedFile {
-  /** Relative to the folder, '/'-separated. */
+  /** Relative to the folder, '/'-separated, in text form (shared's path-encoding.ts). */
   path: string;
   size: number;
   mtimeMs: number;
@@ -50,7 +49,7 @@ export async function listImageFolder(root: string, flag: string): Promise<Folde
     if (e.kind !== 'image') continue;
     let st;
     try {
-      st = await stat(join(root, e.path));
+      st = await stat(fsPath(root, e.path));
     } catch (err) {
       listing.unreadable.push({ path: e.path, reason: `cannot stat (${(err as NodeJS.ErrnoException).code ?? err})` });
       continue;

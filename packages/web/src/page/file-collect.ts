@@ -3,7 +3,7 @@
  * paths in `embed`'s form: '/'-separated, relative to the folder that was dropped, in the CLI's
  * walk order, so that the downloaded CSV lists them as `embed --input <that folder>` would.
  */
-import { comparePaths, isImageName } from './shared.ts';
+import { comparePaths, encodeName, isImageName } from './shared.ts';
 
 export interface PathedFile {
   file: File;
@@ -65,7 +65,8 @@ export function imageList(files: PathedFile[]): ImageList {
   const images = files.filter((f) => isImageName(f.path));
   const first = images[0]?.path.split('/')[0];
   const oneFolder = first !== undefined && images.every((f) => f.path.includes('/') && f.path.split('/')[0] === first);
-  const stripped = oneFolder ? images.map((f) => ({ file: f.file, path: f.path.slice(first.length + 1) })) : images;
+  // In embed's text form, so that names with a '%' before two hex digits are written as embed writes them.
+  const stripped = images.map((f) => ({ file: f.file, path: encodeName(oneFolder ? f.path.slice(first.length + 1) : f.path) }));
   stripped.sort((a, b) => comparePaths(a.path, b.path));
   return { images: stripped, ignored: files.length - images.length };
 }

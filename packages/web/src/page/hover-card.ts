@@ -4,9 +4,11 @@
  * points from a served points.csv load their image from the server's /files/.
  */
 import type { PointSet } from './point-set.ts';
+import { textToUrlPath } from './shared.ts';
 
+/** `path` is in embed's text form (shared's path-encoding.ts), as points.csv holds it. */
 export function serverImageUrl(path: string): string {
-  return '/files/' + path.split('/').map(encodeURIComponent).join('/');
+  return '/files/' + textToUrlPath(path);
 }
 
 export class HoverCard {
