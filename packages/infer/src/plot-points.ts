@@ -3,7 +3,8 @@
  * sits in one (sample-images writes one folder per label), else by cluster; heads marked.
  */
 import { basename, resolve } from 'node:path';
-import { type ModelInfo, writeScatterPng } from '@aae-map/shared';
+import { type ModelInfo } from '@aae-map/shared';
+import { writeScatterPng } from '@aae-map/shared/plot';
 import { scanCsv } from './csv-file.ts';
 import { readPoints } from './points-csv.ts';
 

@@ -3,12 +3,12 @@
  * metadata contract, the points.csv format and CSV, gray conversion, image paths and colours.
  * The page in packages/web bundles this entry.
  */
-export * from './category-color.ts';
-export * from './csv.ts';
-export * from './gray.ts';
-export * from './image-paths.ts';
-export * from './model-contract.ts';
-export * from './path-encoding.ts';
-export * from './model-metadata.ts';
-export * from './points-format.ts';
-export * from './user-error.ts';
+export * from './plot/category-color.ts';
+export * from './contracts/csv.ts';
+export * from './decode/gray.ts';
+export * from './decode/image-paths.ts';
+export * from './contracts/model-contract.ts';
+export * from './contracts/path-encoding.ts';
+export * from './contracts/model-metadata.ts';
+export * from './contracts/points-format.ts';
+export * from './cli/user-error.ts';

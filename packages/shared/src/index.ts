@@ -1,20 +1,20 @@
 /**
- * Code shared by train, export and infer: the checkpoint contract, the IDX/MNIST readers,
- * the image-folder walk, atomic writes, the scatter plot, the progress bar and the CLI error
- * convention. Image decoding is the separate `@aae-map/shared/decode` entry.
+ * Code shared by train, export and infer (`@aae-map/shared`): the file contracts (checkpoints,
+ * the model's metadata, points.csv), the IDX/MNIST readers, the image-folder walk, atomic
+ * writes, the progress bar and the CLI error convention. It loads no image codec: decoding is
+ * `@aae-map/shared/decode`, the scatter plot (sharp) `@aae-map/shared/plot`, and what a CLI
+ * needs before it knows what to run `@aae-map/shared/cli`.
  */
 export * from './atomic-write.ts';
-export * from './checkpoint-format.ts';
-export * from './checkpoint-io.ts';
-export * from './idx-reader.ts';
-export * from './image-limits.ts';
-export * from './image-walk.ts';
-export * from './mnist.ts';
-export * from './progress.ts';
-export * from './run-cli.ts';
-export * from './scatter-plot.ts';
-export * from './user-error.ts';
-export * from './system-error.ts';
-export * from './vulkan.ts';
-export * from './model-metadata.ts';
 export * from './browser.ts';
+export * from './cli/progress.ts';
+export * from './cli/run-cli.ts';
+export * from './cli/system-error.ts';
+export * from './contracts/checkpoint-format.ts';
+export * from './contracts/checkpoint-io.ts';
+export * from './data/idx-reader.ts';
+export * from './data/mnist.ts';
+export * from './decode/image-limits.ts';
+export * from './decode/image-walk.ts';
+export { isScatterPng } from './plot/png-mark.ts';
+export * from './vulkan.ts';

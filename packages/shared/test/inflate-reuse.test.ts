@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { constants, deflateSync, inflateSync } from 'node:zlib';
-import { inflateInto, usesZlibBinding } from '../src/inflate-reuse.ts';
+import { inflateInto, usesZlibBinding } from '../src/decode/inflate-reuse.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

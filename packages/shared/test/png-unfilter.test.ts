@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { DecodeError } from '../src/decode-error.ts';
-import { grayInput, moduleCode, unfilterGrayWasm } from '../src/png-unfilter.ts';
+import { DecodeError } from '../src/decode/decode-error.ts';
+import { grayInput, moduleCode, unfilterGrayWasm } from '../src/decode/png-unfilter.ts';
 
 /** A seeded generator, so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -64,7 +64,7 @@ function randomImage(next: () => number, width: number, height: number, type?: n
 }
 
 test('the module loaded is the one the assembler in png-unfilter.ts builds', async () => {
-  const source = await readFile(new URL('../src/png-unfilter.ts', import.meta.url), 'utf8');
+  const source = await readFile(new URL('../src/decode/png-unfilter.ts', import.meta.url), 'utf8');
   const from = source.indexOf('const MODULE_BASE64 =');
   assert.ok(from >= 0, 'MODULE_BASE64 found');
   const base64 = [...source.slice(from, source.indexOf(';', from)).matchAll(/'([A-Za-z0-9+/=]*)'/g)].map((m) => m[1]).join('');

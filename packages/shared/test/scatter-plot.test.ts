@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { categoryColor, isScatterPng, scatterSvg, writeScatterPng } from '@aae-map/shared';
+import { categoryColor, isScatterPng } from '@aae-map/shared';
+import { scatterSvg, writeScatterPng } from '@aae-map/shared/plot';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-plot-'));
 after(() => rm(root, { recursive: true, force: true }));

@@ -4,6 +4,6 @@
  */
 export * from './args.ts';
 export * from './program.ts';
-export { runCli } from '../run-cli.ts';
-export { UserError } from '../user-error.ts';
+export { runCli } from './run-cli.ts';
+export { UserError } from './user-error.ts';
 export { Option } from 'commander';

@@ -4,7 +4,7 @@
  * the action runs under runCli, which turns a UserError into one line and its exit code.
  */
 import { Command } from 'commander';
-import { runCli } from '../run-cli.ts';
+import { runCli } from './run-cli.ts';
 
 /** A commander program named `name`, described by `description`, with the project's exit codes. */
 export function cliProgram(name: string, description: string): Command {

@@ -3,7 +3,8 @@
  * an atomic checkpoint, a metrics.jsonl line and map.png.
  */
 import { join } from 'node:path';
-import { type Manifest, Progress, UserError, writeScatterPng } from '@aae-map/shared';
+import { type Manifest, Progress, UserError } from '@aae-map/shared';
+import { writeScatterPng } from '@aae-map/shared/plot';
 import type { BackendChoice } from '../backend.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { evaluateEpoch } from './epoch-eval.ts';

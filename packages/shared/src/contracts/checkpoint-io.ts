@@ -9,7 +9,7 @@ import {
   modelWeightShapes,
   size,
 } from './checkpoint-format.ts';
-import { UserError } from './user-error.ts';
+import { UserError } from '../cli/user-error.ts';
 
 /** Files of a checkpoint: manifest.json is written last, so it is the commit point. */
 export const MANIFEST = 'manifest.json';

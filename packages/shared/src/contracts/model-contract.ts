@@ -6,7 +6,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { INPUT_NAME, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
-import { UserError } from './user-error.ts';
+import { UserError } from '../cli/user-error.ts';
 
 const { onnx } = onnxProto;
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UserError } from './user-error.ts';
+import { UserError } from '../cli/user-error.ts';
 
 /** Images from an IDX3 file: `count` images of `height` x `width` uint8 pixels, row-major. */
 export interface IdxImages {

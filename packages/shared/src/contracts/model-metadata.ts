@@ -1,4 +1,4 @@
-import { UserError } from './user-error.ts';
+import { UserError } from '../cli/user-error.ts';
 
 /**
  * Contract 2 (see docs/model-format.md): what the ONNX graph's `metadata_props` hold, so that any client

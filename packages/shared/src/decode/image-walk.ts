@@ -14,7 +14,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { isImageName } from './image-paths.ts';
-import { decodeNameBytes, encodeName, encodeNameBytes } from './path-encoding.ts';
+import { decodeNameBytes, encodeName, encodeNameBytes } from '../contracts/path-encoding.ts';
 
 /** What the walk finds: an image file, a file it ignores, or an entry it cannot use (with why). */
 export type WalkEntry =

@@ -10,7 +10,7 @@
  * the filtered data, the pixels.
  */
 import { DecodeError } from './decode-error.ts';
-import { get, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, indices, moduleBytes, set, uleb } from './wasm-asm.ts';
+import { get, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, indices, moduleBytes, set, uleb } from '../wasm-asm.ts';
 
 const [I32_LOAD8_U, I32_STORE8] = [[0x2d, 0, 0], [0x3a, 0, 0]];
 const [I32_AND, I32_XOR, I32_SHR_S, I32_LE_S, I32_GE_S, I32_EQZ, SELECT, LOCAL_TEE, RETURN] = [0x71, 0x73, 0x75, 0x4c, 0x4e, 0x45, 0x1b, 0x22, 0x0f];
