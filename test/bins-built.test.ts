@@ -64,7 +64,7 @@ test('train runs two replicas from the build (the replica worker is an entry of 
 });
 
 test('a source newer than the build sends the launcher back to the sources', async () => {
-  const source = join(ROOT, 'packages', 'shared', 'src', 'user-error.ts');
+  const source = join(ROOT, 'packages', 'shared', 'src', 'index.ts');
   const { atime, mtime } = await stat(source);
   try {
     await utimes(source, atime, new Date(Date.now() + 60_000));

@@ -85,7 +85,7 @@ test('a disk that fills up mid-run: one line naming the file, exit code 2; DEBUG
   const debug = await runEmbed(args, { DEBUG: '1' });
   assert.equal(debug.code, 2);
   assert.match(debug.stderr, /^error: cannot write .*ENOSPC/m);
-  assert.match(debug.stderr, /^ {4}at .*csv-file\.ts/m, 'DEBUG=1 keeps the stack');
+  assert.match(debug.stderr, /^ {4}at CsvAppender\.write /m, 'DEBUG=1 keeps the stack');
 });
 
 test('thread and batch counts beyond the cap get one line', async () => {
