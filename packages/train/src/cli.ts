@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runCli } from '@aae-map/shared';
 import type { DataFlags } from './data/data-flags.ts';
+import { MIN_REPLICA_SHARE } from './options.ts';
 
 interface TrainCliOptions extends DataFlags {
   epochs?: number;
@@ -82,7 +83,7 @@ const program = new Command('train')
   .option('--train-limit <n>', 'use only the first N training images (quick runs)', wholeNumber)
   .option('--test-limit <n>', 'use only the first N test images (quick runs)', wholeNumber)
   .addOption(new Option('--dense-grad <impl>', 'dense layers: custom (feature-major, custom gradient) or naive (tfjs default gradient)').choices(['custom', 'naive']).default('custom'))
-  .option('--replicas <n>', 'model replicas on worker threads, each taking half of every batch: 1 or 2 (default: 2 on wasm/cpu with 2+ cores, else 1)', wholeNumber)
+  .option('--replicas <n>', `model replicas on worker threads, each taking an equal share of every batch; at most one per core (default: on wasm/cpu one per core, each with ${MIN_REPLICA_SHARE}+ examples of the batch; else 1)`, wholeNumber)
   .option('--no-progress', 'no progress bar')
   .addHelpText(
     'after',
