@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmInternals } from './backend.ts';
-import { GemmKernels } from './simd-gemm.ts';
+import { GemmKernels, scratchBytes } from './simd-gemm.ts';
 
 const KERNEL = 'AaeMatMul';
 
@@ -37,8 +37,12 @@ tf.registerKernel({
     if (!kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend });
     const shape = { m: a.shape[0]!, k: a.shape[1]!, n: b.shape[1]! };
     const out = wasm.makeOutput!([shape.m, shape.n], 'float32');
+    // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.
+    const scratch = wasm.makeOutput!([scratchBytes(shape) / 4], 'float32');
     const offset = (t: tf.TensorInfo) => wasm.dataIdMap!.get(t.dataId)!.memoryOffset;
-    if (kernels.run(shape, offset(a), offset(b), offset(out))) return out;
+    const done = kernels.run(shape, offset(a), offset(b), offset(out), offset(scratch));
+    backend.disposeData(scratch.dataId);
+    if (done) return out;
     backend.disposeData(out.dataId);
     return fallback({ inputs, backend });
   },
