@@ -1,26 +1,51 @@
 /**
- * `pnpm bench:train`: ms per phase and seconds per 60k-image epoch at batch 100 on real MNIST
- * batches, for the custom dense layers (feature-major, custom gradient) and the naive ones (tfjs default,
- * transpose flags), on one replica and on two data-parallel worker replicas, with the ratios
- * measured in the same run.
- * Flags: --backend NAME (default auto), --iterations N (default 12), --naive-iterations N (default 4).
+ * `pnpm bench:train`: ms per iteration and s per 60k-image epoch at batch 100 on real MNIST
+ * batches, for each backend that loads here (wasm and cpu with 1, 2, … worker replicas up to the
+ * count a run would choose; webgpu where there is an adapter; tfjs-node where its binding is
+ * installed), beside PyTorch running the same iteration (torch-peer.ts) and the ratio of each to
+ * it. Rounds alternate (ours, PyTorch, ours, PyTorch, …) so that drift on a shared machine hits
+ * both; the table gives medians over the rounds, and each ratio is the median of the rounds' own.
+ * Flags: --rounds N (3), --iterations N (12, after 2 warm-up), --backends LIST (tensorflow-gpu,
+ * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
+ * 1 up to replicasFor's count), --naive-iterations N (0: off; tfjs's default dense gradient, one
+ * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER).
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { UserError } from '@aae-map/shared';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import type { DenseImpl } from '../src/model/dense.ts';
 import { initialWeights } from '../src/model/model.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { architectureFor, replicasFor, resolveOptions } from '../src/run/options.ts';
 import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { ParallelStepper } from '../src/step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
+import { findTorchPeer } from './torch-peer.ts';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, iterations: { type: 'string', default: '12' }, 'naive-iterations': { type: 'string', default: '4' } } });
-const backend = await selectBackend(values.backend as BackendName);
-console.log(`backend: ${backend.name} (${backend.reason})`);
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    iterations: { type: 'string', default: '12' },
+    backends: { type: 'string', default: 'tensorflow-gpu,tensorflow,webgpu,wasm' },
+    replicas: { type: 'string' },
+    'naive-iterations': { type: 'string', default: '0' },
+    peer: { type: 'string' },
+  },
+});
+const count = (name: string, v: string, min: number) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
+  return n;
+};
+const rounds = count('rounds', values.rounds, 1);
+const iterations = count('iterations', values.iterations, 1);
+const naiveIterations = count('naive-iterations', values['naive-iterations'], 0);
+const peerScript = values.peer ?? process.env.AAE_TORCH_PEER;
+const requestedReplicas = values.replicas?.split(',').map((v) => count('replicas', v, 1));
+
 const ds = await loadMnistDataset();
 const opts = resolveOptions({}, ds);
 const arch = architectureFor(opts, ds);
@@ -28,38 +53,106 @@ const split = balancedSplit(ds.train.labels, 10, opts.labels, 1);
 const ITERATIONS_PER_EPOCH = 60_000 / opts.batch;
 const WARMUP = 2;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+interface Config {
+  backend: string;
+  replicas: number;
+  impl: DenseImpl;
+  iterations: number;
+  label: string;
+  short: string;
+}
 
-async function measure(impl: DenseImpl, replicas: number, iterations: number): Promise<{ phases: Record<string, number>; iteration: number }> {
+interface Timing {
+  phases: Record<string, number>;
+  iteration: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length / 2;
+  return s.length % 2 ? s[Math.floor(mid)]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** The configurations to time: every requested backend that loads, each with its replica counts. */
+async function configs(): Promise<Config[]> {
+  const out: Config[] = [];
+  for (const backend of values.backends.split(',') as BackendName[]) {
+    try {
+      await selectBackend(backend);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      console.log(`${backend}: not measured (${err.message})`);
+      continue;
+    }
+    const perCore = backend === 'wasm' || backend === 'cpu';
+    const top = replicasFor(undefined, backend, opts.batch);
+    const counts = perCore ? (requestedReplicas ?? Array.from({ length: top }, (_, i) => i + 1)) : [1];
+    for (const replicas of counts) out.push({ backend, replicas, impl: 'custom', iterations, label: `${backend}, ${replicas} replica${replicas > 1 ? 's' : ''}`, short: `${backend} ×${replicas}` });
+  }
+  if (naiveIterations > 0) out.push({ backend: 'wasm', replicas: 1, impl: 'naive', iterations: naiveIterations, label: 'wasm, naive gradient', short: 'wasm naive' });
+  return out;
+}
+
+async function measure(c: Config): Promise<Timing> {
+  await selectBackend(c.backend as BackendName);
   const rng = new Rng(1);
-  const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
+  const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance), c.replicas);
   const sampler = new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
-  const settings = { arch, impl, headDistance: opts.headDistance };
-  const stepper: Stepper = replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
+  const settings = { arch, impl: c.impl, headDistance: opts.headDistance };
+  const stepper: Stepper = c.replicas > 1 ? await ParallelStepper.start(state, settings, c.backend) : new LocalStepper(state, settings);
   sampler.startEpoch(rng);
   const perPhase: Record<string, number[]> = {};
   const totals: number[] = [];
-  for (let i = 0; i < WARMUP + iterations; i++) {
-    const batch = sampler.next(i, rng);
-    const t0 = performance.now();
-    const report = await stepper.step(batch, opts.lr);
-    if (i < WARMUP) continue;
-    totals.push(performance.now() - t0);
-    for (const [p, r] of Object.entries(report)) (perPhase[p] ??= []).push(r.ms!);
+  try {
+    for (let i = 0; i < WARMUP + c.iterations; i++) {
+      const batch = sampler.next(i, rng);
+      const t0 = performance.now();
+      const report = await stepper.step(batch, opts.lr);
+      if (i < WARMUP) continue;
+      totals.push(performance.now() - t0);
+      for (const [p, r] of Object.entries(report)) (perPhase[p] ??= []).push(r.ms!);
+    }
+  } finally {
+    await stepper.dispose();
   }
-  await stepper.dispose();
   return { phases: Object.fromEntries(Object.entries(perPhase).map(([p, xs]) => [p, median(xs)])), iteration: median(totals) };
 }
 
-const custom = await measure('custom', 1, Number(values.iterations));
-const naive = await measure('naive', 1, Number(values['naive-iterations']));
-const parallel = await measure('custom', 2, Number(values.iterations));
-const row = (name: string, r: typeof custom) =>
-  `${name.padEnd(20)} ${PHASES.map((p) => (r.phases[p] ?? NaN).toFixed(0).padStart(14)).join('')} ${r.iteration.toFixed(0).padStart(10)} ${((r.iteration * ITERATIONS_PER_EPOCH) / 1000).toFixed(0).padStart(12)}`;
-console.log(`\nms per phase (median; each includes its Adam update), batch ${opts.batch}, hidden ${arch.hidden.join('-')}, ${availableParallelism()} cores`);
-console.log(`${'dense / replicas'.padEnd(20)} ${PHASES.map((p) => p.padStart(14)).join('')} ${'ms/iter'.padStart(10)} ${'s/60k epoch'.padStart(12)}`);
-console.log(row('naive, 1 replica', naive));
-console.log(row('custom, 1 replica', custom));
-console.log(row('custom, 2 replicas', parallel));
-console.log(`\nnaive / custom (1 replica): ${(naive.iteration / custom.iteration).toFixed(2)}× per iteration`);
-console.log(`1 replica / 2 replicas (custom): ${(custom.iteration / parallel.iteration).toFixed(2)}× per iteration`);
+const list = await configs();
+if (list.length === 0) throw new Error('no backend could be measured');
+const peer = await findTorchPeer(peerScript);
+console.log(typeof peer === 'string' ? `PyTorch: not measured: ${peer}; our figures alone` : `PyTorch: ${peer.label} (${peer.script})`);
+console.log(`batch ${opts.batch}, hidden ${arch.hidden.join('-')}, no VAT, ${availableParallelism()} cores; ${rounds} rounds of ${iterations} iterations after ${WARMUP} warm-up, each configuration and then PyTorch in turn\n`);
+
+const timings = list.map((): Timing[] => []);
+const torch: number[] = [];
+for (let round = 1; round <= rounds; round++) {
+  const parts: string[] = [];
+  for (const [k, c] of list.entries()) {
+    const t = await measure(c);
+    timings[k]!.push(t);
+    parts.push(`${c.short} ${t.iteration.toFixed(0)}`);
+  }
+  if (typeof peer !== 'string') {
+    torch.push(await peer.time(opts.batch, iterations));
+    parts.push(`PyTorch ${torch.at(-1)!.toFixed(0)}`);
+  }
+  console.log(`round ${round}, ms per iteration: ${parts.join(' | ')}`);
+}
+
+const col = (s: string | number, w = 14) => String(s).padStart(w);
+const epoch = (ms: number) => (ms * ITERATIONS_PER_EPOCH) / 1000;
+const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[c.backend, k] as const] : [])));
+console.log(`\nmedians over rounds; a phase's time includes its Adam update (ms)`);
+console.log(`${'backend, replicas'.padEnd(24)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`);
+for (const [k, c] of list.entries()) {
+  const ts = timings[k]!;
+  const ms = median(ts.map((t) => t.iteration));
+  const ratio = torch.length ? col(median(ts.map((t, r) => t.iteration / torch[r]!)).toFixed(2), 11) : col('', 11);
+  const base = oneReplica.get(c.backend);
+  const speedup = base !== undefined && base !== k && c.impl === 'custom' ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10) : col('', 10);
+  const phases = PHASES.map((p) => col(median(ts.map((t) => t.phases[p] ?? NaN)).toFixed(0))).join('');
+  console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
+}
+if (torch.length) console.log(`${'PyTorch'.padEnd(24)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`);
+console.log(`\n× PyTorch: our ms per iteration over PyTorch's in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`);

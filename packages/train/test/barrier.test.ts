@@ -40,7 +40,7 @@ test('a failure releases a worker waiting at the replica barrier with an error i
   const t0 = performance.now();
   // The waiting worker's partner never comes; it fails instead (as a replica whose phase threw).
   const end = await arriveInWorker(barrier, () => setTimeout(() => barrier.fail(), 50));
-  assert.equal(end, 'error: the other replica worker failed');
+  assert.equal(end, 'error: another replica worker failed');
   assert.ok(performance.now() - t0 < 30_000, 'released promptly');
   barrier.reset();
   assert.deepEqual(await Promise.all([arriveInWorker(barrier), arriveInWorker(barrier)]), ['passed', 'passed'], 'usable again after reset');

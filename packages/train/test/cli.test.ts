@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
@@ -20,6 +20,8 @@ test('--help shows defaults and an example, and exits 0', () => {
   assert.match(r.stdout, /Examples:\n\s+pnpm train/);
 });
 
+// One per core, and at most half of the default batch of 100.
+const maxReplicas = Math.min(availableParallelism(), 50);
 const corrupt = join(root, 'corrupt-images-idx3-ubyte');
 await writeFile(corrupt, 'this is not an IDX file');
 
@@ -32,6 +34,9 @@ for (const [what, args, pattern] of [
   ['a test file without --data', ['--test-data', corrupt], /need --data/],
   ['an unknown backend', ['--backend', 'tpu'], /argument 'tpu' is invalid/],
   ['resuming a run that does not exist', ['--resume', '--out', join(root, 'none')], /does not exist/],
+  ['zero replicas', ['--replicas', '0'], /--replicas must be a whole number from 1 to \d+ .*got 0$/],
+  ['more replicas than cores', ['--replicas', String(maxReplicas + 1)], new RegExp(`--replicas must be a whole number from 1 to ${maxReplicas} .*got ${maxReplicas + 1}$`)],
+  ['more replicas than half the batch', ['--replicas', '2', '--batch', '3'], /--replicas must be a whole number from 1 to 1 .*batch of 3.*got 2$/],
 ] as const) {
   test(`${what} is one line on stderr and exit code 2`, () => {
     const r = cli(...args);

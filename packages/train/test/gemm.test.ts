@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@aae-map/train';
-import { fusedMultiplyAdd, GemmKernels } from '../src/kernels/simd-gemm.ts';
+import { fusedMultiplyAdd, GemmKernels, scratchBytes } from '../src/kernels/simd-gemm.ts';
 import { matMul2d } from '../src/kernels/wasm-matmul.ts';
 import { Rng } from '../src/rng.ts';
 
@@ -38,7 +38,7 @@ for (const m of [1, 2, 3, 4, 5, 7, 9]) for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 
 SHAPES.push([1000, 784, 50], [784, 100, 1000], [10, 1000, 21]);
 
 for (const fused of [true, false]) {
-  test(`SIMD gemm (${fused ? 'fused multiply-add' : 'multiply, add'}) equals a float64 product on ${SHAPES.length} shapes and writes nothing outside C`, () => {
+  test(`SIMD gemm (${fused ? 'fused multiply-add' : 'multiply, add'}) equals a float64 product on ${SHAPES.length} shapes and writes nothing outside C and its scratch`, () => {
     const memory = new WebAssembly.Memory({ initial: 160 });
     // The fused kernels need relaxed SIMD, which fusedMultiplyAdd() turns on in Node 20.
     const kernels = new GemmKernels(memory, fused && fusedMultiplyAdd());
@@ -53,11 +53,14 @@ for (const fused of [true, false]) {
       const b = random(rng, k * n);
       f32.set(a, aAt);
       f32.set(b, bAt);
-      f32.fill(12345, cAt - GUARD, cAt + m * n + GUARD);
-      assert.ok(kernels.run({ m, k, n }, 4 * aAt, 4 * bAt, 4 * cAt), `kernel for ${m}×${k}×${n}`);
+      const sAt = cAt + m * n + GUARD;
+      const sEnd = sAt + scratchBytes({ m, k, n }) / 4;
+      f32.fill(12345, cAt - GUARD, sEnd + GUARD);
+      assert.ok(kernels.run({ m, k, n }, 4 * aAt, 4 * bAt, 4 * cAt, 4 * sAt), `kernel for ${m}×${k}×${n}`);
       assertProduct(f32.slice(cAt, cAt + m * n), a, b, m, k, n, `${m}×${k}·${k}×${n}`);
-      const around = [...f32.subarray(cAt - GUARD, cAt), ...f32.subarray(cAt + m * n, cAt + m * n + GUARD)];
-      assert.ok(around.every((v) => v === 12345), `${m}×${k}×${n} wrote outside C`);
+      const around = [...f32.subarray(cAt - GUARD, cAt), ...f32.subarray(cAt + m * n, sAt), ...f32.subarray(sEnd, sEnd + GUARD)];
+      assert.ok(around.every((v) => v === 12345), `${m}×${k}×${n} wrote outside C and its scratch`);
+      assert.deepEqual([f32.slice(aAt, aAt + m * k), f32.slice(bAt, bAt + k * n)], [a, b], `${m}×${k}×${n} changed A or B`);
     }
   });
 }
@@ -67,8 +70,8 @@ test('fused multiply-add compiles on this Node (relaxed SIMD), and the gemm refu
   const memory = new WebAssembly.Memory({ initial: 1 });
   const kernels = new GemmKernels(memory);
   const end = memory.buffer.byteLength;
-  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6, 64), false);
-  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6 - 16, 64), true);
+  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6, 64, 128), false);
+  assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6 - 16, 64, 128), true);
 });
 
 test('matMul2d on tfjs-wasm equals a float64 product, and its gradient under a tape equals tf.matMul\'s', () => {

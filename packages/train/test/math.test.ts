@@ -201,6 +201,32 @@ test('JS Adam matches tf.train.adam over several steps, and a step split in two 
   ref.dispose();
 });
 
+test('Adam averages four weighted gradient sources: the same bits with the SIMD kernels on arena memory as in JS, split in ranges or whole, and the float64 update within rounding', () => {
+  const specs: Array<[string, number[]]> = [['a', [7, 9]], ['b', [5]]];
+  const n = FlatTensors.floats(specs);
+  const weights = [0.1, 0.2, 0.3, 0.4];
+  const cfg = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
+  const arena = SharedArena.create(SharedArena.bytesFor(Array(7).fill(n)));
+  const run = (place: () => FlatTensors, ranges: Array<[number, number]>) => {
+    const rng = new Rng(3);
+    const params = place();
+    rng.fillNormal(params.data);
+    const sources = weights.map((weight) => ({ grads: place(), weight }));
+    sources.forEach((s) => rng.fillNormal(s.grads.data));
+    const expected = Float64Array.from(params.data, (p, i) => {
+      const g = sources.reduce((sum, s) => sum + s.weight * s.grads.data[i]!, 0);
+      return p - (0.01 * (0.5 * g)) / (1 - 0.5) / (Math.sqrt(0.001 * g * g) / Math.sqrt(1 - 0.999) + 1e-8);
+    });
+    const adam = new Adam(specs, cfg, { m: place(), v: place() });
+    ranges.forEach(([from, to]) => adam.step(params, sources, 0.01, { from, to }, 1));
+    return { params: params.data, expected };
+  };
+  const js = run(() => new FlatTensors(specs), [[0, n]]);
+  const simd = run(() => arena.tensors(specs), [[0, 13], [13, 41], [41, n]]);
+  assert.deepEqual([...simd.params], [...js.params], 'SIMD in three ranges vs JS whole');
+  assertClose(js.params, js.expected, { atol: 1e-6 }, 'float64 update');
+});
+
 test('learning-rate schedule: starts at lr, ends at lr·final, decreases every step', () => {
   const lrs = Array.from({ length: 50 }, (_, s) => learningRate(s, 50, 0.001, 0.05));
   assertClose([lrs[0]!, lrs[49]!], [0.001, 0.00005], { atol: 1e-12 });

@@ -70,13 +70,41 @@ function kernelBytes(): Uint8Array<ArrayBuffer> {
   return moduleBytes('adam', params, [[1, I32], [12, V128]], body);
 }
 
+/** y = a·y + b·x on whole vectors: the fold that reduces more than two replicas' gradients to two. */
+function foldBytes(): Uint8Array<ArrayBuffer> {
+  const [Y, X, N, A, B] = [0, 1, 2, 3, 4];
+  const [I, SA, SB] = [5, 6, 7];
+  const at = (ptr: number) => [...get(ptr), ...get(I), I32_ADD];
+  const body = [
+    ...get(A), ...SPLAT, ...set(SA), ...get(B), ...SPLAT, ...set(SB),
+    0x02, 0x40, 0x03, 0x40,
+    ...get(I), ...get(N), I32_GE_U, 0x0d, 1,
+    ...at(Y), ...get(SA), ...at(Y), ...LOAD, ...MUL, ...get(SB), ...at(X), ...LOAD, ...MUL, ...ADD, ...STORE,
+    ...get(I), ...I32_CONST(16), I32_ADD, ...set(I),
+    0x0c, 0, 0x0b, 0x0b,
+  ];
+  return moduleBytes('fold', [I32, I32, I32, F32, F32], [[1, I32], [2, V128]], body);
+}
+
 type KernelFn = (p: number, ga: number, gb: number, m: number, v: number, bytes: number, ...scalars: number[]) => void;
+type FoldFn = (y: number, x: number, bytes: number, a: number, b: number) => void;
 
 const kernels = new KernelCache<KernelFn>(kernelBytes, 'adam');
+const folds = new KernelCache<FoldFn>(foldBytes, 'fold');
 
-/** The kernel bound to a shared wasm memory, instantiated once per thread; nothing where wasm SIMD is unavailable. */
+/** The kernels bound to a shared wasm memory, instantiated once per thread; nothing where wasm SIMD is unavailable. */
 export function attachKernel(memory: WebAssembly.Memory): void {
   kernels.attach(memory);
+  folds.attach(memory);
+}
+
+/** y[i] = a·y[i] + b·x[i] for i in [from, to), in float32 arithmetic (the kernel where y and x view an attached memory). */
+export function foldRange(y: Float32Array, x: Float32Array, from: number, to: number, a: number, b: number): void {
+  const kernel = folds.for(y, x);
+  const whole = kernel ? (to - from) & ~3 : 0;
+  if (whole > 0) kernel!(y.byteOffset + 4 * from, x.byteOffset + 4 * from, 4 * whole, a, b);
+  const [fa, fb] = [f(a), f(b)];
+  for (let i = from + whole; i < to; i++) y[i] = f(f(fa * y[i]!) + f(fb * x[i]!));
 }
 
 /**

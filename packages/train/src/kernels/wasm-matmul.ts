@@ -4,7 +4,7 @@
  * so it also works under a tape); on other backends it is tf.matMul.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GemmKernels } from './simd-gemm.ts';
+import { GemmKernels, scratchBytes } from './simd-gemm.ts';
 import { type WasmView, wasmView } from './wasm-internals.ts';
 
 const KERNEL = 'AaeMatMul';
@@ -37,8 +37,12 @@ tf.registerKernel({
     if (!view || !kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend });
     const shape = { m: a.shape[0]!, k: a.shape[1]!, n: b.shape[1]! };
     const out = view.makeOutput([shape.m, shape.n], 'float32');
+    // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.
+    const scratch = view.makeOutput([scratchBytes(shape) / 4], 'float32');
     const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
-    if (kernels.run(shape, offset(a), offset(b), offset(out))) return out;
+    const done = kernels.run(shape, offset(a), offset(b), offset(out), offset(scratch));
+    backend.disposeData(scratch.dataId);
+    if (done) return out;
     backend.disposeData(out.dataId);
     return fallback({ inputs, backend });
   },

@@ -4,7 +4,7 @@
  * shared memory (with the SIMD kernel of simd-adam.ts where that memory is a SharedArena).
  */
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
-import { type AdamScalars, adamRange, simdAdamRange } from '../kernels/simd-adam.ts';
+import { type AdamScalars, adamRange, foldRange, simdAdamRange } from '../kernels/simd-adam.ts';
 
 export interface AdamConfig {
   /** @default 0.5 */
@@ -40,12 +40,13 @@ export class Adam {
    * limits it to a slice [from, to) of the flat slot layout, so that two threads can split one
    * step; each must pass the same `t` (this.t + 1). The arithmetic is float32 in one fixed
    * order, so the result does not depend on the split or on whether the SIMD kernel ran.
+   * Several sources are averaged with their weights (see foldToTwo).
    */
   step(params: FlatTensors, grads: GradientSources, lr: number, range?: { from: number; to: number }, t = this.t + 1): void {
     const { beta1, beta2, epsilon } = this.config;
     const sources = grads instanceof FlatTensors ? [{ grads, weight: 1 }] : grads;
-    if (sources.length < 1 || sources.length > 2) throw new Error(`Adam averages 1 or 2 gradient sources, got ${sources.length}`);
-    const [a, b = { grads: sources[0]!.grads, weight: 0 }] = sources;
+    if (sources.length < 1) throw new Error('Adam needs at least one gradient source');
+    const [a, b = { grads: sources[0]!.grads, weight: 0 }] = foldToTwo(sources, range ?? { from: 0, to: this.m.data.length });
     // p -= lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), folded into two scalars.
     const s: AdamScalars = { wa: a!.weight, wb: b.weight, b1: beta1, b2: beta2, stepSize: lr / (1 - beta1 ** t), vScale: 1 / Math.sqrt(1 - beta2 ** t), eps: epsilon };
     FlatTensors.forEachInRange(this.m.specs, range, (name, _shape, from, to) => {
@@ -54,4 +55,21 @@ export class Adam {
     });
     this.t = t;
   }
+}
+
+/**
+ * The Adam kernel averages two gradient sources; more (from 3+ replicas) are first summed,
+ * weighted, into the first source's buffer over `range` in a fixed order (((g0·w0 + g1·w1) + g2·w2)
+ * …), so the result depends neither on how the update is split nor on the SIMD kernel.
+ * That buffer is overwritten in the range.
+ */
+function foldToTwo(sources: Array<{ grads: FlatTensors; weight: number }>, range: { from: number; to: number }): Array<{ grads: FlatTensors; weight: number }> {
+  if (sources.length <= 2) return sources;
+  const first = sources[0]!;
+  let weight = first.weight;
+  for (const s of sources.slice(1, -1)) {
+    foldRange(first.grads.data, s.grads.data, range.from, range.to, weight, s.weight);
+    weight = 1;
+  }
+  return [{ grads: first.grads, weight: 1 }, sources.at(-1)!];
 }

@@ -6,7 +6,7 @@
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
 import { BACKENDS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
-import type { TrainOptions } from './options.ts';
+import { MIN_REPLICA_SHARE, type TrainOptions } from './options.ts';
 
 type Field = { to: 'data'; key: keyof DataFlags } | { to: 'options'; key: keyof TrainOptions };
 interface Flag {
@@ -52,7 +52,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   setting('trainLimit', opt('--train-limit <n>', 'use only the first N training images (quick runs)', integer)),
   setting('testLimit', opt('--test-limit <n>', 'use only the first N test images (quick runs)', integer)),
   setting('denseImpl', opt('--dense-grad <impl>', 'dense layers: custom (feature-major, custom gradient) or naive (tfjs default gradient)').choices(['custom', 'naive']).default('custom')),
-  setting('replicas', opt('--replicas <n>', 'model replicas on worker threads, each taking half of every batch: 1 or 2 (default: 2 on wasm/cpu with 2+ cores, else 1)', integer)),
+  setting(
+    'replicas',
+    opt(
+      '--replicas <n>',
+      `model replicas on worker threads, each taking an equal share of every batch; at most one per core (default: on wasm/cpu one per core, each with ${MIN_REPLICA_SHARE}+ examples of the batch; else 1)`,
+      integer,
+    ),
+  ),
   setting('progress', opt('--no-progress', 'no progress bar')),
 ];
 

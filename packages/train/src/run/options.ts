@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
 import type { BackendName } from '../backend.ts';
@@ -70,9 +71,10 @@ export interface TrainOptions {
   /** Dense layers: 'custom' (feature-major, custom gradient; dense.ts) or 'naive' (tfjs default gradient). @default 'custom' */
   denseImpl?: DenseImpl;
   /**
-   * Model replicas on worker threads, each computing half of every batch (1 = train in this
-   * thread). A wasm or cpu backend uses one core per instance, so 2 uses a second core.
-   * @default 2 on the wasm and cpu backends when the machine has 2 or more cores, else 1
+   * Model replicas on worker threads, each computing an equal share of every batch (1 = train in
+   * this thread). A wasm or cpu backend uses one core per instance, so each replica uses another
+   * core. At most one per core and batch/2. @default see replicasFor: one per core on wasm and
+   * cpu, each with at least MIN_REPLICA_SHARE examples of the batch; 1 on other backends
    */
   replicas?: number;
   /** Where progress lines and per-epoch summaries go. @default stderr */
@@ -190,7 +192,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
-  check(r.replicas === undefined || r.replicas === 1 || r.replicas === 2, `--replicas must be 1 or 2, got ${r.replicas}`);
+  checkReplicas(r.replicas, r.batch);
   check(r.denseImpl === 'custom' || r.denseImpl === 'naive', `denseImpl must be 'custom' or 'naive', got ${r.denseImpl}`);
   if (r.labels > 0) {
     check(dataset.classNames.length > 0, `the training set has no labels; pass --labels 0 to train without them`);
@@ -213,8 +215,32 @@ export function architectureFor(r: ResolvedOptions, dataset: Dataset): Architect
   };
 }
 
-/** The replica count for a backend: 2 where one instance uses one core (wasm, cpu) and a second core exists. */
-export function replicasFor(requested: number | undefined, backend: string, cores: number): number {
-  if (requested !== undefined) return requested;
-  return (backend === 'wasm' || backend === 'cpu') && cores >= 2 ? 2 : 1;
+/**
+ * Fewest examples of a batch that a replica is given when the count is chosen for the run. A
+ * replica's fixed costs per iteration (loading each update of the weights, writing and averaging
+ * a full-size gradient) do not shrink with its share, so a smaller share gains little from
+ * another core: on one core an iteration cost about 45 ms plus 2.1 ms per example (README, Speed).
+ */
+export const MIN_REPLICA_SHARE = 25;
+
+/** Most replicas a run may have: one per core (more would only take turns on them, each with its own copy of the model), and 2 examples of the batch each. */
+export function maxReplicas(batch: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.floor(batch / 2)));
+}
+
+/** A requested replica count must be a whole number from 1 to maxReplicas; a one-line UserError otherwise. */
+export function checkReplicas(requested: number | undefined, batch: number, cores = availableParallelism()): void {
+  const max = maxReplicas(batch, cores);
+  check(requested === undefined || (isInt(requested, 1) && requested <= max), `--replicas must be a whole number from 1 to ${max} (at most one per core, ${cores} here, and 2 examples of the batch of ${batch} each), got ${requested}`);
+}
+
+/**
+ * The replica count: `requested` where it is within maxReplicas (a resumed run keeps its own
+ * count, unless this machine has fewer cores); else, where one instance uses one core (wasm,
+ * cpu), one per core but at least MIN_REPLICA_SHARE examples each; else 1.
+ */
+export function replicasFor(requested: number | undefined, backend: string, batch: number, cores = availableParallelism()): number {
+  if (requested !== undefined && requested <= maxReplicas(batch, cores)) return requested;
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  return Math.max(1, Math.min(cores, Math.floor(batch / MIN_REPLICA_SHARE)));
 }

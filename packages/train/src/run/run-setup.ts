@@ -2,7 +2,6 @@
  * Everything a run needs before its first iteration, fresh or resumed: data, options, labelled
  * split, backend, weights and optimizer state, and the stepper that trains them.
  */
-import { availableParallelism } from 'node:os';
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { EpochSampler } from '../step/batch-sampler.ts';
@@ -10,7 +9,7 @@ import type { ResumeState, RunInfo } from './checkpoint.ts';
 import { type Dataset, limitSplit } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { initialWeights } from '../model/model.ts';
-import { architectureFor, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
+import { architectureFor, checkReplicas, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
 import { Rng } from '../rng.ts';
@@ -40,6 +39,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
   // Runs stored before --augment, --augment-rotate, --augment-scale or --vat existed trained without them.
   const r = { ...prior.options, augment: prior.options.augment ?? 0, augmentRotate: prior.options.augmentRotate ?? 0, augmentScale: prior.options.augmentScale ?? 0, vat: prior.options.vat ?? 0, runDir, epochs: o.epochs ?? prior.options.epochs };
   if (!(Number.isInteger(r.epochs) && r.epochs >= 1)) throw new UserError(`--epochs must be a whole number >= 1, got ${r.epochs}`);
+  checkReplicas(o.replicas, r.batch);
   return r;
 }
 
@@ -69,10 +69,9 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
 
   const backend = await selectBackend(options.backend ?? 'auto');
   log(`backend: ${backend.name} (${backend.reason})`);
-  r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, availableParallelism());
-  if (r.replicas > 1 && r.batch < 2 * r.replicas) throw new UserError(`--batch ${r.batch} is too small to split over ${r.replicas} replicas`);
+  r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
-  const state = prior?.state ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance));
+  const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat };
   const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };

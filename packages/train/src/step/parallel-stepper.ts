@@ -1,10 +1,11 @@
 /**
- * Data-parallel training on worker threads. One wasm instance uses one core, so two workers,
- * each with its own backend and model replica, compute each phase's gradients on half of the
- * batch. Losses are means over examples, so the two halves' gradients, averaged with weights
- * n_k/B, are exactly the full batch's gradient (up to float rounding). The weights, Adam slots
- * and gradients live in the state's SharedArena; each worker applies Adam to half of them, and
- * both replicas then load the same updated weights, so they never drift apart.
+ * Data-parallel training on worker threads. One wasm instance uses one core, so K workers (one
+ * per gradient buffer of the state), each with its own backend and model replica, compute each
+ * phase's gradients on a K-th of the batch. Losses are means over examples, so the shares'
+ * gradients, averaged with weights n_k/B, are exactly the full batch's gradient (up to float
+ * rounding). The weights, Adam slots and gradients live in the state's SharedArena; each worker
+ * applies Adam to a K-th of them, and every replica then loads the same updated weights, so
+ * they never drift apart.
  * An iteration's phases are all posted at once: the workers meet at a shared-memory barrier
  * (replica-barrier.ts) between gradients and update, and the main thread only collects the
  * reports, so no phase waits for a round trip through it.
@@ -26,7 +27,7 @@ export interface WorkerInit {
   settings: PhaseSettings;
   arena: ArenaHandle;
   paramSpecs: TensorSpec[];
-  /** Byte offsets in the arena of the weights, their transposed kernels, each replica's gradient buffer, and the Adam slots. */
+  /** Byte offsets in the arena of the weights, their transposed kernels, each replica's gradient buffer (one per worker), and the Adam slots. */
   params: number;
   transposedSpecs: TensorSpec[];
   transposed: number;
@@ -41,7 +42,7 @@ export interface WorkerInit {
 /**
  * What a worker does, after loading the weights listed in `upload` (changed since its last request):
  * - grad: the phase's gradients on its share of `batch`, into its gradient buffer;
- * - step: the same, then Adam on elements [from, to) of the phase's weights from both workers'
+ * - step: the same, then Adam on elements [from, to) of the phase's weights from every worker's
  *   gradients (weighted), with a barrier before and after; `batch` is sent with an iteration's
  *   first phase only.
  * - read: the replica's tfjs weights `names` (for tests).
@@ -57,7 +58,7 @@ const startWorker = (init: WorkerInit): Worker => startModuleWorker(new URL('./r
 
 /**
  * One worker and its in-flight requests, answered in order. A worker that dies unasked calls
- * `onDeath`, so that the other is not left waiting for it at the barrier.
+ * `onDeath`, so that the others are not left waiting for it at the barrier.
  */
 class Channel {
   private readonly pending: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
@@ -110,14 +111,13 @@ export class ParallelStepper implements Stepper {
   private constructor(
     private readonly state: TrainingState,
     private readonly init: Omit<WorkerInit, 'index'>,
-    replicas: number,
   ) {
-    this.channels = this.startWorkers(replicas);
+    this.channels = this.startWorkers(init.grads.length);
   }
 
-  /** Starts `replicas` (2) workers on `backend`. */
-  static async start(state: TrainingState, settings: PhaseSettings, backend: string, replicas = 2): Promise<ParallelStepper> {
-    if (replicas !== 2) throw new Error('data-parallel training uses exactly 2 replicas');
+  /** Starts one worker on `backend` per gradient buffer of `state` (TrainingState's `replicas`). */
+  static async start(state: TrainingState, settings: PhaseSettings, backend: string): Promise<ParallelStepper> {
+    const replicas = state.grads.length;
     const slots = Object.fromEntries(PHASES.map((p) => [p, { m: state.optimizers[p].m.data.byteOffset, v: state.optimizers[p].v.data.byteOffset }])) as WorkerInit['slots'];
     const stepper = new ParallelStepper(
       state,
@@ -135,7 +135,6 @@ export class ParallelStepper implements Stepper {
         adam: ADAM,
         barrier: ReplicaBarrier.create(replicas).buffer,
       },
-      replicas,
     );
     await stepper.ready();
     return stepper;
@@ -151,7 +150,7 @@ export class ParallelStepper implements Stepper {
   }
 
   /**
-   * Replaces both workers with fresh ones on the same shared weights and optimizer slots.
+   * Replaces the workers with fresh ones on the same shared weights and optimizer slots.
    * Measured here (wasm, 2 cores): after about 1,000 iterations or 6 minutes a worker's phases
    * become 30-60% slower and stay so, with the same weights, memory and heap size; a new worker
    * is fast again. The cause is not found, so step() renews the workers every RENEW_EVERY
@@ -174,14 +173,10 @@ export class ParallelStepper implements Stepper {
 
   /** Each replica's share of a batch of `size` examples, and its weight n_k / B in the average. */
   private shares(size: number): Array<{ from: number; to: number; weight: number }> {
-    const half = Math.floor(size / 2);
-    return [
-      { from: 0, to: half, weight: half / size },
-      { from: half, to: size, weight: (size - half) / size },
-    ];
+    return splitRange(size, this.channels.length).map(([from, to]) => ({ from, to, weight: (to - from) / size }));
   }
 
-  /** Runs one phase's forward and backward passes on both replicas; gradients land in shared memory. */
+  /** Runs one phase's forward and backward passes on every replica; gradients land in shared memory. */
   async gradients(phase: Phase, batch: IterationBatch): Promise<PhaseReport> {
     const shares = this.shares(batch.size);
     const upload = this.stale;
@@ -206,27 +201,25 @@ export class ParallelStepper implements Stepper {
   }
 
   /**
-   * Posts all of the iteration's phases to both workers at once, each phase with its Adam
+   * Posts all of the iteration's phases to every worker at once, each phase with its Adam
    * update split between them; a phase's time is from the previous phase's report to its own.
    */
   async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
     if (this.steps > 0 && this.steps % RENEW_EVERY === 0) await this.renew();
     this.steps++;
     const shares = this.shares(batch.size);
-    const halves = shares.map((s) => sliceBatch(batch, s.from, s.to));
+    const parts = shares.map((s) => sliceBatch(batch, s.from, s.to));
     const weights = shares.map((s) => s.weight);
     const phases = phasesFor(batch);
     const start = performance.now();
     const replies = phases.map((phase, i) => {
       const opt = this.state.optimizers[phase];
       const t = ++opt.t;
-      const total = FlatTensors.floats(this.state.phaseSpecs[phase]);
-      const cut = Math.floor(total / 2);
-      const ranges = [[0, cut], [cut, total]] as const;
+      const ranges = splitRange(FlatTensors.floats(this.state.phaseSpecs[phase]), this.channels.length);
       const upload = this.stale;
       this.stale = this.state.phaseSpecs[phase].map(([n]) => n);
       const requests = this.channels.map((c, k) =>
-        c.call<PhaseReport>({ cmd: 'step', phase, batch: i === 0 ? halves[k] : undefined, upload, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights }),
+        c.call<PhaseReport>({ cmd: 'step', phase, batch: i === 0 ? parts[k] : undefined, upload, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights }),
       );
       return Promise.all(requests).then((reports) => ({ reports, done: performance.now() }));
     });
@@ -258,4 +251,9 @@ export class ParallelStepper implements Stepper {
   async dispose(): Promise<void> {
     await Promise.all(this.channels.map((c) => c.close()));
   }
+}
+
+/** [0, n) cut into `parts` consecutive ranges whose lengths differ by at most one. */
+function splitRange(n: number, parts: number): Array<[number, number]> {
+  return Array.from({ length: parts }, (_, k) => [Math.floor((k * n) / parts), Math.floor(((k + 1) * n) / parts)]);
 }

@@ -1,5 +1,5 @@
 /**
- * A barrier for the two replica workers, on a few words of shared memory, so that they can
+ * A barrier for the replica workers, on a few words of shared memory, so that they can
  * average gradients and split the Adam update between them without a round trip to the main
  * thread. A worker that fails raises a flag, which releases (with an error) a worker waiting
  * for it instead of leaving it blocked.
@@ -58,6 +58,6 @@ export class ReplicaBarrier {
   }
 
   private check(): void {
-    if (Atomics.load(this.ctl, FAILED)) throw new Error('the other replica worker failed');
+    if (Atomics.load(this.ctl, FAILED)) throw new Error('another replica worker failed');
   }
 }

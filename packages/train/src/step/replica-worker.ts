@@ -1,4 +1,4 @@
-/** Worker-thread side of ParallelStepper: one backend, one replica, half of every batch. */
+/** Worker-thread side of ParallelStepper: one backend, one replica, its share of every batch. */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../model/adam.ts';
@@ -28,8 +28,8 @@ async function handle(replica: Replica, req: WorkerRequest): Promise<unknown> {
   if (!batch) throw new Error('no batch sent for this iteration');
   const report = await replica.gradients(req.phase, batch, grads[init.index]![req.phase]);
   if (req.cmd === 'grad') return report;
-  // Both halves' gradients are in shared memory: each worker updates its own slice of the
-  // weights, then waits until the other's slice is done too, so its next upload is whole.
+  // Once every share's gradients are in shared memory, each worker updates its own slice of the
+  // weights, then waits until the others' slices are done too, so its next upload is whole.
   barrier.arrive();
   const sources = grads.map((g, k) => ({ grads: g[req.phase], weight: req.weights[k]! }));
   const range = { from: req.from, to: req.to };

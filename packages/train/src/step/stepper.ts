@@ -20,9 +20,6 @@ export const ADAM: AdamConfig = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
 
 export type IterationReport = Partial<Record<Phase, PhaseReport>>;
 
-/** Most replicas a stepper runs; TrainingState keeps a gradient buffer for each. */
-export const MAX_REPLICAS = 2;
-
 /**
  * Weights and optimizer state (everything a checkpoint must hold to continue training), plus a
  * gradient buffer per replica, all in one SharedArena: worker threads share it, and Adam runs
@@ -38,10 +35,11 @@ export class TrainingState {
   /** Per replica, one buffer sized for the largest phase, viewed as each phase's gradients. */
   readonly grads: Array<Record<Phase, FlatTensors>>;
 
-  /** A state holding a copy of `initial`'s weights, with zeroed optimizer slots. */
+  /** A state holding a copy of `initial`'s weights, with zeroed optimizer slots and a gradient buffer for each of `replicas`. */
   constructor(
     readonly arch: Architecture,
     initial: FlatTensors,
+    replicas = 1,
   ) {
     const names = phaseWeightNames(arch);
     const spec = (n: string): TensorSpec => [n, initial.shape(n)];
@@ -49,16 +47,29 @@ export class TrainingState {
     const slotFloats = PHASES.map((p) => FlatTensors.floats(this.phaseSpecs[p]));
     const largest = Math.max(...slotFloats);
     const tSpecs = transposedSpecs(initial.specs);
-    this.arena = SharedArena.create(SharedArena.bytesFor([initial.data.length, FlatTensors.floats(tSpecs), ...slotFloats, ...slotFloats, ...Array(MAX_REPLICAS).fill(largest)]));
+    this.arena = SharedArena.create(SharedArena.bytesFor([initial.data.length, FlatTensors.floats(tSpecs), ...slotFloats, ...slotFloats, ...Array<number>(replicas).fill(largest)]));
     this.params = this.arena.tensors(initial.specs);
     this.params.data.set(initial.data);
     this.transposed = this.arena.tensors(tSpecs);
     this.refreshTransposed();
     this.optimizers = Object.fromEntries(PHASES.map((p) => [p, new Adam(this.phaseSpecs[p], ADAM, { m: this.arena.tensors(this.phaseSpecs[p]), v: this.arena.tensors(this.phaseSpecs[p]) })])) as Record<Phase, Adam>;
-    this.grads = Array.from({ length: MAX_REPLICAS }, () => {
+    this.grads = Array.from({ length: replicas }, () => {
       const offset = this.arena.tensors([['grads', [largest]]]).data.byteOffset;
       return Object.fromEntries(PHASES.map((p) => [p, this.arena.at(this.phaseSpecs[p], offset)])) as Record<Phase, FlatTensors>;
     });
+  }
+
+  /** This state with gradient buffers for `replicas` (itself if it has as many): a copy of its weights and optimizer state. */
+  withReplicas(replicas: number): TrainingState {
+    if (this.grads.length === replicas) return this;
+    const copy = new TrainingState(this.arch, this.params, replicas);
+    for (const p of PHASES) {
+      const [from, to] = [this.optimizers[p], copy.optimizers[p]];
+      to.m.data.set(from.m.data);
+      to.v.data.set(from.v.data);
+      to.t = from.t;
+    }
+    return copy;
   }
 
   /** Recomputes every transposed kernel (after the weights were changed from outside). */
