@@ -7,7 +7,7 @@
  * folder, as it would from its sources. dist/build.json lists the sources, so that the launchers
  * (packages/shared/launch.mjs) run the sources through tsx when any is newer than the build.
  */
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,8 @@ const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 function entriesOf(pkg) {
   const entries = {};
   for (const [key, target] of Object.entries(pkg.json.exports ?? {})) {
-    if (typeof target === 'string' && target.startsWith('./src/') && target.endsWith('.ts')) entries[key === '.' ? 'index' : key.slice(2)] = target;
+    if (typeof target === 'string' && target.startsWith('./src/') && target.endsWith('.ts'))
+      entries[key === '.' ? 'index' : key.slice(2)] = target;
   }
   return { ...entries, ...(pkg.json.build ?? {}) };
 }
@@ -71,7 +72,12 @@ async function buildPackage(pkg) {
   });
   const sources = Object.keys(result.metafile.inputs).map((f) => resolve(pkg.dir, f));
   const workspace = Object.keys({ ...pkg.json.dependencies, ...pkg.json.devDependencies }).filter((d) => byName.has(d));
-  const manifest = { builtAt: Date.now(), entries, sources: sources.map((f) => relative(pkg.dir, f)), workspace: workspace.map((d) => relative(pkg.dir, byName.get(d).dir)) };
+  const manifest = {
+    builtAt: Date.now(),
+    entries,
+    sources: sources.map((f) => relative(pkg.dir, f)),
+    workspace: workspace.map((d) => relative(pkg.dir, byName.get(d).dir)),
+  };
   writeFileSync(join(outdir, 'build.json'), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 

@@ -23,7 +23,8 @@ function fail(why) {
 if (!existsSync(CHROMIUM)) {
   const root = process.getuid?.() === 0;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
-  if (!hasApt) fail(`this system has no apt-get; install Chromium with your package manager so that ${CHROMIUM} exists, then run pnpm test again`);
+  if (!hasApt)
+    fail(`this system has no apt-get; install Chromium with your package manager so that ${CHROMIUM} exists, then run pnpm test again`);
   if (!root) fail(`run \`sudo apt-get update && sudo ${INSTALL}\`, then pnpm test again`);
   process.stdout.write(`installing Debian's chromium for the browser tests (${INSTALL}) ...\n`);
   // An image whose package lists were never fetched knows no chromium package: update once, then retry.

@@ -16,13 +16,23 @@ import { mnistFolder, readCsvFile } from './embed-helpers.ts';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BINS = ['train/bin/train.js', 'export/bin/export.js', 'infer/bin/embed.js', 'infer/bin/sample-images.js', 'evaluate/bin/evaluate.js', 'web/bin/serve.js'];
+const BINS = [
+  'train/bin/train.js',
+  'export/bin/export.js',
+  'infer/bin/embed.js',
+  'infer/bin/sample-images.js',
+  'evaluate/bin/evaluate.js',
+  'web/bin/serve.js',
+];
 const isFresh = buildIsFresh as (pkgDir: string) => boolean;
 let dir: string;
 
 /** A bin run from the build only (AAE_FROM=dist), with tsx's loader nowhere in the process. */
 function runBuilt(bin: string, args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'packages', bin), ...args], { encoding: 'utf8', env: { ...process.env, AAE_FROM: 'dist', NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'packages', bin), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, AAE_FROM: 'dist', NODE_OPTIONS: '' },
+  });
   assert.equal(r.status, 0, `${bin} ${args.join(' ')}: ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /tsx/);
   return r;
@@ -41,7 +51,8 @@ test('each bin prints its help from the build, with defaults and an example', ()
     assert.match(r.stdout, /^Usage: /, bin);
     assert.match(r.stdout, /Example/i, bin);
   }
-  for (const pkg of ['train', 'export', 'infer', 'evaluate', 'web']) assert.ok(isFresh(join(ROOT, 'packages', pkg)), `${pkg}: build is fresh`);
+  for (const pkg of ['train', 'export', 'infer', 'evaluate', 'web'])
+    assert.ok(isFresh(join(ROOT, 'packages', pkg)), `${pkg}: build is fresh`);
 });
 
 test('export, sample-images and embed run from the build and write real outputs', async () => {
@@ -56,7 +67,25 @@ test('export, sample-images and embed run from the build and write real outputs'
 
 test('train runs two replicas from the build (the replica worker is an entry of its own)', async () => {
   const runDir = join(dir, 'train-run');
-  const args = ['--run-dir', runDir, '--epochs', '1', '--train-limit', '400', '--test-limit', '100', '--hidden', '16,16', '--labels', '100', '--backend', 'wasm', '--replicas', '2', '--no-progress'];
+  const args = [
+    '--run-dir',
+    runDir,
+    '--epochs',
+    '1',
+    '--train-limit',
+    '400',
+    '--test-limit',
+    '100',
+    '--hidden',
+    '16,16',
+    '--labels',
+    '100',
+    '--backend',
+    'wasm',
+    '--replicas',
+    '2',
+    '--no-progress',
+  ];
   const r = runBuilt('train/bin/train.js', args);
   assert.match(r.stdout, /1 epochs on wasm/);
   const manifest = JSON.parse(await readFile(join(runDir, 'manifest.json'), 'utf8')) as { epochs: number };

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeWithSharp, errorsPathFor, writeSampleImages } from '@aae-map/infer';
@@ -17,7 +17,16 @@ import { assertRefused, makeModel, readCsvFile, runEmbed } from './embed-helpers
 let tmp: string;
 let model: string;
 let input: string;
-const GOOD = ['digits/7.png', 'digits/two/2.png', 'digits/deeper/nested/folder/digit.png', 'ünïcødé 数字.png', 'with space.png', 'comma,"quote".png', 'photo.JPG', 'scan.webp'];
+const GOOD = [
+  'digits/7.png',
+  'digits/two/2.png',
+  'digits/deeper/nested/folder/digit.png',
+  'ünïcødé 数字.png',
+  'with space.png',
+  'comma,"quote".png',
+  'photo.JPG',
+  'scan.webp',
+];
 const BAD = ['empty.png', 'corrupt.png', 'not-really.jpg', 'dangling.png', 'digits/bad-crc.png'];
 
 before(async () => {
@@ -36,15 +45,32 @@ before(async () => {
   await write('digits/two/2.png', await readFile(join(samples, two!)));
   for (const rel of GOOD.slice(2, 6)) await write(rel, png);
   // sharp is infer's dependency, not the root's.
-  const sharp = createRequire(new URL('../packages/infer/package.json', import.meta.url))('sharp') as typeof import('../packages/infer/node_modules/sharp/lib/index.js');
+  const sharp = createRequire(new URL('../packages/infer/package.json', import.meta.url))(
+    'sharp',
+  ) as typeof import('../packages/infer/node_modules/sharp/lib/index.js');
   const mnist = await readMnist('test');
   const digit = Buffer.from(mnist.pixels.subarray(0, 784));
-  await write('photo.JPG', await sharp(digit, { raw: { width: 28, height: 28, channels: 1 } }).resize(56, 56).jpeg().toBuffer());
-  await write('scan.webp', await sharp(digit, { raw: { width: 28, height: 28, channels: 1 } }).resize(40, 40).webp().toBuffer());
+  await write(
+    'photo.JPG',
+    await sharp(digit, { raw: { width: 28, height: 28, channels: 1 } })
+      .resize(56, 56)
+      .jpeg()
+      .toBuffer(),
+  );
+  await write(
+    'scan.webp',
+    await sharp(digit, { raw: { width: 28, height: 28, channels: 1 } })
+      .resize(40, 40)
+      .webp()
+      .toBuffer(),
+  );
   await write('empty.png', new Uint8Array(0));
   await write('corrupt.png', png.subarray(0, png.length - 40));
   await write('not-really.jpg', 'this is a text file with an image extension\n');
-  await write('digits/bad-crc.png', Uint8Array.from(png, (v, i) => (i === 40 ? v ^ 0x55 : v)));
+  await write(
+    'digits/bad-crc.png',
+    Uint8Array.from(png, (v, i) => (i === 40 ? v ^ 0x55 : v)),
+  );
   await symlink(join(input, 'gone.png'), join(input, 'dangling.png'));
   await write('README.txt', 'not an image, ignored');
   await mkdir(join(input, 'empty-folder'));
@@ -58,11 +84,24 @@ test('every good file is embedded, every bad one reported, exit code 3', async (
   const r = await runEmbed(['--model', model, '--input', input, '--out', out, '--batch', '3']);
   assert.equal(r.code, 3, r.stderr);
   const rows = (await readCsvFile(out)).slice(1);
-  assert.deepEqual(rows.map((row) => row[0]), [...GOOD].sort(comparePaths));
-  for (const row of rows) assert.ok(row.slice(1).every((v) => Number.isFinite(Number(v))), `numeric row for ${row[0]}`);
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    [...GOOD].sort(comparePaths),
+  );
+  for (const row of rows)
+    assert.ok(
+      row.slice(1).every((v) => Number.isFinite(Number(v))),
+      `numeric row for ${row[0]}`,
+    );
   const errors = await readCsvFile(errorsPathFor(out));
   assert.deepEqual(errors[0], ['path', 'reason']);
-  assert.deepEqual(errors.slice(1).map((e) => e[0]).sort(), [...BAD].sort());
+  assert.deepEqual(
+    errors
+      .slice(1)
+      .map((e) => e[0])
+      .sort(),
+    [...BAD].sort(),
+  );
   const reason = Object.fromEntries(errors.slice(1).map(([p, why]) => [p, why]));
   assert.equal(reason['empty.png'], 'empty file');
   assert.equal(reason['dangling.png'], 'cannot stat (ENOENT)');
@@ -70,7 +109,10 @@ test('every good file is embedded, every bad one reported, exit code 3', async (
     assert.ok(reason[p]!.length > 0 && !reason[p]!.includes('\n'), `${p}: one-line reason`);
     assert.ok(r.stderr.includes(`skipped ${p}: ${reason[p]}`), `${p} reported on stderr`);
   }
-  assert.match(r.stdout, new RegExp(`embedded ${GOOD.length} files .* skipped ${BAD.length} \\(${BAD.length} listed in .*errors\\.csv\\); ignored 1 files`));
+  assert.match(
+    r.stdout,
+    new RegExp(`embedded ${GOOD.length} files .* skipped ${BAD.length} \\(${BAD.length} listed in .*errors\\.csv\\); ignored 1 files`),
+  );
 });
 
 /** The exported model with its `point` output renamed: valid ONNX, wrong signature. */
@@ -92,7 +134,10 @@ test('a missing input, a bad model and a bad flag each get one line and exit cod
   const cases: [string[], RegExp][] = [
     [['--model', model, '--input', join(tmp, 'nope'), '--out', join(tmp, 'x.csv')], /--input .*nope does not exist/],
     [['--model', garbage, '--input', input, '--out', join(tmp, 'x.csv')], /garbage\.onnx is not a valid ONNX model/],
-    [['--model', renamed, '--input', input, '--out', join(tmp, 'x.csv')], /renamed\.onnx: the graph has no output 'point' \(it has \[xy, cluster_prob, style, representation\]\)/],
+    [
+      ['--model', renamed, '--input', input, '--out', join(tmp, 'x.csv')],
+      /renamed\.onnx: the graph has no output 'point' \(it has \[xy, cluster_prob, style, representation\]\)/,
+    ],
     [['--model', join(tmp, 'missing.onnx'), '--input', input, '--out', join(tmp, 'x.csv')], /cannot read model .*missing\.onnx \(ENOENT\)/],
     [['--model', model, '--input', input, '--out', join(tmp, 'x.csv'), '--batch', 'lots'], /--batch.*expected a whole number/],
   ];

@@ -48,7 +48,10 @@ test('cuda without its providers: one line naming the install flag', async () =>
 test('webgpu without a Vulkan driver: one error line saying how to get one', async () => {
   const r = await runEmbed([...base('webgpu-none.csv'), '--device', 'webgpu'], NO_VULKAN);
   assert.equal(r.code, 2);
-  assert.match(errorLine(r.stderr), /device 'webgpu' is not available \(Failed to get a WebGPU adapter.*\); .*apt.*chromium.*VK_ICD_FILENAMES/);
+  assert.match(
+    errorLine(r.stderr),
+    /device 'webgpu' is not available \(Failed to get a WebGPU adapter.*\); .*apt.*chromium.*VK_ICD_FILENAMES/,
+  );
 });
 
 test('auto falls back to cpu and says so', async () => {
@@ -58,18 +61,31 @@ test('auto falls back to cpu and says so', async () => {
 });
 
 test('webgpu on the SwiftShader Vulkan adapter matches cpu', async () => {
-  await access(SWIFTSHADER_ICD).catch(() => assert.fail(`${SWIFTSHADER_ICD} is missing: install Debian's chromium (apt-get install -y chromium) for the software Vulkan adapter`));
+  await access(SWIFTSHADER_ICD).catch(() =>
+    assert.fail(`${SWIFTSHADER_ICD} is missing: install Debian's chromium (apt-get install -y chromium) for the software Vulkan adapter`),
+  );
   const cpu = await runEmbed([...base('cpu.csv'), '--device', 'cpu']);
   assert.equal(cpu.code, 0, cpu.stderr);
-  const gpu = await runEmbed([...base('webgpu.csv'), '--device', 'webgpu'], { LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD });
+  const gpu = await runEmbed([...base('webgpu.csv'), '--device', 'webgpu'], {
+    LD_LIBRARY_PATH: CHROMIUM_LIBS,
+    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+  });
   assert.equal(gpu.code, 0, gpu.stderr);
   assert.match(gpu.stderr, /^device: webgpu$/m);
   const [a, b] = [await readCsvFile(join(tmp, 'cpu.csv')), await readCsvFile(join(tmp, 'webgpu.csv'))];
   assert.equal(b.length, 65);
-  assert.deepEqual(b.map((r) => r[0]), a.map((r) => r[0]));
+  assert.deepEqual(
+    b.map((r) => r[0]),
+    a.map((r) => r[0]),
+  );
   for (let k = 1; k < a[0]!.length; k++) {
     if (a[0]![k] === 'cluster') continue;
     const atol = k <= 2 ? 1e-4 : 1e-5;
-    assertClose(b.slice(1).map((r) => Number(r[k])), a.slice(1).map((r) => Number(r[k])), { atol }, a[0]![k]);
+    assertClose(
+      b.slice(1).map((r) => Number(r[k])),
+      a.slice(1).map((r) => Number(r[k])),
+      { atol },
+      a[0]![k],
+    );
   }
 });

@@ -39,18 +39,48 @@ async function checkAgainstDirect(csvFile: string): Promise<string[][]> {
   const [header, ...rows] = await readCsvFile(csvFile);
   assert.deepEqual(header, pointsColumns(10));
   assert.equal(rows.length, COUNT, 'one row per file');
-  assert.deepEqual(rows.map((r) => r[0]), [...files].sort(comparePaths), 'every file once, in walk order');
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    [...files].sort(comparePaths),
+    'every file once, in walk order',
+  );
   const indices = rows.map((r) => indexOf(r[0]!));
   const d = await directOutputs(model, mnist, indices);
   const n = d.info.clusters;
   const col = (k: number) => rows.map((r) => Number(r[k]));
-  assertClose(col(1), indices.map((_, i) => d.point[2 * i]!), TOL_XY, 'x');
-  assertClose(col(2), indices.map((_, i) => d.point[2 * i + 1]!), TOL_XY, 'y');
+  assertClose(
+    col(1),
+    indices.map((_, i) => d.point[2 * i]!),
+    TOL_XY,
+    'x',
+  );
+  assertClose(
+    col(2),
+    indices.map((_, i) => d.point[2 * i + 1]!),
+    TOL_XY,
+    'y',
+  );
   const probs = (i: number) => Array.from(d.clusterProb.subarray(i * n, (i + 1) * n));
-  assertClose(col(4), indices.map((_, i) => Math.max(...probs(i))), TOL, 'confidence');
+  assertClose(
+    col(4),
+    indices.map((_, i) => Math.max(...probs(i))),
+    TOL,
+    'confidence',
+  );
   // The cluster is the argmax; with a near-tie either index is right, so check its probability.
-  assertClose(indices.map((_, i) => probs(i)[Number(rows[i]![3])]!), col(4), TOL, 'probability of the written cluster');
-  for (let j = 0; j < d.info.styleDim; j++) assertClose(col(5 + j), indices.map((_, i) => d.style[i * d.info.styleDim + j]!), TOL, `z${j}`);
+  assertClose(
+    indices.map((_, i) => probs(i)[Number(rows[i]![3])]!),
+    col(4),
+    TOL,
+    'probability of the written cluster',
+  );
+  for (let j = 0; j < d.info.styleDim; j++)
+    assertClose(
+      col(5 + j),
+      indices.map((_, i) => d.style[i * d.info.styleDim + j]!),
+      TOL,
+      `z${j}`,
+    );
   return rows;
 }
 
@@ -70,7 +100,12 @@ test('the embed bin writes one row per image, matching the model run directly', 
 });
 
 test('batch sizes 1 and 4,096, 2 onnxruntime threads (which embed keeps from spinning) and 3 decode workers give the same rows', async () => {
-  for (const [batch, threads, workers] of [[1, undefined, undefined], [4096, undefined, undefined], [256, 2, undefined], [50, undefined, 3]] as const) {
+  for (const [batch, threads, workers] of [
+    [1, undefined, undefined],
+    [4096, undefined, undefined],
+    [256, 2, undefined],
+    [50, undefined, 3],
+  ] as const) {
     const out = join(tmp, `points-${batch}.csv`);
     const log = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
     const s = await embedFolder({ model, input: images, out, batch, threads, workers, style: true, device: 'cpu', log });

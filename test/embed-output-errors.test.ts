@@ -46,13 +46,22 @@ test('an --out or --plot that cannot be written is refused before the model is o
   await writeFile(file, 'not a folder');
   const out = join(tmp, 'points.csv');
   const cases: [string[], RegExp][] = [
-    [['--out', join(tmp, 'no-such-folder', 'points.csv')], /folder .*no-such-folder of --out .* does not exist; create it first or choose another --out$/],
+    [
+      ['--out', join(tmp, 'no-such-folder', 'points.csv')],
+      /folder .*no-such-folder of --out .* does not exist; create it first or choose another --out$/,
+    ],
     [['--out', tmp], /--out .* is a folder; give a file name, such as .*points\.csv$/],
-    [['--out', join(file, 'points.csv')], /^error: cannot write --out .*plain-file\.txt\/points\.csv: a part of the path is not a folder \(ENOTDIR\); check the path$/],
+    [
+      ['--out', join(file, 'points.csv')],
+      /^error: cannot write --out .*plain-file\.txt\/points\.csv: a part of the path is not a folder \(ENOTDIR\); check the path$/,
+    ],
     [['--out', out, '--plot', tmp], /--plot .* is a folder; give a file name, such as .*map\.png$/],
     [['--out', out, '--plot', join(tmp, 'no-such-folder', 'map.png')], /folder .*no-such-folder of --plot .* does not exist/],
     // sysfs refuses new files even to root.
-    [['--out', '/sys/points.csv'], /^error: cannot write --out \/sys\/points\.csv: permission denied \(EACCES\); check its permissions or choose another path$/],
+    [
+      ['--out', '/sys/points.csv'],
+      /^error: cannot write --out \/sys\/points\.csv: permission denied \(EACCES\); check its permissions or choose another path$/,
+    ],
   ];
   for (const [args, message] of cases) {
     assertRefused(await runEmbed(['--model', missingModel(), '--input', input, ...args]), message, args.join(' '));
@@ -64,7 +73,10 @@ test('a read-only file system: --out and --plot are checked before any work', as
   const ro = await tmpfs('read-only', 'ro');
   const out = join(tmp, 'before-plot.csv');
   const cases: [string[], RegExp][] = [
-    [['--out', join(ro, 'points.csv')], /^error: cannot write --out .*read-only\/points\.csv: read-only file system \(EROFS\); choose a path on a writable file system$/],
+    [
+      ['--out', join(ro, 'points.csv')],
+      /^error: cannot write --out .*read-only\/points\.csv: read-only file system \(EROFS\); choose a path on a writable file system$/,
+    ],
     [['--out', out, '--plot', join(ro, 'map.png')], /^error: cannot write --plot .*read-only\/map\.png: read-only file system \(EROFS\)/],
   ];
   for (const [args, message] of cases) {
@@ -80,7 +92,10 @@ test('a disk that fills up mid-run: one line naming the file, exit code 2; DEBUG
   assert.equal(r.code, 2, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error'));
   assert.deepEqual(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, /^error: cannot write .*full\/points\.csv: no space left on the device \(ENOSPC\); free some space or choose another disk$/);
+  assert.match(
+    errors[0]!,
+    /^error: cannot write .*full\/points\.csv: no space left on the device \(ENOSPC\); free some space or choose another disk$/,
+  );
   assert.doesNotMatch(r.stderr, /^ {4}at /m);
   const debug = await runEmbed(args, { DEBUG: '1' });
   assert.equal(debug.code, 2);
@@ -95,13 +110,20 @@ test('thread and batch counts beyond the cap get one line', async () => {
     ['--workers', /--workers must be a positive integer, at most \d+ \(4 per core here\), got 1000000000$/],
     ['--batch', /--batch must be an integer from 1 to 65536, got 1000000000$/],
   ];
-  for (const [flag, message] of cases) assertRefused(await runEmbed(['--model', model, '--input', input, '--out', out, flag, '1000000000']), message, flag);
+  for (const [flag, message] of cases)
+    assertRefused(await runEmbed(['--model', model, '--input', input, '--out', out, flag, '1000000000']), message, flag);
   await assert.rejects(stat(out));
 });
 
 test('runCli turns a file system error in any CLI into one line: sample-images into /sys', async () => {
   const cli = fileURLToPath(new URL('../packages/infer/src/sample-images-cli.ts', import.meta.url));
   const r = await runNode(['--import', 'tsx', cli, '--out', '/sys/digits', '--count', '5']);
-  assertRefused(r, /^error: cannot mkdir \/sys\/digits: (operation not permitted \(EPERM\)|permission denied \(EACCES\)); check its permissions or choose another path$/);
-  assert.deepEqual((await readdir('/sys')).filter((n) => n === 'digits'), []);
+  assertRefused(
+    r,
+    /^error: cannot mkdir \/sys\/digits: (operation not permitted \(EPERM\)|permission denied \(EACCES\)); check its permissions or choose another path$/,
+  );
+  assert.deepEqual(
+    (await readdir('/sys')).filter((n) => n === 'digits'),
+    [],
+  );
 });

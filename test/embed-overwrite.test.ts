@@ -39,8 +39,14 @@ async function assertRefusedUnchanged(args: string[], message: RegExp, files: st
 test('an existing CSV that is not a points.csv is kept unless --overwrite; a points.csv from embed is replaced', async () => {
   const out = join(tmp, 'budget.csv');
   await writeFile(out, 'month,amount\r\njan,12\r\n');
-  await assertRefusedUnchanged(['--out', out], /budget\.csv already exists and is not a points\.csv from embed; pass --overwrite to replace it, or choose another --out$/, [out]);
-  await assertRefusedUnchanged(['--out', out, '--resume'], /budget\.csv is not a points\.csv from embed, so --resume cannot continue it/, [out]);
+  await assertRefusedUnchanged(
+    ['--out', out],
+    /budget\.csv already exists and is not a points\.csv from embed; pass --overwrite to replace it, or choose another --out$/,
+    [out],
+  );
+  await assertRefusedUnchanged(['--out', out, '--resume'], /budget\.csv is not a points\.csv from embed, so --resume cannot continue it/, [
+    out,
+  ]);
   assert.equal((await embed('--out', out, '--overwrite')).code, 0);
   assert.equal((await readCsvFile(out)).length, COUNT + 1, 'replaced with --overwrite');
   const again = await embed('--out', out);
@@ -49,13 +55,15 @@ test('an existing CSV that is not a points.csv is kept unless --overwrite; a poi
 });
 
 test('--out is never the model, even through a symlink or with --overwrite', async () => {
-  await assertRefusedUnchanged(['--out', model, '--overwrite'], /--out .*model\.onnx is the model \(--model .*\); choose another --out/, [model]);
+  await assertRefusedUnchanged(['--out', model, '--overwrite'], /--out .*model\.onnx is the model \(--model .*\); choose another --out/, [
+    model,
+  ]);
   const link = join(tmp, 'model-link.csv');
   await symlink(model, link);
   await assertRefusedUnchanged(['--out', link, '--overwrite'], /model-link\.csv is the model/, [model]);
 });
 
-test("<out>.errors.csv is never the model: a run would delete it", async () => {
+test('<out>.errors.csv is never the model: a run would delete it', async () => {
   const named = join(tmp, 'points.csv.errors.csv');
   await copyFile(model, named);
   const r = await runEmbed(['--model', named, '--input', input, '--out', join(tmp, 'points.csv')]);
@@ -73,7 +81,8 @@ test('--out and --plot are never under --input: not directly, not through a syml
     ['--out', join(tmp, 'ok.csv'), '--plot', join(alias, '0', 'map.png')],
     ['--out', join(tmp, 'ok.csv'), '--plot', image, '--overwrite'],
   ];
-  for (const args of cases) await assertRefusedUnchanged(args, /is inside --input .*images; write it outside the folder being embedded$/, [image]);
+  for (const args of cases)
+    await assertRefusedUnchanged(args, /is inside --input .*images; write it outside the folder being embedded$/, [image]);
   await assert.rejects(stat(join(input, 'points.csv')), 'nothing written under --input');
   await assert.rejects(stat(join(tmp, 'ok.csv')), 'refused before --out was written');
 });
@@ -83,7 +92,11 @@ test('an <out>.errors.csv that embed did not write is never replaced nor deleted
   const errors = errorsPathFor(out);
   await writeFile(errors, 'my own notes\n');
   for (const extra of [[], ['--overwrite'], ['--resume']]) {
-    await assertRefusedUnchanged(['--out', out, ...extra], /notes\.csv\.errors\.csv already exists and is not an errors list from embed; move it away or choose another --out$/, [errors]);
+    await assertRefusedUnchanged(
+      ['--out', out, ...extra],
+      /notes\.csv\.errors\.csv already exists and is not an errors list from embed; move it away or choose another --out$/,
+      [errors],
+    );
   }
   await writeFile(errors, 'path,reason\r\nold.png,empty file\r\n');
   const r = await embed('--out', out);
@@ -99,7 +112,11 @@ test('--plot replaces a plot from embed, but another PNG only with --overwrite, 
   assert.equal((await embed('--out', out, '--plot', plot)).code, 0, 'its own plot is replaced');
   const photo = join(tmp, 'photo.png');
   await copyFile(image, photo);
-  await assertRefusedUnchanged(['--out', out, '--plot', photo], /photo\.png already exists and is not a plot from embed; pass --overwrite to replace it, or choose another --plot$/, [photo, out]);
+  await assertRefusedUnchanged(
+    ['--out', out, '--plot', photo],
+    /photo\.png already exists and is not a plot from embed; pass --overwrite to replace it, or choose another --plot$/,
+    [photo, out],
+  );
   assert.equal((await embed('--out', out, '--plot', photo, '--overwrite')).code, 0);
   assert.ok(isScatterPng(await readFile(photo)), 'replaced with --overwrite');
   await assertRefusedUnchanged(['--out', out, '--plot', model, '--overwrite'], /--plot .*model\.onnx is the model/, [model, out]);
@@ -108,6 +125,9 @@ test('--plot replaces a plot from embed, but another PNG only with --overwrite, 
 
 test('--overwrite and --resume together are refused', async () => {
   const out = join(tmp, 'both.csv');
-  assertRefused(await embed('--out', out, '--overwrite', '--resume'), /--overwrite starts --out over and --resume keeps its rows; pass only one of them/);
+  assertRefused(
+    await embed('--out', out, '--overwrite', '--resume'),
+    /--overwrite starts --out over and --resume keeps its rows; pass only one of them/,
+  );
   await assert.rejects(stat(out));
 });

@@ -50,10 +50,19 @@ async function killMidRun(out: string, bytes: number): Promise<void> {
 }
 
 function checkSameAsReference(rows: string[][]): void {
-  assert.deepEqual(rows.map((r) => r[0]), reference.map((r) => r[0]), 'same files, same order: no duplicates, no gaps');
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    reference.map((r) => r[0]),
+    'same files, same order: no duplicates, no gaps',
+  );
   for (const k of [1, 2, 4]) {
     const atol = k === 4 ? 1e-5 : 1e-4;
-    assertClose(rows.slice(1).map((r) => Number(r[k])), reference.slice(1).map((r) => Number(r[k])), { atol }, `column ${reference[0]![k]}`);
+    assertClose(
+      rows.slice(1).map((r) => Number(r[k])),
+      reference.slice(1).map((r) => Number(r[k])),
+      { atol },
+      `column ${reference[0]![k]}`,
+    );
   }
 }
 
@@ -71,7 +80,10 @@ test('killed with SIGKILL, then resumed: every image exactly once', async () => 
 
 test('a torn last line (a write cut short) is dropped and its image embedded again', async () => {
   const out = join(tmp, 'torn.csv');
-  const text = reference.slice(0, 1001).map((r) => r.join(',') + '\r\n').join('');
+  const text = reference
+    .slice(0, 1001)
+    .map((r) => `${r.join(',')}\r\n`)
+    .join('');
   await writeFile(out, text);
   await appendFile(out, `${reference[1001]![0]},0.12`);
   await writeFile(errorsPathFor(out), 'path,reason\r\n0/bad-early.png,empty file\r\n9/zz-bad-late.png,empty file\r\n');

@@ -46,11 +46,20 @@ test('by default every name is written exactly as it is (RFC 4180), formula lead
   const r = await embed(out);
   assert.equal(r.code, 3, r.stderr);
   const rows = (await readCsvFile(out)).slice(1);
-  assert.deepEqual(rows.map((row) => row[0]), GOOD);
-  assert.deepEqual((await readCsvFile(errorsPathFor(out))).slice(1).map((row) => row[0]).sort(), [...BAD].sort());
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    GOOD,
+  );
+  assert.deepEqual(
+    (await readCsvFile(errorsPathFor(out)))
+      .slice(1)
+      .map((row) => row[0])
+      .sort(),
+    [...BAD].sort(),
+  );
 });
 
-test('--safe-csv puts a \' before every formula lead and every leading \', in both files, and nowhere else', async () => {
+test("--safe-csv puts a ' before every formula lead and every leading ', in both files, and nowhere else", async () => {
   const plain = join(tmp, 'plain-ref.csv');
   const safe = join(tmp, 'safe.csv');
   assert.equal((await embed(plain)).code, 3);
@@ -58,15 +67,22 @@ test('--safe-csv puts a \' before every formula lead and every leading \', in bo
   assert.equal(r.code, 3, r.stderr);
   const [header, ...rows] = await readCsvFile(safe);
   const expected = GOOD.map((name) => (FORMULAS.includes(name) || QUOTED.includes(name) ? `'${name}` : name));
-  assert.deepEqual(rows.map((row) => row[0]), expected);
+  assert.deepEqual(
+    rows.map((row) => row[0]),
+    expected,
+  );
   const errors = (await readCsvFile(errorsPathFor(safe))).slice(1);
   assert.deepEqual(errors.map((row) => row[0]).sort(), BAD.map((name) => `'${name}`).sort());
   for (const cell of [...rows.map((row) => row[0]!), ...errors.flat()]) assert.doesNotMatch(cell, FORMULA_LEAD, JSON.stringify(cell));
   const plainRows = (await readCsvFile(plain)).slice(1);
-  assert.deepEqual([header, ...rows.map((row) => row.slice(1))], [(await readCsvFile(plain))[0], ...plainRows.map((row) => row.slice(1))], 'numbers (negative ones too) as without --safe-csv');
+  assert.deepEqual(
+    [header, ...rows.map((row) => row.slice(1))],
+    [(await readCsvFile(plain))[0], ...plainRows.map((row) => row.slice(1))],
+    'numbers (negative ones too) as without --safe-csv',
+  );
   const readBack: string[] = [];
   await readPoints(safe, (row) => readBack.push(row.path), { safeCsv: true });
-  assert.deepEqual(readBack, GOOD, 'dropping one leading \' gives every name back');
+  assert.deepEqual(readBack, GOOD, "dropping one leading ' gives every name back");
 });
 
 test('--resume --safe-csv continues a --safe-csv file after a guarded last row', async () => {
@@ -75,13 +91,19 @@ test('--resume --safe-csv continues a --safe-csv file after a guarded last row',
   const [header, ...rows] = await readCsvFile(full);
   const cut = rows.findIndex((row) => row[0] === "'+1+1.png") + 1;
   const out = join(tmp, 'safe-resumed.csv');
-  await writeFile(out, [header!, ...rows.slice(0, cut)].map(csvRecord).join('') + "'-2+3.png,0.5");
+  await writeFile(out, `${[header!, ...rows.slice(0, cut)].map(csvRecord).join('')}'-2+3.png,0.5`);
   await copyFile(errorsPathFor(full), errorsPathFor(out));
   const r = await embed(out, '--resume', '--safe-csv');
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, new RegExp(`embedded ${GOOD.length - cut} files .* ${cut} rows kept from the earlier run`));
-  assert.deepEqual((await readCsvFile(out)).map((row) => row[0]), [header![0], ...rows.map((row) => row[0])]);
-  assert.deepEqual((await readCsvFile(errorsPathFor(out))).map((row) => row[0]).sort(), (await readCsvFile(errorsPathFor(full))).map((row) => row[0]).sort());
+  assert.deepEqual(
+    (await readCsvFile(out)).map((row) => row[0]),
+    [header![0], ...rows.map((row) => row[0])],
+  );
+  assert.deepEqual(
+    (await readCsvFile(errorsPathFor(out))).map((row) => row[0]).sort(),
+    (await readCsvFile(errorsPathFor(full))).map((row) => row[0]).sort(),
+  );
 });
 
 test('--resume refuses to continue a file in the other mode, and leaves it as it was', async () => {

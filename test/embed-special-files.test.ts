@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { errorsPathFor } from '@aae-map/infer';
 import { encodeGrayPng } from '../packages/infer/src/sample-images.ts';
-import { makeModel, mnistFolder, readCsvFile, type RunResult, runEmbed } from './embed-helpers.ts';
+import { makeModel, mnistFolder, type RunResult, readCsvFile, runEmbed } from './embed-helpers.ts';
 import { bytePath, GIB, MAX_RSS_HOOK, maxRssMib, mkfifo, pngHeader, sparseFile } from './fixtures/special-files.ts';
 
 let tmp: string;
@@ -22,7 +22,16 @@ let full: RunResult;
 const out = () => join(tmp, 'points.csv');
 
 /** Text forms of the good files, in walk order. */
-const GOOD = ['caf%25E9.png', 'caf%E8.png', 'caf%E9.png', 'digits/0/00003.png', 'digits/1/00002.png', 'digits/2/00001.png', 'digits/7/00000.png', 'square.png'];
+const GOOD = [
+  'caf%25E9.png',
+  'caf%E8.png',
+  'caf%E9.png',
+  'digits/0/00003.png',
+  'digits/1/00002.png',
+  'digits/2/00001.png',
+  'digits/7/00000.png',
+  'square.png',
+];
 const BAD: Record<string, RegExp> = {
   'dangling.png': /^cannot stat \(ENOENT\)$/,
   'fifo.png': /^not a regular file \(fifo\)$/,
@@ -56,9 +65,15 @@ after(() => rm(tmp, { recursive: true, force: true }));
 
 test('every entry with an image extension is embedded or listed with its reason; huge files cost no memory', async () => {
   assert.equal(full.code, 3, full.stderr);
-  assert.deepEqual((await readCsvFile(out())).slice(1).map((r) => r[0]), GOOD);
+  assert.deepEqual(
+    (await readCsvFile(out())).slice(1).map((r) => r[0]),
+    GOOD,
+  );
   const errors = (await readCsvFile(errorsPathFor(out()))).slice(1);
-  assert.deepEqual(errors.map((e) => e[0]), Object.keys(BAD));
+  assert.deepEqual(
+    errors.map((e) => e[0]),
+    Object.keys(BAD),
+  );
   for (const [path, reason] of errors) assert.match(reason!, BAD[path!]!, path);
   const mib = maxRssMib(full.stderr);
   // About 140 MiB here; reading either 1.5 GB file whole took 1.7 GB.
@@ -76,12 +91,21 @@ test('--resume after a row whose name is not UTF-8 goes on after that very file'
   const rows = await readCsvFile(out());
   const cut = join(tmp, 'cut.csv');
   // Up to and including 'caf%E8.png', the second of the two names node cannot tell apart.
-  await writeFile(cut, rows.slice(0, 3).map((r) => r.join(',') + '\r\n').join(''));
+  await writeFile(
+    cut,
+    rows
+      .slice(0, 3)
+      .map((r) => `${r.join(',')}\r\n`)
+      .join(''),
+  );
   const r = await runEmbed(['--model', model, '--input', input, '--out', cut, '--resume']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /2 rows kept from the earlier run/);
   assert.deepEqual(await readCsvFile(cut), rows);
-  assert.deepEqual((await readCsvFile(errorsPathFor(cut))).map((e) => e[0]), ['path', ...Object.keys(BAD)]);
+  assert.deepEqual(
+    (await readCsvFile(errorsPathFor(cut))).map((e) => e[0]),
+    ['path', ...Object.keys(BAD)],
+  );
 });
 
 test('--max-pixels refuses larger images, whatever their path through the decoders', async () => {
@@ -90,7 +114,11 @@ test('--max-pixels refuses larger images, whatever their path through the decode
   assert.equal(r.code, 3, r.stderr);
   const reason = new Map((await readCsvFile(errorsPathFor(small))).map((e) => [e[0], e[1]]));
   assert.equal(reason.get('square.png'), 'image is 40 x 40 pixels, more than the 1000 allowed (--max-pixels)');
-  assert.deepEqual((await readCsvFile(small)).slice(1).map((row) => row[0]), GOOD.filter((p) => p !== 'square.png'), '28 x 28 is 784 pixels');
+  assert.deepEqual(
+    (await readCsvFile(small)).slice(1).map((row) => row[0]),
+    GOOD.filter((p) => p !== 'square.png'),
+    '28 x 28 is 784 pixels',
+  );
   // Under 784, the model's own size is refused too, though those PNGs take the JS decoders, not sharp.
   const tiny = join(tmp, 'tiny.csv');
   await runEmbed(['--model', model, '--input', input, '--out', tiny, '--max-pixels', '700']);

@@ -8,9 +8,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
 import type { EvalReport } from '@aae-map/evaluate';
 import { exportModel } from '@aae-map/export';
 import { openModel } from '@aae-map/infer';
@@ -50,7 +50,7 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
 
   const res = await cli(['--run', runDir, '--limit', String(LIMIT), '--no-progress']);
   assert.equal(res.code, 0, res.stderr);
-  assert.match(res.stdout, /cluster k = class k\s+\d+\.\d\d%  <- primary/);
+  assert.match(res.stdout, /cluster k = class k\s+\d+\.\d\d% {2}<- primary/);
   assert.match(res.stdout, /trustworthiness \(k = 5\)\s+0\.\d{4}/);
   const r = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as EvalReport;
 
@@ -59,7 +59,18 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
   assert.ok(!Number.isNaN(Date.parse(r.createdAt)));
   assert.deepEqual(
     { ...r.model, classNames: r.model.classNames.length },
-    { source: 'run', path: runDir, clusters: 10, styleDim: 10, mode: 'nd', dataset: 'random-fixture', classNames: 10, labelsUsed: 100, epochs: 0, provider: 'cpu' },
+    {
+      source: 'run',
+      path: runDir,
+      clusters: 10,
+      styleDim: 10,
+      mode: 'nd',
+      dataset: 'random-fixture',
+      classNames: 10,
+      labelsUsed: 100,
+      epochs: 0,
+      provider: 'cpu',
+    },
   );
   for (const set of [r.data.test, r.data.fit]) assert.deepEqual([set.count, set.height, set.width], [LIMIT, 28, 28]);
   assert.deepEqual([r.data.test.name, r.data.fit.name], ['MNIST test', 'MNIST train']);
@@ -67,7 +78,8 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
   const c = r.classification;
   assert.equal(c.primary, 'direct');
   assert.equal(c.error, c.direct!.error);
-  for (const v of [c.direct!.error, c.mostConfident.error, c.majority.error, r.knn.k1, r.knn.k5, r.trustworthiness.value]) inUnit(v, 'metric');
+  for (const v of [c.direct!.error, c.mostConfident.error, c.majority.error, r.knn.k1, r.knn.k5, r.trustworthiness.value])
+    inUnit(v, 'metric');
   assert.ok(r.silhouette! >= -1 && r.silhouette! <= 1);
   assert.equal(r.trustworthiness.k, 5);
   for (const labels of [c.mostConfident.clusterLabels, c.majority.clusterLabels]) {
@@ -121,7 +133,8 @@ test('an unsupervised 2-D model with 20 clusters, given as --model with IDX file
   assert.equal(r.classification.primary, 'mostConfident');
   assert.equal(r.classification.error, r.classification.mostConfident.error);
   assert.equal(r.classification.mostConfident.clusterLabels.length, 20);
-  for (const v of [r.classification.error, r.classification.majority.error, r.knn.k1, r.knn.k5, r.trustworthiness.value]) inUnit(v, 'metric');
+  for (const v of [r.classification.error, r.classification.majority.error, r.knn.k1, r.knn.k5, r.trustworthiness.value])
+    inUnit(v, 'metric');
   assert.doesNotMatch(res.stdout, /cluster k = class k/);
 });
 

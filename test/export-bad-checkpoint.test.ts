@@ -26,12 +26,14 @@ before(async () => {
 after(() => rm(tmp, { recursive: true, force: true }));
 
 type Breaker = (dir: string) => Promise<void>;
-const editManifest = (edit: (m: Record<string, any>) => void): Breaker => async (dir) => {
-  const file = join(dir, 'manifest.json');
-  const m = JSON.parse(await readFile(file, 'utf8'));
-  edit(m);
-  await writeFile(file, JSON.stringify(m));
-};
+const editManifest =
+  (edit: (m: Record<string, any>) => void): Breaker =>
+  async (dir) => {
+    const file = join(dir, 'manifest.json');
+    const m = JSON.parse(await readFile(file, 'utf8'));
+    edit(m);
+    await writeFile(file, JSON.stringify(m));
+  };
 
 /** [case, how to break a good checkpoint, what the message must say] */
 const CASES: Array<[string, Breaker, RegExp]> = [
@@ -41,11 +43,31 @@ const CASES: Array<[string, Breaker, RegExp]> = [
   ['JSON that is not an object', (dir) => writeFile(join(dir, 'manifest.json'), 'null'), /not hold a JSON object/],
   ['missing weights.bin', (dir) => rm(join(dir, 'weights.bin')), /weights\.bin is missing/],
   ['truncated weights.bin', (dir) => truncate(join(dir, 'weights.bin'), 1000), /truncated/],
-  ['negative offset', editManifest((m) => (m.weights[1].offset = -4)), /tensor encoder\/dense0\/bias: offset -4 is negative; the checkpoint is corrupt/],
-  ['fractional offset', editManifest((m) => (m.weights[1].offset = 2.5)), /tensor encoder\/dense0\/bias: offset 2\.5 is not a whole number/],
-  ['offset that is not a number', editManifest((m) => (m.weights[1].offset = '12')), /tensor encoder\/dense0\/bias: offset "12" is not a number/],
-  ['shape mismatch', editManifest((m) => (m.weights[0].shape = [784, 63])), /encoder\/dense0\/kernel has shape \[784,63\] but the architecture implies \[784,64\]/],
-  ['missing tensor', editManifest((m) => (m.weights = m.weights.filter((w: { name: string }) => w.name !== 'heads'))), /lists no tensor heads/],
+  [
+    'negative offset',
+    editManifest((m) => (m.weights[1].offset = -4)),
+    /tensor encoder\/dense0\/bias: offset -4 is negative; the checkpoint is corrupt/,
+  ],
+  [
+    'fractional offset',
+    editManifest((m) => (m.weights[1].offset = 2.5)),
+    /tensor encoder\/dense0\/bias: offset 2\.5 is not a whole number/,
+  ],
+  [
+    'offset that is not a number',
+    editManifest((m) => (m.weights[1].offset = '12')),
+    /tensor encoder\/dense0\/bias: offset "12" is not a number/,
+  ],
+  [
+    'shape mismatch',
+    editManifest((m) => (m.weights[0].shape = [784, 63])),
+    /encoder\/dense0\/kernel has shape \[784,63\] but the architecture implies \[784,64\]/,
+  ],
+  [
+    'missing tensor',
+    editManifest((m) => (m.weights = m.weights.filter((w: { name: string }) => w.name !== 'heads'))),
+    /lists no tensor heads/,
+  ],
   ['projection of the wrong size', editManifest((m) => m.projection.pop()), /projection must be 10 x 2/],
   ['projection with a null', editManifest((m) => (m.projection[3][1] = null)), /projection holds a value that is not a finite number/],
   ['another format version', editManifest((m) => (m.version = 99)), /format version 99/],
@@ -85,7 +107,11 @@ for (const [name, breakIt, message] of CASES) {
 test('CLI: bad checkpoints exit with code 2 and one line on stderr, writing nothing', async () => {
   const dir = await goodRun('cli-truncated');
   await truncate(join(dir, 'weights.bin'), 10);
-  for (const args of [['m.onnx', '--run', dir], ['m.onnx', '--run', join(tmp, 'nowhere')], ['m.onnx', '--no-such-flag']]) {
+  for (const args of [
+    ['m.onnx', '--run', dir],
+    ['m.onnx', '--run', join(tmp, 'nowhere')],
+    ['m.onnx', '--no-such-flag'],
+  ]) {
     const err = await run(process.execPath, [BIN, ...args], { cwd: tmp }).then(
       () => assert.fail(`${args.join(' ')} succeeded`),
       (e: { code: number; stderr: string }) => e,

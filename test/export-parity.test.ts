@@ -28,7 +28,10 @@ const argmaxRows = (x: Float32Array, cols: number) =>
     return best;
   });
 
-for (const [mode, styleDim] of [['n-D', 10], ['2-D', 2]] as const) {
+for (const [mode, styleDim] of [
+  ['n-D', 10],
+  ['2-D', 2],
+] as const) {
   test(`${mode} mode: the exported graph matches the tfjs forward pass of a freshly trained checkpoint`, async () => {
     const runDir = join(tmp, `run-${styleDim}`);
     await train({
@@ -52,7 +55,12 @@ for (const [mode, styleDim] of [['n-D', 10], ['2-D', 2]] as const) {
     try {
       const want = await tfjs.encode(images, COUNT);
       const got = await ort.run(images, COUNT);
-      for (const [name, tol] of [['point', 1e-4], ['representation', 1e-4], ['clusterProb', 1e-5], ['style', 1e-4]] as const) {
+      for (const [name, tol] of [
+        ['point', 1e-4],
+        ['representation', 1e-4],
+        ['clusterProb', 1e-5],
+        ['style', 1e-4],
+      ] as const) {
         const d = maxAbsDiff(got[name], want[name]);
         assert.ok(d <= tol, `${name}: max |onnx - tfjs| = ${d} > ${tol}`);
       }

@@ -18,7 +18,10 @@ interface OrtWeb {
   env: { wasm: { numThreads: number } };
   Tensor: new (type: 'uint8', data: Uint8Array, dims: number[]) => unknown;
   InferenceSession: {
-    create(bytes: Uint8Array, opts: { executionProviders: string[] }): Promise<{
+    create(
+      bytes: Uint8Array,
+      opts: { executionProviders: string[] },
+    ): Promise<{
       inputNames: readonly string[];
       outputNames: readonly string[];
       inputMetadata: ReadonlyArray<{ name: string; type?: string; shape?: ReadonlyArray<number | string> }>;
@@ -62,10 +65,18 @@ test('onnxruntime-web (wasm) runs the graph and matches onnxruntime-node', async
   try {
     assert.deepEqual(session.inputNames, [INPUT_NAME]);
     assert.deepEqual(session.outputNames, [...OUTPUT_NAMES]);
-    assert.deepEqual(session.inputMetadata.map((m) => [m.name, m.type, m.shape]), [[INPUT_NAME, 'uint8', ['N', 28, 28]]]);
+    assert.deepEqual(
+      session.inputMetadata.map((m) => [m.name, m.type, m.shape]),
+      [[INPUT_NAME, 'uint8', ['N', 28, 28]]],
+    );
     assert.deepEqual(
       session.outputMetadata.map((m) => [m.name, m.type, m.shape]),
-      [['point', 'float32', ['N', 2]], ['cluster_prob', 'float32', ['N', 10]], ['style', 'float32', ['N', 10]], ['representation', 'float32', ['N', 10]]],
+      [
+        ['point', 'float32', ['N', 2]],
+        ['cluster_prob', 'float32', ['N', 10]],
+        ['style', 'float32', ['N', 10]],
+        ['representation', 'float32', ['N', 10]],
+      ],
     );
 
     const web = await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', images, [COUNT, 28, 28]) });

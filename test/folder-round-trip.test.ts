@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import { exportModel } from '@aae-map/export';
 import { embedFolder, openModel } from '@aae-map/infer';
 import { type LabelledImages, parseCsv, readMnist } from '@aae-map/shared';
-import { train, type TrainOptions } from '@aae-map/train';
+import { type TrainOptions, train } from '@aae-map/train';
 import { mnistIndexOf, writeGray, writeIdxPair, writeMnistFolder } from '../packages/train/test/image-fixtures.ts';
 
 const NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -83,7 +83,11 @@ test('the same images from IDX files reach a test accuracy within 0.08 of the fo
   // The folder's images in the folder's (walk) order, so both runs see the same sequence.
   await writeIdxPair(idx('train-images-idx3-ubyte'), idx('train-labels-idx1-ubyte'), mnist.train, folderPaths.map(mnistIndexOf));
   await writeIdxPair(idx('test-images-idx3-ubyte'), idx('test-labels-idx1-ubyte'), mnist.test, testPaths.map(mnistIndexOf));
-  const r = await train({ ...settings, data: { images: idx('train-images-idx3-ubyte'), testImages: idx('test-images-idx3-ubyte') }, runDir: join(root, 'idx-run') });
+  const r = await train({
+    ...settings,
+    data: { images: idx('train-images-idx3-ubyte'), testImages: idx('test-images-idx3-ubyte') },
+    runDir: join(root, 'idx-run'),
+  });
   const idxAccuracy = r.metrics.at(-1)!.testAccuracy!;
   t.diagnostic(`test accuracy: IDX ${idxAccuracy}, folder ${folderAccuracy}`);
   assert.ok(Math.abs(idxAccuracy - folderAccuracy) <= 0.08, `IDX ${idxAccuracy} vs folder ${folderAccuracy}`);
@@ -95,7 +99,15 @@ test('--size 32x24: the manifest, the exported input and embed all take 24×32 i
   await writeGray(join(folder, '3/wide.jpg'), new Uint8Array(300 * 200).fill(90), 300, 200, 'jpg');
   await writeGray(join(folder, 'unlabeled/small.gif'), new Uint8Array(10 * 10).fill(200), 10, 10, 'gif');
   const runDir = join(root, 'sized-run');
-  const r = await train({ ...quiet, data: { folder, size: { width: 32, height: 24 } }, runDir, hidden: [16], epochs: 1, batch: 20, labels: 50 });
+  const r = await train({
+    ...quiet,
+    data: { folder, size: { width: 32, height: 24 } },
+    runDir,
+    hidden: [16],
+    epochs: 1,
+    batch: 20,
+    labels: 50,
+  });
   assert.equal(r.manifest.architecture.inputHeight, 24);
   assert.equal(r.manifest.architecture.inputWidth, 32);
   const model = join(root, 'sized.onnx');

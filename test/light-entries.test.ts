@@ -33,11 +33,19 @@ test('the hook sees a heavy import (the check itself works)', () => {
 });
 
 test("@aae-map/shared's main, cli and browser entries load no codec, runtime or backend", () => {
-  for (const entry of ['index', 'cli', 'browser']) assert.deepEqual(heavyLoads(join(ROOT, 'packages', 'shared', 'dist', `${entry}.js`)), [], entry);
+  for (const entry of ['index', 'cli', 'browser'])
+    assert.deepEqual(heavyLoads(join(ROOT, 'packages', 'shared', 'dist', `${entry}.js`)), [], entry);
 });
 
 test("every command's --help loads none of them", () => {
-  for (const bin of ['train/bin/train.js', 'export/bin/export.js', 'infer/bin/embed.js', 'infer/bin/sample-images.js', 'evaluate/bin/evaluate.js', 'web/bin/serve.js']) {
+  for (const bin of [
+    'train/bin/train.js',
+    'export/bin/export.js',
+    'infer/bin/embed.js',
+    'infer/bin/sample-images.js',
+    'evaluate/bin/evaluate.js',
+    'web/bin/serve.js',
+  ]) {
     assert.deepEqual(heavyLoads(join(ROOT, 'packages', bin), ['--help']), [], bin);
   }
 });

@@ -11,8 +11,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { startServer } from '@aae-map/web';
 import { openPage } from '@aae-map/web/test-utils';
 import { EMBED_BIN, makeModel, mnistFolder } from './embed-helpers.ts';
@@ -43,13 +43,29 @@ const CASES: Case[] = [
   },
   { name: 'wider-graph', edit: 'wider-graph', message: /metadata 'clusters' is 10 but the graph's output 'cluster_prob' is \[N, 12\]/ },
   // Embed used to hang here, idle, after its header.
-  { name: 'height-nan', edit: { input_height: 'twenty-eight' }, message: /metadata 'input_height' is 'twenty-eight'; expected a positive whole number/ },
-  { name: 'height-other', edit: { input_height: '32' }, message: /metadata 'input_height' is 32 but the graph's input 'image' is \[N, 28, 28\] \(expected \[N, 32, 28\]\)/ },
+  {
+    name: 'height-nan',
+    edit: { input_height: 'twenty-eight' },
+    message: /metadata 'input_height' is 'twenty-eight'; expected a positive whole number/,
+  },
+  {
+    name: 'height-other',
+    edit: { input_height: '32' },
+    message: /metadata 'input_height' is 32 but the graph's input 'image' is \[N, 28, 28\] \(expected \[N, 32, 28\]\)/,
+  },
   { name: 'width-zero', edit: { input_width: '0' }, message: /metadata 'input_width' is '0'; expected a positive whole number/ },
   { name: 'height-negative', edit: { input_height: '-28' }, message: /metadata 'input_height' is '-28'; expected a positive whole number/ },
   { name: 'style-dim', edit: { style_dim: '2' }, message: /metadata 'style_dim' is 2 but the graph's output 'style' is \[N, 10\]/ },
-  { name: 'class-names-json', edit: { class_names: '["0", "1", ' }, message: /metadata 'class_names' is '\["0", "1", '; expected a JSON array of strings/ },
-  { name: 'heads-json', edit: { heads_2d: '[[1, 2], [3' }, message: /metadata 'heads_2d' is '\[\[1, 2\], \[3'; expected a JSON array of \[x, y\] pairs/ },
+  {
+    name: 'class-names-json',
+    edit: { class_names: '["0", "1", ' },
+    message: /metadata 'class_names' is '\["0", "1", '; expected a JSON array of strings/,
+  },
+  {
+    name: 'heads-json',
+    edit: { heads_2d: '[[1, 2], [3' },
+    message: /metadata 'heads_2d' is '\[\[1, 2\], \[3'; expected a JSON array of \[x, y\] pairs/,
+  },
 ];
 
 /** Decodes `file`, lets `change` edit the ModelProto, and writes it as models/<name>.onnx. */
@@ -121,7 +137,10 @@ test('the page, served a model whose clusters disagree with its graph, says so a
     try {
       const status = await h.page.$eval('#run-status', (el) => ({ text: el.textContent!, error: el.classList.contains('error') }));
       assert.ok(status.error, `not shown as an error: ${status.text}`);
-      assert.match(status.text, /^error: model\.onnx \(server\): metadata 'clusters' is 8 but the graph's output 'cluster_prob' is \[N, 10\]/);
+      assert.match(
+        status.text,
+        /^error: model\.onnx \(server\): metadata 'clusters' is 8 but the graph's output 'cluster_prob' is \[N, 10\]/,
+      );
       assert.doesNotMatch((await h.page.textContent('#model-status'))!, /clusters/);
       // A UserError is the page's message, not an uncaught exception or a console error.
       assert.deepEqual(h.errors, []);

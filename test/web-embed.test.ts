@@ -57,7 +57,11 @@ after(async () => {
 async function embedFolder(h: PageHarness): Promise<{ csv: string; provider: string; label: string; rate: number; seconds: number }> {
   const t = performance.now();
   await h.page.setInputFiles('#folder-input', imagesDir);
-  await h.page.waitForFunction(() => document.getElementById('count')!.dataset.count !== '0' || document.querySelector('#run-status.error'), null, { timeout: 120_000 });
+  await h.page.waitForFunction(
+    () => document.getElementById('count')!.dataset.count !== '0' || document.querySelector('#run-status.error'),
+    null,
+    { timeout: 120_000 },
+  );
   const seconds = (performance.now() - t) / 1000;
   const status = await h.page.textContent('#run-status');
   assert.doesNotMatch(status!, /error/, status!);
@@ -86,7 +90,10 @@ function checkAgainstNode(csv: string): PageColumns {
   assert.deepEqual(rows[0], pointsColumns(CLUSTERS));
   const body = rows.slice(1);
   // embed's order and paths: relative to the picked folder, sorted as its walk visits them.
-  assert.deepEqual(body.map((r) => r[0]), [...files].sort(comparePaths));
+  assert.deepEqual(
+    body.map((r) => r[0]),
+    [...files].sort(comparePaths),
+  );
   const point = new Float32Array(2 * COUNT);
   const conf = new Float32Array(COUNT);
   const refConf = new Float32Array(COUNT);
@@ -104,7 +111,9 @@ function checkAgainstNode(csv: string): PageColumns {
     style.set(r.slice(5).map(Number), i * CLUSTERS);
   }
   const d = { point: maxAbsDiff(point, ref.point), confidence: maxAbsDiff(conf, refConf), style: maxAbsDiff(style, ref.style) };
-  console.log(`  max |page - onnxruntime-node|: point ${d.point.toExponential(2)}, confidence ${d.confidence.toExponential(2)}, style ${d.style.toExponential(2)}`);
+  console.log(
+    `  max |page - onnxruntime-node|: point ${d.point.toExponential(2)}, confidence ${d.confidence.toExponential(2)}, style ${d.style.toExponential(2)}`,
+  );
   for (const k of ['point', 'confidence', 'style'] as const) assert.ok(d[k] <= TOL[k], `${k}: max diff ${d[k]} > ${TOL[k]}`);
   return { point, confidence: conf, style };
 }
@@ -124,7 +133,18 @@ test('wasm: the page embeds a folder of 200 MNIST PNGs like onnxruntime-node, of
 
     // Colour by class (the digit folders): the legend lists the ten folders.
     await h.page.selectOption('#colour-select', 'class');
-    assert.deepEqual(await h.page.$$eval('#legend li', (li) => li.map((e) => e.textContent!.split(' ')[0])), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    assert.deepEqual(await h.page.$$eval('#legend li', (li) => li.map((e) => e.textContent!.split(' ')[0])), [
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ]);
     const shot = join(ARTIFACTS, 'web-embed-wasm.png');
     const png = await h.page.screenshot({ path: shot });
     const coloured = colouredFraction(png);
@@ -135,7 +155,10 @@ test('wasm: the page embeds a folder of 200 MNIST PNGs like onnxruntime-node, of
     assert.match(thumb.src, /^blob:http:\/\/127\.0\.0\.1:\d+\//);
     assert.deepEqual([thumb.w, thumb.h], [28, 28]);
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
-    assert.ok(h.requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.jsep.wasm')), 'onnxruntime-web wasm came from the server');
+    assert.ok(
+      h.requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.jsep.wasm')),
+      'onnxruntime-web wasm came from the server',
+    );
     assert.deepEqual(h.errors, []);
   } finally {
     await h.close();
@@ -156,7 +179,11 @@ test('webgpu (SwiftShader adapter): the same 200 images match onnxruntime-node a
       assert.ok(d <= TOL[k], `${k}: webgpu vs wasm ${d} > ${TOL[k]}`);
     }
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
-    assert.deepEqual(h.errors.filter((e) => /violates the following Content Security Policy/.test(e)), [], 'webgpu under the CSP');
+    assert.deepEqual(
+      h.errors.filter((e) => /violates the following Content Security Policy/.test(e)),
+      [],
+      'webgpu under the CSP',
+    );
   } finally {
     await h.close();
   }

@@ -76,16 +76,21 @@ test("embed's points.csv: all points, thumbnails from the served folder, downloa
 
     // Dropped on the page: first big.csv (a file the drop handler routes by name), then the model.
     const drop = (name: string, url: string) =>
-      h.page.evaluate(async ([name, url]) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([await (await fetch(url!)).blob()], name!));
-        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-      }, [name, url]);
+      h.page.evaluate(
+        async ([name, url]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([await (await fetch(url!)).blob()], name!));
+          document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        },
+        [name, url],
+      );
     await drop('big.csv', '/files/big.csv');
     await h.page.waitForSelector(`#count[data-count="${BIG}"]`);
     await h.page.evaluate(() => (document.getElementById('model-status')!.textContent = ''));
     await drop('dropped.onnx', '/model.onnx');
-    await h.page.waitForFunction(() => document.getElementById('model-status')!.textContent!.startsWith('dropped.onnx: 28×28 → 10 clusters'));
+    await h.page.waitForFunction(() =>
+      document.getElementById('model-status')!.textContent!.startsWith('dropped.onnx: 28×28 → 10 clusters'),
+    );
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
     assert.deepEqual(h.errors, []);
     // The server's CSP is in force: an inline script (what a crafted file name would try to
@@ -151,8 +156,13 @@ test('100,000 points draw, and pan and zoom redraw them (frame times printed)', 
       await h.page.mouse.move(centre.x + 100 + 4 * 36, centre.y + 50);
       for (let i = 0; i < 10; i++) await h.page.mouse.wheel(0, -120);
     });
-    for (const [name, r] of [['pan', pan], ['zoom', zoom]] as const) {
-      console.log(`  ${name}: ${r.draws.length} frames, draw median ${median(r.draws).toFixed(1)} ms, max ${Math.max(...r.draws).toFixed(1)} ms; ${(r.wallMs / r.draws.length).toFixed(1)} ms per frame end to end (playwright input included)`);
+    for (const [name, r] of [
+      ['pan', pan],
+      ['zoom', zoom],
+    ] as const) {
+      console.log(
+        `  ${name}: ${r.draws.length} frames, draw median ${median(r.draws).toFixed(1)} ms, max ${Math.max(...r.draws).toFixed(1)} ms; ${(r.wallMs / r.draws.length).toFixed(1)} ms per frame end to end (playwright input included)`,
+      );
       assert.ok(r.draws.length >= 3, `${name} redrew only ${r.draws.length} times`);
     }
     const afterShot = await h.page.screenshot({ path: join(ARTIFACTS, 'web-view-100k-zoomed.png') });

@@ -16,7 +16,7 @@ declare namespace WebAssembly {
   }
   var Memory: { prototype: Memory; new (descriptor: MemoryDescriptor): Memory };
 
-  interface Module {}
+  type Module = {};
   var Module: { prototype: Module; new (bytes: ArrayBufferView | ArrayBuffer): Module };
 
   type Imports = Record<string, Record<string, unknown>>;

@@ -19,7 +19,7 @@ const pixels = Float32Array.from(test.pixels.subarray(0, n * dim));
 
 // A fixed random projection to 2-D: a poor map, so many pairs take the slow counting path.
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
 const proj = Float32Array.from({ length: dim * 2 }, rand);
 const low = new Float32Array(n * 2);
 for (let i = 0; i < n; i++) {
@@ -38,6 +38,8 @@ const sub = pixels.subarray(0, subset * dim);
 const subLow = low.subarray(0, subset * 2);
 const [refT, refS] = time(() => referenceTrustworthiness(sub, dim, subLow, 5));
 const [fastSubT, fastSubS] = time(() => trustworthiness(sub, dim, subLow, { k: 5 }));
-console.log(`subset n=${subset}: reference ${refT.toFixed(6)} in ${refS.toFixed(2)} s, fast ${fastSubT.toFixed(6)} in ${fastSubS.toFixed(2)} s, speed-up ×${(refS / fastSubS).toFixed(1)}`);
+console.log(
+  `subset n=${subset}: reference ${refT.toFixed(6)} in ${refS.toFixed(2)} s, fast ${fastSubT.toFixed(6)} in ${fastSubS.toFixed(2)} s, speed-up ×${(refS / fastSubS).toFixed(1)}`,
+);
 const [fullT, fullS] = time(() => trustworthiness(pixels, dim, low, { k: 5 }));
 console.log(`full n=${n}: trustworthiness ${fullT.toFixed(6)} in ${fullS.toFixed(2)} s`);

@@ -22,6 +22,9 @@ export async function embedSet(model: EmbedModel, set: LabelledImages, batch: nu
     progress?.tick(count);
   }
   // A NaN point would silently poison every neighbour search and distance below.
-  if (!points.every(Number.isFinite)) throw new UserError('the model produced non-finite 2-D points (NaN or Infinity); the checkpoint is broken, so retrain or pick another run');
+  if (!points.every(Number.isFinite))
+    throw new UserError(
+      'the model produced non-finite 2-D points (NaN or Infinity); the checkpoint is broken, so retrain or pick another run',
+    );
   return { points, clusterProb };
 }

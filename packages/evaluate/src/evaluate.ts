@@ -44,18 +44,32 @@ export const TRUST_K = 5;
 
 export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: EvalReport; outFile: string }> {
   const t0 = performance.now();
-  for (const [flag, v] of [['--limit', opts.limit], ['--train-limit', opts.fitLimit], ['--batch', opts.batch]] as const) {
+  for (const [flag, v] of [
+    ['--limit', opts.limit],
+    ['--train-limit', opts.fitLimit],
+    ['--batch', opts.batch],
+  ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag} must be a positive integer, got ${v}`);
   }
   const test = await loadSet(opts.testImages, opts.testLabels, 'test', opts.limit, { images: '--data', labels: '--data-labels' });
   const fit = await loadSet(opts.fitImages, opts.fitLabels, 'train', opts.fitLimit, { images: '--train-data', labels: '--train-labels' });
-  if (test.info.count <= 2 * TRUST_K) throw new UserError(`trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`);
+  if (test.info.count <= 2 * TRUST_K)
+    throw new UserError(
+      `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
+    );
   if (fit.info.count < 5) throw new UserError(`5-NN needs at least 5 fit images; ${fit.info.images} gives ${fit.info.count}`);
 
-  const src = await openSource({ run: opts.run, model: opts.model, runsDir: opts.runsDir ?? 'runs', device: opts.device ?? 'cpu', threads: opts.threads ?? 0 });
+  const src = await openSource({
+    run: opts.run,
+    model: opts.model,
+    runsDir: opts.runsDir ?? 'runs',
+    device: opts.device ?? 'cpu',
+    threads: opts.threads ?? 0,
+  });
   try {
     const info = src.model.info;
-    if (info.channels !== 1) throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
+    if (info.channels !== 1)
+      throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
     checkImageSize(test, info.height, info.width);
     checkImageSize(fit, info.height, info.width);
     const show = opts.progress ?? true;
@@ -69,7 +83,14 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     embedBar?.finish();
     const seconds = { embed: lap(), classification: 0, knn: 0, trustworthiness: 0, silhouette: 0, total: 0 };
 
-    const classification = scoreClassification(testOut.clusterProb, fitOut.clusterProb, test.data.labels, fit.data.labels, info, src.labelsUsed);
+    const classification = scoreClassification(
+      testOut.clusterProb,
+      fitOut.clusterProb,
+      test.data.labels,
+      fit.data.labels,
+      info,
+      src.labelsUsed,
+    );
     seconds.classification = lap();
 
     const knn = {
@@ -119,7 +140,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
       seconds,
     };
     const outFile = opts.out ?? src.defaultOut;
-    await writeFileAtomic(outFile, JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(outFile, `${JSON.stringify(report, null, 2)}\n`);
     return { report, outFile };
 
     function lap(): number {

@@ -5,9 +5,9 @@
  * the exported ONNX graph, so the numbers describe what `embed` deploys. The metrics are pure
  * functions on typed arrays, usable on their own.
  */
-export { evaluate, type EvaluateOptions, TRUST_K } from './evaluate.ts';
-export { type EvalReport, formatReport, REPORT_SCHEMA, REPORT_VERSION } from './report.ts';
+export { type EvaluateOptions, evaluate, TRUST_K } from './evaluate.ts';
 export { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
 export { knnAccuracy2d, nearestNeighbours2d } from './metrics/knn.ts';
 export { silhouette2d } from './metrics/silhouette.ts';
-export { trustworthiness, type TrustworthinessOptions } from './metrics/trustworthiness.ts';
+export { type TrustworthinessOptions, trustworthiness } from './metrics/trustworthiness.ts';
+export { type EvalReport, formatReport, REPORT_SCHEMA, REPORT_VERSION } from './report.ts';

@@ -4,12 +4,24 @@ import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMos
 
 // 6 images, 3 clusters. Rows are q(y | x).
 const prob = Float32Array.from([
-  0.7, 0.2, 0.1, // image 0, label 4 → cluster 0
-  0.6, 0.3, 0.1, // image 1, label 5 → cluster 0
-  0.5, 0.1, 0.4, // image 2, label 5 → cluster 0
-  0.1, 0.8, 0.1, // image 3, label 1 → cluster 1
-  0.2, 0.3, 0.5, // image 4, label 2 → cluster 2
-  0.05, 0.15, 0.8, // image 5, label 3 → cluster 2 (most confident for cluster 2)
+  0.7,
+  0.2,
+  0.1, // image 0, label 4 → cluster 0
+  0.6,
+  0.3,
+  0.1, // image 1, label 5 → cluster 0
+  0.5,
+  0.1,
+  0.4, // image 2, label 5 → cluster 0
+  0.1,
+  0.8,
+  0.1, // image 3, label 1 → cluster 1
+  0.2,
+  0.3,
+  0.5, // image 4, label 2 → cluster 2
+  0.05,
+  0.15,
+  0.8, // image 5, label 3 → cluster 2 (most confident for cluster 2)
 ]);
 const labels = [4, 5, 5, 1, 2, 3];
 

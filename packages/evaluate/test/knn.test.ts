@@ -13,7 +13,9 @@ test('finds the same neighbours as brute force', () => {
   const got = nearestNeighbours2d(fit, query, k);
   for (let q = 0; q < 60; q++) {
     const d = (j: number) => (fit[2 * j]! - query[2 * q]!) ** 2 + (fit[2 * j + 1]! - query[2 * q + 1]!) ** 2;
-    const want = Array.from({ length: 400 }, (_, j) => d(j)).sort((a, b) => a - b).slice(0, k);
+    const want = Array.from({ length: 400 }, (_, j) => d(j))
+      .sort((a, b) => a - b)
+      .slice(0, k);
     assert.deepEqual(Array.from(got.subarray(q * k, (q + 1) * k), d), want, `query ${q}`);
   }
 });

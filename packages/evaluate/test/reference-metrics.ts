@@ -35,7 +35,13 @@ export function referenceTrustworthiness(high: Float32Array, dim: number, low: F
 }
 
 /** Brute-force kNN vote accuracy (ties to the smallest label). */
-export function referenceKnnAccuracy(fit: Float32Array, fitLabels: ArrayLike<number>, test: Float32Array, testLabels: ArrayLike<number>, k: number): number {
+export function referenceKnnAccuracy(
+  fit: Float32Array,
+  fitLabels: ArrayLike<number>,
+  test: Float32Array,
+  testLabels: ArrayLike<number>,
+  k: number,
+): number {
   const nFit = fit.length / 2;
   let correct = 0;
   for (let q = 0; q < test.length / 2; q++) {

@@ -16,7 +16,13 @@ export function seeded(seed: number): () => number {
  * `perBlob` 2-D points around each of `blobs` centres on a circle of radius `radius`, each
  * within `spread` of its centre (uniform in a square). Labels are the blob index.
  */
-export function blobs2d(blobs: number, perBlob: number, radius: number, spread: number, seed: number): { points: Float32Array; labels: Int32Array } {
+export function blobs2d(
+  blobs: number,
+  perBlob: number,
+  radius: number,
+  spread: number,
+  seed: number,
+): { points: Float32Array; labels: Int32Array } {
   const rand = seeded(seed);
   const n = blobs * perBlob;
   const points = new Float32Array(2 * n);

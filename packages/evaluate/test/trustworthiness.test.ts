@@ -48,12 +48,21 @@ test('a map that keeps the geometry (a rotated plane in 12-D) scores exactly 1',
 
 test('agrees with the literal sklearn algorithm on random data, including dense and sparse rows and odd n', () => {
   const rand = seeded(3);
-  for (const [n, dim, zeros] of [[97, 30, 0], [150, 64, 0.8], [61, 5, 0.3]] as const) {
+  for (const [n, dim, zeros] of [
+    [97, 30, 0],
+    [150, 64, 0.8],
+    [61, 5, 0.3],
+  ] as const) {
     // Sparse rows exercise the skipping of all-zero dimensions; n not a multiple of 4 the padding.
     const high = Float32Array.from({ length: n * dim }, () => (rand() < zeros ? 0 : rand()));
     const low = Float32Array.from({ length: n * 2 }, () => rand());
     for (const k of [1, 5, 12]) {
-      assertClose([trustworthiness(high, dim, low, { k })], [referenceTrustworthiness(high, dim, low, k)], { atol: 1e-12 }, `n=${n} dim=${dim} k=${k}`);
+      assertClose(
+        [trustworthiness(high, dim, low, { k })],
+        [referenceTrustworthiness(high, dim, low, k)],
+        { atol: 1e-12 },
+        `n=${n} dim=${dim} k=${k}`,
+      );
     }
   }
 });

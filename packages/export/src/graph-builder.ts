@@ -6,10 +6,10 @@ import {
   INPUT_NAME,
   type Manifest,
   MODEL_FORMAT_VERSION,
-  type NamedTensors,
-  UserError,
   modelInfoToProps,
+  type NamedTensors,
   OUTPUT_NAMES,
+  UserError,
 } from '@aae-map/shared';
 import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts';
 
@@ -51,7 +51,8 @@ function checkExportable(m: Manifest): void {
   if (!norm || !Number.isFinite(norm.scale) || !Number.isFinite(norm.offset)) {
     throw new UserError('the manifest has no valid architecture.normalization {scale, offset}; the checkpoint is corrupt');
   }
-  if (!Number.isInteger(channels) || channels < 1) throw new UserError(`the manifest's architecture.channels is ${channels}; it must be a positive integer`);
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new UserError(`the manifest's architecture.channels is ${channels}; it must be a positive integer`);
   if (!m.projection.flat().every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new UserError("the manifest's projection holds a value that is not a finite number; the checkpoint is corrupt");
   }
@@ -126,7 +127,10 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
   const { nodes, init } = layers(manifest, weights);
   const inputDims = a.channels === 1 ? [BATCH, a.inputHeight, a.inputWidth] : [BATCH, a.inputHeight, a.inputWidth, a.channels];
   const F = onnx.TensorProto.DataType.FLOAT;
-  const outputs = { point: 2, cluster_prob: a.clusters, style: a.styleDim, representation: a.styleDim } satisfies Record<(typeof OUTPUT_NAMES)[number], number>;
+  const outputs = { point: 2, cluster_prob: a.clusters, style: a.styleDim, representation: a.styleDim } satisfies Record<
+    (typeof OUTPUT_NAMES)[number],
+    number
+  >;
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],

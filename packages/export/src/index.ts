@@ -4,6 +4,7 @@
  * `representation` [N, d], with the input size, class names and heads in `metadata_props`.
  * Reads the checkpoint itself; does not load tfjs.
  */
-export { buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
+
 export { type ExportSummary, exportModel } from './export-model.ts';
+export { buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
 export { latestRun } from './latest-run.ts';

@@ -32,7 +32,12 @@ function attribute(name: string, value: Attr): InstanceType<typeof onnx.Attribut
   return onnx.AttributeProto.create({ name, type: AttributeType.FLOAT, f: value.float });
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): InstanceType<typeof onnx.NodeProto> {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attrs: Record<string, Attr> = {},
+): InstanceType<typeof onnx.NodeProto> {
   return onnx.NodeProto.create({
     opType,
     name: `${opType}_${outputs[0]}`,

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { INPUT_NAME, MODEL_FORMAT_VERSION, OUTPUT_NAMES, readCheckpoint, readModelInfo, UserError } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
 import { buildModel, IR_VERSION, OPSET } from '../src/index.ts';
 
@@ -21,22 +21,33 @@ before(async () => {
 });
 after(() => rm(tmp, { recursive: true, force: true }));
 
-const dims = (v: OnnxTypes.IValueInfoProto) =>
-  v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
+const dims = (v: OnnxTypes.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue)));
 
 test('2-D mode graph: one opset, standard operators, documented signature', async () => {
-  const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'run2d'), { mode: '2d', clusters: 7, hidden: [20, 12], height: 16, width: 12 });
+  const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'run2d'), {
+    mode: '2d',
+    clusters: 7,
+    hidden: [20, 12],
+    height: 16,
+    width: 12,
+  });
   const model = onnx.ModelProto.decode(buildModel(manifest, weights));
 
   assert.equal(Number(model.irVersion), IR_VERSION);
-  assert.deepEqual(model.opsetImport.map((o) => [o.domain, Number(o.version)]), [['', OPSET]]);
+  assert.deepEqual(
+    model.opsetImport.map((o) => [o.domain, Number(o.version)]),
+    [['', OPSET]],
+  );
   assert.ok(OPSET >= 13);
   const g = model.graph as InstanceType<typeof onnx.GraphProto>;
   for (const n of g.node) {
     assert.ok(ALLOWED_OPS.has(n.opType!), `operator ${n.opType} is not in the allowed set`);
     assert.equal(n.domain || '', '', `${n.opType} is not in the default domain`);
   }
-  assert.deepEqual(g.input.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]), [[INPUT_NAME, DataType.UINT8, ['N', 16, 12]]]);
+  assert.deepEqual(
+    g.input.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]),
+    [[INPUT_NAME, DataType.UINT8, ['N', 16, 12]]],
+  );
   assert.deepEqual(
     g.output.map((v) => [v.name, v.type!.tensorType!.elemType, dims(v)]),
     [
@@ -75,18 +86,21 @@ test('metadata_props round-trip to the manifest through readModelInfo', async ()
   const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'meta'), { clusters: 5, classNames, hidden: [8] });
   const bytes = buildModel(manifest, weights);
   const info = readModelInfo(bytes, 'meta.onnx');
-  assert.deepEqual({ ...info, heads2d: [] }, {
-    version: MODEL_FORMAT_VERSION,
-    height: 28,
-    width: 28,
-    channels: 1,
-    classNames,
-    heads2d: [],
-    clusters: 5,
-    styleDim: 5,
-    mode: 'nd',
-    dataset: manifest.dataset,
-  });
+  assert.deepEqual(
+    { ...info, heads2d: [] },
+    {
+      version: MODEL_FORMAT_VERSION,
+      height: 28,
+      width: 28,
+      channels: 1,
+      classNames,
+      heads2d: [],
+      clusters: 5,
+      styleDim: 5,
+      mode: 'nd',
+      dataset: manifest.dataset,
+    },
+  );
   // The fixture puts the heads on a circle of radius 10; the exporter recomputes them as heads·P.
   assertClose(info.heads2d.flat(), manifest.heads2d.flat(), { atol: 1e-5 }, 'heads_2d');
 });
@@ -94,5 +108,8 @@ test('metadata_props round-trip to the manifest through readModelInfo', async ()
 test('a non-finite weight is refused with a one-line UserError', async () => {
   const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'nan'), { hidden: [8] });
   weights.get('encoder/z/kernel')![3] = Number.NaN;
-  assert.throws(() => buildModel(manifest, weights), (err: Error) => err instanceof UserError && /encoder\/z\/kernel\[3\] is NaN/.test(err.message) && !err.message.includes('\n'));
+  assert.throws(
+    () => buildModel(manifest, weights),
+    (err: Error) => err instanceof UserError && /encoder\/z\/kernel\[3\] is NaN/.test(err.message) && !err.message.includes('\n'),
+  );
 });

@@ -20,16 +20,16 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { exportModel } from '@aae-map/export';
 import { MNIST_CLASS_NAMES, readMnist } from '@aae-map/shared';
+import { Command } from 'commander';
+import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
 import { DecodePool } from '../src/decode-pool.ts';
 import { embedFolder } from '../src/embed.ts';
-import { defaultThreads } from '../src/thread-split.ts';
 import { decodeInOrder } from '../src/pipeline.ts';
 import { openModel } from '../src/runtime.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
-import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { defaultThreads } from '../src/thread-split.ts';
 
 interface BenchOptions {
   files: number;
@@ -116,7 +116,9 @@ async function embed(model: string, input: string, out: string, files: number): 
   let embedded = 0;
   // Includes opening the model, as a user's run does.
   const m = await measure(files, async () => {
-    embedded = (await embedFolder({ model, input, out, batch: opts.batch, threads: opts.threads, workers: opts.workers, device: 'cpu', log })).embedded;
+    embedded = (
+      await embedFolder({ model, input, out, batch: opts.batch, threads: opts.threads, workers: opts.workers, device: 'cpu', log })
+    ).embedded;
   });
   log.end();
   if (embedded !== files) throw new Error(`embedded ${embedded} of ${files} files`);
@@ -138,8 +140,14 @@ try {
   const t = performance.now();
   const pixels = await writePngs(input, opts.files);
   await writePngs(small.input, small.files); // the same images as the first fifth of the others
-  console.log(`wrote ${opts.files} + ${small.files} PNGs in ${((performance.now() - t) / 1000).toFixed(1)} s; cores ${availableParallelism()}, decode workers ${opts.workers}, onnxruntime threads ${opts.threads || 'its choice'}, batch ${opts.batch}`);
-  console.log(`load average before: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `wrote ${opts.files} + ${small.files} PNGs in ${((performance.now() - t) / 1000).toFixed(1)} s; cores ${availableParallelism()}, decode workers ${opts.workers}, onnxruntime threads ${opts.threads || 'its choice'}, batch ${opts.batch}`,
+  );
+  console.log(
+    `load average before: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   const best = { embed: 0, decode: 0, model: 0, modelWide: 0 };
   // embed runs the batches left once all are decoded on the decoders' threads too (EmbedOptions.threads).
   const wideThreads = opts.threads > 0 ? opts.threads + opts.workers : 0;
@@ -154,7 +162,9 @@ try {
     const embSmall = await embed(model, small.input, join(tmp, 'points-small.csv'), small.files);
     fastest.full = Math.min(fastest.full, opts.files / emb.rate);
     fastest.small = Math.min(fastest.small, small.files / embSmall.rate);
-    console.log(`round ${r + 1}: embed ${fmt(emb.rate)} files/s, decode-only ${fmt(decode.rate)} files/s, model-only ${fmt(mdl.rate)} images/s; ratio ${(emb.rate / Math.min(decode.rate, mdl.rate)).toFixed(2)}`);
+    console.log(
+      `round ${r + 1}: embed ${fmt(emb.rate)} files/s, decode-only ${fmt(decode.rate)} files/s, model-only ${fmt(mdl.rate)} images/s; ratio ${(emb.rate / Math.min(decode.rate, mdl.rate)).toFixed(2)}`,
+    );
     best.embed = Math.max(best.embed, emb.rate);
     best.decode = Math.max(best.decode, decode.rate);
     best.model = Math.max(best.model, mdl.rate);
@@ -163,20 +173,33 @@ try {
     cpu.model = Math.min(cpu.model, mdl.cpuPerFile);
   }
   const shared = 1 / (1 / best.decode + 1 / best.model);
-  console.log(`load average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`embed:       ${fmt(best.embed)} files/s   (target >= 8,000)`);
   console.log(`decode-only: ${fmt(best.decode)} files/s`);
   console.log(`model-only:  ${fmt(best.model)} images/s`);
-  if (wideThreads > 0) console.log(`model-only on ${wideThreads} threads: ${fmt(best.modelWide)} images/s   (what embed's last batches get, once every batch is decoded)`);
-  console.log(`ratio embed / min(decode, model) = ${(best.embed / Math.min(best.decode, best.model)).toFixed(2)}   (target >= 0.85; best of each over the rounds)`);
+  if (wideThreads > 0)
+    console.log(
+      `model-only on ${wideThreads} threads: ${fmt(best.modelWide)} images/s   (what embed's last batches get, once every batch is decoded)`,
+    );
+  console.log(
+    `ratio embed / min(decode, model) = ${(best.embed / Math.min(best.decode, best.model)).toFixed(2)}   (target >= 0.85; best of each over the rounds)`,
+  );
   const perFile = (fastest.full - fastest.small) / (opts.files - small.files);
   const atScale = 1 / perFile;
   console.log(
     `embed per added file: ${fmt(atScale)} files/s (slope between ${fmt(small.files)} and ${fmt(opts.files)} files), after ` +
       `${((fastest.full - opts.files * perFile) * 1000).toFixed(0)} ms fixed per run; that rate / min(decode, model) = ${(atScale / Math.min(best.decode, best.model)).toFixed(2)}`,
   );
-  console.log(`ratio embed / (1 / (1/decode + 1/model)) = ${(best.embed / shared).toFixed(2)}   (1.0 = the two stages share the cores perfectly)`);
-  console.log(`CPU per file (all threads, any load): embed ${cpu.embed.toFixed(1)} µs = ${((cpu.decode + cpu.model) / cpu.embed).toFixed(2)} x (decode ${cpu.decode.toFixed(1)} + model ${cpu.model.toFixed(1)} µs)`);
+  console.log(
+    `ratio embed / (1 / (1/decode + 1/model)) = ${(best.embed / shared).toFixed(2)}   (1.0 = the two stages share the cores perfectly)`,
+  );
+  console.log(
+    `CPU per file (all threads, any load): embed ${cpu.embed.toFixed(1)} µs = ${((cpu.decode + cpu.model) / cpu.embed).toFixed(2)} x (decode ${cpu.decode.toFixed(1)} + model ${cpu.model.toFixed(1)} µs)`,
+  );
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }

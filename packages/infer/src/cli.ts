@@ -21,24 +21,54 @@ interface EmbedCliOptions {
 
 const split = defaultThreads();
 
-const program = cliProgram('embed', 'Project every image under a folder onto the 2-D map of an exported model; writes one CSV row per image.')
+const program = cliProgram(
+  'embed',
+  'Project every image under a folder onto the 2-D map of an exported model; writes one CSV row per image.',
+)
   .requiredOption('--input <dir>', 'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively')
-  .requiredOption('--out <file>', 'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv. An existing file is replaced only if it is a points CSV from embed (see --overwrite); never the model or a file under --input')
+  .requiredOption(
+    '--out <file>',
+    'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv. An existing file is replaced only if it is a points CSV from embed (see --overwrite); never the model or a file under --input',
+  )
   .option('--model <file>', 'ONNX model from pnpm export', 'model.onnx')
-  .option('--batch <n>', `images per batch, decoded, run and written together (cpu runs them 256 at a time; at most ${MAX_BATCH})`, wholeNumber, DEFAULT_BATCH)
-  .option('--threads <n>', `onnxruntime threads (0 = onnxruntime chooses; at most ${maxThreads()}, 4 per core); once all is decoded, the decode workers' cores join`, wholeNumber, split.threads)
+  .option(
+    '--batch <n>',
+    `images per batch, decoded, run and written together (cpu runs them 256 at a time; at most ${MAX_BATCH})`,
+    wholeNumber,
+    DEFAULT_BATCH,
+  )
+  .option(
+    '--threads <n>',
+    `onnxruntime threads (0 = onnxruntime chooses; at most ${maxThreads()}, 4 per core); once all is decoded, the decode workers' cores join`,
+    wholeNumber,
+    split.threads,
+  )
   .option('--workers <n>', `decode worker threads (at most ${maxThreads()})`, wholeNumber, split.workers)
   .addOption(new Option('--device <name>', 'where the model runs; auto = cuda if it loads, else cpu').choices(DEVICES).default('auto'))
   .option('--style', 'add the style vector as columns z0..z{d-1}')
   .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster); replaces only a plot embed drew (see --overwrite)')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
-  .option('--overwrite', 'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)')
-  .option('--safe-csv', "put a ' before paths that start with = + - @ tab, CR or ', so spreadsheets do not run them as formulas (drop one leading ' to get the name back); default: paths verbatim (RFC 4180)")
-  .option('--max-pixels <n>', 'skip (and list) images of more pixels, and files of more than 4 bytes a pixel of it', wholeNumber, DEFAULT_MAX_PIXELS)
+  .option(
+    '--overwrite',
+    'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)',
+  )
+  .option(
+    '--safe-csv',
+    "put a ' before paths that start with = + - @ tab, CR or ', so spreadsheets do not run them as formulas (drop one leading ' to get the name back); default: paths verbatim (RFC 4180)",
+  )
+  .option(
+    '--max-pixels <n>',
+    'skip (and list) images of more pixels, and files of more than 4 bytes a pixel of it',
+    wholeNumber,
+    DEFAULT_MAX_PIXELS,
+  )
   .addHelpText(
     'after',
     '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n' +
-      example('pnpm sample-images --out images/ --count 1000', 'pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png'),
+      example(
+        'pnpm sample-images --out images/ --count 1000',
+        'pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png',
+      ),
   )
   .action(
     action(async (opts: EmbedCliOptions) => {

@@ -62,7 +62,10 @@ export async function readCsvHeader(file: string): Promise<string[] | undefined>
 export class CsvAppender {
   private fd: number;
 
-  constructor(readonly file: string, mode: 'w' | 'a') {
+  constructor(
+    readonly file: string,
+    mode: 'w' | 'a',
+  ) {
     this.fd = openSync(file, mode);
   }
 

@@ -25,7 +25,13 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => main.postMessage(m
 const WARM_BATCHES = 4;
 
 async function decodeAndPost({ seq, batch, stage }: ToPeer): Promise<void> {
-  const result = await decodeBatch({ root: stage.input, paths: batch.paths, width: stage.width, height: stage.height, maxPixels: stage.maxPixels });
+  const result = await decodeBatch({
+    root: stage.input,
+    paths: batch.paths,
+    width: stage.width,
+    height: stage.height,
+    maxPixels: stage.maxPixels,
+  });
   post({ kind: 'batch', seq, batch, result }, [result.pixels.buffer as ArrayBuffer]);
 }
 

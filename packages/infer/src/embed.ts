@@ -5,15 +5,15 @@
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
 import { stat } from 'node:fs/promises';
-import { fsPath, PointRowWriter, pointsColumns, Progress, UserError } from '@aae-map/shared';
+import { fsPath, PointRowWriter, Progress, pointsColumns, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { checkOutputPaths } from './output-paths.ts';
-import { type Cells, cellsFor, type EarlierRun, openOutputs, readEarlierRun, type RunOutputs } from './outputs.ts';
+import { type Cells, cellsFor, type EarlierRun, openOutputs, type RunOutputs, readEarlierRun } from './outputs.ts';
+import { type Batch, decodeInOrder } from './pipeline.ts';
 import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
-import { type Batch, decodeInOrder } from './pipeline.ts';
 import { handled } from './walk-batches.ts';
 
 export interface EmbedOptions {
@@ -77,14 +77,18 @@ export { DEFAULT_BATCH, MAX_BATCH };
 
 function checkOptions(o: EmbedOptions): void {
   const batch = o.batch ?? DEFAULT_BATCH;
-  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH) throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+    throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
   const max = maxThreads();
   const cap = `at most ${max} (4 per core here)`;
   const threads = o.threads ?? 0;
-  if (!Number.isInteger(threads) || threads < 0 || threads > max) throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), ${cap}, got ${threads}`);
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > max)) throw new UserError(`--workers must be a positive integer, ${cap}, got ${o.workers}`);
+  if (!Number.isInteger(threads) || threads < 0 || threads > max)
+    throw new UserError(`--threads must be a whole number (0 = let onnxruntime choose), ${cap}, got ${threads}`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > max))
+    throw new UserError(`--workers must be a positive integer, ${cap}, got ${o.workers}`);
   if (o.overwrite && o.resume) throw new UserError('--overwrite starts --out over and --resume keeps its rows; pass only one of them');
-  if (o.maxPixels !== undefined && (!Number.isSafeInteger(o.maxPixels) || o.maxPixels < 1)) throw new UserError(`--max-pixels must be a positive whole number, got ${o.maxPixels}`);
+  if (o.maxPixels !== undefined && (!Number.isSafeInteger(o.maxPixels) || o.maxPixels < 1))
+    throw new UserError(`--max-pixels must be a positive whole number, got ${o.maxPixels}`);
 }
 
 async function checkInput(input: string): Promise<void> {
@@ -96,7 +100,9 @@ async function checkInput(input: string): Promise<void> {
 /** A resume point that is not under --input means the CSV came from another folder. */
 async function checkResumePoint(input: string, out: string, after: string | undefined): Promise<void> {
   if (after === undefined || (await stat(fsPath(input, after)).catch(() => undefined))) return;
-  throw new UserError(`${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`);
+  throw new UserError(
+    `${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`,
+  );
 }
 
 /**
@@ -168,7 +174,8 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const wideThreads = threads + pool.size;
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
-    if (model.info.channels !== 1) throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
+    if (model.info.channels !== 1)
+      throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
     outputs = await openOutputs(opts.out, columns, cells, earlier);
@@ -176,9 +183,21 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
     const { width, height } = model.info;
-    const stage = { input: opts.input, after: outputs.resumeAfter, batch: opts.batch ?? DEFAULT_BATCH, width, height, maxPixels: opts.maxPixels };
+    const stage = {
+      input: opts.input,
+      after: outputs.resumeAfter,
+      batch: opts.batch ?? DEFAULT_BATCH,
+      width,
+      height,
+      maxPixels: opts.maxPixels,
+    };
     // The decode worker counts the files alongside the embedding, so the model need not wait for it.
-    await decodeInOrder(stage, pool, (batch, decoded, done) => writer.write(batch, decoded, done), (n) => progress.setTotal(n));
+    await decodeInOrder(
+      stage,
+      pool,
+      (batch, decoded, done) => writer.write(batch, decoded, done),
+      (n) => progress.setTotal(n),
+    );
     progress.finish();
     outputs.points.close();
     outputs.errors.close();

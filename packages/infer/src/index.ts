@@ -4,13 +4,14 @@
  * model's size, sharp otherwise), batched inference overlapping the decoding (in chunks of
  * CPU_CHUNK images on the cpu provider), and a resumable points.csv.
  */
-export * from './runtime.ts';
-export { type EmbedOptions, type EmbedSummary, DEFAULT_BATCH, embedFolder } from './embed.ts';
-export { countFiles } from './walk-batches.ts';
-export { defaultThreads } from './thread-split.ts';
-export { scanCsv } from './csv-file.ts';
-export { readPoints } from './points-csv.ts';
-export { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
-export { walkImages, type WalkEntry } from '@aae-map/shared';
+
+export { type WalkEntry, walkImages } from '@aae-map/shared';
 export { decodeImage, decodeWithSharp } from '@aae-map/shared/decode';
+export { scanCsv } from './csv-file.ts';
+export { DEFAULT_BATCH, type EmbedOptions, type EmbedSummary, embedFolder } from './embed.ts';
+export { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
+export { readPoints } from './points-csv.ts';
+export * from './runtime.ts';
 export { writeSampleImages } from './sample-images.ts';
+export { defaultThreads } from './thread-split.ts';
+export { countFiles } from './walk-batches.ts';

@@ -69,7 +69,9 @@ function targets(o: OutputPaths): Target[] {
       flag: '--plot',
       example: 'map.png',
       ours: async (f) => isScatterPng(await readHead(f, 64)),
-      refusal: o.overwrite ? '' : `${o.plot} already exists and is not a plot from embed; pass --overwrite to replace it, or choose another --plot`,
+      refusal: o.overwrite
+        ? ''
+        : `${o.plot} already exists and is not a plot from embed; pass --overwrite to replace it, or choose another --plot`,
       atomic: true,
     });
   }
@@ -86,7 +88,8 @@ function asUserError(name: string, err: unknown): never {
 async function locate(t: Target): Promise<{ real: string; stats: Stats | undefined }> {
   const folder = dirname(t.path);
   const realFolder = await realpath(folder).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new UserError(`folder ${folder} of ${t.name} does not exist; create it first or choose another ${t.flag}`);
+    if (err.code === 'ENOENT')
+      throw new UserError(`folder ${folder} of ${t.name} does not exist; create it first or choose another ${t.flag}`);
     return asUserError(t.name, err);
   });
   const stats = await stat(t.path).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : asUserError(t.name, err)));
@@ -117,7 +120,9 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
   for (const t of targets(o)) {
     const { real, stats } = await locate(t);
     if (stats?.isDirectory()) {
-      throw new UserError(`${t.name} is a folder; ${t.example ? `give a file name, such as ${join(t.path, t.example)}` : `move it away or choose another ${t.flag}`}`);
+      throw new UserError(
+        `${t.name} is a folder; ${t.example ? `give a file name, such as ${join(t.path, t.example)}` : `move it away or choose another ${t.flag}`}`,
+      );
     }
     if (real === realModel) throw new UserError(`${t.name} is the model (--model ${o.model}); choose another ${t.flag}`);
     if (inside(realInput, real)) throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);

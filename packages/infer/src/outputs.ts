@@ -6,7 +6,7 @@
  * before it is in one of the two files, and every error after it is dropped and found again.
  */
 import { rename, rm, stat, truncate } from 'node:fs/promises';
-import { type CellWriter, cellWriter, comparePaths, csvRecord, guardCell, unguardCell, UserError } from '@aae-map/shared';
+import { type CellWriter, cellWriter, comparePaths, csvRecord, guardCell, UserError, unguardCell } from '@aae-map/shared';
 import { CsvAppender, readCsvHeader, scanCsv } from './csv-file.ts';
 
 export const ERROR_COLUMNS = ['path', 'reason'];
@@ -44,7 +44,11 @@ export class ErrorsLog {
   /** Errors in the file, from earlier runs included. */
   count: number;
 
-  constructor(readonly path: string, existing: number, private readonly cells: Cells) {
+  constructor(
+    readonly path: string,
+    existing: number,
+    private readonly cells: Cells,
+  ) {
     this.count = existing;
     if (existing > 0) this.file = new CsvAppender(path, 'a');
   }
@@ -70,7 +74,11 @@ export class ErrorsLog {
   }
 }
 
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 /** Refuses to go on with a file whose cells show it was written in the other --safe-csv mode. */
 function checkSameMode(file: string, writers: ReadonlySet<CellWriter>, cells: Cells): void {
@@ -106,7 +114,8 @@ export async function readEarlierRun(out: string, cells: Cells): Promise<Earlier
     last = fields[0]!;
     writers.add(cellWriter(last));
   });
-  if (badWidth !== undefined) throw new UserError(`${out} has a row with ${badWidth} columns, expected ${width}; it was not written by embed (use another --out)`);
+  if (badWidth !== undefined)
+    throw new UserError(`${out} has a row with ${badWidth} columns, expected ${width}; it was not written by embed (use another --out)`);
   checkSameMode(out, writers, cells);
   const earlier = { ...scan, last: last === undefined ? undefined : cells.read(last) };
   const errors = errorsPathFor(out);
@@ -131,7 +140,9 @@ export async function openOutputs(out: string, columns: string[], cells: Cells, 
     return { points, errors: new ErrorsLog(errorsPath, 0, cells), cells, resumeAfter: undefined, previousRows: 0 };
   }
   if (earlier.header !== undefined && earlier.header.join(',') !== columns.join(',')) {
-    throw new UserError(`${out} has columns '${earlier.header.join(',')}', this run writes '${columns.join(',')}'; resume with the same --style setting or use another --out`);
+    throw new UserError(
+      `${out} has columns '${earlier.header.join(',')}', this run writes '${columns.join(',')}'; resume with the same --style setting or use another --out`,
+    );
   }
   const kept = await keepErrorsUpTo(errorsPath, earlier.last, cells);
   // A kill mid-write leaves a torn last row; cut it so appends start on a record boundary.

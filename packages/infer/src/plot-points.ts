@@ -3,7 +3,7 @@
  * sits in one (sample-images writes one folder per label), else by cluster; heads marked.
  */
 import { basename, resolve } from 'node:path';
-import { type ModelInfo } from '@aae-map/shared';
+import type { ModelInfo } from '@aae-map/shared';
 import { writeScatterPng } from '@aae-map/shared/plot';
 import { scanCsv } from './csv-file.ts';
 import { readPoints } from './points-csv.ts';
@@ -24,14 +24,20 @@ export interface Categories {
  * Colours points by top-level folder when `allInFolders` (every file of the run, not only
  * these, sits in a subfolder), else by cluster, named by the model's class names.
  */
-export function plotCategories(paths: readonly string[], clusters: readonly number[], allInFolders: boolean, info: Pick<ModelInfo, 'classNames' | 'clusters'>): Categories {
+export function plotCategories(
+  paths: readonly string[],
+  clusters: readonly number[],
+  allInFolders: boolean,
+  info: Pick<ModelInfo, 'classNames' | 'clusters'>,
+): Categories {
   if (allInFolders && paths.length > 0) {
     const folders = paths.map((p) => p.slice(0, p.indexOf('/')));
     const names = [...new Set(folders)].sort(naturalOrder);
     const at = new Map(names.map((n, k) => [n, k]));
     return { by: 'folder', index: folders.map((f) => at.get(f)!), names };
   }
-  const names = info.classNames.length === info.clusters ? info.classNames : Array.from({ length: info.clusters }, (_, k) => `cluster ${k}`);
+  const names =
+    info.classNames.length === info.clusters ? info.classNames : Array.from({ length: info.clusters }, (_, k) => `cluster ${k}`);
   return { by: 'cluster', index: [...clusters], names };
 }
 
@@ -44,13 +50,17 @@ export async function plotPoints(csvFile: string, pngFile: string, info: ModelIn
   const paths: string[] = [];
   let allInFolders = true;
   let i = 0;
-  await readPoints(csvFile, (row) => {
-    if (!row.path.includes('/')) allInFolders = false;
-    if (i++ % stride !== 0) return;
-    points.push(row.x, row.y);
-    clusters.push(row.cluster);
-    paths.push(row.path);
-  }, { safeCsv });
+  await readPoints(
+    csvFile,
+    (row) => {
+      if (!row.path.includes('/')) allInFolders = false;
+      if (i++ % stride !== 0) return;
+      points.push(row.x, row.y);
+      clusters.push(row.cluster);
+      paths.push(row.path);
+    },
+    { safeCsv },
+  );
   const c = plotCategories(paths, clusters, allInFolders, info);
   const shown = stride > 1 ? `${paths.length} of ${rows}` : `${rows}`;
   await writeScatterPng(pngFile, {

@@ -4,8 +4,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { MNIST_CLASS_NAMES, readMnist, UserError } from '@aae-map/shared';
+import { PNG } from 'pngjs';
 
 /** An 8-bit grayscale PNG of `pixels` (width x height, row-major). */
 export function encodeGrayPng(pixels: Uint8Array, width: number, height: number): Buffer {
@@ -21,7 +21,8 @@ export function encodeGrayPng(pixels: Uint8Array, width: number, height: number)
  */
 export async function writeSampleImages(out: string, count: number): Promise<string[]> {
   const mnist = await readMnist('test');
-  if (!Number.isInteger(count) || count < 1 || count > mnist.count) throw new UserError(`--count must be from 1 to ${mnist.count} (the MNIST test set), got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > mnist.count)
+    throw new UserError(`--count must be from 1 to ${mnist.count} (the MNIST test set), got ${count}`);
   const size = mnist.height * mnist.width;
   for (const name of MNIST_CLASS_NAMES) await mkdir(join(out, name), { recursive: true });
   const files: string[] = [];

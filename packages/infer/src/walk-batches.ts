@@ -3,7 +3,7 @@
  * image files under the input folder in walk order, cut into batches, and the count of what the
  * batches hand out (for the progress bar).
  */
-import { walkImageRuns, type WalkEntry } from '@aae-map/shared/decode';
+import { type WalkEntry, walkImageRuns } from '@aae-map/shared/decode';
 
 export interface Batch {
   /** Image files, relative to the input folder. */

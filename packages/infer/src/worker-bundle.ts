@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 import { writeFileAtomicSync } from '@aae-map/shared';
+import { buildSync } from 'esbuild';
 
 export interface BundleOptions {
   /** The worker's TypeScript entry. */

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
 import { decodeBatch } from '@aae-map/shared/decode';
+import sharp from 'sharp';
 import { GIB, mkfifo, pngHeader, sparseFile } from '../../../test/fixtures/special-files.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
 
@@ -46,7 +46,9 @@ test('files over 64 KB are judged from their first 64 KB: format, pixels, then b
   await sparseFile(join(dir, 'wide.png'), pngHeader(30000, 30000), 70_000);
   // A JPEG's size is read by sharp from its header; noise makes this one larger than 64 KB.
   const noise = Buffer.from(Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 2654435761) >>> 24));
-  const jpeg = await sharp(noise, { raw: { width: 300, height: 300, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  const jpeg = await sharp(noise, { raw: { width: 300, height: 300, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toBuffer();
   await writeFile(join(dir, 'photo.jpg'), jpeg);
   assert.ok(jpeg.length > 1 << 16, `the JPEG takes the large-file path (${jpeg.length} bytes)`);
   assert.deepEqual(await reasons(['long.png', 'photo.jpg', 'wide.png', 'zeros.png'], 50_000), {

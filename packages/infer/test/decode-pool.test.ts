@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { readMnist, walkImages } from '@aae-map/shared';
+import sharp from 'sharp';
 import { AHEAD_BYTES, aheadFor, type Decoded, DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
 import { countFiles } from '../src/walk-batches.ts';
@@ -25,7 +25,13 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'decode-pool-'));
   mnistPixels = (await readMnist('test')).pixels;
   // Uneven folders, so that batches straddle them; a corrupt PNG and a text file among the digits.
-  const folders: [string, number][] = [['a', 7], ['b/c', 0], ['b/d', 12], ['e f', 1], ['z', 9]];
+  const folders: [string, number][] = [
+    ['a', 7],
+    ['b/c', 0],
+    ['b/d', 12],
+    ['e f', 1],
+    ['z', 9],
+  ];
   let k = 0;
   for (const [folder, n] of folders) {
     await mkdir(join(root, folder), { recursive: true });
@@ -66,18 +72,36 @@ for (const workers of [1, 3]) {
     const pool = new DecodePool(workers);
     try {
       const { got, total } = await collect(pool, 4);
-      assert.deepEqual(got.flatMap((d) => d.batch.paths), images, 'walk order, each once');
-      assert.ok(got.slice(0, -1).every((d) => d.batch.paths.length === 4), 'full batches but the last');
+      assert.deepEqual(
+        got.flatMap((d) => d.batch.paths),
+        images,
+        'walk order, each once',
+      );
+      assert.ok(
+        got.slice(0, -1).every((d) => d.batch.paths.length === 4),
+        'full batches but the last',
+      );
       assert.equal(total, images.length + 1, 'the count, walk errors included, reached the caller');
-      assert.deepEqual(got.flatMap((d) => d.batch.walkErrors.map((e) => e.path)), ['b/dangling.png']);
+      assert.deepEqual(
+        got.flatMap((d) => d.batch.walkErrors.map((e) => e.path)),
+        ['b/dangling.png'],
+      );
       assert.equal(total, await countFiles(root));
-      assert.equal(got.reduce((s, d) => s + d.batch.ignored, 0), 1, 'notes.txt');
+      assert.equal(
+        got.reduce((s, d) => s + d.batch.ignored, 0),
+        1,
+        'notes.txt',
+      );
       const failed = got.flatMap((d) => d.result.failed.map((f) => d.batch.paths[f.index]));
       assert.deepEqual(failed, ['b/d/05x.png']);
       for (const { batch, result } of got) {
         result.ok.forEach((i, j) => {
           const k = digitOf.get(batch.paths[i]!)!;
-          assert.deepEqual(result.pixels.subarray(j * SIZE, (j + 1) * SIZE), mnistPixels.subarray(k * SIZE, (k + 1) * SIZE), batch.paths[i]);
+          assert.deepEqual(
+            result.pixels.subarray(j * SIZE, (j + 1) * SIZE),
+            mnistPixels.subarray(k * SIZE, (k + 1) * SIZE),
+            batch.paths[i],
+          );
         });
       }
     } finally {
@@ -105,7 +129,10 @@ test('the workers stay a bounded number of batches ahead of a slow consumer, and
     assert.ok(most <= ahead, `at most ${ahead} batches waiting, saw ${most}`);
     // The walk cannot have ended before the last `ahead + 1` batches were granted: this total is the count's.
     assert.equal(total, await countFiles(root));
-    assert.ok(totalAt >= 0 && totalAt < got.length - ahead - 1, `counted while the walk went on (after ${totalAt} of ${got.length} batches)`);
+    assert.ok(
+      totalAt >= 0 && totalAt < got.length - ahead - 1,
+      `counted while the walk went on (after ${totalAt} of ${got.length} batches)`,
+    );
     // Decoding is done from some batch on, and then for good; the slow consumer leaves the workers `ahead` batches to finish.
     const done = got.map((d) => d.decodingDone);
     const from = done.indexOf(true);
@@ -134,7 +161,11 @@ test('the count also arrives before the walk ends when the decoder is the slower
       await mkdir(join(dir, `d${String(f).padStart(2, '0')}`));
       for (let i = 0; i < 2; i++) {
         const k = f * 2 + i;
-        const jpeg = await sharp(Buffer.from(mnistPixels.subarray(k * SIZE, (k + 1) * SIZE)), { raw: { width: 28, height: 28, channels: 1 } }).jpeg().toBuffer();
+        const jpeg = await sharp(Buffer.from(mnistPixels.subarray(k * SIZE, (k + 1) * SIZE)), {
+          raw: { width: 28, height: 28, channels: 1 },
+        })
+          .jpeg()
+          .toBuffer();
         await writeFile(join(dir, `d${String(f).padStart(2, '0')}`, `${i}.jpg`), jpeg);
       }
     }
@@ -143,7 +174,10 @@ test('the count also arrives before the walk ends when the decoder is the slower
       let total: number | undefined;
       let totalAt = -1;
       let used = 0;
-      for await (const d of pool.stream({ input: dir, after: undefined, batch: 4, width: 28, height: 28 }, (n) => ((total = n), (totalAt = used)))) {
+      for await (const d of pool.stream(
+        { input: dir, after: undefined, batch: 4, width: 28, height: 28 },
+        (n) => ((total = n), (totalAt = used)),
+      )) {
         assert.equal(d.result.ok.length, d.batch.paths.length);
         used++;
       }

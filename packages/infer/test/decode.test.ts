@@ -5,15 +5,15 @@
  * differ from libvips by 1 level on under 0.01% of random colours (float32 summation order).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { PNG } from 'pngjs';
-import sharp from 'sharp';
+import { inflateSync } from 'node:zlib';
 import { type LabelledImages, readMnist, srgbToGray } from '@aae-map/shared';
 import { decodeBatch, decodeImage, decodePngDirect, decodeWithSharp, readPngHeader } from '@aae-map/shared/decode';
+import { PNG } from 'pngjs';
+import sharp from 'sharp';
 import { encodeGrayPng } from '../src/sample-images.ts';
 
 const W = 28;
@@ -41,7 +41,7 @@ async function both(buf: Uint8Array, width = W, height = H): Promise<{ js: Uint8
   return { js, ref, path: pending === undefined ? 'js' : 'sharp' };
 }
 
-test('real MNIST PNGs: the JS path gives sharp\'s pixels and the original digit, bit for bit', async () => {
+test("real MNIST PNGs: the JS path gives sharp's pixels and the original digit, bit for bit", async () => {
   for (const i of [0, 1, 2, 18, 61, 999, 4321, 9999]) {
     const digit = mnist.pixels.subarray(i * W * H, (i + 1) * W * H);
     const png = encodeGrayPng(digit, W, H);
@@ -65,7 +65,9 @@ test('every PNG flavour of up to 8 bits at the model size: JS path equals sharp 
   }
   const gray = Buffer.from(Array.from({ length: W * H }, rnd));
   for (const bitdepth of [1, 2, 4] as const) {
-    const png = await sharp(gray, { raw: { width: W, height: H, channels: 1 } }).png({ palette: true, colours: 2 ** bitdepth }).toBuffer();
+    const png = await sharp(gray, { raw: { width: W, height: H, channels: 1 } })
+      .png({ palette: true, colours: 2 ** bitdepth })
+      .toBuffer();
     assert.equal(readPngHeader(png)!.bitDepth, bitdepth);
     flavours.push([`sharp ${bitdepth}-bit palette`, png]);
   }
@@ -107,9 +109,15 @@ test('gray PNGs with each row filter forced (None, Sub, Up, Average, Paeth): the
 test('the direct decoder takes the common subset and leaves palette and interlaced files to pngjs', async () => {
   const raw = Buffer.from(Array.from({ length: W * H * 3 }, lcg(3)));
   const out = new Uint8Array(W * H);
-  const plain = await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
-  const palette = await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png({ palette: true }).toBuffer();
-  const interlaced = await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png({ progressive: true }).toBuffer();
+  const plain = await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
+  const palette = await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
+    .png({ palette: true })
+    .toBuffer();
+  const interlaced = await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
+    .png({ progressive: true })
+    .toBuffer();
   const take = (b: Buffer) => {
     const h = readPngHeader(b)!;
     return decodePngDirect(b, W, H, h.bitDepth, h.colorType, h.interlace, out, 0);
@@ -122,7 +130,10 @@ test('the direct decoder takes the common subset and leaves palette and interlac
 test('colour → gray matches libvips on 262,144 random colours to 1 level, on under 0.01% of them', async () => {
   const n = 512 * 512;
   const rgb = Buffer.from(Array.from({ length: n * 3 }, lcg(11)));
-  const ref = await sharp(rgb, { raw: { width: 512, height: 512, channels: 3 } }).grayscale().raw().toBuffer();
+  const ref = await sharp(rgb, { raw: { width: 512, height: 512, channels: 3 } })
+    .grayscale()
+    .raw()
+    .toBuffer();
   let off = 0;
   let max = 0;
   for (let i = 0; i < n; i++) {
@@ -135,12 +146,17 @@ test('colour → gray matches libvips on 262,144 random colours to 1 level, on u
 });
 
 test('other sizes and formats go through sharp and are stretched to the model size', async () => {
-  const big = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 100, b: 50 } } }).jpeg().toBuffer();
+  const big = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+    .jpeg()
+    .toBuffer();
   const { js, ref, path } = await both(big);
   assert.equal(path, 'sharp');
   assert.deepEqual(js, ref);
   const expected = srgbToGray(200, 100, 50);
-  assert.ok(js.every((v) => Math.abs(v - expected) <= 2), `flat colour stays flat (${expected} ± 2 for JPEG)`);
+  assert.ok(
+    js.every((v) => Math.abs(v - expected) <= 2),
+    `flat colour stays flat (${expected} ± 2 for JPEG)`,
+  );
 });
 
 test('decodeBatch packs the good images in order and gives each bad file a reason', async () => {
@@ -166,6 +182,7 @@ test('decodeBatch packs the good images in order and gives each bad file a reaso
   assert.deepEqual(Object.keys(reasons).sort(), ['badcrc.png', 'empty.png', 'missing.png', 'sub', 'text.jpg', 'truncated.png']);
   assert.equal(reasons['empty.png'], 'empty file');
   assert.equal(reasons['missing.png'], 'cannot read (ENOENT)');
-  assert.equal(reasons['sub'], 'is a directory');
-  for (const [name, reason] of Object.entries(reasons)) assert.ok(!reason.includes('\n') && reason.length > 5, `${name}: one-line reason '${reason}'`);
+  assert.equal(reasons.sub, 'is a directory');
+  for (const [name, reason] of Object.entries(reasons))
+    assert.ok(!reason.includes('\n') && reason.length > 5, `${name}: one-line reason '${reason}'`);
 });

@@ -20,7 +20,17 @@ after(() => rm(tmp, { recursive: true, force: true }));
 const PLAIN = cellsFor(false);
 /** Opens `out` as embed --resume does. */
 const resume = async (out: string, columns: string[]) => openOutputs(out, columns, PLAIN, await readEarlierRun(out, PLAIN));
-const TRICKY = ['plain.png', 'with space.png', 'comma,name.png', 'quote"d.png', '"starts.png', 'line\nbreak.png', 'cr\r\nlf.png', 'ünï/数字 😀.png', ''];
+const TRICKY = [
+  'plain.png',
+  'with space.png',
+  'comma,name.png',
+  'quote"d.png',
+  '"starts.png',
+  'line\nbreak.png',
+  'cr\r\nlf.png',
+  'ünï/数字 😀.png',
+  '',
+];
 
 test('RFC 4180 round trip: every tricky field survives, across 1 MiB read chunks', async () => {
   const records: string[][] = [['path', 'reason']];
@@ -58,11 +68,24 @@ test('a file cut at any byte: only complete records count, and validBytes ends t
 test('resume: cuts the torn row, continues after the last complete row, drops later errors', async () => {
   const out = join(tmp, 'points.csv');
   const cols = pointsColumns(0);
-  const rows = [['a/1.png', '1', '2', '3', '0.5'], ['b/2.png', '1', '2', '3', '0.5']];
-  await writeFile(out, [cols, ...rows].map(csvRecord).join('') + '"c/3.png",1.2');
+  const rows = [
+    ['a/1.png', '1', '2', '3', '0.5'],
+    ['b/2.png', '1', '2', '3', '0.5'],
+  ];
+  await writeFile(out, `${[cols, ...rows].map(csvRecord).join('')}"c/3.png",1.2`);
   const errors = errorsPathFor(out);
   assert.equal(errors, `${out}.errors.csv`);
-  await writeFile(errors, [['path', 'reason'], ['a/0.png', 'empty file'], ['b/9.png', 'empty file'], ['a/bad', 'cannot read directory (EACCES)']].map(csvRecord).join(''));
+  await writeFile(
+    errors,
+    [
+      ['path', 'reason'],
+      ['a/0.png', 'empty file'],
+      ['b/9.png', 'empty file'],
+      ['a/bad', 'cannot read directory (EACCES)'],
+    ]
+      .map(csvRecord)
+      .join(''),
+  );
   const o = await resume(out, cols);
   assert.equal(o.resumeAfter, 'b/2.png');
   assert.equal(o.previousRows, 2);
@@ -71,7 +94,11 @@ test('resume: cuts the torn row, continues after the last complete row, drops la
   o.points.close();
   o.errors.close();
   assert.deepEqual(parseCsv(await readFile(out, 'utf8')), [cols, ...rows, ['c/3.png', '4', '5', '6', '0.75']]);
-  assert.deepEqual(parseCsv(await readFile(errors, 'utf8')), [['path', 'reason'], ['a/0.png', 'empty file'], ['a/bad', 'cannot read directory (EACCES)']]);
+  assert.deepEqual(parseCsv(await readFile(errors, 'utf8')), [
+    ['path', 'reason'],
+    ['a/0.png', 'empty file'],
+    ['a/bad', 'cannot read directory (EACCES)'],
+  ]);
 });
 
 test('resume refuses a file with other columns, and a fresh run replaces both files', async () => {

@@ -3,7 +3,7 @@
  * map plot colours by folder only when every file sits in one.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';

@@ -14,7 +14,20 @@ import { bytePath, mkfifo } from '../../../test/fixtures/special-files.ts';
 let root: string;
 // Names chosen so that per-segment order differs from plain string order: 'a' < 'a b' < 'a.png'
 // as segments, while the full path 'a/x.png' sorts after 'a.png' as a string.
-const FILES = ['a/x.png', 'a/y/z.JPG', 'a b/q.webp', 'a.png', 'B.gif', 'b/ü 1.tiff', 'b/数字.png', 'c.jpeg', 'c.tif', 'notes.txt', 'b/.hidden', 'zz/deep/er/e.png'];
+const FILES = [
+  'a/x.png',
+  'a/y/z.JPG',
+  'a b/q.webp',
+  'a.png',
+  'B.gif',
+  'b/ü 1.tiff',
+  'b/数字.png',
+  'c.jpeg',
+  'c.tif',
+  'notes.txt',
+  'b/.hidden',
+  'zz/deep/er/e.png',
+];
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'infer-walk-'));
@@ -38,11 +51,29 @@ async function collect(after?: string): Promise<WalkEntry[]> {
 test('yields images in comparePaths order, ignores other files, reports broken links, follows file links only', async () => {
   const entries = await collect();
   const images = entries.filter((e) => e.kind === 'image').map((e) => e.path);
-  assert.deepEqual(images, ['B.gif', 'a/x.png', 'a/y/z.JPG', 'a b/q.webp', 'a.png', 'b/ü 1.tiff', 'b/数字.png', 'c.jpeg', 'c.tif', 'link-to-c.png', 'zz/deep/er/e.png']);
+  assert.deepEqual(images, [
+    'B.gif',
+    'a/x.png',
+    'a/y/z.JPG',
+    'a b/q.webp',
+    'a.png',
+    'b/ü 1.tiff',
+    'b/数字.png',
+    'c.jpeg',
+    'c.tif',
+    'link-to-c.png',
+    'zz/deep/er/e.png',
+  ]);
   assert.deepEqual([...images].sort(comparePaths), images, 'walk order is comparePaths order');
-  assert.deepEqual(entries.filter((e) => e.kind === 'ignored').map((e) => e.path), ['b/.hidden', 'notes.txt']);
+  assert.deepEqual(
+    entries.filter((e) => e.kind === 'ignored').map((e) => e.path),
+    ['b/.hidden', 'notes.txt'],
+  );
   const errors = entries.filter((e) => e.kind === 'error');
-  assert.deepEqual(errors.map((e) => [e.path, e.kind === 'error' && e.reason]), [['broken.png', 'cannot stat (ENOENT)']]);
+  assert.deepEqual(
+    errors.map((e) => [e.path, e.kind === 'error' && e.reason]),
+    [['broken.png', 'cannot stat (ENOENT)']],
+  );
   assert.ok(!entries.some((e) => e.path.startsWith('link-to-a')), 'symlinked directories are not entered');
 });
 
@@ -53,7 +84,10 @@ test('resuming after any path yields exactly the entries that sort after it', as
     assert.deepEqual(rest, all.slice(i + 1), `after ${all[i]!.path}`);
   }
   // A resume point that no longer exists still splits the order in the same place.
-  assert.deepEqual((await collect('a/y')).map((e) => e.path), all.filter((e) => comparePaths(e.path, 'a/y') > 0).map((e) => e.path));
+  assert.deepEqual(
+    (await collect('a/y')).map((e) => e.path),
+    all.filter((e) => comparePaths(e.path, 'a/y') > 0).map((e) => e.path),
+  );
   assert.deepEqual(await collect('zzz'), []);
 });
 
@@ -66,7 +100,10 @@ test('walkImageRuns gives the same entries in the same order, in runs of one dir
     for (const run of runs) {
       assert.ok(run.length > 0, 'no empty runs');
       const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/') + 1);
-      assert.ok(run.every((e) => dirOf(e.path) === dirOf(run[0]!.path)), `one directory per run: ${run.map((e) => e.path)}`);
+      assert.ok(
+        run.every((e) => dirOf(e.path) === dirOf(run[0]!.path)),
+        `one directory per run: ${run.map((e) => e.path)}`,
+      );
     }
   }
 });
@@ -79,11 +116,17 @@ test('walkImageRuns cuts a large folder into runs of at most 256, in order', asy
     await writeFile(join(dir, 'sub', 'a.png'), 'x');
     const runs: WalkEntry[][] = [];
     for await (const run of walkImageRuns(dir)) runs.push(run);
-    assert.deepEqual(runs.map((r) => r.length), [256, 256, 88, 1]);
+    assert.deepEqual(
+      runs.map((r) => r.length),
+      [256, 256, 88, 1],
+    );
     const one: WalkEntry[] = [];
     for await (const e of walkImages(dir)) one.push(e);
     assert.deepEqual(runs.flat(), one);
-    assert.deepEqual(one.slice(0, 2).map((e) => e.path), ['000.png', '001.png']);
+    assert.deepEqual(
+      one.slice(0, 2).map((e) => e.path),
+      ['000.png', '001.png'],
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

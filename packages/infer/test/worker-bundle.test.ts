@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import sharp from 'sharp';
 import { readMnist } from '@aae-map/shared';
+import sharp from 'sharp';
 import { DecodePool } from '../src/decode-pool.ts';
 import { encodeGrayPng } from '../src/sample-images.ts';
 import { workerBundle } from '../src/worker-bundle.ts';
@@ -38,7 +38,10 @@ test('built on first use, reused while the sources are unchanged, rebuilt when o
   const src = join(tmp, 'src');
   mkdirSync(src);
   const entry = join(src, 'entry.ts');
-  writeFileSync(entry, "import { parentPort } from 'node:worker_threads';\nimport { value } from './dep.ts';\nparentPort!.postMessage(value satisfies string);\n");
+  writeFileSync(
+    entry,
+    "import { parentPort } from 'node:worker_threads';\nimport { value } from './dep.ts';\nparentPort!.postMessage(value satisfies string);\n",
+  );
   writeFileSync(join(src, 'dep.ts'), "export const value: string = 'first';\n");
   const o = { entry, cacheDir: join(tmp, 'cache') };
 
@@ -78,7 +81,12 @@ test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exact
   assert.ok(bundled);
   assert.equal(typeof (createRequire(bundled)('pngjs') as { PNG: unknown }).PNG, 'function');
   const digit4 = Buffer.from(mnist.pixels.subarray(4 * size, 5 * size));
-  writeFileSync(join(dir, '4.png'), await sharp(digit4, { raw: { width: 28, height: 28, channels: 1 } }).png({ progressive: true }).toBuffer());
+  writeFileSync(
+    join(dir, '4.png'),
+    await sharp(digit4, { raw: { width: 28, height: 28, channels: 1 } })
+      .png({ progressive: true })
+      .toBuffer(),
+  );
   paths.push('4.png');
   // Through the bundle and through tsx (what the pool falls back to), in 2 batches.
   const stage = { input: dir, after: undefined, batch: 3, width: 28, height: 28 };
@@ -90,8 +98,22 @@ test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exact
       const got = [];
       for await (const d of pool.stream(stage, (n) => (total = n))) got.push(d);
       assert.ok(pool.started, 'the worker started');
-      assert.deepEqual(got.map((d) => d.batch.paths), [['0.png', '1.png', '2.png'], ['3.png', '4.png']], pool.code);
-      assert.deepEqual(got.map((d) => d.result.ok), [[0, 1, 2], [0, 1]], pool.code);
+      assert.deepEqual(
+        got.map((d) => d.batch.paths),
+        [
+          ['0.png', '1.png', '2.png'],
+          ['3.png', '4.png'],
+        ],
+        pool.code,
+      );
+      assert.deepEqual(
+        got.map((d) => d.result.ok),
+        [
+          [0, 1, 2],
+          [0, 1],
+        ],
+        pool.code,
+      );
       assert.deepEqual(Buffer.concat(got.map((d) => d.result.pixels)), Buffer.from(mnist.pixels.subarray(0, 5 * size)), pool.code);
       assert.equal(total, 5, `${pool.code}: the count reached the caller`);
     } finally {

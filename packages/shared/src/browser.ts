@@ -3,12 +3,13 @@
  * metadata contract, the points.csv format and CSV, gray conversion, image paths and colours.
  * The page in packages/web bundles this entry.
  */
-export * from './plot/category-color.ts';
+
+export * from './cli/user-error.ts';
 export * from './contracts/csv.ts';
+export * from './contracts/model-contract.ts';
+export * from './contracts/model-metadata.ts';
+export * from './contracts/path-encoding.ts';
+export * from './contracts/points-format.ts';
 export * from './decode/gray.ts';
 export * from './decode/image-paths.ts';
-export * from './contracts/model-contract.ts';
-export * from './contracts/path-encoding.ts';
-export * from './contracts/model-metadata.ts';
-export * from './contracts/points-format.ts';
-export * from './cli/user-error.ts';
+export * from './plot/category-color.ts';

@@ -43,11 +43,25 @@ export const [I32_ADD, I32_SUB, I32_MUL, I32_GE_U] = [0x6a, 0x6b, 0x6c, 0x4f];
  * A module with one exported function `exportName(params) → (results)` over an imported memory
  * `env.memory`: shared (the SharedArena's, the default) or unshared (tfjs-wasm's heap).
  */
-export function moduleBytes(exportName: string, params: number[], locals: Array<[count: number, type: number]>, body: number[], memory: 'shared' | 'unshared' = 'shared', results: number[] = []): Uint8Array<ArrayBuffer> {
+export function moduleBytes(
+  exportName: string,
+  params: number[],
+  locals: Array<[count: number, type: number]>,
+  body: number[],
+  memory: 'shared' | 'unshared' = 'shared',
+  results: number[] = [],
+): Uint8Array<ArrayBuffer> {
   const code = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, 0x0b];
   const limits = memory === 'shared' ? [0x03, ...uleb(0), ...uleb(65536)] : [0x00, ...uleb(0)];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec(params.map((t) => [t])), ...vec(results.map((t) => [t]))]])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([[0]])),
@@ -77,7 +91,8 @@ export class KernelCache<F> {
         this.module = null;
       }
     }
-    if (this.module) this.instances.set(memory.buffer, new WebAssembly.Instance(this.module, { env: { memory } }).exports[this.exportName] as F);
+    if (this.module)
+      this.instances.set(memory.buffer, new WebAssembly.Instance(this.module, { env: { memory } }).exports[this.exportName] as F);
   }
 
   /** The kernel for arrays that all view one attached memory, else undefined. */

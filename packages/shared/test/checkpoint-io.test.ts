@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { commitFiles, MANIFEST, packTensors, recoverCheckpoint, unpackTensors, UserError, type WeightEntry } from '@aae-map/shared';
+import { commitFiles, MANIFEST, packTensors, recoverCheckpoint, UserError, unpackTensors, type WeightEntry } from '@aae-map/shared';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-ckpt-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -16,7 +16,10 @@ test('packTensors/unpackTensors round-trip float32 little-endian with byte offse
     ['a', [3], a],
     ['b', [2, 3], b],
   ]);
-  assert.deepEqual(entries.map((e) => e.offset), [0, 12]);
+  assert.deepEqual(
+    entries.map((e) => e.offset),
+    [0, 12],
+  );
   assert.equal(data.byteLength, 36);
   // Independent decode of one value with a DataView.
   assert.equal(new DataView(data.buffer).getFloat32(12 + 4 * 5, true), 12);
@@ -27,7 +30,10 @@ test('packTensors/unpackTensors round-trip float32 little-endian with byte offse
 
 test('unpackTensors rejects a truncated buffer with a UserError naming the tensor', () => {
   const { entries, data } = packTensors([['w', [4], new Float32Array(4)]]);
-  assert.throws(() => unpackTensors(entries, data.subarray(0, 10), 'w.bin'), (e: unknown) => e instanceof UserError && /truncated.*tensor w/.test(e.message));
+  assert.throws(
+    () => unpackTensors(entries, data.subarray(0, 10), 'w.bin'),
+    (e: unknown) => e instanceof UserError && /truncated.*tensor w/.test(e.message),
+  );
 });
 
 test('unpackTensors reports a negative, fractional or missing offset and a bad dimension as what they are', () => {
@@ -41,7 +47,11 @@ test('unpackTensors reports a negative, fractional or missing offset and a bad d
   ];
   for (const [edit, message] of cases) {
     const e = { ...entries[0]!, ...edit } as WeightEntry;
-    assert.throws(() => unpackTensors([e], data, 'w.bin'), (err: unknown) => err instanceof UserError && message.test(err.message) && !/truncated/.test(err.message), JSON.stringify(edit));
+    assert.throws(
+      () => unpackTensors([e], data, 'w.bin'),
+      (err: unknown) => err instanceof UserError && message.test(err.message) && !/truncated/.test(err.message),
+      JSON.stringify(edit),
+    );
   }
 });
 

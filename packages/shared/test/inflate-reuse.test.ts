@@ -18,7 +18,8 @@ function sample(rnd: () => number): Buffer {
   const n = Math.floor(rnd() ** 2 * 40_000);
   const kind = Math.floor(rnd() * 3);
   const a = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) a[i] = kind === 0 ? rnd() * 256 : kind === 1 ? (rnd() < 0.8 ? 0 : rnd() * 256) : (i % 29) * 7 + (rnd() < 0.1 ? 1 : 0);
+  for (let i = 0; i < n; i++)
+    a[i] = kind === 0 ? rnd() * 256 : kind === 1 ? (rnd() < 0.8 ? 0 : rnd() * 256) : (i % 29) * 7 + (rnd() < 0.1 ? 1 : 0);
   return a;
 }
 

@@ -68,7 +68,11 @@ test("the exporter's metadata and signature pass and parse back to the ModelInfo
 test('malformed metadata values name the key and the form expected', () => {
   const g = graphFor(INFO);
   for (const bad of ['abc', '0', '-28', '28.5', '', ' 28', '1e3', 'NaN']) {
-    rejects(props({ input_height: bad }), g, new RegExp(`metadata 'input_height' is '${bad.replace(/[.+]/g, '\\$&')}'; expected a positive whole number; re-export`));
+    rejects(
+      props({ input_height: bad }),
+      g,
+      new RegExp(`metadata 'input_height' is '${bad.replace(/[.+]/g, '\\$&')}'; expected a positive whole number; re-export`),
+    );
   }
   rejects(props({ input_width: '-1' }), g, /'input_width' is '-1'; expected a positive whole number/);
   rejects(props({ clusters: 'three' }), g, /'clusters' is 'three'; expected a positive whole number/);
@@ -93,12 +97,24 @@ test('metadata that disagrees with the graph names the key, the graph tensor and
   const g = graphFor(INFO);
   // The issue's silent case: fewer clusters than cluster_prob's width (and heads to match).
   const fewer = props({ clusters: '2', heads_2d: '[[1,0],[0,1]]' });
-  rejects(fewer, g, /metadata 'clusters' is 2 but the graph's output 'cluster_prob' is \[N, 3\] \(expected \[N, 2\]\); the metadata does not describe this graph/);
+  rejects(
+    fewer,
+    g,
+    /metadata 'clusters' is 2 but the graph's output 'cluster_prob' is \[N, 3\] \(expected \[N, 2\]\); the metadata does not describe this graph/,
+  );
   rejects(props({ clusters: '4' }), g, /metadata 'clusters' is 4 but the graph's output 'cluster_prob' is \[N, 3\]/);
   rejects(props({ style_dim: '2' }), g, /metadata 'style_dim' is 2 but the graph's output 'style' is \[N, 3\] \(expected \[N, 2\]\)/);
-  rejects(props({ input_height: '32' }), g, /metadata 'input_height' is 32 but the graph's input 'image' is \[N, 28, 20\] \(expected \[N, 32, 20\]\)/);
+  rejects(
+    props({ input_height: '32' }),
+    g,
+    /metadata 'input_height' is 32 but the graph's input 'image' is \[N, 28, 20\] \(expected \[N, 32, 20\]\)/,
+  );
   rejects(props({ input_width: '28' }), g, /metadata 'input_width' is 28 but the graph's input 'image' is \[N, 28, 20\]/);
-  rejects(props({ input_channels: '3' }), g, /metadata 'input_channels' is 3 but the graph's input 'image' is \[N, 28, 20\] \(expected \[N, 28, 20, 3\]\)/);
+  rejects(
+    props({ input_channels: '3' }),
+    g,
+    /metadata 'input_channels' is 3 but the graph's input 'image' is \[N, 28, 20\] \(expected \[N, 28, 20, 3\]\)/,
+  );
   const rgb = graphFor({ ...INFO, channels: 3 });
   rejects(props(), rgb, /metadata 'input_channels' is 1 but the graph's input 'image' is \[N, 28, 20, 3\] \(expected \[N, 28, 20\]\)/);
 });
@@ -110,15 +126,59 @@ test('a graph outside the contract names the tensor and what was expected', () =
     return g;
   };
   const p = props();
-  rejects(p, edit((g) => (g.outputs[0]!.dims = ['N', 3])), /the graph's output 'point' is \[N, 3\] \(expected \[N, 2\]\)/);
-  rejects(p, edit((g) => (g.outputs[1]!.dims = ['N', 'K'])), /metadata 'clusters' is 3 but the graph's output 'cluster_prob' is \[N, K\]/);
-  rejects(p, edit((g) => (g.outputs[2]!.dims = null)), /m\.onnx: the graph's output 'style' is of undeclared shape \(expected \[N, 3\]\)/);
-  rejects(p, edit((g) => (g.outputs[3]!.dims = ['N', 3, 1])), /the graph's output 'representation' is \[N, 3, 1\] \(expected \[N, 3\]\)/);
-  rejects(p, edit((g) => (g.outputs[1]!.type = 'float16')), /the graph's output 'cluster_prob' is float16; expected float32/);
-  rejects(p, edit((g) => g.outputs.splice(1, 1)), /the graph has no output 'cluster_prob' \(it has \[point, style, representation\]\); expected outputs point, cluster_prob, style, representation/);
-  rejects(p, edit((g) => (g.inputs[0]!.type = 'float32')), /the graph's input 'image' is float32; expected uint8 pixels/);
-  rejects(p, edit((g) => (g.inputs[0]!.dims = [1, 28, 20])), /the graph's input 'image' is \[1, 28, 20\]; expected a free batch size N/);
-  rejects(p, edit((g) => (g.inputs[0]!.dims = ['N', '?', 20])), /metadata 'input_height' is 28 but the graph's input 'image' is \[N, \?, 20\]/);
-  rejects(p, edit((g) => (g.inputs[0]!.name = 'pixels')), /the graph's inputs are \[pixels\]; expected one input 'image'/);
-  rejects(p, edit((g) => g.inputs.push({ name: 'mask', type: 'uint8', dims: ['N'] })), /the graph's inputs are \[image, mask\]; expected one input 'image'/);
+  rejects(
+    p,
+    edit((g) => (g.outputs[0]!.dims = ['N', 3])),
+    /the graph's output 'point' is \[N, 3\] \(expected \[N, 2\]\)/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.outputs[1]!.dims = ['N', 'K'])),
+    /metadata 'clusters' is 3 but the graph's output 'cluster_prob' is \[N, K\]/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.outputs[2]!.dims = null)),
+    /m\.onnx: the graph's output 'style' is of undeclared shape \(expected \[N, 3\]\)/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.outputs[3]!.dims = ['N', 3, 1])),
+    /the graph's output 'representation' is \[N, 3, 1\] \(expected \[N, 3\]\)/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.outputs[1]!.type = 'float16')),
+    /the graph's output 'cluster_prob' is float16; expected float32/,
+  );
+  rejects(
+    p,
+    edit((g) => g.outputs.splice(1, 1)),
+    /the graph has no output 'cluster_prob' \(it has \[point, style, representation\]\); expected outputs point, cluster_prob, style, representation/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.inputs[0]!.type = 'float32')),
+    /the graph's input 'image' is float32; expected uint8 pixels/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.inputs[0]!.dims = [1, 28, 20])),
+    /the graph's input 'image' is \[1, 28, 20\]; expected a free batch size N/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.inputs[0]!.dims = ['N', '?', 20])),
+    /metadata 'input_height' is 28 but the graph's input 'image' is \[N, \?, 20\]/,
+  );
+  rejects(
+    p,
+    edit((g) => (g.inputs[0]!.name = 'pixels')),
+    /the graph's inputs are \[pixels\]; expected one input 'image'/,
+  );
+  rejects(
+    p,
+    edit((g) => g.inputs.push({ name: 'mask', type: 'uint8', dims: ['N'] })),
+    /the graph's inputs are \[image, mask\]; expected one input 'image'/,
+  );
 });

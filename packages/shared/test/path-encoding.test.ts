@@ -7,11 +7,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeNameBytes, encodeName, encodeNameBytes } from '@aae-map/shared';
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const back = (text: string) => Buffer.from(decodeNameBytes(text) ?? Buffer.from(text));
 
 test('valid UTF-8 names are their own text, but for a % that two hex digits follow', () => {
-  for (const name of ['a.png', 'ünïcødé 数字.png', 'comma,"quote".png', '100%.png', '50%off.png', '%', 'a%2', 'x%g1.png', '\uFEFFbom.png', 'emoji 🙂.png', 'real \uFFFD.png']) {
+  for (const name of [
+    'a.png',
+    'ünïcødé 数字.png',
+    'comma,"quote".png',
+    '100%.png',
+    '50%off.png',
+    '%',
+    'a%2',
+    'x%g1.png',
+    '\uFEFFbom.png',
+    'emoji 🙂.png',
+    'real \uFFFD.png',
+  ]) {
     assert.equal(encodeName(name), name, name);
     assert.equal(encodeNameBytes(Buffer.from(name)), name, name);
     assert.equal(decodeNameBytes(name), undefined, `${name} holds no escape`);

@@ -82,7 +82,14 @@ test('matches the spec for every filter type, on random images of many sizes', (
 
 test('the first row sees zeros above it after the layout shrinks and grows again', () => {
   const next = rng(2);
-  for (const [width, height] of [[64, 64], [28, 28], [5, 3], [64, 64], [300, 2], [28, 28]] as const) {
+  for (const [width, height] of [
+    [64, 64],
+    [28, 28],
+    [5, 3],
+    [64, 64],
+    [300, 2],
+    [28, 28],
+  ] as const) {
     for (const type of [2, 3, 4]) {
       const data = randomImage(next, width, height, type);
       assert.deepEqual(unfilter(data, width, height), reference(data, width, height), `${width}x${height}, filter ${type}`);
@@ -96,5 +103,8 @@ test('an unknown filter type is a DecodeError naming the row', () => {
   data[6 * 29] = 5;
   const input = grayInput(28, 28)!;
   input.set(data);
-  assert.throws(() => unfilterGrayWasm(28, 28, new Uint8Array(28 * 28), 0), (e: unknown) => e instanceof DecodeError && e.message === 'PNG row 6 has unknown filter type 5');
+  assert.throws(
+    () => unfilterGrayWasm(28, 28, new Uint8Array(28 * 28), 0),
+    (e: unknown) => e instanceof DecodeError && e.message === 'PNG row 6 has unknown filter type 5',
+  );
 });

@@ -47,12 +47,22 @@ test('runs of neighbouring float32s around powers of ten, the range edges and ti
 });
 
 test('PointRowWriter: the bytes of csvRecord over toPrecision(9) fields, for tricky paths, with and without z, past its first buffer', () => {
-  const paths = ['a/1.png', 'with space.png', 'comma,name.png', 'quote"d.png', '"starts.png', 'line\nbreak.png', 'cr\r\nlf.png', 'ünï/数字 😀.png', ''];
+  const paths = [
+    'a/1.png',
+    'with space.png',
+    'comma,name.png',
+    'quote"d.png',
+    '"starts.png',
+    'line\nbreak.png',
+    'cr\r\nlf.png',
+    'ünï/数字 😀.png',
+    '',
+  ];
   const n = 3000; // about 400 KB of rows with z: the writer grows its 64 KiB buffer several times
   const clusters = 4;
   const styleDim = 3;
   let s = 99;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const out = {
     point: Float32Array.from({ length: 2 * n }, () => (rand() - 0.5) * 10 ** (rand() * 12 - 5)),
     clusterProb: Float32Array.from({ length: clusters * n }, () => rand()),
@@ -65,7 +75,16 @@ test('PointRowWriter: the bytes of csvRecord over toPrecision(9) fields, for tri
       const probs = Array.from(out.clusterProb.subarray(i * clusters, (i + 1) * clusters));
       const best = probs.indexOf(Math.max(...probs));
       const z = withStyle ? Array.from(out.style.subarray(i * styleDim, (i + 1) * styleDim), reference) : [];
-      expected.push(csvRecord([rowPaths[i]!, reference(out.point[2 * i]!), reference(out.point[2 * i + 1]!), String(best), reference(probs[best]!), ...z]));
+      expected.push(
+        csvRecord([
+          rowPaths[i]!,
+          reference(out.point[2 * i]!),
+          reference(out.point[2 * i + 1]!),
+          String(best),
+          reference(probs[best]!),
+          ...z,
+        ]),
+      );
     }
     const w = new PointRowWriter();
     w.rows(rowPaths, out, clusters, styleDim, withStyle);

@@ -23,7 +23,12 @@ export interface TorchPeer {
 
 const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !UNSET.includes(k)));
 
-const firstLine = (err: unknown) => String((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').at(-1)!.slice(0, 200);
+const firstLine = (err: unknown) =>
+  String((err as { stderr?: string }).stderr || (err as Error).message)
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .slice(0, 200);
 
 /** The peer, or why there is none (one line). */
 export async function findTorchPeer(script: string | undefined): Promise<TorchPeer | string> {

@@ -13,14 +13,14 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UserError } from '@aae-map/shared';
-import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
+import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
 import type { DenseImpl } from '../src/model/dense.ts';
 import { initialWeights } from '../src/model/model.ts';
-import { architectureFor, replicasFor, resolveOptions } from '../src/run/options.ts';
 import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
+import { architectureFor, replicasFor, resolveOptions } from '../src/run/options.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { ParallelStepper } from '../src/step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
 import { findTorchPeer } from './torch-peer.ts';
@@ -87,9 +87,25 @@ async function configs(): Promise<Config[]> {
     const perCore = backend === 'wasm' || backend === 'cpu';
     const top = replicasFor(undefined, backend, opts.batch);
     const counts = perCore ? (requestedReplicas ?? Array.from({ length: top }, (_, i) => i + 1)) : [1];
-    for (const replicas of counts) out.push({ backend, replicas, impl: 'custom', iterations, label: `${backend}, ${replicas} replica${replicas > 1 ? 's' : ''}`, short: `${backend} ×${replicas}` });
+    for (const replicas of counts)
+      out.push({
+        backend,
+        replicas,
+        impl: 'custom',
+        iterations,
+        label: `${backend}, ${replicas} replica${replicas > 1 ? 's' : ''}`,
+        short: `${backend} ×${replicas}`,
+      });
   }
-  if (naiveIterations > 0) out.push({ backend: 'wasm', replicas: 1, impl: 'naive', iterations: naiveIterations, label: 'wasm, naive gradient', short: 'wasm naive' });
+  if (naiveIterations > 0)
+    out.push({
+      backend: 'wasm',
+      replicas: 1,
+      impl: 'naive',
+      iterations: naiveIterations,
+      label: 'wasm, naive gradient',
+      short: 'wasm naive',
+    });
   return out;
 }
 
@@ -122,7 +138,9 @@ const list = await configs();
 if (list.length === 0) throw new Error('no backend could be measured');
 const peer = await findTorchPeer(peerScript);
 console.log(typeof peer === 'string' ? `PyTorch: not measured: ${peer}; our figures alone` : `PyTorch: ${peer.label} (${peer.script})`);
-console.log(`batch ${opts.batch}, hidden ${arch.hidden.join('-')}, no VAT, ${availableParallelism()} cores; ${rounds} rounds of ${iterations} iterations after ${WARMUP} warm-up, each configuration and then PyTorch in turn\n`);
+console.log(
+  `batch ${opts.batch}, hidden ${arch.hidden.join('-')}, no VAT, ${availableParallelism()} cores; ${rounds} rounds of ${iterations} iterations after ${WARMUP} warm-up, each configuration and then PyTorch in turn\n`,
+);
 
 const timings = list.map((): Timing[] => []);
 const torch: number[] = [];
@@ -144,15 +162,25 @@ const col = (s: string | number, w = 14) => String(s).padStart(w);
 const epoch = (ms: number) => (ms * ITERATIONS_PER_EPOCH) / 1000;
 const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[c.backend, k] as const] : [])));
 console.log(`\nmedians over rounds; a phase's time includes its Adam update (ms)`);
-console.log(`${'backend, replicas'.padEnd(24)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`);
+console.log(
+  `${'backend, replicas'.padEnd(24)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`,
+);
 for (const [k, c] of list.entries()) {
   const ts = timings[k]!;
   const ms = median(ts.map((t) => t.iteration));
   const ratio = torch.length ? col(median(ts.map((t, r) => t.iteration / torch[r]!)).toFixed(2), 11) : col('', 11);
   const base = oneReplica.get(c.backend);
-  const speedup = base !== undefined && base !== k && c.impl === 'custom' ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10) : col('', 10);
+  const speedup =
+    base !== undefined && base !== k && c.impl === 'custom'
+      ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10)
+      : col('', 10);
   const phases = PHASES.map((p) => col(median(ts.map((t) => t.phases[p] ?? NaN)).toFixed(0))).join('');
   console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
 }
-if (torch.length) console.log(`${'PyTorch'.padEnd(24)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`);
-console.log(`\n× PyTorch: our ms per iteration over PyTorch's in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`);
+if (torch.length)
+  console.log(
+    `${'PyTorch'.padEnd(24)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`,
+  );
+console.log(
+  `\n× PyTorch: our ms per iteration over PyTorch's in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`,
+);

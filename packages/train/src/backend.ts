@@ -12,9 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // all (its ESM file that does only that uses directory imports, which Node's ESM loader rejects).
 import '@tensorflow/tfjs';
 import { UserError, VULKAN_HOW_TO } from '@aae-map/shared';
-import { wasmView } from './kernels/wasm-internals.ts';
-
 import { BACKENDS, type BackendName } from './backend-names.ts';
+import { wasmView } from './kernels/wasm-internals.ts';
 
 export { BACKENDS, type BackendName };
 
@@ -30,13 +29,17 @@ type Concrete = Exclude<BackendName, 'auto'>;
 const HOW_TO_INSTALL: Record<Concrete, string> = {
   'tensorflow-gpu':
     'on a machine with internet, an NVIDIA GPU, CUDA 11.x and cuDNN 8, run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node-gpu (its install script downloads libtensorflow)',
-  tensorflow: 'on a machine with internet run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node (its install script downloads libtensorflow)',
+  tensorflow:
+    'on a machine with internet run: pnpm --filter @aae-map/train rebuild @tensorflow/tfjs-node (its install script downloads libtensorflow)',
   webgpu: `it needs a Vulkan driver: ${VULKAN_HOW_TO}`,
   wasm: 'run pnpm install (it provides @tensorflow/tfjs-backend-wasm)',
   cpu: 'run pnpm install (it provides @tensorflow/tfjs-backend-cpu)',
 };
 
-const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
+const firstLine = (err: unknown) =>
+  String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 200);
 
 /**
  * Whether a tfjs-node package has its native binding. Checked before importing, because a
@@ -100,7 +103,12 @@ async function loadWebgpu(): Promise<string | undefined> {
 
 async function loadBackend(name: Concrete): Promise<string | undefined> {
   if (name === 'webgpu') return loadWebgpu();
-  const missing = name === 'tensorflow-gpu' ? nativeBindingMissing('@tensorflow/tfjs-node-gpu') : name === 'tensorflow' ? nativeBindingMissing('@tensorflow/tfjs-node') : undefined;
+  const missing =
+    name === 'tensorflow-gpu'
+      ? nativeBindingMissing('@tensorflow/tfjs-node-gpu')
+      : name === 'tensorflow'
+        ? nativeBindingMissing('@tensorflow/tfjs-node')
+        : undefined;
   if (missing) return missing;
   try {
     if (name === 'tensorflow-gpu') await import('@tensorflow/tfjs-node-gpu');

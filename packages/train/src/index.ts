@@ -9,15 +9,22 @@
  */
 export { BACKENDS, type BackendChoice, type BackendName, ensureBackend, selectBackend } from './backend.ts';
 export { classCounts, type Dataset, gatherNormalized, type ImageSplit, limitSplit } from './data/dataset.ts';
-export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 export { type FolderDataset, type FolderLoadOptions, type FolderStats, loadFolderDataset } from './data/folder-dataset.ts';
-export { type DataFiles, DEFAULT_IMAGE_SIZE, DEFAULT_TEST_SPLIT, type ImageFolderFiles, type ImageSize, parseImageSize } from './data/folder-files.ts';
+export {
+  type DataFiles,
+  DEFAULT_IMAGE_SIZE,
+  DEFAULT_TEST_SPLIT,
+  type ImageFolderFiles,
+  type ImageSize,
+  parseImageSize,
+} from './data/folder-files.ts';
 export { UNLABELLED_FOLDERS } from './data/folder-listing.ts';
-export { DATA_CACHE } from './run/run-data.ts';
+export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 export type { Encodings } from './model/encode-images.ts';
-export type { EpochMetrics } from './run/epoch-metrics.ts';
 export { type LoadedModel, loadModel } from './model/load-model.ts';
-export { DEFAULTS, type TrainOptions } from './run/options.ts';
 export { circlePoints, fitProjection } from './model/projection.ts';
+export type { EpochMetrics } from './run/epoch-metrics.ts';
+export { DEFAULTS, type TrainOptions } from './run/options.ts';
+export { DATA_CACHE } from './run/run-data.ts';
 export { type TrainResult, train } from './run/train.ts';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadMnistDataset } from '@aae-map/train';
+import { balancedSplit } from '../src/data/labelled-split.ts';
+import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { augmentImages, drawWarp, shiftImages, warpImage, warpImages } from '../src/step/augment.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
-import { balancedSplit } from '../src/data/labelled-split.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { Rng } from '../src/rng.ts';
 
 const H = 5;
 const W = 7;
@@ -30,7 +30,8 @@ test('shiftImages moves each image by one offset within ±max, fills the rest, a
     const img = before.subarray(k * H * W, (k + 1) * H * W);
     const out = [...x.subarray(k * H * W, (k + 1) * H * W)];
     const matches: string[] = [];
-    for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) if (shifted(img, dy, dx).every((v, i) => v === out[i])) matches.push(`${dy},${dx}`);
+    for (let dy = -3; dy <= 3; dy++)
+      for (let dx = -3; dx <= 3; dx++) if (shifted(img, dy, dx).every((v, i) => v === out[i])) matches.push(`${dy},${dx}`);
     assert.equal(matches.length, 1, `image ${k} is one shift of its input (matched ${matches})`);
     const [dy, dx] = matches[0]!.split(',').map(Number) as [number, number];
     assert.ok(Math.abs(dy) <= 2 && Math.abs(dx) <= 2, `image ${k}: offset ${matches[0]} within ±2`);
@@ -43,7 +44,10 @@ test('shiftImages with 0 pixels changes nothing and draws no random numbers', ()
   const rng = new Rng(4);
   const x = Float32Array.from({ length: 3 * H * W }, (_, i) => i);
   shiftImages(x, 3, H, W, 0, FILL, rng);
-  assert.deepEqual([...x], Array.from({ length: 3 * H * W }, (_, i) => i));
+  assert.deepEqual(
+    [...x],
+    Array.from({ length: 3 * H * W }, (_, i) => i),
+  );
   assert.equal(rng.int(1000), new Rng(4).int(1000));
 });
 
@@ -81,7 +85,7 @@ test('--augment defaults to 2 with labels and to 0 without; an explicit value wi
   assert.throws(() => resolveOptions({ augment: -1 }, mnist), /--augment must be a whole number/);
 });
 
-test('warpImage: no warp is the identity, an integer shift is shiftImages\' shift, a quarter turn is a rotation of the pixel grid', () => {
+test("warpImage: no warp is the identity, an integer shift is shiftImages' shift, a quarter turn is a rotation of the pixel grid", () => {
   const img = Float32Array.from({ length: H * H }, (_, i) => Math.sin(i) * 100);
   const out = new Float32Array(H * H);
   const square = (f: (r: number, c: number) => number) => Array.from({ length: H * H }, (_, i) => f(Math.floor(i / H), i % H));
@@ -104,7 +108,9 @@ test('warpImage: no warp is the identity, an integer shift is shiftImages\' shif
     const at = (r: number, c: number) => (r >= 0 && r < H && c >= 0 && c < H ? img[r * H + c]! : FILL);
     return (at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc) * (1 - fr) + (at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc) * fr;
   };
-  out.forEach((v, i) => assert.ok(Math.abs(v - bilinear((Math.floor(i / H) - mid) / 2 + mid, ((i % H) - mid) / 2 + mid)) < 1e-4, `zoomed pixel ${i}`));
+  out.forEach((v, i) =>
+    assert.ok(Math.abs(v - bilinear((Math.floor(i / H) - mid) / 2 + mid, ((i % H) - mid) / 2 + mid)) < 1e-4, `zoomed pixel ${i}`),
+  );
 });
 
 test('drawWarp draws each part uniformly within its limit, both signs', () => {
@@ -116,7 +122,8 @@ test('drawWarp draws each part uniformly within its limit, both signs', () => {
   assert.ok(deg[0]! >= -15 && deg[0]! < -14 && deg[1]! <= 15 && deg[1]! > 14, `angles ${deg}`);
   const s = range((p) => p.scale);
   assert.ok(s[0]! >= 0.9 && s[0]! < 0.91 && s[1]! <= 1.1 && s[1]! > 1.09, `scales ${s}`);
-  for (const d of [range((p) => p.dy), range((p) => p.dx)]) assert.ok(d[0]! >= -2 && d[0]! < -1.9 && d[1]! <= 2 && d[1]! > 1.9, `shifts ${d}`);
+  for (const d of [range((p) => p.dy), range((p) => p.dx)])
+    assert.ok(d[0]! >= -2 && d[0]! < -1.9 && d[1]! <= 2 && d[1]! > 1.9, `shifts ${d}`);
 });
 
 test('--augment-rotate and --augment-scale default to 15° and 0.1 with labels and to 0 without; the sampler then warps with them', async () => {

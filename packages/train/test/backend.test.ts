@@ -3,9 +3,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '@aae-map/shared';
 import { selectBackend } from '@aae-map/train';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Whether libtensorflow was installed for a tfjs-node package (it is not on an offline machine). */
 function hasBinding(pkg: string): boolean {
@@ -22,7 +22,10 @@ test('a forced tensorflow backend either loads or fails with one line saying how
     assert.equal((await selectBackend('tensorflow')).name, 'tensorflow');
     return;
   }
-  await assert.rejects(selectBackend('tensorflow'), (e: unknown) => e instanceof UserError && /rebuild @tensorflow\/tfjs-node/.test(e.message) && !e.message.includes('\n'));
+  await assert.rejects(
+    selectBackend('tensorflow'),
+    (e: unknown) => e instanceof UserError && /rebuild @tensorflow\/tfjs-node/.test(e.message) && !e.message.includes('\n'),
+  );
 });
 
 test('auto settles on the first backend that loads and says why it skipped the others', async () => {
@@ -39,7 +42,10 @@ test('a forced webgpu backend either loads or fails with one line saying how to 
     assert.equal((await selectBackend('webgpu')).name, 'webgpu');
     assert.equal(tf.getBackend(), 'webgpu');
   } catch (e) {
-    assert.ok(e instanceof UserError && /backend webgpu could not load .*libvulkan1/.test(e.message) && !e.message.includes('\n'), String(e));
+    assert.ok(
+      e instanceof UserError && /backend webgpu could not load .*libvulkan1/.test(e.message) && !e.message.includes('\n'),
+      String(e),
+    );
   }
 });
 

@@ -35,8 +35,16 @@ for (const [what, args, pattern] of [
   ['an unknown backend', ['--backend', 'tpu'], /argument 'tpu' is invalid/],
   ['resuming a run that does not exist', ['--resume', '--out', join(root, 'none')], /does not exist/],
   ['zero replicas', ['--replicas', '0'], /--replicas must be a whole number from 1 to \d+ .*got 0$/],
-  ['more replicas than cores', ['--replicas', String(maxReplicas + 1)], new RegExp(`--replicas must be a whole number from 1 to ${maxReplicas} .*got ${maxReplicas + 1}$`)],
-  ['more replicas than half the batch', ['--replicas', '2', '--batch', '3'], /--replicas must be a whole number from 1 to 1 .*batch of 3.*got 2$/],
+  [
+    'more replicas than cores',
+    ['--replicas', String(maxReplicas + 1)],
+    new RegExp(`--replicas must be a whole number from 1 to ${maxReplicas} .*got ${maxReplicas + 1}$`),
+  ],
+  [
+    'more replicas than half the batch',
+    ['--replicas', '2', '--batch', '3'],
+    /--replicas must be a whole number from 1 to 1 .*batch of 3.*got 2$/,
+  ],
 ] as const) {
   test(`${what} is one line on stderr and exit code 2`, () => {
     const r = cli(...args);

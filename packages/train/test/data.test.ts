@@ -64,7 +64,10 @@ test('corrupt, truncated, mismatched or missing IDX files are one-line UserError
     [{ images: join(dir, 'missing-images-idx3-ubyte') }, /cannot read/],
     [{ images: two, labels: join(dir, 'missing-labels') }, /cannot read/],
   ] as const) {
-    await assert.rejects(loadIdxDataset(files), (e: unknown) => e instanceof UserError && pattern.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(
+      loadIdxDataset(files),
+      (e: unknown) => e instanceof UserError && pattern.test(e.message) && !e.message.includes('\n'),
+    );
   }
 });
 
@@ -83,7 +86,10 @@ test('balanced split: 100 per digit for 1000 labels, seeded, disjoint and comple
 test('balanced split spreads a remainder one per class and never picks unknown labels', () => {
   const labels = Int32Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? -1 : i % 4));
   const s = balancedSplit(labels, 4, 10, 3);
-  const counts = classCounts(Int32Array.from(s.labelled, (i) => labels[i]!), 4);
+  const counts = classCounts(
+    Int32Array.from(s.labelled, (i) => labels[i]!),
+    4,
+  );
   assert.deepEqual([...counts].sort(), [2, 2, 3, 3]);
   assert.ok([...s.labelled].every((i) => labels[i]! >= 0));
   assert.throws(() => balancedSplit(labels, 4, 1000, 3), UserError);

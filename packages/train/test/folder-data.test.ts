@@ -11,9 +11,9 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import sharp from 'sharp';
 import { type LabelledImages, readMnist, srgbToGray, UserError } from '@aae-map/shared';
 import { balancedSplit, classCounts, loadFolderDataset, parseImageSize } from '@aae-map/train';
+import sharp from 'sharp';
 import { type ImageFormat, writeGray, writeMnistFolder } from './image-fixtures.ts';
 
 let root: string;
@@ -44,7 +44,10 @@ const MIXED: Array<[string, ImageFormat, number, number, number | null]> = [
 async function writeMixed(dir: string): Promise<void> {
   for (const [path, format, w, h, v] of MIXED) {
     if (v !== null) await writeGray(join(dir, path), solid(v, w, h), w, h, format);
-    else await sharp({ create: { width: w, height: h, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toFile(join(dir, path));
+    else
+      await sharp({ create: { width: w, height: h, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+        .png()
+        .toFile(join(dir, path));
   }
   await writeFile(join(dir, 'cat/broken.jpg'), 'this is not a JPEG');
   await writeFile(join(dir, 'dog/empty.png'), '');
@@ -59,8 +62,14 @@ test('a mixed folder: every format and size decoded to 32x24 gray, 2 bad files s
   assert.deepEqual(ds.classNames, ['cat', 'dog']);
   assert.deepEqual([ds.width, ds.height], [32, 24]);
   assert.equal(ds.test, undefined);
-  assert.deepEqual({ listed: train.listed, decoded: train.decoded, ignored: train.ignored, fromCache: train.fromCache }, { listed: 11, decoded: 9, ignored: 2, fromCache: false });
-  assert.deepEqual(train.skipped.map((s) => s.path), ['cat/broken.jpg', 'dog/empty.png']);
+  assert.deepEqual(
+    { listed: train.listed, decoded: train.decoded, ignored: train.ignored, fromCache: train.fromCache },
+    { listed: 11, decoded: 9, ignored: 2, fromCache: false },
+  );
+  assert.deepEqual(
+    train.skipped.map((s) => s.path),
+    ['cat/broken.jpg', 'dog/empty.png'],
+  );
   assert.ok(train.skipped.every((s) => s.reason.length > 0 && !s.reason.includes('\n')));
   assert.deepEqual([...ds.train.labels], [0, 0, 0, 0, 1, 1, 1, -1, -1]);
   assert.equal(ds.train.pixels.length, 9 * 32 * 24);
@@ -74,7 +83,12 @@ test('a mixed folder: every format and size decoded to 32x24 gray, 2 bad files s
 
 test('the seeded test split holds out round(10%) of each class; the same seed gives the same split', async () => {
   const dir = join(root, 'digits');
-  const paths = await writeMnistFolder(dir, mnist, Array.from({ length: 300 }, (_, i) => i), (i) => i >= 270);
+  const paths = await writeMnistFolder(
+    dir,
+    mnist,
+    Array.from({ length: 300 }, (_, i) => i),
+    (i) => i >= 270,
+  );
   const labels = paths.filter((p) => !p.startsWith('unlabeled/')).map((p) => Number(p[0]));
   const a = (await loadFolderDataset({ folder: dir }, { ...quiet, seed: 4 })).dataset;
   const b = (await loadFolderDataset({ folder: dir }, { ...quiet, seed: 4 })).dataset;
@@ -86,23 +100,32 @@ test('the seeded test split holds out round(10%) of each class; the same seed gi
   assert.deepEqual(b.test!.pixels, a.test!.pixels);
   assert.notDeepEqual(c.test!.pixels, a.test!.pixels);
   // Every held-out image is one of the folder's, and none is also in training.
-  const rows = (s: { pixels: Uint8Array; count: number }) => Array.from({ length: s.count }, (_, i) => Buffer.from(s.pixels.subarray(i * 784, (i + 1) * 784)).toString('base64'));
+  const rows = (s: { pixels: Uint8Array; count: number }) =>
+    Array.from({ length: s.count }, (_, i) => Buffer.from(s.pixels.subarray(i * 784, (i + 1) * 784)).toString('base64'));
   const trainRows = new Set(rows(a.train));
   assert.ok(rows(a.test!).every((r) => !trainRows.has(r)));
 });
 
 test('--test folder: its classes map to the training classes by name; an unknown class is an error', async () => {
   const testDir = join(root, 'held');
-  const picks = Array.from({ length: 100 }, (_, k) => 1000 + k).filter((i) => mnist.labels[i] === 3 || mnist.labels[i] === 7).slice(0, 6);
+  const picks = Array.from({ length: 100 }, (_, k) => 1000 + k)
+    .filter((i) => mnist.labels[i] === 3 || mnist.labels[i] === 7)
+    .slice(0, 6);
   const paths = await writeMnistFolder(testDir, mnist, picks);
   const { dataset, test: stats } = await loadFolderDataset({ folder: join(root, 'digits'), test: testDir }, quiet);
   // The test folder's own classes are ['3', '7'] (0 and 1 there); in the dataset they are the digits.
-  assert.deepEqual([...dataset.test!.labels], paths.map((p) => Number(p[0])));
+  assert.deepEqual(
+    [...dataset.test!.labels],
+    paths.map((p) => Number(p[0])),
+  );
   assert.equal(stats!.decoded, 6);
   assert.equal(dataset.train.count, 300, 'with a test folder nothing is held out of training');
   const odd = join(root, 'odd');
   await writeGray(join(odd, 'zebra/1.png'), solid(1, 28, 28), 28, 28);
-  await assert.rejects(loadFolderDataset({ folder: join(root, 'digits'), test: odd }, quiet), (e: unknown) => e instanceof UserError && /class 'zebra'/.test(e.message));
+  await assert.rejects(
+    loadFolderDataset({ folder: join(root, 'digits'), test: odd }, quiet),
+    (e: unknown) => e instanceof UserError && /class 'zebra'/.test(e.message),
+  );
 });
 
 test('the cache: a second load reads it, touching or adding a file rebuilds it', async () => {
@@ -133,7 +156,10 @@ test('the cache: a second load reads it, touching or adding a file rebuilds it',
 test('balanced labels with short classes: a short class gives all it has, the rest spread evenly', () => {
   const labels = Int32Array.from([...new Array(3).fill(0), ...new Array(50).fill(1), ...new Array(50).fill(2), -1, -1]);
   const s = balancedSplit(labels, 3, 30, 9);
-  const counts = classCounts(Int32Array.from(s.labelled, (i) => labels[i]!), 3);
+  const counts = classCounts(
+    Int32Array.from(s.labelled, (i) => labels[i]!),
+    3,
+  );
   assert.equal(counts[0], 3);
   assert.equal(counts[1]! + counts[2]!, 27);
   assert.ok(Math.abs(counts[1]! - counts[2]!) <= 1, `counts ${counts}`);

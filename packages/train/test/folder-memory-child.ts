@@ -13,4 +13,6 @@ const t0 = performance.now();
 const { dataset, train } = await loadFolderDataset({ folder, testSplit: 0 }, { ...quiet, cacheDir });
 const peak = process.resourceUsage().maxRSS * 1024;
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ before, peak, growth: peak - before, decoded: train.decoded, pixelBytes: dataset.train.pixels.length, seconds }));
+console.log(
+  JSON.stringify({ before, peak, growth: peak - before, decoded: train.decoded, pixelBytes: dataset.train.pixels.length, seconds }),
+);

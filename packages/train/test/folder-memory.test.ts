@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 const FILES = 300;
@@ -36,7 +36,10 @@ async function writeLargeJpegs(dir: string): Promise<number> {
     }
   }
   for (let k = 0; k < DISTINCT; k++) {
-    await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } }).modulate({ hue: k * 30 }).jpeg({ quality: 90 }).toFile(join(dir, `src${k}.jpg`));
+    await sharp(raw, { raw: { width: SIDE, height: SIDE, channels: 3 } })
+      .modulate({ hue: k * 30 })
+      .jpeg({ quality: 90 })
+      .toFile(join(dir, `src${k}.jpg`));
   }
   // Copies keep the setup fast; every file is still read and decoded on its own.
   let bytes = 0;
@@ -54,10 +57,14 @@ test(`reading ${FILES} JPEGs of ${SIDE}×${SIDE} grows resident memory by under 
   await mkdir(join(root, 'warm', 'a'), { recursive: true });
   await copyFile(join(root, 'big', 'src0.jpg'), join(root, 'warm', 'a', 'one.jpg'));
   const child = fileURLToPath(new URL('./folder-memory-child.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, join(root, 'big', 'images'), join(root, 'warm'), join(root, 'cache')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, join(root, 'big', 'images'), join(root, 'warm'), join(root, 'cache')], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const m = JSON.parse(r.stdout) as { growth: number; decoded: number; pixelBytes: number; seconds: number };
-  t.diagnostic(`files ${(bytes / 1e6).toFixed(0)} MB; RSS growth ${(m.growth / 2 ** 20).toFixed(1)} MiB; decoded ${m.decoded} in ${m.seconds.toFixed(1)} s`);
+  t.diagnostic(
+    `files ${(bytes / 1e6).toFixed(0)} MB; RSS growth ${(m.growth / 2 ** 20).toFixed(1)} MiB; decoded ${m.decoded} in ${m.seconds.toFixed(1)} s`,
+  );
   assert.equal(m.decoded, FILES);
   assert.equal(m.pixelBytes, FILES * 28 * 28);
   assert.ok(bytes > 1.5 * BOUND, `the files (${bytes} bytes) must outweigh the bound for the test to mean anything`);

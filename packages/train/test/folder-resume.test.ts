@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type LabelledImages, readMnist } from '@aae-map/shared';
-import { classCounts, DATA_CACHE, train, type TrainOptions } from '@aae-map/train';
+import { classCounts, DATA_CACHE, type TrainOptions, train } from '@aae-map/train';
 import { writeMnistFolder } from './image-fixtures.ts';
 
 let root: string;
@@ -31,14 +31,25 @@ async function run(options: TrainOptions) {
 
 test('a resumed run reads the decode cache; after a file is touched it decodes again', async () => {
   const folder = join(root, 'digits');
-  await writeMnistFolder(folder, mnist, Array.from({ length: 200 }, (_, i) => i), (i) => i >= 180);
+  await writeMnistFolder(
+    folder,
+    mnist,
+    Array.from({ length: 200 }, (_, i) => i),
+    (i) => i >= 180,
+  );
   const runDir = join(root, 'run');
   const first = await run({ data: { folder }, runDir, epochs: 1 });
-  assert.match(first.log, /data .*digits: 200 images \(180 in 10 classes, 20 unlabelled\), 0 skipped, 0 other files ignored; decoded in .* cached in .*data-cache\/train/);
+  assert.match(
+    first.log,
+    /data .*digits: 200 images \(180 in 10 classes, 20 unlabelled\), 0 skipped, 0 other files ignored; decoded in .* cached in .*data-cache\/train/,
+  );
   // round(10%) of each class's labelled images is held out; --labels 1000 (the default) is capped at the rest.
   const held = classCounts(mnist.labels.subarray(0, 180), 10).reduce((s, n) => s + Math.round(0.1 * n), 0);
   assert.equal(first.result.manifest.labels, 180 - held);
-  const resume = JSON.parse(await readFile(join(runDir, 'resume.json'), 'utf8')) as { data: unknown; dataset: { trainCount: number; testCount: number } };
+  const resume = JSON.parse(await readFile(join(runDir, 'resume.json'), 'utf8')) as {
+    data: unknown;
+    dataset: { trainCount: number; testCount: number };
+  };
   assert.deepEqual(resume.data, { folder });
   assert.deepEqual([resume.dataset.trainCount, resume.dataset.testCount], [200 - held, held]);
 
@@ -56,7 +67,12 @@ test('a resumed run reads the decode cache; after a file is touched it decodes a
 
 test('a folder without classes trains with --clusters, without labels or a test set', async () => {
   const folder = join(root, 'flat');
-  await writeMnistFolder(folder, mnist, Array.from({ length: 100 }, (_, i) => 500 + i), () => true);
+  await writeMnistFolder(
+    folder,
+    mnist,
+    Array.from({ length: 100 }, (_, i) => 500 + i),
+    () => true,
+  );
   const { result, log } = await run({ data: { folder }, runDir: join(root, 'flat-run'), epochs: 1, clusters: 4 });
   assert.match(log, /100 images \(0 in 0 classes, 100 unlabelled\)/);
   assert.equal(result.manifest.labels, 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@aae-map/train';
+import * as tf from '@tensorflow/tfjs-core';
 import { fusedMultiplyAdd, GemmKernels, scratchBytes } from '../src/kernels/simd-gemm.ts';
 import { matMul2d } from '../src/kernels/wasm-matmul.ts';
 import { Rng } from '../src/rng.ts';
@@ -59,7 +59,10 @@ for (const fused of [true, false]) {
       assert.ok(kernels.run({ m, k, n }, 4 * aAt, 4 * bAt, 4 * cAt, 4 * sAt), `kernel for ${m}×${k}×${n}`);
       assertProduct(f32.slice(cAt, cAt + m * n), a, b, m, k, n, `${m}×${k}·${k}×${n}`);
       const around = [...f32.subarray(cAt - GUARD, cAt), ...f32.subarray(cAt + m * n, sAt), ...f32.subarray(sEnd, sEnd + GUARD)];
-      assert.ok(around.every((v) => v === 12345), `${m}×${k}×${n} wrote outside C and its scratch`);
+      assert.ok(
+        around.every((v) => v === 12345),
+        `${m}×${k}×${n} wrote outside C and its scratch`,
+      );
       assert.deepEqual([f32.slice(aAt, aAt + m * k), f32.slice(bAt, bAt + k * n)], [a, b], `${m}×${k}×${n} changed A or B`);
     }
   });
@@ -74,9 +77,13 @@ test('fused multiply-add compiles on this Node (relaxed SIMD), and the gemm refu
   assert.equal(kernels.run({ m: 2, k: 2, n: 3 }, 0, end - 4 * 6 - 16, 64, 128), true);
 });
 
-test('matMul2d on tfjs-wasm equals a float64 product, and its gradient under a tape equals tf.matMul\'s', () => {
+test("matMul2d on tfjs-wasm equals a float64 product, and its gradient under a tape equals tf.matMul's", () => {
   const rng = new Rng(3);
-  for (const [m, k, n] of [[37, 29, 50], [1000, 20, 100], [3, 5, 2]] as const) {
+  for (const [m, k, n] of [
+    [37, 29, 50],
+    [1000, 20, 100],
+    [3, 5, 2],
+  ] as const) {
     const a = random(rng, m * k);
     const b = random(rng, k * n);
     const c = tf.tidy(() => matMul2d(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])).dataSync() as Float32Array);

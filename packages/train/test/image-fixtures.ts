@@ -4,17 +4,31 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import { comparePaths, type LabelledImages, MNIST_CLASS_NAMES } from '@aae-map/shared';
+import sharp from 'sharp';
 
 export type ImageFormat = 'png' | 'jpg' | 'webp' | 'gif' | 'tiff';
 
 /** Writes gray pixels (width × height) as one image file; lossless except jpg. */
-export async function writeGray(file: string, pixels: Uint8Array, width: number, height: number, format: ImageFormat = 'png'): Promise<void> {
+export async function writeGray(
+  file: string,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  format: ImageFormat = 'png',
+): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const img = sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } });
   const encoded =
-    format === 'jpg' ? img.jpeg({ quality: 95 }) : format === 'webp' ? img.webp({ lossless: true }) : format === 'gif' ? img.gif() : format === 'tiff' ? img.tiff() : img.png();
+    format === 'jpg'
+      ? img.jpeg({ quality: 95 })
+      : format === 'webp'
+        ? img.webp({ lossless: true })
+        : format === 'gif'
+          ? img.gif()
+          : format === 'tiff'
+            ? img.tiff()
+            : img.png();
   await encoded.toFile(file);
 }
 
@@ -35,7 +49,9 @@ export async function writeMnistFolder(
   const CONCURRENT = 8;
   for (let k = 0; k < indices.length; k += CONCURRENT) {
     await Promise.all(
-      indices.slice(k, k + CONCURRENT).map((i, j) => writeGray(join(root, paths[k + j]!), mnist.pixels.subarray(i * size, (i + 1) * size), mnist.width, mnist.height)),
+      indices
+        .slice(k, k + CONCURRENT)
+        .map((i, j) => writeGray(join(root, paths[k + j]!), mnist.pixels.subarray(i * size, (i + 1) * size), mnist.width, mnist.height)),
     );
   }
   return paths.sort(comparePaths);

@@ -1,22 +1,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
 import { modelWeightShapes } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { selectBackend } from '@aae-map/train';
-import { Adam } from '../src/model/adam.ts';
-import { type Activation, denseT, naiveDense, NO_GRADS } from '../src/model/dense.ts';
-import { encodeImages } from '../src/model/encode-images.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
-import { initialWeights, TfWeights } from '../src/model/model.ts';
 import { transposeRange } from '../src/kernels/kernel-transpose.ts';
-import { circlePoints, fitProjection, headRows, projectionFor } from '../src/model/projection.ts';
-import { Rng } from '../src/rng.ts';
-import { SharedArena } from '../src/step/shared-arena.ts';
 import { adamRange, simdAdamRange } from '../src/kernels/simd-adam.ts';
 import { simdTransposeTiles } from '../src/kernels/simd-transpose.ts';
+import { Adam } from '../src/model/adam.ts';
+import { type Activation, denseT, NO_GRADS, naiveDense } from '../src/model/dense.ts';
+import { encodeImages } from '../src/model/encode-images.ts';
+import { initialWeights, TfWeights } from '../src/model/model.ts';
 import { headPenalty } from '../src/model/phases.ts';
+import { circlePoints, fitProjection, headRows, projectionFor } from '../src/model/projection.ts';
+import { Rng } from '../src/rng.ts';
 import { learningRate } from '../src/run/schedule.ts';
+import { SharedArena } from '../src/step/shared-arena.ts';
 
 await selectBackend('wasm');
 
@@ -51,9 +51,16 @@ test('least-squares P is exact for any full-rank heads with n <= d, and satisfie
 });
 
 test('2-D mode: P is the identity and heads2d are the learned heads', () => {
-  const heads = [[1, 2], [3, -4], [0.5, 0]];
+  const heads = [
+    [1, 2],
+    [3, -4],
+    [0.5, 0],
+  ];
   const { projection, heads2d } = projectionFor('2d', heads, 10);
-  assert.deepEqual(projection, [[1, 0], [0, 1]]);
+  assert.deepEqual(projection, [
+    [1, 0],
+    [0, 1],
+  ]);
   assert.deepEqual(heads2d, heads);
 });
 
@@ -81,7 +88,17 @@ for (const mode of ['nd', '2d'] as const) {
   test(`${mode} mode: encodeImages gives y, z, r = y·W_c + z and point = r·P as an independent float64 computation`, async () => {
     const n = 4;
     const d = mode === 'nd' ? 4 : 2;
-    const a = { inputHeight: 3, inputWidth: 2, channels: 1, hidden: [5, 6], clusters: n, styleDim: d, mode, headScale: 10, normalization: { scale: 1 / 127.5, offset: -1 } };
+    const a = {
+      inputHeight: 3,
+      inputWidth: 2,
+      channels: 1,
+      hidden: [5, 6],
+      clusters: n,
+      styleDim: d,
+      mode,
+      headScale: 10,
+      normalization: { scale: 1 / 127.5, offset: -1 },
+    };
     const flat = initialWeights(a, new Rng(11), 3);
     const rng = new Rng(12);
     for (const name of flat.names) if (name.endsWith('/bias')) rng.fillNormal(flat.view(name), 0.5);
@@ -104,7 +121,11 @@ for (const mode of ['nd', '2d'] as const) {
       assertClose(out.representation.subarray(i * d, (i + 1) * d), r, { atol: 1e-5 }, `r[${i}]`);
       assertClose(out.point.subarray(i * 2, i * 2 + 2), point, { atol: 1e-5 }, `point[${i}]`);
     }
-    assert.deepEqual(flat.names, modelWeightShapes(a).map(([name]) => name), 'weights follow Contract 1 order');
+    assert.deepEqual(
+      flat.names,
+      modelWeightShapes(a).map(([name]) => name),
+      'weights follow Contract 1 order',
+    );
   });
 }
 
@@ -117,8 +138,13 @@ for (const act of activations) {
     const wT = tf.transpose(w);
     // The custom layer works on xᵀ and returns yᵀ; the loss compares in batch-major layout.
     const custom = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, needs: { input: boolean; weights: boolean }) =>
-      tf.sum(tf.mul(tf.transpose(denseT(tf.transpose(xx as tf.Tensor2D), ww as tf.Tensor2D, wT, bb as tf.Tensor1D, act, needs)), r)) as tf.Scalar;
-    const naive = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(naiveDense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), r)) as tf.Scalar)([x, w, b]);
+      tf.sum(
+        tf.mul(tf.transpose(denseT(tf.transpose(xx as tf.Tensor2D), ww as tf.Tensor2D, wT, bb as tf.Tensor1D, act, needs)), r),
+      ) as tf.Scalar;
+    const naive = tf.grads(
+      (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(naiveDense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), r)) as tf.Scalar,
+    )([x, w, b]);
     const both = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => custom(xx, ww, bb, { input: true, weights: true }))([x, w, b]);
     both.forEach((g, i) => assertClose(g.dataSync(), naive[i]!.dataSync(), { atol: 1e-5 }, ['dx', 'dW', 'db'][i]));
     // Only the weights' gradients: the input is a constant then.
@@ -135,25 +161,53 @@ for (const act of activations) {
 
 test('transpose of any element range equals the element-by-element definition and touches nothing else, in JS and with the SIMD kernel on arena memory', () => {
   const arena = SharedArena.create(2 * 4 * 65 * 70 + 64);
-  for (const [rows, cols] of [[1, 1], [3, 70], [8, 12], [13, 16], [33, 32], [65, 7], [20, 64]] as const) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [3, 70],
+    [8, 12],
+    [13, 16],
+    [33, 32],
+    [65, 7],
+    [20, 64],
+  ] as const) {
     const n = rows * cols;
-    const pair = arena.tensors([['src', [rows, cols]], ['out', [cols, rows]]]);
-    for (const [from, to] of [[0, n], [1, n - 1], [Math.floor(n / 3), Math.floor(n / 2)], [cols, 2 * cols], [cols, 6 * cols], [n - 1, n]] as const) {
+    const pair = arena.tensors([
+      ['src', [rows, cols]],
+      ['out', [cols, rows]],
+    ]);
+    for (const [from, to] of [
+      [0, n],
+      [1, n - 1],
+      [Math.floor(n / 3), Math.floor(n / 2)],
+      [cols, 2 * cols],
+      [cols, 6 * cols],
+      [n - 1, n],
+    ] as const) {
       if (from >= to || to > n) continue;
-      for (const [src, out] of [[new Float32Array(n), new Float32Array(n)], [pair.view('src'), pair.view('out')]] as const) {
+      for (const [src, out] of [
+        [new Float32Array(n), new Float32Array(n)],
+        [pair.view('src'), pair.view('out')],
+      ] as const) {
         src.forEach((_, i) => (src[i] = i + 0.5));
         out.fill(-1);
         transposeRange(src, rows, cols, out, from, to);
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < cols; c++) {
             const i = r * cols + c;
-            assert.equal(out[c * rows + r], i >= from && i < to ? src[i] : -1, `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to}), ${src.buffer instanceof SharedArrayBuffer ? 'arena' : 'plain'}`);
+            assert.equal(
+              out[c * rows + r],
+              i >= from && i < to ? src[i] : -1,
+              `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to}), ${src.buffer instanceof SharedArrayBuffer ? 'arena' : 'plain'}`,
+            );
           }
         }
       }
     }
   }
-  const pair = arena.tensors([['src', [8, 8]], ['out', [8, 8]]]);
+  const pair = arena.tensors([
+    ['src', [8, 8]],
+    ['out', [8, 8]],
+  ]);
   assert.equal(simdTransposeTiles(pair.view('src'), 8, 8, pair.view('out'), 0, 8, 8), true, 'the kernel runs on arena memory');
   assert.equal(simdTransposeTiles(new Float32Array(64), 8, 8, new Float32Array(64), 0, 8, 8), false, 'plain arrays are left to JS');
 });
@@ -162,11 +216,21 @@ test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole an
   const rng = new Rng(11);
   const n = 1003;
   const arena = SharedArena.create(SharedArena.bytesFor(Array(5).fill(n)));
-  const arrays = Array.from({ length: 5 }, () => rng.fillNormal(arena.tensors([['w', [n]]]).data, 0.1)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const arrays = Array.from({ length: 5 }, () => rng.fillNormal(arena.tensors([['w', [n]]]).data, 0.1)) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   arrays[4].forEach((x, i) => (arrays[4][i] = x * x)); // v >= 0
   const copies = arrays.map((a) => a.slice()) as typeof arrays;
   const s = { wa: 0.4, wb: 0.6, b1: 0.5, b2: 0.999, stepSize: 1e-3 / (1 - 0.5), vScale: 1 / Math.sqrt(1 - 0.999), eps: 1e-8 };
-  for (const [from, to] of [[0, n], [5, 998], [7, 9]] as const) {
+  for (const [from, to] of [
+    [0, n],
+    [5, 998],
+    [7, 9],
+  ] as const) {
     assert.ok(simdAdamRange(...arrays, from, to, s), 'the kernel runs on arena memory');
     adamRange(...copies, from, to, s);
     ['p', 'ga', 'gb', 'm', 'v'].forEach((name, k) => assert.deepEqual([...arrays[k]!], [...copies[k]!], `${name} after [${from}, ${to})`));
@@ -176,7 +240,10 @@ test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole an
 
 test('JS Adam matches tf.train.adam over several steps, and a step split in two ranges equals one whole step', () => {
   const rng = new Rng(9);
-  const specs: Array<[string, number[]]> = [['a', [3, 4]], ['b', [5]]];
+  const specs: Array<[string, number[]]> = [
+    ['a', [3, 4]],
+    ['b', [5]],
+  ];
   const params = new FlatTensors(specs);
   rng.fillNormal(params.data);
   const vars = specs.map(([n, s]) => tf.variable(tf.tensor(params.view(n).slice(), s), true, `adam-test-${n}`));
@@ -202,7 +269,10 @@ test('JS Adam matches tf.train.adam over several steps, and a step split in two 
 });
 
 test('Adam averages four weighted gradient sources: the same bits with the SIMD kernels on arena memory as in JS, split in ranges or whole, and the float64 update within rounding', () => {
-  const specs: Array<[string, number[]]> = [['a', [7, 9]], ['b', [5]]];
+  const specs: Array<[string, number[]]> = [
+    ['a', [7, 9]],
+    ['b', [5]],
+  ];
   const n = FlatTensors.floats(specs);
   const weights = [0.1, 0.2, 0.3, 0.4];
   const cfg = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 };
@@ -222,7 +292,14 @@ test('Adam averages four weighted gradient sources: the same bits with the SIMD 
     return { params: params.data, expected };
   };
   const js = run(() => new FlatTensors(specs), [[0, n]]);
-  const simd = run(() => arena.tensors(specs), [[0, 13], [13, 41], [41, n]]);
+  const simd = run(
+    () => arena.tensors(specs),
+    [
+      [0, 13],
+      [13, 41],
+      [41, n],
+    ],
+  );
   assert.deepEqual([...simd.params], [...js.params], 'SIMD in three ranges vs JS whole');
   assertClose(js.params, js.expected, { atol: 1e-6 }, 'float64 update');
 });
@@ -238,30 +315,60 @@ test('Rng is reproducible from a seed and from a saved state', () => {
   a.uint32();
   const b = new Rng(a.state());
   const xs = Array.from({ length: 5 }, () => a.normal());
-  assert.deepEqual(Array.from({ length: 5 }, () => b.normal()), xs);
-  assert.notDeepEqual(Array.from({ length: 5 }, () => new Rng(43).float()), Array.from({ length: 5 }, () => new Rng(42).float()));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.normal()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 5 }, () => new Rng(43).float()),
+    Array.from({ length: 5 }, () => new Rng(42).float()),
+  );
 });
 
 test('head penalty: Σ relu(η − ‖h_i − h_j‖) and its gradient match the formula', () => {
-  const heads = [[0, 0], [1, 0], [5, 5], [5, 6.5]];
+  const heads = [
+    [0, 0],
+    [1, 0],
+    [5, 5],
+    [5, 6.5],
+  ];
   const eta = 2;
   const h = tf.tensor2d(heads);
   const value = headPenalty(h, eta).dataSync()[0]!;
   // Active pairs: (0,1) at distance 1 and (2,3) at 1.5.
-  assertClose([value], [(2 - 1) + (2 - 1.5)], { atol: 1e-6 });
-  const grad = tf.grad((x: tf.Tensor) => headPenalty(x as tf.Tensor2D, eta))(h).arraySync() as number[][];
+  assertClose([value], [2 - 1 + (2 - 1.5)], { atol: 1e-6 });
+  const grad = tf
+    .grad((x: tf.Tensor) => headPenalty(x as tf.Tensor2D, eta))(h)
+    .arraySync() as number[][];
   // d/dh_i relu(η − d_ij) = −(h_i − h_j)/d_ij for an active pair.
   assertClose(grad.flat(), [1, 0, -1, 0, 0, 1, 0, -1], { atol: 1e-6 }, 'gradient');
   tf.dispose([h]);
 });
 
 test('2-D mode starts with its heads on a circle, every pair at least η apart and neighbours exactly η', () => {
-  for (const [n, eta] of [[10, 3], [20, 6], [2, 4]] as const) {
-    const a = { inputHeight: 2, inputWidth: 2, channels: 1, hidden: [3], clusters: n, styleDim: 2, mode: '2d' as const, headScale: 10, normalization: { scale: 1 / 127.5, offset: -1 } };
+  for (const [n, eta] of [
+    [10, 3],
+    [20, 6],
+    [2, 4],
+  ] as const) {
+    const a = {
+      inputHeight: 2,
+      inputWidth: 2,
+      channels: 1,
+      hidden: [3],
+      clusters: n,
+      styleDim: 2,
+      mode: '2d' as const,
+      headScale: 10,
+      normalization: { scale: 1 / 127.5, offset: -1 },
+    };
     const W = headRows(initialWeights(a, new Rng(5), eta).view('heads'), n, 2);
     const dist = (i: number, j: number) => Math.hypot(W[i]![0]! - W[j]![0]!, W[i]![1]! - W[j]![1]!);
     for (let i = 0; i < n; i++) {
-      assert.ok(Math.abs(dist(i, (i + 1) % n) - eta) < 1e-5, `n ${n}: neighbours ${i}, ${(i + 1) % n} are ${dist(i, (i + 1) % n)} apart, want ${eta}`);
+      assert.ok(
+        Math.abs(dist(i, (i + 1) % n) - eta) < 1e-5,
+        `n ${n}: neighbours ${i}, ${(i + 1) % n} are ${dist(i, (i + 1) % n)} apart, want ${eta}`,
+      );
       for (let j = i + 1; j < n; j++) assert.ok(dist(i, j) >= eta - 1e-5, `n ${n}: heads ${i}, ${j} only ${dist(i, j)} apart`);
     }
   }

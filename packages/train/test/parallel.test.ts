@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import { initialWeights } from '../src/model/model.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { ParallelStepper } from '../src/step/parallel-stepper.ts';
-import { PHASES } from '../src/model/phases.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
+import { initialWeights } from '../src/model/model.ts';
+import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
+import { ParallelStepper } from '../src/step/parallel-stepper.ts';
 import { LocalStepper, TrainingState } from '../src/step/stepper.ts';
 
 await selectBackend('wasm');
@@ -75,7 +75,9 @@ test('after several data-parallel steps both replicas hold exactly the shared we
     for (const [name, [rows, cols]] of state.params.specs.filter(([n]) => n.endsWith('/kernel'))) {
       const w = state.params.view(name);
       const t = state.transposed.view(name);
-      for (let r = 0; r < rows!; r++) for (let c = 0; c < cols!; c++) if (t[c * rows! + r] !== w[r * cols! + c]) assert.fail(`${name}: transposed copy is stale at [${r}, ${c}]`);
+      for (let r = 0; r < rows!; r++)
+        for (let c = 0; c < cols!; c++)
+          if (t[c * rows! + r] !== w[r * cols! + c]) assert.fail(`${name}: transposed copy is stale at [${r}, ${c}]`);
     }
   }
 });
@@ -136,9 +138,18 @@ test('a replica worker that dies mid-step fails the step, and releases the other
   void doomed!.worker.terminate();
   const within = <T>(p: Promise<T>, what: string) =>
     Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve(`${what}: still waiting after 20 s`), 20_000).unref())]);
-  const outcome = await within(step.then(() => 'completed', (err: Error) => `failed: ${err.message}`), 'step');
+  const outcome = await within(
+    step.then(
+      () => 'completed',
+      (err: Error) => `failed: ${err.message}`,
+    ),
+    'step',
+  );
   assert.match(String(outcome), /^failed: .*exited/);
   // The other worker's queued phases fail at the barrier, after which it answers again.
-  const read = await within(survivor!.call<Float32Array[]>({ cmd: 'read', names: ['heads'], upload: [] }).then((w) => `read ${w.length}`), 'survivor');
+  const read = await within(
+    survivor!.call<Float32Array[]>({ cmd: 'read', names: ['heads'], upload: [] }).then((w) => `read ${w.length}`),
+    'survivor',
+  );
   assert.equal(read, 'read 1');
 });

@@ -1,21 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import { initialWeights } from '../src/model/model.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { Rng } from '../src/rng.ts';
-import { LocalStepper, TrainingState } from '../src/step/stepper.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
+import { initialWeights } from '../src/model/model.ts';
 import type { Phase } from '../src/model/phases.ts';
+import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { Replica } from '../src/step/replica.ts';
+import { LocalStepper, TrainingState } from '../src/step/stepper.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
 
-for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
+for (const [styleDim, labels] of [
+  [10, 100],
+  [2, 100],
+  [2, 0],
+] as const) {
   test(`a training step leaves tf.memory().numTensors unchanged (style-dim ${styleDim}, ${labels} labels)`, async () => {
     const opts = resolveOptions({ hidden: [32, 32], styleDim, labels, batch: 20 }, mnist);
     const arch = architectureFor(opts, mnist);
@@ -34,16 +38,27 @@ for (const [styleDim, labels] of [[10, 100], [2, 100], [2, 0]] as const) {
       assert.equal('supervised' in report, labels > 0);
       assert.ok(Object.values(report).every((r) => Number.isFinite(r.loss)));
     }
-    assert.ok(state.params.data.some((v, i) => v !== weightsBefore[i]), 'the weights changed');
-    if (styleDim === 10) assert.ok(state.params.view('heads').every((v, i) => v === (i % 11 === 0 ? 10 : 0)), 'n-D heads stay 10·I');
+    assert.ok(
+      state.params.data.some((v, i) => v !== weightsBefore[i]),
+      'the weights changed',
+    );
+    if (styleDim === 10)
+      assert.ok(
+        state.params.view('heads').every((v, i) => v === (i % 11 === 0 ? 10 : 0)),
+        'n-D heads stay 10·I',
+      );
     else assert.notDeepEqual([...state.params.view('heads')], headsBefore, '2-D heads are learned');
     await stepper.dispose();
     const kernels = state.params.names.filter((n) => n.endsWith('/kernel')).length;
-    assert.equal(tf.memory().numTensors, before - state.params.names.length - kernels, 'dispose frees every weight and each kernel\'s transposed copy');
+    assert.equal(
+      tf.memory().numTensors,
+      before - state.params.names.length - kernels,
+      "dispose frees every weight and each kernel's transposed copy",
+    );
   });
 }
 
-test('the generator phase backpropagates through the discriminator phase\'s encoder pass: the same loss and gradients as its own pass', async () => {
+test("the generator phase backpropagates through the discriminator phase's encoder pass: the same loss and gradients as its own pass", async () => {
   const opts = resolveOptions({ hidden: [32, 32], batch: 20, labels: 100 }, mnist);
   const arch = architectureFor(opts, mnist);
   const rng = new Rng(2);

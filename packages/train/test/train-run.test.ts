@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readCheckpoint } from '@aae-map/shared';
-import { loadMnistDataset, loadModel, train, type EpochMetrics } from '@aae-map/train';
+import { type EpochMetrics, loadMnistDataset, loadModel, train } from '@aae-map/train';
 import { argmaxRows } from '../src/model/encode-images.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-train-run-'));
@@ -16,11 +16,20 @@ test('a short real run on 6,000 MNIST images: reconstruction falls, test accurac
   const r = await train({ ...quiet, runDir, trainLimit: 6000, testLimit: 2000, labels: 500, hidden: [256, 256], epochs: 4, seed: 3 });
   const m = r.metrics;
   assert.equal(m.length, 4);
-  assert.ok(m[3]!.loss.reconstruction < 0.75 * m[0]!.loss.reconstruction, `reconstruction ${m.map((e) => e.loss.reconstruction.toFixed(3))}`);
+  assert.ok(
+    m[3]!.loss.reconstruction < 0.75 * m[0]!.loss.reconstruction,
+    `reconstruction ${m.map((e) => e.loss.reconstruction.toFixed(3))}`,
+  );
   assert.ok(m[3]!.testAccuracy! > 0.7, `test accuracy ${m[3]!.testAccuracy}`);
   assert.ok(m[3]!.lr < m[0]!.lr, 'the learning rate decays');
-  const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EpochMetrics);
-  assert.deepEqual(lines.map((l) => l.epoch), [1, 2, 3, 4]);
+  const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochMetrics);
+  assert.deepEqual(
+    lines.map((l) => l.epoch),
+    [1, 2, 3, 4],
+  );
   const png = await readFile(join(runDir, 'map.png'));
   assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { encode, inference, initialWeights, TfWeights } from '../src/model/model.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { Rng } from '../src/rng.ts';
 import { adversarialPerturbation, klLogits, vatGradients } from '../src/model/vat.ts';
+import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
@@ -21,13 +21,24 @@ const px = 28 * 28;
 function setup() {
   const w = new TfWeights();
   w.upload(initialWeights(arch, new Rng(5), opts.headDistance));
-  const x = tf.tensor2d(Float32Array.from(mnist.test!.pixels.subarray(0, B * px), (v) => v * arch.normalization.scale + arch.normalization.offset), [B, px]);
+  const x = tf.tensor2d(
+    Float32Array.from(mnist.test!.pixels.subarray(0, B * px), (v) => v * arch.normalization.scale + arch.normalization.offset),
+    [B, px],
+  );
   const logits = encode(w.tensors, arch, x, inference(), false).logits;
   return { w, x, logits };
 }
 
 const perRow = (x: tf.Tensor2D, logits: tf.Tensor2D, w: TfWeights, r: tf.Tensor2D) =>
-  tf.sum(tf.mul(tf.softmax(logits), tf.sub(tf.logSoftmax(logits), tf.logSoftmax(encode(w.tensors, arch, tf.add(x, r) as tf.Tensor2D, inference(), false).logits))), 1).dataSync();
+  tf
+    .sum(
+      tf.mul(
+        tf.softmax(logits),
+        tf.sub(tf.logSoftmax(logits), tf.logSoftmax(encode(w.tensors, arch, tf.add(x, r) as tf.Tensor2D, inference(), false).logits)),
+      ),
+      1,
+    )
+    .dataSync();
 
 test('the VAT perturbation has length ε for every image and changes y more than random perturbations of that length', () => {
   const { w, x, logits } = setup();
@@ -41,7 +52,9 @@ test('the VAT perturbation has length ε for every image and changes y more than
     const random = tf.tensor2d(rng.fillNormal(new Float32Array(B * px)), [B, px]);
     const scaled = tf.mul(eps, tf.div(random, tf.norm(random, 'euclidean', 1, true))) as tf.Tensor2D;
     const kl = perRow(x, logits, w, scaled);
-    kl.forEach((v, i) => assert.ok(adversarial[i]! > v, `image ${i}, random draw ${k}: KL ${adversarial[i]} along r_adv vs ${v} along a random direction`));
+    kl.forEach((v, i) =>
+      assert.ok(adversarial[i]! > v, `image ${i}, random draw ${k}: KL ${adversarial[i]} along r_adv vs ${v} along a random direction`),
+    );
   }
   w.dispose();
 });
@@ -51,11 +64,16 @@ test('the VAT gradients equal the tfjs default gradient of KL(y(x) ‖ y(x + r_a
   const d = tf.tensor2d(new Rng(3).fillNormal(new Float32Array(B * px)), [B, px]);
   const names = [...w.tensors.keys()].filter((n) => n.startsWith('encoder/') && !n.endsWith(':T'));
   const v = vatGradients(w.tensors, arch, 'custom', x, logits, d, 1.5, names);
-  assert.ok(!v.grads.has('encoder/z/kernel') && v.grads.has('encoder/y/kernel') && v.grads.has('encoder/dense0/kernel'), 'the weights that reach y');
+  assert.ok(
+    !v.grads.has('encoder/z/kernel') && v.grads.has('encoder/y/kernel') && v.grads.has('encoder/dense0/kernel'),
+    'the weights that reach y',
+  );
   // Independently: the same perturbation, then the batch-major layers with tfjs's own gradient.
   const xAdv = tf.add(x, adversarialPerturbation(w.tensors, arch, 'custom', x, logits, d, 1.5)) as tf.Tensor2D;
   const yNames = [...v.grads.keys()];
-  const { value, grads } = tf.valueAndGrads(() => klLogits(logits, encode(w.tensors, arch, xAdv, { train: true, inputGrad: false, impl: 'naive' }, false).logits))(yNames.map((n) => w.tensors.get(n)!));
+  const { value, grads } = tf.valueAndGrads(() =>
+    klLogits(logits, encode(w.tensors, arch, xAdv, { train: true, inputGrad: false, impl: 'naive' }, false).logits),
+  )(yNames.map((n) => w.tensors.get(n)!));
   const loss = v.loss.dataSync()[0]!;
   assertClose([loss], value.dataSync(), { rtol: 1e-4 }, 'loss');
   assert.ok(loss > 0, 'the loss is positive');

@@ -17,12 +17,33 @@ after(() => rm(root, { recursive: true, force: true }));
 
 const LR = 0.001;
 // 150 unlabelled images in batches of 25: 6 iterations of the four phases, then the epoch's evaluation and map.
-const ARGS = ['--replicas', '1', '--train-limit', '200', '--test-limit', '100', '--labels', '50', '--hidden', '32,16', '--batch', '25', '--epochs', '1', '--lr', String(LR), '--no-progress'];
+const ARGS = [
+  '--replicas',
+  '1',
+  '--train-limit',
+  '200',
+  '--test-limit',
+  '100',
+  '--labels',
+  '50',
+  '--hidden',
+  '32,16',
+  '--batch',
+  '25',
+  '--epochs',
+  '1',
+  '--lr',
+  String(LR),
+  '--no-progress',
+];
 
 function trainWith(backend: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string; dir: string }> {
   const dir = join(root, backend);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...ARGS, '--backend', backend, '--out', dir], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...ARGS, '--backend', backend, '--out', dir], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stdout.on('data', (d) => (stderr += d));
     child.stderr.on('data', (d) => (stderr += d));
@@ -37,7 +58,9 @@ const weights = async (dir: string) => {
 const metrics = async (dir: string) => JSON.parse((await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim());
 
 test('a run on webgpu (SwiftShader) trains like the same run on wasm', async () => {
-  await access(SWIFTSHADER_ICD).catch(() => assert.fail(`${SWIFTSHADER_ICD} is missing: install Debian's chromium (apt-get install -y chromium) for the software Vulkan adapter`));
+  await access(SWIFTSHADER_ICD).catch(() =>
+    assert.fail(`${SWIFTSHADER_ICD} is missing: install Debian's chromium (apt-get install -y chromium) for the software Vulkan adapter`),
+  );
   const gpu = await trainWith('webgpu', { LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD });
   assert.equal(gpu.code, 0, gpu.stderr);
   assert.match(gpu.stderr, /backend: webgpu/);
@@ -47,7 +70,10 @@ test('a run on webgpu (SwiftShader) trains like the same run on wasm', async () 
   assert.equal(a.backend, 'webgpu');
   for (const phase of ['reconstruction', 'discriminator', 'generator', 'supervised']) {
     // Epoch means of the losses: float32 sums in another order, through 6 Adam steps (measured: 1e-5).
-    assert.ok(Math.abs(a.loss[phase] - b.loss[phase]) <= 1e-4 * Math.abs(b.loss[phase]), `${phase} loss: webgpu ${a.loss[phase]}, wasm ${b.loss[phase]}`);
+    assert.ok(
+      Math.abs(a.loss[phase] - b.loss[phase]) <= 1e-4 * Math.abs(b.loss[phase]),
+      `${phase} loss: webgpu ${a.loss[phase]}, wasm ${b.loss[phase]}`,
+    );
   }
   assert.ok(Math.abs(a.testAccuracy - b.testAccuracy) <= 0.02, `test accuracy: webgpu ${a.testAccuracy}, wasm ${b.testAccuracy}`);
   const [wa, wb] = [await weights(gpu.dir), await weights(cpu.dir)];

@@ -117,7 +117,8 @@ async function checkRoot(root: string): Promise<void> {
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((done, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') fail(new UserError(`port ${port} on 127.0.0.1 is in use; pass another --port, or --port 0 for a free one`));
+      if (err.code === 'EADDRINUSE')
+        fail(new UserError(`port ${port} on 127.0.0.1 is in use; pass another --port, or --port 0 for a free one`));
       else if (err.code === 'EACCES') fail(new UserError(`not allowed to listen on port ${port}; use a port above 1023`));
       else fail(err);
     });
@@ -128,7 +129,8 @@ function listen(server: Server, port: number): Promise<number> {
 /** Bundles the page and starts serving it; resolves once the port is open. */
 export async function startServer(opts: ServeOptions = {}): Promise<RunningServer> {
   const port = opts.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a whole number from 0 to 65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UserError(`--port must be a whole number from 0 to 65535, got ${port}`);
   const root = resolve(opts.root ?? '.');
   const model = resolve(opts.model ?? 'model.onnx');
   await checkRoot(root);

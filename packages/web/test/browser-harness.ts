@@ -16,7 +16,15 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = process.env.AAE_ARTIFACTS ?? join(import.meta.dirname, '..', '..', '..', '.cache', 'artifacts');
 
 /** The flags of docs/design.md (The browser): headless, and nothing that phones home. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface PageHarness {
   context: BrowserContext;
@@ -37,7 +45,8 @@ export interface OpenOptions {
 
 /** Launches chromium on a fresh profile and opens `url`, waiting until the page says it is ready. */
 export async function openPage(url: string, opts: OpenOptions = {}): Promise<PageHarness> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install Debian's chromium: apt-get update && apt-get install -y chromium`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing; install Debian's chromium: apt-get update && apt-get install -y chromium`);
   const profile = await mkdtemp(join(tmpdir(), 'aae-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

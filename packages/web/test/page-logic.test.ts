@@ -67,8 +67,20 @@ test('splatPoints fills a size x size square per point, clipped at the edges, sk
   // Point 0 covers x 4..5, y 4..5 with colour of category 0 (palette[1]); point 1 is clipped to
   // the single pixel (0, 0) with category 1 (palette[2]).
   const lit = [...pixels.entries()].filter(([, c]) => c !== 0).map(([i, c]) => [i % 20, Math.floor(i / 20), c]);
-  assert.deepEqual(lit.sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]!), [[0, 0, 8], [4, 4, 7], [5, 4, 7], [4, 5, 7], [5, 5, 7]]);
-  assert.deepEqual([...shuffledOrder(1000)].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    lit.sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]!),
+    [
+      [0, 0, 8],
+      [4, 4, 7],
+      [5, 4, 7],
+      [4, 5, 7],
+      [5, 5, 7],
+    ],
+  );
+  assert.deepEqual(
+    [...shuffledOrder(1000)].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
 });
 
 test("imageList keeps images, strips the dropped folder's name and sorts like embed's walk", () => {
@@ -77,12 +89,21 @@ test("imageList keeps images, strips the dropped folder's name and sorts like em
   const { images, ignored } = imageList(paths.map(f));
   assert.equal(ignored, 1);
   const expected = ['b/2.png', 'a/10.PNG', 'a/9.jpg', 'B.webp', 'a b/1.gif'].sort(comparePaths);
-  assert.deepEqual(images.map((i) => i.path), expected);
+  assert.deepEqual(
+    images.map((i) => i.path),
+    expected,
+  );
   assert.deepEqual(expected, ['B.webp', 'a/10.PNG', 'a/9.jpg', 'a b/1.gif', 'b/2.png']);
   // Loose files, or two folders: paths stay as given.
-  assert.deepEqual(imageList([f('x.png'), f('d/y.png')]).images.map((i) => i.path), ['d/y.png', 'x.png']);
+  assert.deepEqual(
+    imageList([f('x.png'), f('d/y.png')]).images.map((i) => i.path),
+    ['d/y.png', 'x.png'],
+  );
   // In embed's text form: a '%' before two hex digits is escaped, as embed writes it.
-  assert.deepEqual(imageList([f('my%20cat.png'), f('100%.png')]).images.map((i) => i.path), ['100%.png', 'my%2520cat.png']);
+  assert.deepEqual(
+    imageList([f('my%20cat.png'), f('100%.png')]).images.map((i) => i.path),
+    ['100%.png', 'my%2520cat.png'],
+  );
 });
 
 test("serverImageUrl turns embed's text-form paths into URLs of the same bytes", () => {
@@ -94,13 +115,17 @@ test("serverImageUrl turns embed's text-form paths into URLs of the same bytes",
 });
 
 test('points.csv as embed writes it (float32 in 9 digits) is read and written back byte for byte', () => {
-  const csv = 'path,x,y,cluster,confidence,z0,z1\r\n"a,""b"".png",0.100000001,-2.5,3,0.987654328,1.00000001e-7,-0\r\nc/d.png,1,2,0,1,3.40282347e+38,0.5\r\n';
+  const csv =
+    'path,x,y,cluster,confidence,z0,z1\r\n"a,""b"".png",0.100000001,-2.5,3,0.987654328,1.00000001e-7,-0\r\nc/d.png,1,2,0,1,3.40282347e+38,0.5\r\n';
   const set = pointsFromCsv(csv, 'points.csv');
   assert.equal(set.count, 2);
   assert.deepEqual(set.paths, ['a,"b".png', 'c/d.png']);
   assert.deepEqual(bounds(set), { x0: Math.fround(0.1), x1: 1, y0: -2.5, y1: 2 });
   assert.equal(pointsToCsv(set, true), csv.replace(',-0\r\n', ',0\r\n'));
-  assert.equal(pointsToCsv(set, false), 'path,x,y,cluster,confidence\r\n"a,""b"".png",0.100000001,-2.5,3,0.987654328\r\nc/d.png,1,2,0,1\r\n');
+  assert.equal(
+    pointsToCsv(set, false),
+    'path,x,y,cluster,confidence\r\n"a,""b"".png",0.100000001,-2.5,3,0.987654328\r\nc/d.png,1,2,0,1\r\n',
+  );
   assert.throws(() => pointsFromCsv('file,x\r\n', 'bad.csv'), /bad.csv is not a points.csv from embed/);
   assert.throws(() => pointsFromCsv('path,x,y,cluster,confidence\r\na.png,1,2\r\n', 'short.csv'), /record 2 has 3 fields/);
   assert.equal(emptyPointSet(3, 2).style.length, 6);

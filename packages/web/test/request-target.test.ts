@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { allowedHost, requestPath } from '../src/request-target.ts';
 
 test('allowedHost: the three loopback names on our port, in any case, and nothing else', () => {
-  for (const host of ['127.0.0.1:8080', 'localhost:8080', 'LocalHost:8080', 'LOCALHOST:8080', '[::1]:8080']) assert.equal(allowedHost(host, 8080), true, host);
+  for (const host of ['127.0.0.1:8080', 'localhost:8080', 'LocalHost:8080', 'LOCALHOST:8080', '[::1]:8080'])
+    assert.equal(allowedHost(host, 8080), true, host);
   const refused = [
     undefined,
     '',

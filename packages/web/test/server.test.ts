@@ -63,11 +63,15 @@ function get(path: string): Promise<{ status: number; headers: Record<string, st
 function raw(requestLine: string, ...headers: string[]): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
     let text = '';
-    const socket = connect(server.port, '127.0.0.1', () => socket.write([requestLine, ...headers, 'Connection: close', '', ''].join('\r\n')));
+    const socket = connect(server.port, '127.0.0.1', () =>
+      socket.write([requestLine, ...headers, 'Connection: close', '', ''].join('\r\n')),
+    );
     socket.setEncoding('latin1');
     socket.on('data', (c: string) => (text += c));
     socket.on('error', fail);
-    socket.on('end', () => done({ status: Number(/^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+    socket.on('end', () =>
+      done({ status: Number(/^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) }),
+    );
   });
 }
 
@@ -83,7 +87,8 @@ test('every response is cross-origin isolated and under a same-origin CSP, the p
     assert.equal(csp.get('default-src'), "default-src 'none'", path);
     assert.equal(csp.get('script-src'), "script-src 'self' 'wasm-unsafe-eval'", path);
     assert.equal(csp.get('style-src'), "style-src 'self'", path);
-    for (const d of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'"]) assert.equal(csp.get(d.split(' ')[0]), d, path);
+    for (const d of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'"])
+      assert.equal(csp.get(d.split(' ')[0]), d, path);
   }
   const page = await get('/');
   assert.doesNotMatch(page.body, /https?:\/\//, 'the page names no network URL');
@@ -109,7 +114,14 @@ test("onnxruntime-web's runtime files come from node_modules, and only those", a
 test('/files/ serves the root and refuses anything outside it', async () => {
   const ok = await get('/files/a%20b/x.png');
   assert.deepEqual([ok.status, ok.body, ok.headers['content-type']], [200, 'not really a png', 'image/png']);
-  for (const path of ['/files/../secret.txt', '/files/%2e%2e/secret.txt', '/files/a%20b/..%2f..%2fsecret.txt', '/files/%00', '/files/%E0%A4%A', '/files/a%20b']) {
+  for (const path of [
+    '/files/../secret.txt',
+    '/files/%2e%2e/secret.txt',
+    '/files/a%20b/..%2f..%2fsecret.txt',
+    '/files/%00',
+    '/files/%E0%A4%A',
+    '/files/a%20b',
+  ]) {
     const r = await get(path);
     assert.equal(r.status, 404, path);
     assert.doesNotMatch(r.body, /outside the root/, path);
@@ -142,7 +154,13 @@ test('/files/ follows symlinks only while their real path stays inside the root'
 });
 
 test('/files/ hides dotfiles and dot folders at any depth', async () => {
-  for (const path of ['/files/.env', '/files/.git/config', '/files/a%20b/.secret/b.png', '/files/%2Eenv', '/files/a%20b%2F.secret%2Fb.png']) {
+  for (const path of [
+    '/files/.env',
+    '/files/.git/config',
+    '/files/a%20b/.secret/b.png',
+    '/files/%2Eenv',
+    '/files/a%20b%2F.secret%2Fb.png',
+  ]) {
     const r = await get(path);
     assert.equal(r.status, 404, path);
     assert.doesNotMatch(r.body, /outside the root/, path);
@@ -171,12 +189,21 @@ test('only requests addressed to 127.0.0.1, localhost or [::1] on our port are a
   const noHost = await raw(`GET ${file} HTTP/1.1`);
   assert.equal(noHost.status, 400);
   assert.doesNotMatch(noHost.body, /png/);
-  assert.deepEqual(await raw(`GET http://LocalHost:${p}${file} HTTP/1.1`, `Host: 127.0.0.1:${p}`), { status: 200, body: 'not really a png' });
+  assert.deepEqual(await raw(`GET http://LocalHost:${p}${file} HTTP/1.1`, `Host: 127.0.0.1:${p}`), {
+    status: 200,
+    body: 'not really a png',
+  });
 });
 
 test('bad options are UserErrors with one line that says what to do', async () => {
-  await assert.rejects(startServer({ port: 0, root: join(tmp, 'nope') }), (e: unknown) => e instanceof UserError && /--root .* is not a folder/.test(e.message));
-  await assert.rejects(startServer({ port: server.port, root: tmp }), (e: unknown) => e instanceof UserError && /port \d+ on 127\.0\.0\.1 is in use; pass another --port, or --port 0/.test(e.message));
+  await assert.rejects(
+    startServer({ port: 0, root: join(tmp, 'nope') }),
+    (e: unknown) => e instanceof UserError && /--root .* is not a folder/.test(e.message),
+  );
+  await assert.rejects(
+    startServer({ port: server.port, root: tmp }),
+    (e: unknown) => e instanceof UserError && /port \d+ on 127\.0\.0\.1 is in use; pass another --port, or --port 0/.test(e.message),
+  );
   await assert.rejects(startServer({ port: 70000 }), (e: unknown) => e instanceof UserError && /--port must be/.test(e.message));
 });
 

@@ -79,25 +79,77 @@ function packActive(a: Float32Array, dim: number, i0: number, active: Int32Array
 }
 
 /** tile[r·4 + c] = Σ over active k of packed row r · a[j0 + c, k]. */
-function tileKernel(a: Float32Array, dim: number, j0: number, active: Int32Array, packed: Float64Array, m: number, tile: Float64Array): void {
+function tileKernel(
+  a: Float32Array,
+  dim: number,
+  j0: number,
+  active: Int32Array,
+  packed: Float64Array,
+  m: number,
+  tile: Float64Array,
+): void {
   const b0 = j0 * dim;
   const b1 = b0 + dim;
   const b2 = b1 + dim;
   const b3 = b2 + dim;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let q = 0; q < m; q++) {
     const k = active[q]!;
     const p = q * 4;
-    const x0 = packed[p]!, x1 = packed[p + 1]!, x2 = packed[p + 2]!, x3 = packed[p + 3]!;
-    const y0 = a[b0 + k]!, y1 = a[b1 + k]!, y2 = a[b2 + k]!, y3 = a[b3 + k]!;
-    c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-    c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-    c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-    c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+    const x0 = packed[p]!,
+      x1 = packed[p + 1]!,
+      x2 = packed[p + 2]!,
+      x3 = packed[p + 3]!;
+    const y0 = a[b0 + k]!,
+      y1 = a[b1 + k]!,
+      y2 = a[b2 + k]!,
+      y3 = a[b3 + k]!;
+    c00 += x0 * y0;
+    c01 += x0 * y1;
+    c02 += x0 * y2;
+    c03 += x0 * y3;
+    c10 += x1 * y0;
+    c11 += x1 * y1;
+    c12 += x1 * y2;
+    c13 += x1 * y3;
+    c20 += x2 * y0;
+    c21 += x2 * y1;
+    c22 += x2 * y2;
+    c23 += x2 * y3;
+    c30 += x3 * y0;
+    c31 += x3 * y1;
+    c32 += x3 * y2;
+    c33 += x3 * y3;
   }
-  tile[0] = c00; tile[1] = c01; tile[2] = c02; tile[3] = c03;
-  tile[4] = c10; tile[5] = c11; tile[6] = c12; tile[7] = c13;
-  tile[8] = c20; tile[9] = c21; tile[10] = c22; tile[11] = c23;
-  tile[12] = c30; tile[13] = c31; tile[14] = c32; tile[15] = c33;
+  tile[0] = c00;
+  tile[1] = c01;
+  tile[2] = c02;
+  tile[3] = c03;
+  tile[4] = c10;
+  tile[5] = c11;
+  tile[6] = c12;
+  tile[7] = c13;
+  tile[8] = c20;
+  tile[9] = c21;
+  tile[10] = c22;
+  tile[11] = c23;
+  tile[12] = c30;
+  tile[13] = c31;
+  tile[14] = c32;
+  tile[15] = c33;
 }

@@ -40,6 +40,7 @@ export function port(value: string): number {
 /** Comma-separated whole numbers of at least 1, e.g. layer sizes `1000,1000`. */
 export function sizeList(value: string): number[] {
   const sizes = value.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1))
+    throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
   return sizes;
 }

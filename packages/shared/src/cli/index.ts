@@ -2,8 +2,9 @@
  * `@aae-map/shared/cli`: what the command-line wrappers need before they know what to run, kept
  * apart from the package's main entry so that `--help` loads no decoder, model reader or sharp.
  */
+
+export { Option } from 'commander';
 export * from './args.ts';
 export * from './program.ts';
 export { runCli } from './run-cli.ts';
 export { UserError } from './user-error.ts';
-export { Option } from 'commander';

@@ -68,7 +68,7 @@ export class Progress {
     const width = 24;
     const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
     const head = label ? `${label} ` : '';
-    return `${head}${bar} ${this.done}/${total ?? '?'} ${rate.toFixed(rate < 100 ? 1 : 0)} ${unit}/s ETA ${formatDuration(eta)} elapsed ${formatDuration(secs)}${extra ? ' ' + extra : ''}`;
+    return `${head}${bar} ${this.done}/${total ?? '?'} ${rate.toFixed(rate < 100 ? 1 : 0)} ${unit}/s ETA ${formatDuration(eta)} elapsed ${formatDuration(secs)}${extra ? ` ${extra}` : ''}`;
   }
 
   private draw(extra: string): void {

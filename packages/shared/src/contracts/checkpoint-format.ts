@@ -82,7 +82,10 @@ export function modelWeightShapes(a: Architecture): Array<[string, number[]]> {
   out.push(['heads', [a.clusters, a.styleDim]]);
   const dec = mlp('decoder', a.styleDim);
   out.push(['decoder/out/kernel', [dec, pixels]], ['decoder/out/bias', [pixels]]);
-  for (const [name, inputs] of [['disc_y', a.clusters], ['disc_z', a.styleDim]] as const) {
+  for (const [name, inputs] of [
+    ['disc_y', a.clusters],
+    ['disc_z', a.styleDim],
+  ] as const) {
     const h = mlp(name, inputs);
     out.push([`${name}/out/kernel`, [h, 2]], [`${name}/out/bias`, [2]]);
   }

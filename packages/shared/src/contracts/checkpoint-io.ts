@@ -1,15 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_VERSION,
-  type Manifest,
-  type WeightEntry,
-  modelWeightShapes,
-  size,
-} from './checkpoint-format.ts';
 import { UserError } from '../cli/user-error.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest, modelWeightShapes, size, type WeightEntry } from './checkpoint-format.ts';
 
 /** Files of a checkpoint: manifest.json is written last, so it is the commit point. */
 export const MANIFEST = 'manifest.json';
@@ -45,7 +38,10 @@ function countProblem(v: unknown): string | undefined {
 
 /** A bad offset or shape is reported as what it is, not as a truncated file (bytes -4..3996). */
 function checkEntry(e: WeightEntry, file: string): void {
-  const bad = (what: string) => new UserError(`the manifest entry of ${file} for tensor ${e.name}: ${what}; the checkpoint is corrupt (re-run training or pick another run)`);
+  const bad = (what: string) =>
+    new UserError(
+      `the manifest entry of ${file} for tensor ${e.name}: ${what}; the checkpoint is corrupt (re-run training or pick another run)`,
+    );
   if (!Array.isArray(e.shape)) throw bad('its shape is not a list');
   for (const d of e.shape) {
     const problem = countProblem(d);
@@ -64,7 +60,9 @@ export function unpackTensors(entries: WeightEntry[], data: Uint8Array, file: st
     checkEntry(e, file);
     const n = size(e.shape);
     if (e.offset + n * 4 > data.byteLength) {
-      throw new UserError(`${file} is truncated: tensor ${e.name} needs bytes ${e.offset}..${e.offset + n * 4} but the file has ${data.byteLength}; re-run training or pick another run`);
+      throw new UserError(
+        `${file} is truncated: tensor ${e.name} needs bytes ${e.offset}..${e.offset + n * 4} but the file has ${data.byteLength}; re-run training or pick another run`,
+      );
     }
     const values = new Float32Array(n);
     for (let k = 0; k < n; k++) values[k] = view.getFloat32(e.offset + k * 4, true);
@@ -126,12 +124,14 @@ export async function readCheckpoint(dir: string): Promise<{ manifest: Manifest;
 export function validateManifest(m: Manifest, file: string): void {
   if (typeof m !== 'object' || m === null) throw new UserError(`${file} does not hold a JSON object; the checkpoint is corrupt`);
   if (m.format !== CHECKPOINT_FORMAT) throw new UserError(`${file} is not an aae-map checkpoint (format ${JSON.stringify(m.format)})`);
-  if (m.version !== CHECKPOINT_VERSION) throw new UserError(`${file} has format version ${m.version}; this tool reads version ${CHECKPOINT_VERSION}`);
+  if (m.version !== CHECKPOINT_VERSION)
+    throw new UserError(`${file} has format version ${m.version}; this tool reads version ${CHECKPOINT_VERSION}`);
   const a = m.architecture;
   if (!a || !(a.clusters > 0) || !(a.styleDim > 0) || !(a.inputHeight > 0) || !(a.inputWidth > 0)) {
     throw new UserError(`${file} has an invalid architecture section`);
   }
-  if (!Array.isArray(a.hidden) || !a.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new UserError(`${file}: architecture.hidden must be a list of positive layer sizes`);
+  if (!Array.isArray(a.hidden) || !a.hidden.every((h) => Number.isInteger(h) && h > 0))
+    throw new UserError(`${file}: architecture.hidden must be a list of positive layer sizes`);
   if (!Array.isArray(m.weights)) throw new UserError(`${file} has no weights list; the checkpoint is corrupt`);
   if (!Array.isArray(m.classNames)) throw new UserError(`${file} has no classNames list; the checkpoint is corrupt`);
   const listed = new Map(m.weights.map((w) => [w.name, w.shape]));
@@ -142,7 +142,8 @@ export function validateManifest(m: Manifest, file: string): void {
       throw new UserError(`${file}: tensor ${name} has shape [${got}] but the architecture implies [${shape}]`);
     }
   }
-  const shapeOk = (rows: number[][], r: number, c: number) => Array.isArray(rows) && rows.length === r && rows.every((row) => row.length === c);
+  const shapeOk = (rows: number[][], r: number, c: number) =>
+    Array.isArray(rows) && rows.length === r && rows.every((row) => row.length === c);
   if (!shapeOk(m.projection, a.styleDim, 2)) throw new UserError(`${file}: projection must be ${a.styleDim} x 2`);
   if (!shapeOk(m.heads2d, a.clusters, 2)) throw new UserError(`${file}: heads2d must be ${a.clusters} x 2`);
 }

@@ -11,7 +11,7 @@ export function csvField(value: string): string {
 }
 
 export function csvRecord(fields: readonly string[]): string {
-  return fields.map(csvField).join(',') + '\r\n';
+  return `${fields.map(csvField).join(',')}\r\n`;
 }
 
 /** Leading characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection"). */

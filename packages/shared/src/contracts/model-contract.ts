@@ -5,8 +5,8 @@
  * hangs or fails per image) or, worse, labels rows with the wrong cluster and exits 0.
  */
 import onnxProto from 'onnx-proto';
-import { INPUT_NAME, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
 import { UserError } from '../cli/user-error.ts';
+import { INPUT_NAME, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
 
 const { onnx } = onnxProto;
 
@@ -34,7 +34,9 @@ function declOf(v: onnxProto.onnx.IValueInfoProto): TensorDecl {
   const dim = (d: onnxProto.onnx.TensorShapeProto.IDimension) => (d.dimValue != null ? Number(String(d.dimValue)) : d.dimParam || '?');
   return {
     name: v.name ?? '',
-    type: t ? (TYPE_NAMES[t.elemType ?? 0] ?? String(onnx.TensorProto.DataType[t.elemType ?? 0] ?? t.elemType).toLowerCase()) : 'not a tensor',
+    type: t
+      ? (TYPE_NAMES[t.elemType ?? 0] ?? String(onnx.TensorProto.DataType[t.elemType ?? 0] ?? t.elemType).toLowerCase())
+      : 'not a tensor',
     dims: t?.shape ? (t.shape.dim ?? []).map(dim) : null,
   };
 }
@@ -72,18 +74,24 @@ function checkDims(file: string, props: Record<string, string>, what: string, de
   if (!off) return;
   const expected = `[N, ${want.map((w) => w.n).join(', ')}]`;
   const claim = off.key ? `metadata '${off.key}' is ${props[off.key]} but ` : '';
-  throw new UserError(`${file}: ${claim}the graph's ${what} is ${shape(dims)} (expected ${expected}); the metadata does not describe this graph; ${REEXPORT}`);
+  throw new UserError(
+    `${file}: ${claim}the graph's ${what} is ${shape(dims)} (expected ${expected}); the metadata does not describe this graph; ${REEXPORT}`,
+  );
 }
 
 function checkInput(file: string, props: Record<string, string>, inputs: TensorDecl[], info: ModelInfo): void {
   const input = inputs[0];
   if (inputs.length !== 1 || input?.name !== INPUT_NAME) {
-    throw new UserError(`${file}: the graph's inputs are [${inputs.map((i) => i.name).join(', ')}]; expected one input '${INPUT_NAME}'; ${REEXPORT}`);
+    throw new UserError(
+      `${file}: the graph's inputs are [${inputs.map((i) => i.name).join(', ')}]; expected one input '${INPUT_NAME}'; ${REEXPORT}`,
+    );
   }
   const what = `input '${INPUT_NAME}'`;
   if (input.type !== 'uint8') throw new UserError(`${file}: the graph's ${what} is ${input.type}; expected uint8 pixels; ${REEXPORT}`);
   if (typeof input.dims?.[0] === 'number') {
-    throw new UserError(`${file}: the graph's ${what} is ${shape(input.dims)}; expected a free batch size N as its first dimension; ${REEXPORT}`);
+    throw new UserError(
+      `${file}: the graph's ${what} is ${shape(input.dims)}; expected a free batch size N as its first dimension; ${REEXPORT}`,
+    );
   }
   const want: Want[] = [
     { n: info.height, key: META_KEYS.height },
@@ -104,7 +112,9 @@ function checkOutputs(file: string, props: Record<string, string>, outputs: Tens
     const out = outputs.find((o) => o.name === name);
     if (!out) {
       const has = outputs.map((o) => o.name).join(', ');
-      throw new UserError(`${file}: the graph has no output '${name}' (it has [${has}]); expected outputs ${OUTPUT_NAMES.join(', ')}; ${REEXPORT}`);
+      throw new UserError(
+        `${file}: the graph has no output '${name}' (it has [${has}]); expected outputs ${OUTPUT_NAMES.join(', ')}; ${REEXPORT}`,
+      );
     }
     if (out.type !== 'float32') throw new UserError(`${file}: the graph's output '${name}' is ${out.type}; expected float32; ${REEXPORT}`);
     checkDims(file, props, `output '${name}'`, out, [widths[name]]);
@@ -121,7 +131,9 @@ export function checkModelContract(props: Record<string, string>, graph: GraphSi
   checkOutputs(file, props, graph.outputs, info);
   // After the graph has vouched for 'clusters'.
   if (info.heads2d.length !== info.clusters) {
-    throw new UserError(`${file}: metadata '${META_KEYS.heads2d}' has ${info.heads2d.length} rows; expected one per cluster, ${info.clusters}; ${REEXPORT}`);
+    throw new UserError(
+      `${file}: metadata '${META_KEYS.heads2d}' has ${info.heads2d.length} rows; expected one per cluster, ${info.clusters}; ${REEXPORT}`,
+    );
   }
   return info;
 }

@@ -85,7 +85,8 @@ export function propsToModelInfo(props: Record<string, string>, file: string): M
     return fits(v) ? v : bad(key, expected);
   };
   const version = get(META_KEYS.version);
-  if (version !== MODEL_FORMAT_VERSION) throw new UserError(`${file} has model format version ${version}; this tool reads version ${MODEL_FORMAT_VERSION}`);
+  if (version !== MODEL_FORMAT_VERSION)
+    throw new UserError(`${file} has model format version ${version}; this tool reads version ${MODEL_FORMAT_VERSION}`);
   const mode = get(META_KEYS.mode);
   if (mode !== 'nd' && mode !== '2d') bad(META_KEYS.mode, "'nd' or '2d'");
   const isPair = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x));
@@ -94,8 +95,16 @@ export function propsToModelInfo(props: Record<string, string>, file: string): M
     height: whole(META_KEYS.height),
     width: whole(META_KEYS.width),
     channels: whole(META_KEYS.channels),
-    classNames: json(META_KEYS.classNames, (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'a JSON array of strings') as string[],
-    heads2d: json(META_KEYS.heads2d, (v) => Array.isArray(v) && v.every(isPair), 'a JSON array of [x, y] pairs of numbers, one per cluster') as number[][],
+    classNames: json(
+      META_KEYS.classNames,
+      (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+      'a JSON array of strings',
+    ) as string[],
+    heads2d: json(
+      META_KEYS.heads2d,
+      (v) => Array.isArray(v) && v.every(isPair),
+      'a JSON array of [x, y] pairs of numbers, one per cluster',
+    ) as number[][],
     clusters: whole(META_KEYS.clusters),
     styleDim: whole(META_KEYS.styleDim),
     mode: mode as ModelInfo['mode'],

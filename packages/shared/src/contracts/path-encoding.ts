@@ -59,7 +59,7 @@ export function encodeNameBytes(name: Uint8Array): string {
       continue;
     }
     // The escape that follows a run starts with '%', so the run's own '%'s are judged within it.
-    out += encodeName(utf8.decode(name.subarray(run, i))) + '%' + HEX[name[i]! >> 4] + HEX[name[i]! & 15];
+    out += `${encodeName(utf8.decode(name.subarray(run, i)))}%${HEX[name[i]! >> 4]}${HEX[name[i]! & 15]}`;
     run = ++i;
   }
   return out + encodeName(utf8.decode(name.subarray(run)));
@@ -87,9 +87,12 @@ export function decodeNameBytes(text: string): Uint8Array | undefined {
   return out;
 }
 
-
 /** The URL path of a text-form path: its escapes already are URL escapes of the same bytes, and the rest is URL-encoded. */
 export function textToUrlPath(text: string): string {
-  const segment = (s: string) => s.split(SPLIT_ESCAPES).map((part, i) => (i % 2 === 1 ? part : encodeURIComponent(part))).join('');
+  const segment = (s: string) =>
+    s
+      .split(SPLIT_ESCAPES)
+      .map((part, i) => (i % 2 === 1 ? part : encodeURIComponent(part)))
+      .join('');
   return text.split('/').map(segment).join('/');
 }

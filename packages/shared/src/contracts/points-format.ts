@@ -197,7 +197,13 @@ export function formatPointRow(path: string, x: number, y: number, cluster: numb
 }
 
 /** PointRowWriter.rows as a string. */
-export function formatPointRows(paths: readonly string[], out: PointOutputs, clusters: number, styleDim: number, withStyle: boolean): string {
+export function formatPointRows(
+  paths: readonly string[],
+  out: PointOutputs,
+  clusters: number,
+  styleDim: number,
+  withStyle: boolean,
+): string {
   scratch.rows(paths, out, clusters, styleDim, withStyle);
   return utf8.decode(scratch.take());
 }

@@ -21,7 +21,8 @@ export function parseIdx(buf: Uint8Array, file: string): { dims: number[]; data:
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
   const start = 4 + 4 * ndim;
   const n = dims.reduce((p, d) => p * d, 1);
-  if (buf.length < start + n) throw new UserError(`${file} is truncated: header promises ${n} bytes of data, file has ${buf.length - start}`);
+  if (buf.length < start + n)
+    throw new UserError(`${file} is truncated: header promises ${n} bytes of data, file has ${buf.length - start}`);
   return { dims, data: buf.subarray(start, start + n) };
 }
 

@@ -13,8 +13,8 @@ const toLinear = new Float32Array(256);
 const toSrgb = new Int32Array(257);
 for (let i = 0; i < 256; i++) {
   const f = f32(i / 255);
-  toLinear[i] = f <= 0.04045 ? f / 12.92 : Math.pow((f + 0.055) / 1.055, 2.4);
-  const v = f32(f <= 0.0031308 ? 12.92 * f : 1.055 * Math.pow(f, 1 / 2.4) - 0.055);
+  toLinear[i] = f <= 0.04045 ? f / 12.92 : ((f + 0.055) / 1.055) ** 2.4;
+  const v = f32(f <= 0.0031308 ? 12.92 * f : 1.055 * f ** (1 / 2.4) - 0.055);
   toSrgb[i] = Math.round(255 * v);
 }
 toSrgb[256] = toSrgb[255]!;

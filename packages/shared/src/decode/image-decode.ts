@@ -6,8 +6,8 @@
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import { DecodeError } from './decode-error.ts';
-import { decodePngDirect } from './png-direct.ts';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
+import { decodePngDirect } from './png-direct.ts';
 import { decodePngGray, fastPathApplies, readPngHeader } from './png-fast.ts';
 
 export { DecodeError };
@@ -28,7 +28,8 @@ function loadSharp(): Promise<SharpFactory> {
 const oneLine = (msg: string) => msg.split('\n')[0]!.trim();
 
 function checkPixels(width: number, height: number, maxPixels: number): void {
-  if (width * height > maxPixels) throw new DecodeError(`image is ${width} x ${height} pixels, more than the ${maxPixels} allowed (--max-pixels)`);
+  if (width * height > maxPixels)
+    throw new DecodeError(`image is ${width} x ${height} pixels, more than the ${maxPixels} allowed (--max-pixels)`);
 }
 
 /** sharp's reading of a header: the image's size, or undefined when the header needs more than `head`. */
@@ -52,11 +53,19 @@ export async function checkHead(head: Uint8Array, size: number, maxPixels: numbe
   const dims = readPngHeader(head) ?? (await sharpHeader(head));
   if (dims) checkPixels(dims.width, dims.height, maxPixels);
   const limit = maxFileBytes(maxPixels);
-  if (size > limit) throw new DecodeError(`file is ${size} bytes, more than the ${limit} read for an image of at most ${maxPixels} pixels (--max-pixels)`);
+  if (size > limit)
+    throw new DecodeError(`file is ${size} bytes, more than the ${limit} read for an image of at most ${maxPixels} pixels (--max-pixels)`);
 }
 
 /** Decodes with sharp: flatten alpha onto black, gray, stretch to width x height. */
-export async function decodeWithSharp(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<void> {
+export async function decodeWithSharp(
+  buf: Uint8Array,
+  width: number,
+  height: number,
+  out: Uint8Array,
+  offset: number,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): Promise<void> {
   const sharp = await loadSharp();
   let data: Buffer;
   try {
@@ -78,7 +87,14 @@ export async function decodeWithSharp(buf: Uint8Array, width: number, height: nu
  * (the fast path), else a promise, so a caller can run sharp decodes concurrently. Images of more
  * than `maxPixels` pixels are refused.
  */
-export function decodeImage(buf: Uint8Array, width: number, height: number, out: Uint8Array, offset: number, maxPixels = DEFAULT_MAX_PIXELS): Promise<void> | undefined {
+export function decodeImage(
+  buf: Uint8Array,
+  width: number,
+  height: number,
+  out: Uint8Array,
+  offset: number,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): Promise<void> | undefined {
   if (buf.length === 0) throw new DecodeError('empty file');
   const header = readPngHeader(buf);
   if (header) checkPixels(header.width, header.height, maxPixels);

@@ -13,8 +13,8 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { isImageName } from './image-paths.ts';
 import { decodeNameBytes, encodeName, encodeNameBytes } from '../contracts/path-encoding.ts';
+import { isImageName } from './image-paths.ts';
 
 /** What the walk finds: an image file, a file it ignores, or an entry it cannot use (with why). */
 export type WalkEntry =
@@ -83,7 +83,12 @@ function typeOfEntry(dirent: Dirent, root: string, path: string): string | Promi
 /** The entry for a non-directory of type `type`; undefined for a link to a folder without an image extension. */
 function entryFor(type: string, path: string, image: boolean): WalkEntry | undefined {
   if (type === 'file') return image ? { kind: 'image', path } : { kind: 'ignored', path };
-  if (image) return { kind: 'error', path, reason: type === 'folder' ? 'not a regular file (a link to a folder, which the walk does not enter)' : `not a regular file (${type})` };
+  if (image)
+    return {
+      kind: 'error',
+      path,
+      reason: type === 'folder' ? 'not a regular file (a link to a folder, which the walk does not enter)' : `not a regular file (${type})`,
+    };
   return type === 'folder' ? undefined : { kind: 'ignored', path };
 }
 

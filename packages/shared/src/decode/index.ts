@@ -7,6 +7,6 @@
 export * from './decode-batch.ts';
 export * from './image-decode.ts';
 export * from './image-limits.ts';
+export { fsPath, type WalkEntry, walkImageRuns } from './image-walk.ts';
 export { decodePngDirect } from './png-direct.ts';
 export { decodePngGray, fastPathApplies, isPng, type PngHeader, readPngHeader } from './png-fast.ts';
-export { fsPath, walkImageRuns, type WalkEntry } from './image-walk.ts';

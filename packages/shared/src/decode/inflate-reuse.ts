@@ -7,7 +7,7 @@
  * It drives the zlib binding behind node's stream (`_handle.writeSync`, what inflateSync itself
  * calls), which node does not document; where that is missing, it falls back to inflateSync.
  */
-import { constants, createInflate, inflateSync, type Inflate } from 'node:zlib';
+import { constants, createInflate, type Inflate, inflateSync } from 'node:zlib';
 
 interface Binding {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;

@@ -8,8 +8,8 @@
 import { crc32, inflateSync } from 'node:zlib';
 import { DecodeError } from './decode-error.ts';
 import { srgbToGray } from './gray.ts';
-import { ICCP, IDAT, IEND, IHDR, PLTE, TRNS } from './png-chunk-types.ts';
 import { inflateInto } from './inflate-reuse.ts';
+import { ICCP, IDAT, IEND, IHDR, PLTE, TRNS } from './png-chunk-types.ts';
 import { grayInput, unfilterGrayWasm } from './png-unfilter.ts';
 
 /** The inflated image data, reused from file to file. */
@@ -35,7 +35,8 @@ function readChunks(buf: Uint8Array): Chunks {
     const type = view.getUint32(at + 4);
     if (type === IHDR || type === IDAT) {
       // libpng rejects critical chunks with a bad CRC; so do we, so both paths agree on bad files.
-      if (crc32(buf.subarray(at + 4, at + 8 + len)) !== view.getUint32(at + 8 + len)) throw new DecodeError(`PNG ${type === IHDR ? 'IHDR' : 'IDAT'} chunk has a bad CRC`);
+      if (crc32(buf.subarray(at + 4, at + 8 + len)) !== view.getUint32(at + 8 + len))
+        throw new DecodeError(`PNG ${type === IHDR ? 'IHDR' : 'IDAT'} chunk has a bad CRC`);
     }
     if (type === IDAT) out.idat.push(buf.subarray(at + 8, at + 8 + len));
     else if (type === PLTE || type === TRNS || type === ICCP) out.unsupported = true;
@@ -144,7 +145,16 @@ function toGray(data: Uint8Array, width: number, height: number, channels: numbe
  * Decodes `buf` (a PNG of width x height, header already read) into gray bytes at
  * `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
  */
-export function decodePngDirect(buf: Uint8Array, width: number, height: number, bitDepth: number, colorType: number, interlace: number, out: Uint8Array, offset: number): boolean {
+export function decodePngDirect(
+  buf: Uint8Array,
+  width: number,
+  height: number,
+  bitDepth: number,
+  colorType: number,
+  interlace: number,
+  out: Uint8Array,
+  offset: number,
+): boolean {
   const channels = CHANNELS[colorType];
   if (bitDepth !== 8 || interlace !== 0 || channels === undefined) return false;
   const chunks = readChunks(buf);

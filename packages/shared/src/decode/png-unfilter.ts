@@ -9,11 +9,17 @@
  * function writes the pixels next to it. Layout: a zero row (the row "above" the first one),
  * the filtered data, the pixels.
  */
-import { DecodeError } from './decode-error.ts';
-import { get, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, indices, moduleBytes, set, uleb } from '../wasm-asm.ts';
 
-const [I32_LOAD8_U, I32_STORE8] = [[0x2d, 0, 0], [0x3a, 0, 0]];
-const [I32_AND, I32_XOR, I32_SHR_S, I32_LE_S, I32_GE_S, I32_EQZ, SELECT, LOCAL_TEE, RETURN] = [0x71, 0x73, 0x75, 0x4c, 0x4e, 0x45, 0x1b, 0x22, 0x0f];
+import { get, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, indices, moduleBytes, set, uleb } from '../wasm-asm.ts';
+import { DecodeError } from './decode-error.ts';
+
+const [I32_LOAD8_U, I32_STORE8] = [
+  [0x2d, 0, 0],
+  [0x3a, 0, 0],
+];
+const [I32_AND, I32_XOR, I32_SHR_S, I32_LE_S, I32_GE_S, I32_EQZ, SELECT, LOCAL_TEE, RETURN] = [
+  0x71, 0x73, 0x75, 0x4c, 0x4e, 0x45, 0x1b, 0x22, 0x0f,
+];
 
 /** Structured control flow with named labels, so branch depths are counted for us. */
 class Labels {
@@ -33,7 +39,12 @@ class Labels {
   loop = (name: string, body: () => number[]) => this.nest(0x03, name, body);
   br = (name: string) => [0x0c, ...uleb(this.depth(name))];
   brIf = (name: string) => [0x0d, ...uleb(this.depth(name))];
-  brTable = (names: string[], fallback: string) => [0x0e, ...uleb(names.length), ...names.flatMap((n) => uleb(this.depth(n))), ...uleb(this.depth(fallback))];
+  brTable = (names: string[], fallback: string) => [
+    0x0e,
+    ...uleb(names.length),
+    ...names.flatMap((n) => uleb(this.depth(n))),
+    ...uleb(this.depth(fallback)),
+  ];
 }
 
 /** unfilter(src, dst, zero, width, height) → -1, or the first row whose filter type is unknown. */
@@ -45,12 +56,37 @@ export function moduleCode(): Uint8Array<ArrayBuffer> {
   const at = (base: number) => [...get(base), ...get(I), I32_ADD];
   const load = (base: number) => [...at(base), ...I32_LOAD8_U];
   const store = (value: number[]) => [...at(D), ...value, ...I32_STORE8];
-  const abs = (x: number[], into: number) => [...x, ...set(T), ...get(T), ...get(T), ...i32(31), I32_SHR_S, LOCAL_TEE, ...uleb(M), I32_XOR, ...get(M), I32_SUB, ...set(into)];
+  const abs = (x: number[], into: number) => [
+    ...x,
+    ...set(T),
+    ...get(T),
+    ...get(T),
+    ...i32(31),
+    I32_SHR_S,
+    LOCAL_TEE,
+    ...uleb(M),
+    I32_XOR,
+    ...get(M),
+    I32_SUB,
+    ...set(into),
+  ];
   /** for (I = 0; I < W; I++) body, then on to the next row. */
   const pixels = (body: number[]) => [
-    ...i32(0), ...set(I),
+    ...i32(0),
+    ...set(I),
     ...L.block('endRow', () =>
-      L.loop('pixel', () => [...get(I), ...get(W), I32_GE_S, ...L.brIf('endRow'), ...body, ...get(I), ...i32(1), I32_ADD, ...set(I), ...L.br('pixel')]),
+      L.loop('pixel', () => [
+        ...get(I),
+        ...get(W),
+        I32_GE_S,
+        ...L.brIf('endRow'),
+        ...body,
+        ...get(I),
+        ...i32(1),
+        I32_ADD,
+        ...set(I),
+        ...L.br('pixel'),
+      ]),
     ),
     ...L.br('next'),
   ];
@@ -60,7 +96,13 @@ export function moduleCode(): Uint8Array<ArrayBuffer> {
         ...L.block('average', () => [
           ...L.block('up', () => [
             ...L.block('sub', () => [
-              ...L.block('none', () => [...get(S), ...i32(1), I32_SUB, ...I32_LOAD8_U, ...L.brTable(['none', 'sub', 'up', 'average', 'paeth'], 'bad')]),
+              ...L.block('none', () => [
+                ...get(S),
+                ...i32(1),
+                I32_SUB,
+                ...I32_LOAD8_U,
+                ...L.brTable(['none', 'sub', 'up', 'average', 'paeth'], 'bad'),
+              ]),
               ...pixels(store(load(S))),
             ]),
             ...pixels([...load(S), ...get(A), I32_ADD, ...i32(255), I32_AND, ...set(A), ...store(get(A))]),
@@ -68,34 +110,98 @@ export function moduleCode(): Uint8Array<ArrayBuffer> {
           // store8 keeps the low byte: the sum needs no mask.
           ...pixels(store([...load(S), ...load(U), I32_ADD])),
         ]),
-        ...pixels([...load(S), ...get(A), ...load(U), I32_ADD, ...i32(1), 0x76, I32_ADD, ...i32(255), I32_AND, ...set(A), ...store(get(A))]),
+        ...pixels([
+          ...load(S),
+          ...get(A),
+          ...load(U),
+          I32_ADD,
+          ...i32(1),
+          0x76,
+          I32_ADD,
+          ...i32(255),
+          I32_AND,
+          ...set(A),
+          ...store(get(A)),
+        ]),
       ]),
       ...pixels([
-        ...load(U), ...set(B),
+        ...load(U),
+        ...set(B),
         ...abs([...get(B), ...get(C), I32_SUB], PA),
         ...abs([...get(A), ...get(C), I32_SUB], PB),
         ...abs([...get(A), ...get(B), I32_ADD, ...get(C), I32_SUB, ...get(C), I32_SUB], PC),
         // a if pa <= pb and pa <= pc, else b if pb <= pc, else c
-        ...get(A), ...get(B), ...get(C), ...get(PB), ...get(PC), I32_LE_S, SELECT,
-        ...get(PA), ...get(PB), I32_LE_S, ...get(PA), ...get(PC), I32_LE_S, I32_AND, SELECT,
-        ...load(S), I32_ADD, ...i32(255), I32_AND, ...set(A), ...store(get(A)),
-        ...get(B), ...set(C),
+        ...get(A),
+        ...get(B),
+        ...get(C),
+        ...get(PB),
+        ...get(PC),
+        I32_LE_S,
+        SELECT,
+        ...get(PA),
+        ...get(PB),
+        I32_LE_S,
+        ...get(PA),
+        ...get(PC),
+        I32_LE_S,
+        I32_AND,
+        SELECT,
+        ...load(S),
+        I32_ADD,
+        ...i32(255),
+        I32_AND,
+        ...set(A),
+        ...store(get(A)),
+        ...get(B),
+        ...set(C),
       ]),
     ]),
-    ...get(Y), RETURN,
+    ...get(Y),
+    RETURN,
   ];
   const body = [
-    ...i32(0), ...set(Y),
+    ...i32(0),
+    ...set(Y),
     ...L.block('done', () =>
       L.loop('row', () => [
-        ...get(Y), ...get(H), I32_GE_S, ...L.brIf('done'),
-        ...get(SRC), ...get(Y), ...get(W), ...i32(1), I32_ADD, I32_MUL, I32_ADD, ...i32(1), I32_ADD, ...set(S),
-        ...get(DST), ...get(Y), ...get(W), I32_MUL, I32_ADD, ...set(D),
+        ...get(Y),
+        ...get(H),
+        I32_GE_S,
+        ...L.brIf('done'),
+        ...get(SRC),
+        ...get(Y),
+        ...get(W),
+        ...i32(1),
+        I32_ADD,
+        I32_MUL,
+        I32_ADD,
+        ...i32(1),
+        I32_ADD,
+        ...set(S),
+        ...get(DST),
+        ...get(Y),
+        ...get(W),
+        I32_MUL,
+        I32_ADD,
+        ...set(D),
         // The row above, or the zero row for the first: then Up adds nothing and Paeth is Sub.
-        ...get(ZERO), ...get(D), ...get(W), I32_SUB, ...get(Y), I32_EQZ, SELECT, ...set(U),
-        ...i32(0), ...set(A), ...i32(0), ...set(C),
+        ...get(ZERO),
+        ...get(D),
+        ...get(W),
+        I32_SUB,
+        ...get(Y),
+        I32_EQZ,
+        SELECT,
+        ...set(U),
+        ...i32(0),
+        ...set(A),
+        ...i32(0),
+        ...set(C),
         ...L.block('next', filters),
-        ...get(Y), ...i32(1), I32_ADD, ...set(Y),
+        ...get(Y),
+        ...i32(1),
+        I32_ADD,
+        ...set(Y),
         ...L.br('row'),
       ]),
     ),

@@ -52,7 +52,9 @@ export function scatterSvg(d: ScatterData): string {
     const x = d.points[2 * i]!;
     const y = d.points[2 * i + 1]!;
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="1.6" fill="${categoryColor(d.categories[i] ?? -1)}" fill-opacity="0.6"/>`);
+    parts.push(
+      `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="1.6" fill="${categoryColor(d.categories[i] ?? -1)}" fill-opacity="0.6"/>`,
+    );
   }
   (d.heads ?? []).forEach((h, k) => {
     const x = sx(h[0]!);
@@ -73,6 +75,8 @@ export function scatterSvg(d: ScatterData): string {
 
 /** Renders the scatter plot as SVG, rasterises it with sharp and writes a marked PNG atomically. */
 export async function writeScatterPng(path: string, d: ScatterData): Promise<void> {
-  const png = await sharp(Buffer.from(scatterSvg(d))).png().toBuffer();
+  const png = await sharp(Buffer.from(scatterSvg(d)))
+    .png()
+    .toBuffer();
   await writeFileAtomic(path, markPng(png));
 }

@@ -17,13 +17,20 @@ export async function dataFromFlags(f: DataFlags): Promise<DataFiles | undefined
   const idxOnly = f.dataLabels !== undefined || f.testData !== undefined || f.testLabels !== undefined;
   const folderOnly = f.test !== undefined || f.testSplit !== undefined || f.size !== undefined;
   if (f.data === undefined) {
-    if (idxOnly || folderOnly) throw new UserError('--data-labels, --test-data, --test-labels, --test, --test-split and --size need --data');
+    if (idxOnly || folderOnly)
+      throw new UserError('--data-labels, --test-data, --test-labels, --test, --test-split and --size need --data');
     return undefined;
   }
   if ((await stat(f.data).catch(() => undefined))?.isDirectory()) {
-    if (idxOnly) throw new UserError(`--data-labels, --test-data and --test-labels are for IDX files, and ${f.data} is a folder; give a test folder with --test`);
+    if (idxOnly)
+      throw new UserError(
+        `--data-labels, --test-data and --test-labels are for IDX files, and ${f.data} is a folder; give a test folder with --test`,
+      );
     return { folder: f.data, test: f.test, testSplit: f.testSplit, size: f.size === undefined ? undefined : parseImageSize(f.size) };
   }
-  if (folderOnly) throw new UserError(`--test, --test-split and --size are for image folders, and ${f.data} is a file; give IDX test files with --test-data`);
+  if (folderOnly)
+    throw new UserError(
+      `--test, --test-split and --size are for image folders, and ${f.data} is a file; give IDX test files with --test-data`,
+    );
   return { images: f.data, labels: f.dataLabels, testImages: f.testData, testLabels: f.testLabels };
 }

@@ -60,16 +60,31 @@ function reportSkipped(folder: string, skipped: FolderStats['skipped'], log: (li
   if (skipped.length > SKIPPED_SHOWN) log(`... and ${skipped.length - SKIPPED_SHOWN} more skipped`);
 }
 
-function summarize(stats: FolderStats, classes: number, split: ImageSplit, cacheDir: string | undefined, seconds: number, log: (line: string) => void): void {
+function summarize(
+  stats: FolderStats,
+  classes: number,
+  split: ImageSplit,
+  cacheDir: string | undefined,
+  seconds: number,
+  log: (line: string) => void,
+): void {
   const unlabelled = split.labels.reduce((n, l) => n + (l < 0 ? 1 : 0), 0);
-  const how = stats.fromCache ? `read from the cache ${cacheDir}` : `decoded in ${seconds.toFixed(1)} s${cacheDir ? `, cached in ${cacheDir}` : ''}`;
+  const how = stats.fromCache
+    ? `read from the cache ${cacheDir}`
+    : `decoded in ${seconds.toFixed(1)} s${cacheDir ? `, cached in ${cacheDir}` : ''}`;
   log(
     `data ${stats.folder}: ${stats.decoded} images (${stats.decoded - unlabelled} in ${classes} classes, ${unlabelled} unlabelled), ` +
       `${stats.skipped.length} skipped, ${stats.ignored} other files ignored; ${how}`,
   );
 }
 
-async function readFolder(root: string, flag: string, size: ImageSize, cacheDir: string | undefined, o: FolderLoadOptions): Promise<ReadFolder> {
+async function readFolder(
+  root: string,
+  flag: string,
+  size: ImageSize,
+  cacheDir: string | undefined,
+  o: FolderLoadOptions,
+): Promise<ReadFolder> {
   const log = o.log ?? stderrLine;
   const t0 = performance.now();
   const listing = await listImageFolder(root, flag);
@@ -83,7 +98,14 @@ async function readFolder(root: string, flag: string, size: ImageSize, cacheDir:
   const split: ImageSplit = { pixels: decoded.pixels, count: decoded.kept.length, labels };
   const skipped = [...listing.unreadable, ...decoded.failed];
   reportSkipped(root, skipped, log);
-  const stats: FolderStats = { folder: root, listed: listing.files.length, decoded: split.count, skipped, ignored: listing.ignored, fromCache };
+  const stats: FolderStats = {
+    folder: root,
+    listed: listing.files.length,
+    decoded: split.count,
+    skipped,
+    ignored: listing.ignored,
+    fromCache,
+  };
   if (split.count === 0) {
     const first = skipped[0]!;
     throw new UserError(`${flag} ${root}: none of its ${listing.files.length} images could be decoded (${first.path}: ${first.reason})`);
@@ -96,7 +118,10 @@ async function readFolder(root: string, flag: string, size: ImageSize, cacheDir:
 function testLabels(test: ReadFolder, classNames: string[], files: ImageFolderFiles): Int32Array {
   const remap = test.listing.classNames.map((name) => {
     const k = classNames.indexOf(name);
-    if (k < 0) throw new UserError(`--test ${files.test} has a class '${name}' that --data ${files.folder} lacks; its classes must be among the training classes`);
+    if (k < 0)
+      throw new UserError(
+        `--test ${files.test} has a class '${name}' that --data ${files.folder} lacks; its classes must be among the training classes`,
+      );
     return k;
   });
   return test.split.labels.map((l) => (l < 0 ? -1 : remap[l]!));
@@ -122,7 +147,15 @@ export async function loadFolderDataset(files: ImageFolderFiles, o: FolderLoadOp
     if (held.length > 0) ({ rest: trainSplit, held: test } = splitOff(trainSplit, held, px));
     (o.log ?? stderrLine)(`test set: ${held.length} labelled images held out (--test-split ${fraction})`);
   }
-  if (trainSplit.count === 0) throw new UserError(`no training images are left in ${files.folder} after holding out the test set; lower --test-split`);
-  const dataset: Dataset = { name: basename(resolve(files.folder)), classNames, height: size.height, width: size.width, train: trainSplit, test };
+  if (trainSplit.count === 0)
+    throw new UserError(`no training images are left in ${files.folder} after holding out the test set; lower --test-split`);
+  const dataset: Dataset = {
+    name: basename(resolve(files.folder)),
+    classNames,
+    height: size.height,
+    width: size.width,
+    train: trainSplit,
+    test,
+  };
   return { dataset, train: train.stats, test: testStats };
 }

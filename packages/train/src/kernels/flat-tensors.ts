@@ -54,7 +54,11 @@ export class FlatTensors {
    * without a range), with the overlap in that tensor's own indices: how two threads split one
    * update over the same tensors.
    */
-  static forEachInRange(specs: TensorSpec[], range: { from: number; to: number } | undefined, f: (name: string, shape: number[], from: number, to: number) => void): void {
+  static forEachInRange(
+    specs: TensorSpec[],
+    range: { from: number; to: number } | undefined,
+    f: (name: string, shape: number[], from: number, to: number) => void,
+  ): void {
     let base = 0;
     for (const [name, shape] of specs) {
       const n = size(shape);

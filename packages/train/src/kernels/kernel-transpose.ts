@@ -14,7 +14,16 @@ export function transposedSpecs(specs: TensorSpec[]): TensorSpec[] {
 }
 
 /** Transposes rows [r0, r1) × columns [c0, c1) of `src` into `dst` in 8×8 tiles (plain JS). */
-function transposeBlock(src: Float32Array, rows: number, cols: number, dst: Float32Array, r0: number, r1: number, c0: number, c1: number): void {
+function transposeBlock(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  r0: number,
+  r1: number,
+  c0: number,
+  c1: number,
+): void {
   const T = 8;
   for (let rt = r0; rt < r1; rt += T) {
     const rEnd = Math.min(r1, rt + T);
@@ -53,7 +62,12 @@ export function transposeRange(src: Float32Array, rows: number, cols: number, ds
  * Refreshes `transposed` for the kernels among `specs` whose elements fall in [from, to) of the
  * flat layout of `specs` (the range Adam.step updated).
  */
-export function refreshTransposed(params: FlatTensors, transposed: FlatTensors, specs: TensorSpec[], range?: { from: number; to: number }): void {
+export function refreshTransposed(
+  params: FlatTensors,
+  transposed: FlatTensors,
+  specs: TensorSpec[],
+  range?: { from: number; to: number },
+): void {
   FlatTensors.forEachInRange(specs, range, (name, [rows, cols], from, to) => {
     if (isKernel(name)) transposeRange(params.view(name), rows!, cols!, transposed.view(name), from, to);
   });

@@ -27,7 +27,22 @@ const storeLane = (lane: number, offset: number) => [...simd(0x1f), lane, 0x38, 
 const ZERO = [...simd(0x0c), ...Array<number>(16).fill(0)];
 const [MUL, ADD, MADD] = [simd(0xe6), simd(0xe4), simd(0x105)];
 /** block + loop that exits when local `i` >= `limit` (an i32 expression). */
-const whileBelow = (i: number, limit: number[], body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(i), ...limit, I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const whileBelow = (i: number, limit: number[], body: number[]) => [
+  0x02,
+  0x40,
+  0x03,
+  0x40,
+  ...get(i),
+  ...limit,
+  I32_GE_U,
+  0x0d,
+  1,
+  ...body,
+  0x0c,
+  0,
+  0x0b,
+  0x0b,
+];
 
 export interface GemmShape {
   m: number;
@@ -66,7 +81,9 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
     for (let r = 0; r < rows; r++) {
       out.push(...get(PA), ...loadSplat(4 * k * r), ...set(AV));
       for (let v = 0; v < vectors; v++) {
-        const product = fused ? [...get(AV), ...get(BV[v]!), ...get(acc(r, v)), ...MADD] : [...get(AV), ...get(BV[v]!), ...MUL, ...get(acc(r, v)), ...ADD];
+        const product = fused
+          ? [...get(AV), ...get(BV[v]!), ...get(acc(r, v)), ...MADD]
+          : [...get(AV), ...get(BV[v]!), ...MUL, ...get(acc(r, v)), ...ADD];
         out.push(...product, ...set(acc(r, v)));
       }
     }
@@ -93,19 +110,31 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
   };
   /** Every column block of the row strip at I. */
   const strip = (rows: number): number[] => [
-    ...i32(0), ...set(J),
+    ...i32(0),
+    ...set(J),
     ...(blocks > 0 ? whileBelow(J, i32(blocks), [...tile(rows, NV, 0), ...get(J), ...i32(1), I32_ADD, ...set(J)]) : []),
     ...(tail > 0 ? tile(rows, Math.ceil(tail / 4), tail % 4) : []),
   ];
   const body = [
-    ...i32(0), ...set(J),
+    ...i32(0),
+    ...set(J),
     ...(blocks > 0 ? whileBelow(J, i32(blocks), [...pack(NV), ...get(J), ...i32(1), I32_ADD, ...set(J)]) : []),
     ...(tail > 0 ? pack(Math.ceil(tail / 4)) : []),
-    ...i32(0), ...set(I),
+    ...i32(0),
+    ...set(I),
     ...(mainRows > 0 ? whileBelow(I, i32(mainRows), [...strip(MR), ...get(I), ...i32(MR), I32_ADD, ...set(I)]) : []),
     ...(m % MR > 0 ? strip(m % MR) : []),
   ];
-  return moduleBytes('gemm', [I32, I32, I32, I32], [[6, I32], [MR * NV + NV + 1, V128]], body, 'unshared');
+  return moduleBytes(
+    'gemm',
+    [I32, I32, I32, I32],
+    [
+      [6, I32],
+      [MR * NV + NV + 1, V128],
+    ],
+    body,
+    'unshared',
+  );
 }
 
 export type GemmFn = (a: number, b: number, c: number, s: number) => void;

@@ -32,7 +32,8 @@ export function wasmView(backend: tf.KernelBackend): WasmView | undefined {
   const b = backend as unknown as Internals;
   const memory = b.wasm?.asm?.memory;
   const { dataIdMap, makeOutput, wasm } = b;
-  if (!(memory instanceof WebAssembly.Memory) || !dataIdMap || typeof makeOutput !== 'function' || !(wasm?.HEAPF32 instanceof Float32Array)) return undefined;
+  if (!(memory instanceof WebAssembly.Memory) || !dataIdMap || typeof makeOutput !== 'function' || !(wasm?.HEAPF32 instanceof Float32Array))
+    return undefined;
   const view: WasmView = {
     memory,
     heapF32: () => wasm.HEAPF32!,

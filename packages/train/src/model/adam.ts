@@ -48,7 +48,15 @@ export class Adam {
     if (sources.length < 1) throw new Error('Adam needs at least one gradient source');
     const [a, b = { grads: sources[0]!.grads, weight: 0 }] = foldToTwo(sources, range ?? { from: 0, to: this.m.data.length });
     // p -= lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), folded into two scalars.
-    const s: AdamScalars = { wa: a!.weight, wb: b.weight, b1: beta1, b2: beta2, stepSize: lr / (1 - beta1 ** t), vScale: 1 / Math.sqrt(1 - beta2 ** t), eps: epsilon };
+    const s: AdamScalars = {
+      wa: a!.weight,
+      wb: b.weight,
+      b1: beta1,
+      b2: beta2,
+      stepSize: lr / (1 - beta1 ** t),
+      vScale: 1 / Math.sqrt(1 - beta2 ** t),
+      eps: epsilon,
+    };
     FlatTensors.forEachInRange(this.m.specs, range, (name, _shape, from, to) => {
       const args = [params.view(name), a!.grads.view(name), b.grads.view(name), this.m.view(name), this.v.view(name), from, to, s] as const;
       if (!simdAdamRange(...args)) adamRange(...args);
@@ -63,7 +71,10 @@ export class Adam {
  * …), so the result depends neither on how the update is split nor on the SIMD kernel.
  * That buffer is overwritten in the range.
  */
-function foldToTwo(sources: Array<{ grads: FlatTensors; weight: number }>, range: { from: number; to: number }): Array<{ grads: FlatTensors; weight: number }> {
+function foldToTwo(
+  sources: Array<{ grads: FlatTensors; weight: number }>,
+  range: { from: number; to: number },
+): Array<{ grads: FlatTensors; weight: number }> {
   if (sources.length <= 2) return sources;
   const first = sources[0]!;
   let weight = first.weight;

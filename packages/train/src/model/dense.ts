@@ -49,7 +49,14 @@ function preActivationGrad(dy: tf.Tensor2D, y: tf.Tensor2D, act: Activation): tf
  * Backprop through one feature-major layer from its input xT, output yT and dL/dyT: the
  * gradients `needs` asks for, in the order [dL/dxT, dL/dW, dL/db].
  */
-export function denseBackward(xT: tf.Tensor2D, yT: tf.Tensor2D, dyT: tf.Tensor2D, w: tf.Tensor2D, act: Activation, needs: GradNeeds): tf.Tensor[] {
+export function denseBackward(
+  xT: tf.Tensor2D,
+  yT: tf.Tensor2D,
+  dyT: tf.Tensor2D,
+  w: tf.Tensor2D,
+  act: Activation,
+  needs: GradNeeds,
+): tf.Tensor[] {
   const dpreT = preActivationGrad(dyT, yT, act);
   const grads: tf.Tensor[] = [];
   if (needs.input) grads.push(matMul2d(w, dpreT));

@@ -2,8 +2,9 @@
  * The encoder's inference pass on raw uint8 images, in chunks: what the exported ONNX graph
  * computes (Contract 2), so training-time metrics, `loadModel` and the export parity test agree.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Architecture } from '@aae-map/shared';
+import * as tf from '@tensorflow/tfjs-core';
 import { readInto } from '../backend.ts';
 import { encode, inference, represent, type WeightTensors } from './model.ts';
 
@@ -18,7 +19,14 @@ export interface Encodings {
   representation: Float32Array;
 }
 
-export async function encodeImages(w: WeightTensors, a: Architecture, projection: number[][], pixels: Uint8Array, count: number, chunk = 500): Promise<Encodings> {
+export async function encodeImages(
+  w: WeightTensors,
+  a: Architecture,
+  projection: number[][],
+  pixels: Uint8Array,
+  count: number,
+  chunk = 500,
+): Promise<Encodings> {
   const px = a.inputHeight * a.inputWidth * a.channels;
   if (pixels.length < count * px) throw new Error(`encodeImages: ${pixels.length} bytes for ${count} images of ${px} pixels`);
   const { clusters: n, styleDim: d } = a;

@@ -4,8 +4,8 @@
  */
 import { encoderWeightNames, type Manifest, readCheckpoint } from '@aae-map/shared';
 import { ensureBackend } from '../backend.ts';
-import { type Encodings, encodeImages } from './encode-images.ts';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
+import { type Encodings, encodeImages } from './encode-images.ts';
 import { TfWeights } from './model.ts';
 
 export interface LoadedModel {

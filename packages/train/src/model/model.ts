@@ -3,13 +3,14 @@
  * `modelWeightShapes`). Encoder: x → hidden ReLU layers → y logits (softmax n) and z (linear d).
  * Decoder: r → hidden ReLU layers → tanh pixels. Discriminators: input → hidden ReLU → 2 logits.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
-import { type Activation, type DenseImpl, denseBackward, denseT, type GradNeeds, naiveDense } from './dense.ts';
+import * as tf from '@tensorflow/tfjs-core';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
 import { isKernel, transposeRange } from '../kernels/kernel-transpose.ts';
-import { circlePoints } from './projection.ts';
 import type { Rng } from '../rng.ts';
+import { type Activation, type DenseImpl, denseBackward, denseT, type GradNeeds, naiveDense } from './dense.ts';
+import { circlePoints } from './projection.ts';
 
 export type WeightTensors = Map<string, tf.Tensor>;
 

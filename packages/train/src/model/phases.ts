@@ -8,10 +8,22 @@
  * Every loss is a mean over examples, so data-parallel replicas that average their gradients
  * over equal halves of a batch get exactly the full-batch gradient.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Architecture } from '@aae-map/shared';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DenseImpl } from './dense.ts';
-import { decode, differentiate, discriminate, encode, type EncoderTrace, encoderGrads, inference, represent, traceEncoder, type WeightTensors } from './model.ts';
+import {
+  decode,
+  differentiate,
+  discriminate,
+  type EncoderTrace,
+  encode,
+  encoderGrads,
+  inference,
+  represent,
+  traceEncoder,
+  type WeightTensors,
+} from './model.ts';
 import { vatGradients } from './vat.ts';
 
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
@@ -88,14 +100,14 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
   // whose gradient every backend has (gather's needs UnsortedSegmentSum, which wasm lacks).
   const n = heads.shape[0];
   const pairs: number[][] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push(Array.from({ length: n }, (_, k) => (k === i ? 1 : k === j ? -1 : 0)));
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) pairs.push(Array.from({ length: n }, (_, k) => (k === i ? 1 : k === j ? -1 : 0)));
   const diff = tf.matMul(tf.tensor2d(pairs, [pairs.length, n]), heads);
   const dist = tf.sqrt(tf.add(tf.sum(tf.square(diff), 1), 1e-12));
   return tf.sum(tf.relu(tf.sub(eta, dist)));
 }
 
 const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
-
 
 /**
  * What one phase leaves for the next within an iteration: the discriminator phase's encoder
@@ -122,7 +134,14 @@ export function clearCarry(carry: PhaseCarry): void {
 
 export type Stats = Record<string, tf.Scalar>;
 
-type PhaseFn = (w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Stats, carry: PhaseCarry) => { loss: tf.Scalar; grads: tf.Tensor[] };
+type PhaseFn = (
+  w: WeightTensors,
+  b: IterationBatch,
+  names: string[],
+  s: PhaseSettings,
+  stats: Stats,
+  carry: PhaseCarry,
+) => { loss: tf.Scalar; grads: tf.Tensor[] };
 
 const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   const a = s.arch;
@@ -161,7 +180,10 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
   const pass = { train: true, inputGrad: false, impl: s.impl };
   return differentiate(w, names, () => {
     let loss = tf.scalar(0);
-    for (const [which, input] of [['disc_y', inY], ['disc_z', inZ]] as const) {
+    for (const [which, input] of [
+      ['disc_y', inY],
+      ['disc_z', inZ],
+    ] as const) {
       const d = discriminate(w, a, which, input, pass);
       const real = tf.slice(d, [0, 0], [B, -1]);
       const fake = tf.slice(d, [B, 0], [B, -1]);
@@ -196,7 +218,14 @@ function takeTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefin
 }
 
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
-function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, stats: Stats, kept?: EncoderTrace): Map<string, tf.Tensor> {
+function virtualAdversarial(
+  w: WeightTensors,
+  b: IterationBatch,
+  names: string[],
+  s: PhaseSettings,
+  stats: Stats,
+  kept?: EncoderTrace,
+): Map<string, tf.Tensor> {
   const x = rows(b.xU, b.size);
   const logits = kept?.logits ?? encode(w, s.arch, x, inference(s.impl), false).logits;
   const v = vatGradients(w, s.arch, s.impl, x, logits, rows(b.vatDirection!, b.size), s.vat!, names);
@@ -208,7 +237,13 @@ function virtualAdversarial(w: WeightTensors, b: IterationBatch, names: string[]
  * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
  * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
  */
-function fooling(w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, kept?: EncoderTrace): { loss: tf.Scalar; grads: tf.Tensor[] } {
+function fooling(
+  w: WeightTensors,
+  b: IterationBatch,
+  names: string[],
+  s: PhaseSettings,
+  kept?: EncoderTrace,
+): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
@@ -229,7 +264,9 @@ const supervised: PhaseFn = (w, b, names, s) => {
   if (!b.xL || !b.labels) throw new Error('supervised phase without a labelled batch');
   const x = rows(b.xL, b.size);
   const labels = tf.tensor1d(b.labels, 'int32');
-  return differentiate(w, names, () => crossEntropy(encode(w, s.arch, x, { train: true, inputGrad: false, impl: s.impl }, false).logits, labels));
+  return differentiate(w, names, () =>
+    crossEntropy(encode(w, s.arch, x, { train: true, inputGrad: false, impl: s.impl }, false).logits, labels),
+  );
 };
 
 const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, generator, supervised };
@@ -238,7 +275,14 @@ const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, gener
  * Runs one phase on a batch: its loss, stats and the gradients of `names`. Call inside tf.tidy,
  * with the same `carry` for all phases of a replica.
  */
-export function runPhase(phase: Phase, w: WeightTensors, b: IterationBatch, names: string[], s: PhaseSettings, carry: PhaseCarry = {}): PhaseOutput {
+export function runPhase(
+  phase: Phase,
+  w: WeightTensors,
+  b: IterationBatch,
+  names: string[],
+  s: PhaseSettings,
+  carry: PhaseCarry = {},
+): PhaseOutput {
   const stats: Stats = {};
   return { ...PHASE_FNS[phase](w, b, names, s, stats, carry), stats };
 }

@@ -51,6 +51,12 @@ export function headRows(values: ArrayLike<number>, n: number, d: number): numbe
 
 /** P and the heads' 2-D positions for a checkpoint. */
 export function projectionFor(mode: 'nd' | '2d', heads: number[][], radius: number): { projection: number[][]; heads2d: number[][] } {
-  const projection = mode === '2d' ? [[1, 0], [0, 1]] : fitProjection(heads, circlePoints(heads.length, radius));
+  const projection =
+    mode === '2d'
+      ? [
+          [1, 0],
+          [0, 1],
+        ]
+      : fitProjection(heads, circlePoints(heads.length, radius));
   return { projection, heads2d: matmul(heads, projection) };
 }

@@ -4,8 +4,9 @@
  * That direction is found by one power iteration from a random direction d: the gradient, with
  * respect to the image, of KL(y(x) ‖ y(x + ξ·d)). Measured on MNIST in docs/results.md.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Architecture } from '@aae-map/shared';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DenseImpl } from './dense.ts';
 import { differentiate, encode, type WeightTensors } from './model.ts';
 
@@ -24,9 +25,19 @@ function unitRows(t: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The perturbation r_adv (rows of length ε) for images `x` whose cluster logits are `logits`, from random directions `d`. */
-export function adversarialPerturbation(w: WeightTensors, a: Architecture, impl: DenseImpl, x: tf.Tensor2D, logits: tf.Tensor2D, d: tf.Tensor2D, eps: number): tf.Tensor2D {
+export function adversarialPerturbation(
+  w: WeightTensors,
+  a: Architecture,
+  impl: DenseImpl,
+  x: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  d: tf.Tensor2D,
+  eps: number,
+): tf.Tensor2D {
   const probe = tf.add(x, tf.mul(XI, unitRows(d))) as tf.Tensor2D;
-  const g = tf.grad((xr: tf.Tensor) => klLogits(logits, encode(w, a, xr as tf.Tensor2D, { train: false, inputGrad: true, impl }, false).logits))(probe);
+  const g = tf.grad((xr: tf.Tensor) =>
+    klLogits(logits, encode(w, a, xr as tf.Tensor2D, { train: false, inputGrad: true, impl }, false).logits),
+  )(probe);
   return tf.mul(eps, unitRows(g as tf.Tensor2D)) as tf.Tensor2D;
 }
 
@@ -34,9 +45,20 @@ export function adversarialPerturbation(w: WeightTensors, a: Architecture, impl:
  * The VAT loss KL(y(x) ‖ y(x + r_adv)) and its gradients for the encoder weights `names` that
  * reach y (the z head's are absent from the map).
  */
-export function vatGradients(w: WeightTensors, a: Architecture, impl: DenseImpl, x: tf.Tensor2D, logits: tf.Tensor2D, d: tf.Tensor2D, eps: number, names: string[]): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+export function vatGradients(
+  w: WeightTensors,
+  a: Architecture,
+  impl: DenseImpl,
+  x: tf.Tensor2D,
+  logits: tf.Tensor2D,
+  d: tf.Tensor2D,
+  eps: number,
+  names: string[],
+): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const xAdv = tf.add(x, adversarialPerturbation(w, a, impl, x, logits, d, eps)) as tf.Tensor2D;
   const yNames = names.filter((n) => !n.startsWith('encoder/z/'));
-  const { loss, grads } = differentiate(w, yNames, () => klLogits(logits, encode(w, a, xAdv, { train: true, inputGrad: false, impl }, false).logits));
+  const { loss, grads } = differentiate(w, yNames, () =>
+    klLogits(logits, encode(w, a, xAdv, { train: true, inputGrad: false, impl }, false).logits),
+  );
   return { loss, grads: new Map(yNames.map((n, i) => [n, grads[i]!])) };
 }

@@ -11,23 +11,23 @@ import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   commitFiles,
-  type Manifest,
   MANIFEST,
+  type Manifest,
   modelWeightShapes,
   packTensors,
   readCheckpoint,
-  unpackTensors,
   UserError,
-  type WeightEntry,
+  unpackTensors,
   WEIGHTS,
+  type WeightEntry,
 } from '@aae-map/shared';
 import type { DataFiles } from '../data/folder-files.ts';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
-import type { ResolvedOptions } from './options.ts';
-import { type Phase, PHASES } from '../model/phases.ts';
+import { PHASES, type Phase } from '../model/phases.ts';
 import { headRows, projectionFor } from '../model/projection.ts';
 import type { RngState } from '../rng.ts';
 import { TrainingState } from '../step/stepper.ts';
+import type { ResolvedOptions } from './options.ts';
 
 export const RESUME = 'resume.json';
 export const OPTIMIZER = 'optimizer.bin';
@@ -89,12 +89,21 @@ export function buildManifest(info: RunInfo, params: FlatTensors, epochs: number
 function optimizerTensors(state: TrainingState): Array<[string, number[], Float32Array]> {
   return PHASES.flatMap((p) => {
     const opt = state.optimizers[p];
-    return [...opt.m.entries().map(([n, s, v]) => [`${p}/m/${n}`, s, v]), ...opt.v.entries().map(([n, s, v]) => [`${p}/v/${n}`, s, v])] as Array<[string, number[], Float32Array]>;
+    return [
+      ...opt.m.entries().map(([n, s, v]) => [`${p}/m/${n}`, s, v]),
+      ...opt.v.entries().map(([n, s, v]) => [`${p}/v/${n}`, s, v]),
+    ] as Array<[string, number[], Float32Array]>;
   });
 }
 
 /** Commits weights, optimizer slots, resume state and metrics for a completed epoch. */
-export async function saveCheckpoint(dir: string, info: RunInfo, state: TrainingState, resume: Omit<ResumeState, 'optimizer' | 'adamSteps' | 'format' | 'version'>, metrics: string): Promise<Manifest> {
+export async function saveCheckpoint(
+  dir: string,
+  info: RunInfo,
+  state: TrainingState,
+  resume: Omit<ResumeState, 'optimizer' | 'adamSteps' | 'format' | 'version'>,
+  metrics: string,
+): Promise<Manifest> {
   const weights = packTensors(state.params.entries());
   const optimizer = packTensors(optimizerTensors(state));
   const manifest = buildManifest(info, state.params, resume.epoch, weights.entries);
@@ -111,7 +120,9 @@ export async function saveCheckpoint(dir: string, info: RunInfo, state: Training
 }
 
 /** Reads a run for `--resume`: weights and optimizer into a TrainingState, plus resume state and metrics so far. */
-export async function loadForResume(dir: string): Promise<{ manifest: Manifest; state: TrainingState; resume: ResumeState; metrics: string }> {
+export async function loadForResume(
+  dir: string,
+): Promise<{ manifest: Manifest; state: TrainingState; resume: ResumeState; metrics: string }> {
   const { manifest, weights } = await readCheckpoint(dir);
   const rPath = join(dir, RESUME);
   if (!existsSync(rPath)) throw new UserError(`${rPath} is missing, so ${dir} cannot be resumed; start a new run without --resume`);
@@ -121,7 +132,8 @@ export async function loadForResume(dir: string): Promise<{ manifest: Manifest; 
   } catch (err) {
     throw new UserError(`${rPath} is not valid JSON (${(err as Error).message}); start a new run`);
   }
-  if (resume.format !== 'aae-map-resume' || resume.epoch !== manifest.epochs) throw new UserError(`${rPath} does not match ${join(dir, MANIFEST)}; start a new run`);
+  if (resume.format !== 'aae-map-resume' || resume.epoch !== manifest.epochs)
+    throw new UserError(`${rPath} does not match ${join(dir, MANIFEST)}; start a new run`);
   const initial = new FlatTensors(modelWeightShapes(manifest.architecture));
   for (const name of initial.names) initial.view(name).set(weights.get(name)!);
   const state = new TrainingState(manifest.architecture, initial);

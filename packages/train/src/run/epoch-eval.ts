@@ -44,9 +44,16 @@ export function majorityMapping(pred: Int32Array, labels: Int32Array, clusters: 
   return Int32Array.from(counts, (row) => (row.some((v) => v > 0) ? row.indexOf(Math.max(...row)) : -1));
 }
 
-export async function evaluateEpoch(w: WeightTensors, a: Architecture, projection: number[][], ds: Dataset, labelled: Int32Array): Promise<EpochEvaluation> {
+export async function evaluateEpoch(
+  w: WeightTensors,
+  a: Architecture,
+  projection: number[][],
+  ds: Dataset,
+  labelled: Int32Array,
+): Promise<EpochEvaluation> {
   const px = a.inputHeight * a.inputWidth * a.channels;
-  const classify = async (images: { pixels: Uint8Array }, count: number) => argmaxRows((await encodeImages(w, a, projection, images.pixels, count)).clusterProb, a.clusters);
+  const classify = async (images: { pixels: Uint8Array }, count: number) =>
+    argmaxRows((await encodeImages(w, a, projection, images.pixels, count)).clusterProb, a.clusters);
   const supervised = labelled.length > 0;
   let mapping: Int32Array | undefined;
   let labelledAccuracy: number | null = null;
@@ -55,7 +62,11 @@ export async function evaluateEpoch(w: WeightTensors, a: Architecture, projectio
     labelledAccuracy = accuracy(await classify(l, labelled.length), l.labels);
   } else if (ds.classNames.length > 0) {
     const n = Math.min(MAPPING_IMAGES, ds.train.count);
-    const sample = subsetSplit(ds.train, Array.from({ length: n }, (_, i) => i), px);
+    const sample = subsetSplit(
+      ds.train,
+      Array.from({ length: n }, (_, i) => i),
+      px,
+    );
     mapping = majorityMapping(await classify(sample, n), sample.labels, a.clusters, ds.classNames.length);
   }
   const mapSplit = ds.test ?? { ...ds.train, count: Math.min(MAPPING_IMAGES, ds.train.count) };

@@ -1,6 +1,7 @@
 /** Per-epoch numbers: averaged phase losses and discriminator confidences, plus evaluation. */
-import type { EpochEvaluation } from './epoch-eval.ts';
+
 import type { IterationReport } from '../step/stepper.ts';
+import type { EpochEvaluation } from './epoch-eval.ts';
 
 export interface EpochMetrics {
   epoch: number;
@@ -53,7 +54,10 @@ export class EpochAccumulator {
     return `mse ${f('mse')} D ${f('loss.discriminator')} G ${f('loss.generator')}`;
   }
 
-  metrics(base: { epoch: number; step: number; lr: number; seconds: number; trainSeconds: number; samples: number; backend: string }, ev: EpochEvaluation): EpochMetrics {
+  metrics(
+    base: { epoch: number; step: number; lr: number; seconds: number; trainSeconds: number; samples: number; backend: string },
+    ev: EpochEvaluation,
+  ): EpochMetrics {
     const m = (k: string) => this.mean(k) ?? NaN;
     return {
       epoch: base.epoch,

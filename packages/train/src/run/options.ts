@@ -179,7 +179,10 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(isInt(r.batch, 2), `--batch must be a whole number >= 2, got ${r.batch}`);
   check(isInt(r.labels, 0), `--labels must be a whole number >= 0, got ${r.labels}`);
   check(isInt(r.clusters, 2), `--clusters must be a whole number >= 2, got ${r.clusters}`);
-  check(r.styleDim === r.clusters || r.styleDim === 2, `--style-dim must be ${r.clusters} (n-D mode, = --clusters) or 2 (2-D mode), got ${r.styleDim}`);
+  check(
+    r.styleDim === r.clusters || r.styleDim === 2,
+    `--style-dim must be ${r.clusters} (n-D mode, = --clusters) or 2 (2-D mode), got ${r.styleDim}`,
+  );
   check(r.headDistance > 0, `--head-distance must be > 0, got ${r.headDistance}`);
   check(r.hidden.length > 0 && r.hidden.every((h) => isInt(h, 1)), `hidden sizes must be whole numbers >= 1, got [${r.hidden}]`);
   check(Number.isInteger(r.seed), `--seed must be a whole number, got ${r.seed}`);
@@ -196,7 +199,10 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.denseImpl === 'custom' || r.denseImpl === 'naive', `denseImpl must be 'custom' or 'naive', got ${r.denseImpl}`);
   if (r.labels > 0) {
     check(dataset.classNames.length > 0, `the training set has no labels; pass --labels 0 to train without them`);
-    check(r.clusters >= dataset.classNames.length, `--clusters ${r.clusters} is fewer than the ${dataset.classNames.length} classes in the labels; use --clusters ${dataset.classNames.length} or more, or --labels 0`);
+    check(
+      r.clusters >= dataset.classNames.length,
+      `--clusters ${r.clusters} is fewer than the ${dataset.classNames.length} classes in the labels; use --clusters ${dataset.classNames.length} or more, or --labels 0`,
+    );
   }
   return r;
 }
@@ -231,7 +237,10 @@ export function maxReplicas(batch: number, cores = availableParallelism()): numb
 /** A requested replica count must be a whole number from 1 to maxReplicas; a one-line UserError otherwise. */
 export function checkReplicas(requested: number | undefined, batch: number, cores = availableParallelism()): void {
   const max = maxReplicas(batch, cores);
-  check(requested === undefined || (isInt(requested, 1) && requested <= max), `--replicas must be a whole number from 1 to ${max} (at most one per core, ${cores} here, and 2 examples of the batch of ${batch} each), got ${requested}`);
+  check(
+    requested === undefined || (isInt(requested, 1) && requested <= max),
+    `--replicas must be a whole number from 1 to ${max} (at most one per core, ${cores} here, and 2 examples of the batch of ${batch} each), got ${requested}`,
+  );
 }
 
 /**

@@ -7,11 +7,11 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { MANIFEST, UserError } from '@aae-map/shared';
-import { loadForResume } from './checkpoint.ts';
 import { type Dataset, limitSplit } from '../data/dataset.ts';
 import { loadFolderDataset } from '../data/folder-dataset.ts';
 import { type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
 import { loadIdxDataset, loadMnistDataset } from '../data/idx-dataset.ts';
+import { loadForResume } from './checkpoint.ts';
 import { DEFAULTS, modeOf, resolveOptions, type TrainOptions } from './options.ts';
 
 /** The decode cache's folder inside a run directory. */
@@ -63,7 +63,8 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void):
   if (!runDir) runDir = resolveOptions(o, (ds ??= await loadMnistDataset())).runDir;
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   const stored = prior?.resume.data;
-  if (!ds && stored) ds = isImageFolder(stored) ? await loadFolder(stored, runDir, prior!.resume.options.seed, o, log) : await loadIdxDataset(stored);
+  if (!ds && stored)
+    ds = isImageFolder(stored) ? await loadFolder(stored, runDir, prior!.resume.options.seed, o, log) : await loadIdxDataset(stored);
   ds ??= await loadMnistDataset();
   return { ds, runDir, prior, options: o };
 }

@@ -4,16 +4,16 @@
  */
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
-import { EpochSampler } from '../step/batch-sampler.ts';
-import type { ResumeState, RunInfo } from './checkpoint.ts';
 import { type Dataset, limitSplit } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { initialWeights } from '../model/model.ts';
-import { architectureFor, checkReplicas, replicasFor, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
-import { ParallelStepper } from '../step/parallel-stepper.ts';
-import { checkNewRunDir, loadRunData } from './run-data.ts';
 import { Rng } from '../rng.ts';
+import { EpochSampler } from '../step/batch-sampler.ts';
+import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
+import type { ResumeState, RunInfo } from './checkpoint.ts';
+import { architectureFor, checkReplicas, type ResolvedOptions, replicasFor, resolveOptions, type TrainOptions } from './options.ts';
+import { checkNewRunDir, loadRunData } from './run-data.ts';
 
 export interface Run {
   r: ResolvedOptions;
@@ -37,7 +37,15 @@ export interface Run {
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
   // Runs stored before --augment, --augment-rotate, --augment-scale or --vat existed trained without them.
-  const r = { ...prior.options, augment: prior.options.augment ?? 0, augmentRotate: prior.options.augmentRotate ?? 0, augmentScale: prior.options.augmentScale ?? 0, vat: prior.options.vat ?? 0, runDir, epochs: o.epochs ?? prior.options.epochs };
+  const r = {
+    ...prior.options,
+    augment: prior.options.augment ?? 0,
+    augmentRotate: prior.options.augmentRotate ?? 0,
+    augmentScale: prior.options.augmentScale ?? 0,
+    vat: prior.options.vat ?? 0,
+    runDir,
+    epochs: o.epochs ?? prior.options.epochs,
+  };
   if (!(Number.isInteger(r.epochs) && r.epochs >= 1)) throw new UserError(`--epochs must be a whole number >= 1, got ${r.epochs}`);
   checkReplicas(o.replicas, r.batch);
   return r;
@@ -46,7 +54,9 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
 function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number): void {
   const d = prior.dataset;
   if (d.name !== ds.name || d.trainCount !== trainCount || d.height !== ds.height || d.width !== ds.width) {
-    throw new UserError(`the run was trained on ${d.name} (${d.trainCount} images of ${d.height}×${d.width}); resume it with the same data`);
+    throw new UserError(
+      `the run was trained on ${d.name} (${d.trainCount} images of ${d.height}×${d.width}); resume it with the same data`,
+    );
   }
 }
 
@@ -64,8 +74,17 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
     : balancedSplit(trainSplit.labels, Math.max(1, ds.classNames.length), r.labels, r.seed);
-  const sampler = new EpochSampler(trainSplit, split, arch, r.batch, r.noiseStd, { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale }, r.vat > 0);
-  if (sampler.iterations < 1) throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
+  const sampler = new EpochSampler(
+    trainSplit,
+    split,
+    arch,
+    r.batch,
+    r.noiseStd,
+    { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
+    r.vat > 0,
+  );
+  if (sampler.iterations < 1)
+    throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
 
   const backend = await selectBackend(options.backend ?? 'auto');
   log(`backend: ${backend.name} (${backend.reason})`);
@@ -74,6 +93,13 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat };
   const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
-  const info = { arch, classNames: ds.classNames, datasetName: ds.name, labels: split.labelled.length, seed: r.seed, backend: backend.name };
+  const info = {
+    arch,
+    classNames: ds.classNames,
+    datasetName: ds.name,
+    labels: split.labelled.length,
+    seed: r.seed,
+    backend: backend.name,
+  };
   return { r, full: ds, data, arch, backend, split, sampler, rng, state, stepper, info, totalSteps: r.epochs * sampler.iterations, prior };
 }

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { type Manifest, Progress, UserError } from '@aae-map/shared';
 import { writeScatterPng } from '@aae-map/shared/plot';
 import type { BackendChoice } from '../backend.ts';
+import { TfWeights } from '../model/model.ts';
+import { headRows, projectionFor } from '../model/projection.ts';
+import type { TrainingState } from '../step/stepper.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { evaluateEpoch } from './epoch-eval.ts';
 import { EpochAccumulator, type EpochMetrics, formatEpoch } from './epoch-metrics.ts';
-import { TfWeights } from '../model/model.ts';
 import type { TrainOptions } from './options.ts';
-import { headRows, projectionFor } from '../model/projection.ts';
 import { prepareRun, type Run } from './run-setup.ts';
 import { learningRate } from './schedule.ts';
-import type { TrainingState } from '../step/stepper.ts';
 
 export interface TrainResult {
   runDir: string;
@@ -72,7 +72,10 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
   const { r, sampler, rng, stepper } = run;
   const t0 = performance.now();
   const acc = new EpochAccumulator();
-  const bar = options.progress === false ? undefined : new Progress({ total: sampler.iterations * r.batch, unit: 'samples', label: `epoch ${epoch}/${r.epochs}` });
+  const bar =
+    options.progress === false
+      ? undefined
+      : new Progress({ total: sampler.iterations * r.batch, unit: 'samples', label: `epoch ${epoch}/${r.epochs}` });
   sampler.startEpoch(rng);
   let lr = r.lr;
   // The next batch is drawn while the replica workers run this one (the same draws, in the same order).
@@ -93,13 +96,43 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
 /** Evaluates, commits the checkpoint with the new metrics line, and draws map.png. */
 async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, metricsText: string, data: TrainOptions['data']) {
   const { r, arch, state, full } = run;
-  const { projection, heads2d } = projectionFor(arch.mode, headRows(state.params.view('heads'), arch.clusters, arch.styleDim), arch.headScale);
+  const { projection, heads2d } = projectionFor(
+    arch.mode,
+    headRows(state.params.view('heads'), arch.clusters, arch.styleDim),
+    arch.headScale,
+  );
   const ev = await withEncoder(state, (w) => evaluateEpoch(w, arch, projection, run.data, run.split.labelled));
   const samples = run.sampler.iterations * r.batch;
-  const metrics = t.acc.metrics({ epoch, step: t.step, lr: t.lr, seconds: (performance.now() - t0) / 1000, trainSeconds: t.trainSeconds, samples, backend: run.backend.name }, ev);
+  const metrics = t.acc.metrics(
+    {
+      epoch,
+      step: t.step,
+      lr: t.lr,
+      seconds: (performance.now() - t0) / 1000,
+      trainSeconds: t.trainSeconds,
+      samples,
+      backend: run.backend.name,
+    },
+    ev,
+  );
   const text = `${metricsText}${JSON.stringify(metrics)}\n`;
-  const dataset = { name: full.name, trainCount: run.data.train.count, testCount: run.data.test?.count ?? 0, height: full.height, width: full.width };
-  const resume = { epoch, step: t.step, totalSteps: run.totalSteps, rng: run.rng.state(), labelled: Array.from(run.split.labelled), options: r, data, dataset };
+  const dataset = {
+    name: full.name,
+    trainCount: run.data.train.count,
+    testCount: run.data.test?.count ?? 0,
+    height: full.height,
+    width: full.width,
+  };
+  const resume = {
+    epoch,
+    step: t.step,
+    totalSteps: run.totalSteps,
+    rng: run.rng.state(),
+    labelled: Array.from(run.split.labelled),
+    options: r,
+    data,
+    dataset,
+  };
   const manifest = await saveCheckpoint(r.runDir, run.info, state, resume, text);
   const error = metrics.testError === null ? '' : `, test error ${(100 * metrics.testError).toFixed(2)}%`;
   await writeScatterPng(join(r.runDir, 'map.png'), {
@@ -116,7 +149,10 @@ async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, me
 async function withEncoder<T>(state: TrainingState, f: (w: TfWeights['tensors']) => Promise<T>): Promise<T> {
   const w = new TfWeights();
   try {
-    w.upload(state.params, state.params.names.filter((n) => n.startsWith('encoder/') || n === 'heads'));
+    w.upload(
+      state.params,
+      state.params.names.filter((n) => n.startsWith('encoder/') || n === 'heads'),
+    );
     return await f(w.tensors);
   } finally {
     w.dispose();

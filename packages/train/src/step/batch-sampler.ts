@@ -5,11 +5,11 @@
  * is dropped); labelled batches cycle through reshuffled passes over the labelled subset.
  */
 import type { Architecture } from '@aae-map/shared';
-import { augmentImages, NO_WARP, type Warp } from './augment.ts';
-import { type ImageSplit, gatherNormalized } from '../data/dataset.ts';
+import { gatherNormalized, type ImageSplit } from '../data/dataset.ts';
 import type { LabelledSplit } from '../data/labelled-split.ts';
 import type { IterationBatch } from '../model/phases.ts';
 import type { Rng } from '../rng.ts';
+import { augmentImages, NO_WARP, type Warp } from './augment.ts';
 
 export class EpochSampler {
   readonly iterations: number;
@@ -63,7 +63,8 @@ export class EpochSampler {
       noiseGenY: noise(n),
       noiseGenZ: noise(d),
     };
-    const augment = (x: Float32Array) => augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng);
+    const augment = (x: Float32Array) =>
+      augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng);
     augment(batch.xU);
     if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {

@@ -11,15 +11,15 @@
  * reports, so no phase waits for a round trip through it.
  */
 import type { Worker } from 'node:worker_threads';
-import type { AdamConfig } from '../model/adam.ts';
-import { sliceBatch } from './batch-sampler.ts';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
-import type { ArenaHandle } from './shared-arena.ts';
-import { ReplicaBarrier } from './replica-barrier.ts';
-import { startModuleWorker } from './ts-worker.ts';
-import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from '../model/phases.ts';
+import type { AdamConfig } from '../model/adam.ts';
+import { type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
+import { sliceBatch } from './batch-sampler.ts';
 import type { PhaseReport } from './replica.ts';
+import { ReplicaBarrier } from './replica-barrier.ts';
+import type { ArenaHandle } from './shared-arena.ts';
 import { ADAM, type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
+import { startModuleWorker } from './ts-worker.ts';
 
 export interface WorkerInit {
   index: number;
@@ -49,12 +49,23 @@ export interface WorkerInit {
  */
 export type WorkerRequest =
   | { cmd: 'grad'; phase: Phase; batch: IterationBatch; upload: string[] }
-  | { cmd: 'step'; phase: Phase; batch?: IterationBatch; upload: string[]; lr: number; t: number; from: number; to: number; weights: number[] }
+  | {
+      cmd: 'step';
+      phase: Phase;
+      batch?: IterationBatch;
+      upload: string[];
+      lr: number;
+      t: number;
+      from: number;
+      to: number;
+      weights: number[];
+    }
   | { cmd: 'read'; names: string[]; upload: string[] };
 
 type WorkerReply = { ok: unknown } | { error: string };
 
-const startWorker = (init: WorkerInit): Worker => startModuleWorker(new URL('./replica-worker.ts', import.meta.url), 'replica-worker', init);
+const startWorker = (init: WorkerInit): Worker =>
+  startModuleWorker(new URL('./replica-worker.ts', import.meta.url), 'replica-worker', init);
 
 /**
  * One worker and its in-flight requests, answered in order. A worker that dies unasked calls
@@ -118,24 +129,23 @@ export class ParallelStepper implements Stepper {
   /** Starts one worker on `backend` per gradient buffer of `state` (TrainingState's `replicas`). */
   static async start(state: TrainingState, settings: PhaseSettings, backend: string): Promise<ParallelStepper> {
     const replicas = state.grads.length;
-    const slots = Object.fromEntries(PHASES.map((p) => [p, { m: state.optimizers[p].m.data.byteOffset, v: state.optimizers[p].v.data.byteOffset }])) as WorkerInit['slots'];
-    const stepper = new ParallelStepper(
-      state,
-      {
-        backend,
-        settings,
-        arena: state.arena.handle,
-        paramSpecs: state.params.specs,
-        params: state.params.data.byteOffset,
-        transposedSpecs: state.transposed.specs,
-        transposed: state.transposed.data.byteOffset,
-        phaseSpecs: state.phaseSpecs,
-        grads: state.grads.map((g) => g.reconstruction.data.byteOffset),
-        slots,
-        adam: ADAM,
-        barrier: ReplicaBarrier.create(replicas).buffer,
-      },
-    );
+    const slots = Object.fromEntries(
+      PHASES.map((p) => [p, { m: state.optimizers[p].m.data.byteOffset, v: state.optimizers[p].v.data.byteOffset }]),
+    ) as WorkerInit['slots'];
+    const stepper = new ParallelStepper(state, {
+      backend,
+      settings,
+      arena: state.arena.handle,
+      paramSpecs: state.params.specs,
+      params: state.params.data.byteOffset,
+      transposedSpecs: state.transposed.specs,
+      transposed: state.transposed.data.byteOffset,
+      phaseSpecs: state.phaseSpecs,
+      grads: state.grads.map((g) => g.reconstruction.data.byteOffset),
+      slots,
+      adam: ADAM,
+      barrier: ReplicaBarrier.create(replicas).buffer,
+    });
     await stepper.ready();
     return stepper;
   }
@@ -181,7 +191,11 @@ export class ParallelStepper implements Stepper {
     const shares = this.shares(batch.size);
     const upload = this.stale;
     this.stale = [];
-    const reports = await Promise.all(this.channels.map((c, k) => c.call<PhaseReport>({ cmd: 'grad', phase, batch: sliceBatch(batch, shares[k]!.from, shares[k]!.to), upload })));
+    const reports = await Promise.all(
+      this.channels.map((c, k) =>
+        c.call<PhaseReport>({ cmd: 'grad', phase, batch: sliceBatch(batch, shares[k]!.from, shares[k]!.to), upload }),
+      ),
+    );
     return this.mix(reports, batch.size);
   }
 
@@ -219,7 +233,17 @@ export class ParallelStepper implements Stepper {
       const upload = this.stale;
       this.stale = this.state.phaseSpecs[phase].map(([n]) => n);
       const requests = this.channels.map((c, k) =>
-        c.call<PhaseReport>({ cmd: 'step', phase, batch: i === 0 ? parts[k] : undefined, upload, lr, t, from: ranges[k]![0], to: ranges[k]![1], weights }),
+        c.call<PhaseReport>({
+          cmd: 'step',
+          phase,
+          batch: i === 0 ? parts[k] : undefined,
+          upload,
+          lr,
+          t,
+          from: ranges[k]![0],
+          to: ranges[k]![1],
+          weights,
+        }),
       );
       return Promise.all(requests).then((reports) => ({ reports, done: performance.now() }));
     });

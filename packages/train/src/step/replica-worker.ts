@@ -1,13 +1,13 @@
 /** Worker-thread side of ParallelStepper: one backend, one replica, its share of every batch. */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '../model/adam.ts';
 import { type BackendName, readInto, selectBackend } from '../backend.ts';
-import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
-import { type IterationBatch, type Phase, PHASES } from '../model/phases.ts';
 import { refreshTransposed } from '../kernels/kernel-transpose.ts';
-import { ReplicaBarrier } from './replica-barrier.ts';
+import { Adam } from '../model/adam.ts';
+import { type IterationBatch, PHASES, type Phase } from '../model/phases.ts';
+import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
 import { Replica } from './replica.ts';
+import { ReplicaBarrier } from './replica-barrier.ts';
 import { SharedArena } from './shared-arena.ts';
 
 const init = workerData as WorkerInit;
@@ -43,7 +43,13 @@ const arena = SharedArena.attach(init.arena);
 const params = arena.at(init.paramSpecs, init.params);
 const transposed = arena.at(init.transposedSpecs, init.transposed);
 const grads = init.grads.map((offset) => perPhase((p) => arena.at(init.phaseSpecs[p], offset)));
-const optimizers = perPhase((p) => new Adam(init.phaseSpecs[p], init.adam, { m: arena.at(init.phaseSpecs[p], init.slots[p].m), v: arena.at(init.phaseSpecs[p], init.slots[p].v) }));
+const optimizers = perPhase(
+  (p) =>
+    new Adam(init.phaseSpecs[p], init.adam, {
+      m: arena.at(init.phaseSpecs[p], init.slots[p].m),
+      v: arena.at(init.phaseSpecs[p], init.slots[p].v),
+    }),
+);
 const barrier = new ReplicaBarrier(init.barrier);
 try {
   await selectBackend(init.backend as BackendName);

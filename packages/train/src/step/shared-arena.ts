@@ -50,7 +50,8 @@ export class SharedArena {
   /** A fresh, zeroed region for `specs`' tensors. */
   tensors(specs: TensorSpec[]): FlatTensors {
     const bytes = 4 * FlatTensors.floats(specs);
-    if (this.used + bytes > this.buffer.byteLength) throw new Error(`SharedArena: ${bytes} bytes do not fit (${this.used} of ${this.buffer.byteLength} used)`);
+    if (this.used + bytes > this.buffer.byteLength)
+      throw new Error(`SharedArena: ${bytes} bytes do not fit (${this.used} of ${this.buffer.byteLength} used)`);
     const t = new FlatTensors(specs, this.buffer, this.used);
     this.used += align(bytes);
     return t;

@@ -3,13 +3,13 @@
  * Weights live in a FlatTensors (the master copy); replicas mirror them in tfjs.
  */
 import type { Architecture } from '@aae-map/shared';
-import { Adam, type AdamConfig } from '../model/adam.ts';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import { refreshTransposed, transposedSpecs } from '../kernels/kernel-transpose.ts';
-import { SharedArena } from './shared-arena.ts';
+import { Adam, type AdamConfig } from '../model/adam.ts';
 import { phaseWeightNames } from '../model/model.ts';
-import { type IterationBatch, type Phase, PHASES, type PhaseSettings } from '../model/phases.ts';
+import { type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
 import { type PhaseReport, Replica } from './replica.ts';
+import { SharedArena } from './shared-arena.ts';
 
 /**
  * One Adam per phase, so the encoder's three objectives (reconstruction, fooling the
@@ -47,12 +47,25 @@ export class TrainingState {
     const slotFloats = PHASES.map((p) => FlatTensors.floats(this.phaseSpecs[p]));
     const largest = Math.max(...slotFloats);
     const tSpecs = transposedSpecs(initial.specs);
-    this.arena = SharedArena.create(SharedArena.bytesFor([initial.data.length, FlatTensors.floats(tSpecs), ...slotFloats, ...slotFloats, ...Array<number>(replicas).fill(largest)]));
+    this.arena = SharedArena.create(
+      SharedArena.bytesFor([
+        initial.data.length,
+        FlatTensors.floats(tSpecs),
+        ...slotFloats,
+        ...slotFloats,
+        ...Array<number>(replicas).fill(largest),
+      ]),
+    );
     this.params = this.arena.tensors(initial.specs);
     this.params.data.set(initial.data);
     this.transposed = this.arena.tensors(tSpecs);
     this.refreshTransposed();
-    this.optimizers = Object.fromEntries(PHASES.map((p) => [p, new Adam(this.phaseSpecs[p], ADAM, { m: this.arena.tensors(this.phaseSpecs[p]), v: this.arena.tensors(this.phaseSpecs[p]) })])) as Record<Phase, Adam>;
+    this.optimizers = Object.fromEntries(
+      PHASES.map((p) => [
+        p,
+        new Adam(this.phaseSpecs[p], ADAM, { m: this.arena.tensors(this.phaseSpecs[p]), v: this.arena.tensors(this.phaseSpecs[p]) }),
+      ]),
+    ) as Record<Phase, Adam>;
     this.grads = Array.from({ length: replicas }, () => {
       const offset = this.arena.tensors([['grads', [largest]]]).data.byteOffset;
       return Object.fromEntries(PHASES.map((p) => [p, this.arena.at(this.phaseSpecs[p], offset)])) as Record<Phase, FlatTensors>;

@@ -28,7 +28,8 @@ export function clusterCategories(set: PointSet, info: ModelInfo | undefined): C
   for (let i = 0; i < set.count; i++) n = Math.max(n, set.cluster[i]! + 1);
   const named = info && info.classNames.length === info.clusters;
   // 'cluster 3' when the class name is just the index (MNIST's '0'..'9'), else '3: cat'.
-  const name = (k: number) => (named && k < info.clusters && info.classNames[k] !== String(k) ? `${k}: ${info.classNames[k]}` : `cluster ${k}`);
+  const name = (k: number) =>
+    named && k < info.clusters && info.classNames[k] !== String(k) ? `${k}: ${info.classNames[k]}` : `cluster ${k}`;
   const names = Array.from({ length: n }, (_, k) => name(k));
   const index = set.cluster.subarray(0, set.count);
   return { index, names, counts: countsOf(index, n) };

@@ -2,8 +2,9 @@
  * Embeds a list of image files in batches: the browser decodes batch k+1 while the model runs
  * batch k. Files the browser cannot decode are skipped and listed, as `embed` does.
  */
-import { GrayDecoder } from './image-decode.ts';
+
 import type { PathedFile } from './file-collect.ts';
+import { GrayDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import { bestCluster, type ModelInfo } from './shared.ts';

@@ -8,7 +8,7 @@ import { textToUrlPath } from './shared.ts';
 
 /** `path` is in embed's text form (shared's path-encoding.ts), as points.csv holds it. */
 export function serverImageUrl(path: string): string {
-  return '/files/' + textToUrlPath(path);
+  return `/files/${textToUrlPath(path)}`;
 }
 
 export class HoverCard {

@@ -2,7 +2,7 @@
  * The page: wires the controls, drops and the map together. Holds the state (the model, its
  * session per provider, the points) and nothing else; each job lives in its own module.
  */
-import { type Categories, classCategories, clusterCategories, type ColourMode, paletteOf } from './categories.ts';
+import { type Categories, type ColourMode, classCategories, clusterCategories, paletteOf } from './categories.ts';
 import { downloadText } from './download.ts';
 import { listenForDrops } from './drop-zone.ts';
 import { embedImages } from './embed-run.ts';
@@ -14,8 +14,8 @@ import { openSession, type PageSession, type ProviderChoice } from './ort-runtim
 import type { PointSet } from './point-set.ts';
 import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
-import { StatusLine } from './status.ts';
 import { UserError } from './shared.ts';
+import { StatusLine } from './status.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const epSelect = $<HTMLSelectElement>('ep-select');
@@ -76,7 +76,9 @@ async function setModel(m: LoadedModel): Promise<void> {
   session = undefined;
   model = m;
   const { info } = m;
-  status.modelLoaded(`${m.name}: ${info.height}×${info.width} → ${info.clusters} clusters, style ${info.styleDim}-D${info.dataset ? `, trained on ${info.dataset}` : ''}`);
+  status.modelLoaded(
+    `${m.name}: ${info.height}×${info.width} → ${info.clusters} clusters, style ${info.styleDim}-D${info.dataset ? `, trained on ${info.dataset}` : ''}`,
+  );
   if (points) show(points);
 }
 
@@ -92,9 +94,12 @@ async function sessionFor(m: LoadedModel): Promise<PageSession> {
 async function embed(files: PathedFile[]): Promise<void> {
   if (!model) throw new UserError('load a model first: start the server with --model model.onnx, or drop a model.onnx here');
   const list = imageList(files);
-  if (list.images.length === 0) throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff)`);
+  if (list.images.length === 0)
+    throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff)`);
   const s = await sessionFor(model);
-  const result = await embedImages(list.images, s, model.info, (p) => status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`));
+  const result = await embedImages(list.images, s, model.info, (p) =>
+    status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
+  );
   for (const f of result.failed) console.warn(`skipped ${f.path}: ${f.reason}`);
   show(result.points);
   status.embedded(result.points.count, result.seconds, result.failed.length, s.provider, s.threads, s.note);
@@ -108,10 +113,13 @@ async function openCsv(text: string, name: string): Promise<void> {
 
 function inputFiles(id: string, use: (files: FileList) => Promise<void>): void {
   const input = $<HTMLInputElement>(id);
-  input.addEventListener('change', guard(async () => {
-    if (input.files && input.files.length > 0) await use(input.files);
-    input.value = ''; // so that choosing the same files again fires 'change'
-  }));
+  input.addEventListener(
+    'change',
+    guard(async () => {
+      if (input.files && input.files.length > 0) await use(input.files);
+      input.value = ''; // so that choosing the same files again fires 'change'
+    }),
+  );
 }
 
 inputFiles('model-input', async (f) => setModel(await modelFromFile(f[0]!)));

@@ -61,12 +61,14 @@ export async function openSession(bytes: Uint8Array, info: ModelInfo, name: stri
   try {
     session = await create(bytes, provider);
   } catch (err) {
-    if (choice !== 'auto' || provider === 'wasm') throw new UserError(`cannot run ${name} on ${provider}: ${(err as Error).message.split('\n')[0]}`);
+    if (choice !== 'auto' || provider === 'wasm')
+      throw new UserError(`cannot run ${name} on ${provider}: ${(err as Error).message.split('\n')[0]}`);
     note = `webgpu failed: ${(err as Error).message.split('\n')[0]}`;
     provider = 'wasm';
     session = await create(bytes, provider);
   }
-  const dims = (count: number) => (info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels]);
+  const dims = (count: number) =>
+    info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels];
   return {
     provider,
     threads,

@@ -15,7 +15,10 @@ export function drawHeads(ctx: CanvasRenderingContext2D, view: ViewTransform, he
     ctx.lineTo(x + r, y + r);
     ctx.moveTo(x - r, y + r);
     ctx.lineTo(x + r, y - r);
-    for (const [colour, width] of [['#fff', 5], ['#000', 2.5]] as const) {
+    for (const [colour, width] of [
+      ['#fff', 5],
+      ['#000', 2.5],
+    ] as const) {
       ctx.strokeStyle = colour;
       ctx.lineWidth = width * dpr;
       ctx.stroke();

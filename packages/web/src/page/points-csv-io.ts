@@ -1,6 +1,6 @@
 /** Reading a points.csv written by `embed` into a PointSet, and writing one in the same format. */
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { BASE_COLUMNS, csvRecord, parseCsv, PointRowWriter, pointsColumns, UserError } from './shared.ts';
+import { BASE_COLUMNS, csvRecord, PointRowWriter, parseCsv, pointsColumns, UserError } from './shared.ts';
 
 export function pointsFromCsv(text: string, name: string): PointSet {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
