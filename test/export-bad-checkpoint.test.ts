@@ -13,7 +13,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { exportModel } from '@aae-map/export';
-import { readModelInfo, UserError } from '@aae-map/shared';
+import { UserError } from '@aae-map/shared';
+import { readModelInfo } from '@aae-map/shared/onnx';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const BIN = fileURLToPath(new URL('../packages/export/bin/export.js', import.meta.url));
