@@ -13,8 +13,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { exportModel } from '@aae-map/export';
-import { UserError } from '@aae-map/shared';
-import { readModelInfo } from '@aae-map/shared/onnx';
+import { readModelInfo, UserError } from '@aae-map/shared';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const BIN = fileURLToPath(new URL('../packages/export/bin/export.js', import.meta.url));

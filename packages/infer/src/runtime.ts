@@ -5,8 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { INPUT_NAME, type ModelInfo, UserError, VULKAN_HOW_TO } from '@aae-map/shared';
-import { readModelInfo } from '@aae-map/shared/onnx';
+import { INPUT_NAME, type ModelInfo, readModelInfo, UserError, VULKAN_HOW_TO } from '@aae-map/shared';
 import * as ort from 'onnxruntime-node';
 
 import { DEVICES, type Device } from './devices.ts';
