@@ -143,6 +143,8 @@ class BatchWriter {
     this.outputs.errors.flush();
     if (r.ok.length > 0) {
       const { info } = this.model;
+      // More batches are coming: open the wide session meanwhile, for when decoding is done.
+      if (!wide) void this.model.prepareWide().catch(() => undefined);
       const out = await this.model.run(r.pixels, r.ok.length, { wide });
       const { write } = this.outputs.cells;
       const paths = r.ok.map((i) => write(batch.paths[i]!));
