@@ -17,7 +17,10 @@ import { ViewTransform } from '../src/page/view-transform.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 test('PointGrid.nearest finds what a brute-force search finds', () => {

@@ -110,7 +110,10 @@ export class PointRowWriter {
         const n = Math.floor(a * POW10[k]! + 0.5);
         if (n >= 1e9) e++;
         else if (n < 1e8) e--;
-        else return this.placePoint(v < 0, n, e);
+        else {
+          this.placePoint(v < 0, n, e);
+          return;
+        }
       }
     }
     this.ascii(String(Number(v.toPrecision(9))));
