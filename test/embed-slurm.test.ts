@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,9 +15,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { embedFolder, errorsPathFor, scanCsv } from '@aae-map/infer';
 import { comparePaths, shardOf } from '@aae-map/shared';
-import { EMBED_BIN, makeModel, mnistFolder, readCsvFile } from './embed-helpers.ts';
+import { makeModel, mnistFolder, readCsvFile } from './embed-helpers.ts';
 import { type Slurm, startSlurm } from './fixtures/slurm.ts';
-import { assertSameRows, readMeta, runCheck, unionOf } from './shard-helpers.ts';
+import { assertSameRows, embedOnPath, readMeta, runCheck, unionOf } from './shard-helpers.ts';
 
 const SCRIPT = fileURLToPath(new URL('../docs/examples/embed.sbatch', import.meta.url));
 const FOLDERS = 10;
@@ -27,6 +27,7 @@ let tmp: string;
 let slurm: Slurm | undefined;
 let model: string;
 let input: string;
+let bin: string;
 let reference: string[][];
 let referenceErrors: string[][];
 
@@ -48,10 +49,7 @@ before(async () => {
   reference = (await readCsvFile(out)).slice(1);
   referenceErrors = (await readCsvFile(errorsPathFor(out))).slice(1);
   assert.equal(reference.length, FOLDERS * PER_FOLDER);
-  // `embed` on PATH, as the script expects it on every node.
-  await mkdir(join(tmp, 'bin'));
-  await writeFile(join(tmp, 'bin', 'embed'), `#!/bin/sh\nexec '${process.execPath}' '${EMBED_BIN}' "$@"\n`);
-  await chmod(join(tmp, 'bin', 'embed'), 0o755);
+  bin = await embedOnPath(tmp); // as the script expects embed on every node
   slurm = await started;
 });
 after(async () => {
@@ -88,7 +86,7 @@ test('sbatch --array=0-3 --wait with embed --shard auto; a task cancelled mid-ru
   await mkdir(join(tmp, 'logs'));
   const env = {
     ...slurm!.env,
-    PATH: `${join(tmp, 'bin')}:${process.env.PATH}`,
+    PATH: `${bin}:${process.env.PATH}`,
     INPUT: input,
     MODEL: model,
     OUT: out,

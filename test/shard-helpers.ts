@@ -3,11 +3,12 @@
  * taken together, and the comparison of those rows with an unsharded run.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { comparePaths } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
-import { readCsvFile, runNode } from './embed-helpers.ts';
+import { EMBED_BIN, readCsvFile, runNode } from './embed-helpers.ts';
 
 export const CHECK_BIN = fileURLToPath(new URL('../packages/infer/bin/embed-check.js', import.meta.url));
 
@@ -46,4 +47,13 @@ export function lastProgress(stderr: string): [number, number] {
   assert.ok(all.length > 0, `a progress line in: ${stderr}`);
   const m = all.at(-1)!;
   return [Number(m[1]), Number(m[2])];
+}
+
+/** Makes `dir/bin/embed`, which runs this checkout's embed, as the examples expect it on PATH; returns `dir/bin`. */
+export async function embedOnPath(dir: string): Promise<string> {
+  const bin = join(dir, 'bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'embed'), `#!/bin/sh\nexec '${process.execPath}' '${EMBED_BIN}' "$@"\n`);
+  await chmod(join(bin, 'embed'), 0o755);
+  return bin;
 }
