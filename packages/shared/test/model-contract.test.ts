@@ -57,7 +57,7 @@ function rejects(p: Record<string, string>, graph: GraphSignature, message: RegE
 
 test("the exporter's metadata and signature pass and parse back to the ModelInfo", () => {
   assert.deepEqual(checkModelContract(props(), graphFor(INFO), 'm.onnx'), INFO);
-  const rgb = { ...INFO, channels: 3, mode: '2d' as const, styleDim: 2, classNames: [], dataset: '' };
+  const rgb = { ...INFO, channels: 3 as const, mode: '2d' as const, styleDim: 2, classNames: [], dataset: '' };
   assert.deepEqual(checkModelContract(modelInfoToProps(rgb), graphFor(rgb), 'm.onnx'), rgb);
   // Extra outputs do not disturb a client that reads the four it knows.
   const more = graphFor(INFO);
