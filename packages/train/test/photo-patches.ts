@@ -6,7 +6,7 @@
  * flat patch of one texture.
  */
 import { mkdir, readdir } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
@@ -62,4 +62,13 @@ export async function writePatchFolder(dir: string, o: PatchOptions): Promise<st
     }
   }
   return paths;
+}
+
+/** Writes gray pixels as an RGB PNG, each value in all three channels: a gray image stored as colour. */
+export async function writeGrayAsRgb(file: string, pixels: Uint8Array, width: number, height: number): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } })
+    .toColourspace('srgb')
+    .png()
+    .toFile(file);
 }
