@@ -9,6 +9,7 @@
  *   pixels (so train, the decoders and the ONNX graph agree on the channel layout);
  * - evaluate on the folders scores what training's test accuracy says;
  * - a gray file and its colour-stored copy embed alike with the RGB model (gray replicated);
+ * - --resume reads the folder as the run was trained (RGB), whatever --channels says;
  * - a --channels 1 model on the same colour photos takes [N, 32, 32] and embeds them (converted).
  */
 import assert from 'node:assert/strict';
@@ -107,6 +108,14 @@ test('photos → train (RGB, chosen by sampling) → export [N, 32, 32, 3] → e
   await writeGrayAsRgb(join(mixed, 'b-rgb.png'), digit, 28, 28);
   const [gray, rgb] = await embedRows(model, mixed);
   assert.deepEqual(gray!.slice(1), rgb!.slice(1));
+});
+
+test('--resume of the RGB run reads its folder as RGB, whatever --channels says now', async () => {
+  const runDir = join(root, 'rgb-run');
+  const data = { folder: trainDir, test: testDir, size: { width: SIDE, height: SIDE }, channels: 1 as const };
+  const r = await train({ ...tiny, epochs: 2, resume: true, data, runDir, log: () => {} });
+  assert.equal(r.manifest.epochs, 2);
+  assert.equal(r.manifest.architecture.channels, 3);
 });
 
 test('--channels 1 on the colour photos: a gray model, [N, 32, 32], that embeds them converted to gray', async () => {

@@ -78,6 +78,7 @@ test('malformed metadata values name the key and the form expected', () => {
   rejects(props({ clusters: 'three' }), g, /'clusters' is 'three'; expected a positive whole number/);
   rejects(props({ style_dim: '0' }), g, /'style_dim' is '0'; expected a positive whole number/);
   rejects(props({ input_channels: '' }), g, /'input_channels' is ''; expected a positive whole number/);
+  rejects(props({ input_channels: '4' }), g, /'input_channels' is '4'; expected 1 \(gray\) or 3 \(RGB\)/);
   rejects(props({ class_names: '["zero", "one"' }), g, /'class_names' is '\["zero", "one"'; expected a JSON array of strings/);
   rejects(props({ class_names: '[0, 1, 2]' }), g, /'class_names' is '\[0, 1, 2\]'; expected a JSON array of strings/);
   rejects(props({ class_names: '"zero,one,two"' }), g, /'class_names' .*expected a JSON array of strings/);
