@@ -26,18 +26,32 @@ const program = cliProgram(
   .option('--run <dir>', 'training run to score; it is exported to a temporary ONNX file (default: the latest run under --runs)')
   .option('--model <file>', 'exported ONNX model to score, instead of --run')
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
-  .option('--data <images>', 'IDX test images (default: MNIST t10k, 10,000 images)')
+  .option('--data <images>', 'IDX test images, or a folder with one subfolder of images per class (default: MNIST t10k, 10,000 images)')
   .option('--data-labels <labels>', 'IDX test labels, with --data')
-  .option('--train-data <images>', 'IDX images that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images)')
+  .option(
+    '--train-data <images>',
+    'IDX images, or a folder as --data, that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images; needed with a folder --data)',
+  )
   .option('--train-labels <labels>', 'IDX labels, with --train-data')
-  .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)', wholeNumber)
+  .option(
+    '--limit <n>',
+    'use only the first n test images (of a folder, n spread over it), and n fit images unless --train-limit (default: all)',
+    wholeNumber,
+  )
   .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)', wholeNumber)
   .option('--out <file>', 'where to write eval.json (default: <run>/eval.json, or <model>.eval.json beside the model)')
   .addOption(new Option('--device <name>', 'onnxruntime device').choices(DEVICES).default('cpu'))
   .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', wholeNumber, 0)
   .option('--batch <n>', 'images per model call (cpu runs them 256 at a time)', wholeNumber, 1024)
   .option('--no-progress', 'no progress bars on stderr')
-  .addHelpText('after', examples('pnpm evaluate --run runs/mnist-1000', 'pnpm evaluate --model model.onnx --limit 2000'))
+  .addHelpText(
+    'after',
+    examples(
+      'pnpm evaluate --run runs/mnist-1000',
+      'pnpm evaluate --model model.onnx --limit 2000',
+      'pnpm evaluate --model photos.onnx --data photos-test --train-data photos',
+    ),
+  )
   .action(
     action(async (opts: EvaluateCliOptions) => {
       const { evaluate, formatReport } = await import('./index.ts');

@@ -11,7 +11,7 @@ export interface Embedded {
 
 export async function embedSet(model: EmbedModel, set: LabelledImages, batch: number, progress?: Progress): Promise<Embedded> {
   const n = model.info.clusters;
-  const pixels = set.height * set.width;
+  const pixels = set.height * set.width * model.info.channels;
   const points = new Float32Array(set.count * 2);
   const clusterProb = new Float32Array(set.count * n);
   for (let start = 0; start < set.count; start += batch) {

@@ -1,7 +1,7 @@
 /** `evaluate`: scores an exported model (or a run, exported on the fly) on held-out images. */
 import type { Device } from '@aae-map/infer';
 import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
-import { checkImageSize, loadSet } from './datasets.ts';
+import { finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
@@ -17,15 +17,18 @@ export interface EvaluateOptions {
   model?: string;
   /** Where to look for the latest run. @default 'runs' */
   runsDir?: string;
-  /** IDX test images and labels. @default MNIST's 10k test set */
+  /**
+   * IDX test images and labels, or a folder of images with one subfolder per class (no
+   * `testLabels`; decoded at the model's size, gray or RGB). @default MNIST's 10k test set
+   */
   testImages?: string;
   testLabels?: string;
-  /** IDX images and labels that kNN and the cluster labelling are fitted on. @default MNIST's 60k training set */
+  /** IDX images and labels, or a folder as `testImages`, that kNN and the cluster labelling are fitted on. @default MNIST's 60k training set; required with a folder `testImages` */
   fitImages?: string;
   fitLabels?: string;
-  /** Keep only the first `limit` test images. @default all */
+  /** Keep only the first `limit` test images (of a folder, `limit` spread evenly over it). @default all */
   limit?: number;
-  /** Keep only the first `fitLimit` fit images. @default all */
+  /** Keep only the first `fitLimit` fit images (as `limit`). @default all */
   fitLimit?: number;
   /** onnxruntime device; the cpu embeds 70k MNIST images in under a second. @default 'cpu' */
   device?: Device;
@@ -51,13 +54,21 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag} must be a positive integer, got ${v}`);
   }
-  const test = await loadSet(opts.testImages, opts.testLabels, 'test', opts.limit, { images: '--data', labels: '--data-labels' });
-  const fit = await loadSet(opts.fitImages, opts.fitLabels, 'train', opts.fitLimit, { images: '--train-data', labels: '--train-labels' });
-  if (test.info.count <= 2 * TRUST_K)
+  const pending = [
+    await startSet(
+      { images: opts.testImages, labels: opts.testLabels, limit: opts.limit, flag: { images: '--data', labels: '--data-labels' } },
+      'test',
+    ),
+    await startSet(
+      { images: opts.fitImages, labels: opts.fitLabels, limit: opts.fitLimit, flag: { images: '--train-data', labels: '--train-labels' } },
+      'train',
+    ),
+  ];
+  if ('folder' in pending[0]! && opts.fitImages === undefined)
     throw new UserError(
-      `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
+      `--data ${opts.testImages} is an image folder; give the training images to fit kNN and the cluster labels on with --train-data`,
     );
-  if (fit.info.count < 5) throw new UserError(`5-NN needs at least 5 fit images; ${fit.info.images} gives ${fit.info.count}`);
+  checkCounts(pending);
 
   const src = await openSource({
     run: opts.run,
@@ -68,11 +79,9 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   });
   try {
     const info = src.model.info;
-    if (info.channels !== 1)
-      throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
-    checkImageSize(test, info.height, info.width);
-    checkImageSize(fit, info.height, info.width);
     const show = opts.progress ?? true;
+    const [test, fit] = (await finishSets(pending, info, show)) as [LoadedSet, LoadedSet];
+    checkCounts([test, fit]);
     const bar = (total: number, unit: string, label: string) => (show ? new Progress({ total, unit, label }) : undefined);
 
     let t = performance.now();
@@ -102,7 +111,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     // Raw 0..255 pixels: an affine rescaling to the model's [-1, 1] input leaves every rank unchanged.
     let trustBar: Progress | undefined;
     let reported = 0;
-    const trust = trustworthiness(Float32Array.from(test.data.pixels), info.height * info.width, testOut.points, {
+    const trust = trustworthiness(Float32Array.from(test.data.pixels), info.height * info.width * info.channels, testOut.points, {
       k: TRUST_K,
       onProgress: (done, total) => {
         trustBar ??= bar(total, 'pairs', 'trustworthiness');
@@ -152,6 +161,16 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   } finally {
     await src.close();
   }
+}
+
+/** The smallest sets the metrics are defined on; checked on the sets already read (`pending` holds folders too). */
+function checkCounts([test, fit]: PendingSet[]): void {
+  if (test && 'data' in test && test.info.count <= 2 * TRUST_K)
+    throw new UserError(
+      `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
+    );
+  if (fit && 'data' in fit && fit.info.count < 5)
+    throw new UserError(`5-NN needs at least 5 fit images; ${fit.info.images} gives ${fit.info.count}`);
 }
 
 /** The three cluster→label variants of the classification error (see EvalReport). */

@@ -12,6 +12,8 @@ export interface ExportSummary {
   irVersion: number;
   /** [H, W] of the uint8 input. */
   inputSize: [number, number];
+  /** 1: the input is gray [N, H, W]; 3: RGB [N, H, W, 3]. */
+  channels: number;
   clusters: number;
   styleDim: number;
   mode: 'nd' | '2d';
@@ -42,6 +44,7 @@ export async function exportModel(runDir: string, outFile: string): Promise<Expo
     opset: OPSET,
     irVersion: IR_VERSION,
     inputSize: [a.inputHeight, a.inputWidth],
+    channels: a.channels,
     clusters: a.clusters,
     styleDim: a.styleDim,
     mode: a.mode,

@@ -49,7 +49,7 @@ function startWorker(bundle: string | undefined): Worker {
 
 /** Batches the workers may decode ahead: see AHEAD_BYTES. */
 export function aheadFor(o: StageOptions, workers: number): number {
-  return Math.max(2 * workers + 1, Math.floor(AHEAD_BYTES / (o.batch * o.width * o.height)));
+  return Math.max(2 * workers + 1, Math.floor(AHEAD_BYTES / (o.batch * o.width * o.height * (o.channels ?? 1))));
 }
 
 export class DecodePool {

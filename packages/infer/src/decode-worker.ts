@@ -30,6 +30,7 @@ async function decodeAndPost({ seq, batch, stage }: ToPeer): Promise<void> {
     paths: batch.paths,
     width: stage.width,
     height: stage.height,
+    channels: stage.channels,
     maxPixels: stage.maxPixels,
   });
   post({ kind: 'batch', seq, batch, result }, [result.pixels.buffer as ArrayBuffer]);

@@ -196,8 +196,6 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const wideThreads = threads + pool.size;
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
-    if (model.info.channels !== 1)
-      throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     if (opts.shard) log.write(`${opts.shardSource ?? `shard ${shardName(opts.shard)}`}\n`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
@@ -207,13 +205,14 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
-    const { width, height } = model.info;
+    const { width, height, channels } = model.info;
     const stage = {
       input: opts.input,
       after: outputs.resumeAfter,
       batch: opts.batch ?? DEFAULT_BATCH,
       width,
       height,
+      channels,
       maxPixels: opts.maxPixels,
       shard: opts.shard,
     };

@@ -31,7 +31,7 @@ export interface EmbedModel {
   /** The threads of run(..., { wide: true }), where it has threads of its own (see OpenOptions.wideThreads). */
   wideThreads: number | undefined;
   /**
-   * Runs `count` uint8 images of info.height x info.width, packed row-major; with `wide`, on
+   * Runs `count` uint8 images of info.height x info.width (x 3 for an RGB model), packed row-major; with `wide`, on
    * OpenOptions.wideThreads threads where there are such (same outputs, up to float rounding).
    */
   run(images: Uint8Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;

@@ -1,5 +1,6 @@
 /** The messages between DecodePool (decode-pool.ts, main thread) and its workers (decode-worker.ts). */
 import type { MessagePort } from 'node:worker_threads';
+import type { InputChannels } from '@aae-map/shared';
 import type { DecodeResult, ShardSpec } from '@aae-map/shared/decode';
 import type { Batch } from './walk-batches.ts';
 
@@ -10,6 +11,8 @@ export interface StageOptions {
   batch: number;
   width: number;
   height: number;
+  /** The model's: gray or RGB pixels (shared's DecodeJob.channels). @default 1 */
+  channels?: InputChannels;
   /** Larger images are refused (shared's DecodeJob.maxPixels). */
   maxPixels?: number;
   /** Only this share of the files (shared's shard.ts); all when undefined. */

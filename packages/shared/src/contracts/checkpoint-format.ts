@@ -17,7 +17,7 @@ export interface Normalization {
 export interface Architecture {
   inputHeight: number;
   inputWidth: number;
-  /** Always 1 (grayscale) for now. */
+  /** 1: gray images [H, W]; 3: RGB [H, W, 3], interleaved. The encoder takes and the decoder makes H·W·channels values. */
   channels: number;
   /** Hidden layer sizes of encoder, decoder and discriminators, e.g. [1000, 1000]. */
   hidden: number[];

@@ -20,13 +20,16 @@ export const META_KEYS = {
 } as const;
 
 export const INPUT_NAME = 'image';
+
+/** Pixels per image position: 1, gray `image` [N, H, W]; 3, RGB `image` [N, H, W, 3]. */
+export type InputChannels = 1 | 3;
 export const OUTPUT_NAMES = ['point', 'cluster_prob', 'style', 'representation'] as const;
 
 export interface ModelInfo {
   version: string;
   height: number;
   width: number;
-  channels: number;
+  channels: InputChannels;
   classNames: string[];
   /** n x 2 */
   heads2d: number[][];
@@ -90,12 +93,14 @@ export function propsToModelInfo(props: Record<string, string>, file: string): M
     throw new UserError(`${file} has model format version ${version}; this tool reads version ${MODEL_FORMAT_VERSION}`);
   const mode = get(META_KEYS.mode);
   if (mode !== 'nd' && mode !== '2d') bad(META_KEYS.mode, "'nd' or '2d'");
+  const channels = whole(META_KEYS.channels);
+  if (channels !== 1 && channels !== 3) bad(META_KEYS.channels, '1 (gray) or 3 (RGB)');
   const isPair = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x));
   return {
     version,
     height: whole(META_KEYS.height),
     width: whole(META_KEYS.width),
-    channels: whole(META_KEYS.channels),
+    channels: channels as InputChannels,
     classNames: json(
       META_KEYS.classNames,
       (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),

@@ -1,9 +1,11 @@
 /**
- * What training reads: images as raw uint8 H×W pixels plus integer labels (-1 = unknown).
- * Readers for IDX files (here) and image folders (later) all produce a `Dataset`.
+ * What training reads: images as raw uint8 H×W pixels (gray) or H×W×3 (RGB, interleaved) plus
+ * integer labels (-1 = unknown). Readers for IDX files and image folders all produce a `Dataset`.
  */
+import type { InputChannels } from '@aae-map/shared';
+
 export interface ImageSplit {
-  /** `count` images of height×width uint8 pixels, row-major, one after another. */
+  /** `count` images of height×width×channels uint8 values, row-major, one after another. */
   pixels: Uint8Array;
   count: number;
   /** One per image: a class index into `Dataset.classNames`, or -1 when unknown. */
@@ -16,10 +18,15 @@ export interface Dataset {
   classNames: string[];
   height: number;
   width: number;
+  /** 1: gray; 3: RGB, the model's input [N, H, W, 3]. @default 1 */
+  channels?: InputChannels;
   train: ImageSplit;
   /** Held-out images; accuracy is reported on these when they have labels. */
   test?: ImageSplit;
 }
+
+/** Bytes of one image of `ds`. */
+export const pixelsPerImage = (ds: Pick<Dataset, 'height' | 'width' | 'channels'>): number => ds.height * ds.width * (ds.channels ?? 1);
 
 /** Keeps the first `limit` images of a split (all when limit is undefined or larger). */
 export function limitSplit(split: ImageSplit, limit: number | undefined, pixelsPerImage: number): ImageSplit {

@@ -11,7 +11,7 @@ import { TfWeights } from './model.ts';
 export interface LoadedModel {
   manifest: Manifest;
   /**
-   * Encodes `count` raw uint8 images of H×W pixels (row-major, one after another), normalised
+   * Encodes `count` raw uint8 images of H×W×channels values (row-major, one after another), normalised
    * inside exactly as `manifest.architecture.normalization` says.
    */
   encode(pixels: Uint8Array, count: number): Promise<Encodings>;

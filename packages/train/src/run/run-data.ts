@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { MANIFEST, UserError } from '@aae-map/shared';
-import { type Dataset, limitSplit } from '../data/dataset.ts';
+import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { loadFolderDataset } from '../data/folder-dataset.ts';
 import { type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
 import { loadIdxDataset, loadMnistDataset } from '../data/idx-dataset.ts';
@@ -35,12 +35,17 @@ function loadFolder(files: ImageFolderFiles, runDir: string, seed: number, o: Tr
   return loadFolderDataset(files, { cacheDir: join(runDir, DATA_CACHE), seed, progress: o.progress, log }).then((f) => f.dataset);
 }
 
+/** A resumed run reads its folder as it was trained: gray or RGB as its architecture says. */
+function withPriorChannels(files: ImageFolderFiles, prior: RunData['prior']): ImageFolderFiles {
+  return prior ? { ...files, channels: prior.manifest.architecture.channels === 3 ? 3 : 1 } : files;
+}
+
 /** --clusters defaults to the folder's classes (and is needed without any); --labels is a cap on the labelled images. */
 function folderDefaults(o: TrainOptions, ds: Dataset, files: ImageFolderFiles, name: string): TrainOptions {
   if (o.clusters === undefined && ds.classNames.length === 0) {
     throw new UserError(`--data ${files.folder} has no class subfolders, so give --clusters, the number of clusters to find`);
   }
-  const train = limitSplit(ds.train, o.trainLimit, ds.height * ds.width);
+  const train = limitSplit(ds.train, o.trainLimit, pixelsPerImage(ds));
   const known = train.labels.reduce((n, l) => n + (l >= 0 ? 1 : 0), 0);
   return { ...o, name, clusters: o.clusters ?? ds.classNames.length, labels: Math.min(o.labels ?? DEFAULTS.labels, known) };
 }
@@ -51,7 +56,7 @@ async function loadFolderRun(o: TrainOptions, files: ImageFolderFiles, log: (lin
   const runDir = o.runDir ?? `runs/${name}`;
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   if (!prior) checkNewRunDir(runDir);
-  const ds = await loadFolder(files, runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed, o, log);
+  const ds = await loadFolder(withPriorChannels(files, prior), runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed, o, log);
   return { ds, runDir, prior, options: prior ? o : folderDefaults(o, ds, files, name) };
 }
 
@@ -67,7 +72,9 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void):
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   const stored = prior?.resume.data;
   if (!ds && stored)
-    ds = isImageFolder(stored) ? await loadFolder(stored, runDir, prior!.resume.options.seed, o, log) : await loadIdxDataset(stored);
+    ds = isImageFolder(stored)
+      ? await loadFolder(withPriorChannels(stored, prior), runDir, prior!.resume.options.seed, o, log)
+      : await loadIdxDataset(stored);
   ds ??= await loadMnistDataset();
   return { ds, runDir, prior, options: o };
 }
