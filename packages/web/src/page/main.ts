@@ -16,6 +16,7 @@ import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
 import { UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
+import { PageTools } from './tools.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const epSelect = $<HTMLSelectElement>('ep-select');
@@ -36,7 +37,9 @@ const view = new ScatterView($<HTMLCanvasElement>('map'), {
     card.show(points, i, x, y, cats.cluster.names[points.cluster[i]!] ?? `cluster ${points.cluster[i]}`);
   },
   drawn: (ms) => status.drawn(ms),
+  overlay: (ctx, v, dpr) => tools.overlay(ctx, v, dpr),
 });
+const tools = new PageTools({ map: view, withStyle: () => $<HTMLInputElement>('style-check').checked, hideHover: () => card.hide() });
 
 /** Runs an action from a control, showing its error instead of losing it in the console. */
 const guard = (action: () => Promise<void> | void) => () => {
@@ -67,6 +70,7 @@ function show(set: PointSet): void {
   const c = activeCategories()!;
   view.setContent({ set, heads, headLabels: heads.map((_, k) => String(k)) }, c.index, paletteOf(c.names.length));
   renderLegend(legend, c);
+  tools.setPoints(set, cats.cluster, cats.class);
   status.points(set.count);
   downloadButton.disabled = set.count === 0;
 }
