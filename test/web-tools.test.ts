@@ -172,6 +172,15 @@ test('shift-drag selects a box: panel counts and thumbnails, Download selection 
     await h.page.screenshot({ path: join(ARTIFACTS, 'web-tools-box.png') });
     assert.equal(await downloadSelection(h), csvOf(want));
 
+    // A class hidden in the legend leaves the selection too: it holds what the map shows.
+    await h.page.selectOption('#colour-select', 'class');
+    const hidden = rows[want[0]!]!.path[0]!;
+    const toggle = h.page.locator(`#legend button.category[data-name="${hidden}"]`);
+    await toggle.click();
+    await h.page.waitForSelector(`#selection-panel[data-count="${want.filter((i) => rows[i]!.path[0] !== hidden).length}"]`);
+    await toggle.click();
+    await h.page.waitForSelector(`#selection-panel[data-count="${want.length}"]`);
+
     // The less certain half of them (the slider moves in steps of 0.01).
     const limit = Math.floor(100 * rows[want[want.length >> 1]!]!.conf) / 100;
     await setConfidence(h, limit);

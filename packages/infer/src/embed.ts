@@ -11,7 +11,6 @@ import { DecodePool } from './decode-pool.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { type Cells, cellsFor, type EarlierRun, openOutputs, type RunOutputs, readEarlierRun } from './outputs.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
-import { plotPoints } from './plot-points.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 import { handled } from './walk-batches.ts';
@@ -144,6 +143,8 @@ class BatchWriter {
     this.outputs.errors.flush();
     if (r.ok.length > 0) {
       const { info } = this.model;
+      // More batches are coming: open the wide session meanwhile, for when decoding is done.
+      if (!wide) void this.model.prepareWide().catch(() => undefined);
       const out = await this.model.run(r.pixels, r.ok.length, { wide });
       const { write } = this.outputs.cells;
       const paths = r.ok.map((i) => write(batch.paths[i]!));
@@ -202,7 +203,11 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     outputs.points.close();
     outputs.errors.close();
     const seconds = (performance.now() - start) / 1000;
-    if (opts.plot) await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
+    if (opts.plot) {
+      // Loaded only here: the plot draws with sharp, which takes ~40 ms to load.
+      const { plotPoints } = await import('./plot-points.ts');
+      await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
+    }
     return {
       embedded: writer.embedded,
       skipped: writer.skipped,

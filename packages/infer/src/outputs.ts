@@ -6,10 +6,10 @@
  * before it is in one of the two files, and every error after it is dropped and found again.
  */
 import { rename, rm, stat, truncate } from 'node:fs/promises';
-import { type CellWriter, cellWriter, comparePaths, csvRecord, guardCell, UserError, unguardCell } from '@aae-map/shared';
+import { type CellWriter, cellWriter, comparePaths, csvRecord, ERROR_COLUMNS, guardCell, UserError, unguardCell } from '@aae-map/shared';
 import { CsvAppender, readCsvHeader, scanCsv } from './csv-file.ts';
 
-export const ERROR_COLUMNS = ['path', 'reason'];
+export { ERROR_COLUMNS };
 
 /** Where the bad files of a run are listed: `<out>.errors.csv`. */
 export function errorsPathFor(out: string): string {

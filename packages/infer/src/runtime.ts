@@ -34,6 +34,11 @@ export interface EmbedModel {
    * OpenOptions.wideThreads threads where there are such (same outputs, up to float rounding).
    */
   run(images: Uint8Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
+  /**
+   * Starts opening the wide session in the background, where there is one to open; until it is
+   * open, run(..., { wide: true }) uses the narrow one. The promise says when it is open.
+   */
+  prepareWide(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,7 +57,9 @@ export interface OpenOptions {
   spin?: boolean;
   /**
    * On the cpu provider, also open the model on this many threads, for run(..., { wide: true }):
-   * embed runs its last batches there, once its decoders are idle and their cores free.
+   * embed runs its last batches there, once its decoders are idle and their cores free. It is
+   * opened on prepareWide(), not here: a second session costs as much again to open (~80 ms for
+   * the default model), which a run of one batch would pay for nothing.
    * Ignored unless above `threads` (and `threads` above 0). @default undefined (none)
    */
   wideThreads?: number;
@@ -147,12 +154,20 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   const spin = opts.spin ?? true;
   const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads, spin });
   const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
-  const wide = widen ? await createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }) : undefined;
+  let wide: Awaited<ReturnType<typeof createSession>> | undefined;
+  let opening: Promise<void> | undefined;
   const pixels = info.height * info.width * info.channels;
   return {
     info,
     provider,
-    wideThreads: wide ? opts.wideThreads : undefined,
+    wideThreads: widen ? opts.wideThreads : undefined,
+    prepareWide() {
+      if (widen)
+        opening ??= createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }).then((s) => {
+          wide = s;
+        });
+      return opening ?? Promise.resolve();
+    },
     async run(images, count, runOpts = {}) {
       if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} bytes for ${count} images, got ${images.length}`);
       const s = (runOpts.wide && wide) || session;
@@ -167,6 +182,7 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
     },
     close: async () => {
       await session.release();
+      await opening?.catch(() => undefined);
       await wide?.release();
     },
   };

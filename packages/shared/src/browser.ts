@@ -8,6 +8,7 @@ export * from './cli/user-error.ts';
 export * from './contracts/csv.ts';
 export * from './contracts/model-contract.ts';
 export * from './contracts/model-metadata.ts';
+export * from './contracts/onnx-read.ts';
 export * from './contracts/path-encoding.ts';
 export * from './contracts/points-format.ts';
 export * from './decode/gray.ts';

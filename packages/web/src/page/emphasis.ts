@@ -4,13 +4,14 @@
  * passes keep the shuffled draw order, and together they draw each point once, so a frame costs
  * what it did without a highlight.
  */
-import type { SplatInput } from './point-splat.ts';
+import { HIDDEN, type SplatInput } from './point-splat.ts';
 
 /** How much white is mixed into the colour of points outside the subset. */
 const FADE = 0.8;
 
 function faded(palette: Uint32Array): Uint32Array {
   return palette.map((c) => {
+    if (c === HIDDEN) return c;
     const mix = (shift: number) => Math.round(((c >>> shift) & 255) * (1 - FADE) + 255 * FADE) << shift;
     return ((255 << 24) | mix(16) | mix(8) | mix(0)) >>> 0;
   });

@@ -7,7 +7,8 @@ import { emphasisLayers } from './emphasis.ts';
 import { drawHeads, drawRing } from './overlay-draw.ts';
 import { PointGrid } from './point-grid.ts';
 import { bounds, type PointSet } from './point-set.ts';
-import { type SplatInput, shuffledOrder, splatPoints } from './point-splat.ts';
+import { pointSize } from './point-size.ts';
+import { HIDDEN, type SplatInput, shuffledOrder, splatPoints } from './point-splat.ts';
 import { ViewTransform } from './view-transform.ts';
 
 export interface MapContent {
@@ -100,7 +101,7 @@ export class ScatterView {
   pointAt(clientX: number, clientY: number): number {
     if (!this.grid) return -1;
     const [x, y] = this.dataAt(clientX, clientY);
-    return this.grid.nearest(x, y, (PICK_RADIUS * this.dpr) / this.view.scale);
+    return this.grid.nearest(x, y, (PICK_RADIUS * this.dpr) / this.view.scale, (k) => this.isDrawn(k));
   }
 
   resetView(): void {
@@ -129,9 +130,7 @@ export class ScatterView {
     const image = this.image!;
     const pixels = new Uint32Array(image.data.buffer);
     pixels.fill(BACKGROUND);
-    // Bigger dots while they are few; at 100,000 they would merge into blobs.
-    const n = this.content?.set.count ?? 0;
-    const size = Math.max(2, Math.round((n < 2000 ? 5 : n < 20_000 ? 4 : 3) * this.dpr));
+    const size = pointSize(this.content?.set.count ?? 0, this.view.zoom, this.dpr);
     for (const layer of this.layers) splatPoints(pixels, this.view, layer, size);
     this.ctx.putImageData(image, 0, 0);
     if (this.content) {
@@ -141,6 +140,12 @@ export class ScatterView {
       this.events.overlay?.(this.ctx, this.view, this.dpr);
     }
     this.events.drawn(performance.now() - t);
+  }
+
+  /** Whether point i is drawn: its category is not hidden in the legend. */
+  isDrawn(i: number): boolean {
+    const s = this.splat;
+    return !s || (s.palette[s.colours[i]! + 1] ?? s.palette[0]) !== HIDDEN;
   }
 
   private canvasPoint(clientX: number, clientY: number): [number, number] {

@@ -90,6 +90,11 @@ export class PageTools {
     this.refilter();
   }
 
+  /** Categories were shown or hidden in the legend: a selection holds only points on the map. */
+  coloursChanged(): void {
+    if (this.region) this.reselect();
+  }
+
   /** Draws the region and the neighbours over the map (ScatterView's overlay hook). */
   overlay(ctx: CanvasRenderingContext2D, view: ViewTransform, dpr: number): void {
     const r = this.gesture.current() ?? this.region;
@@ -163,6 +168,7 @@ export class PageTools {
     }
     const t = performance.now();
     const mask = both(regionMask(grid, l.set.xy, l.set.count, this.region), this.filter?.mask)!;
+    for (let i = 0; i < mask.length; i++) if (mask[i] && !this.host.map.isDrawn(i)) mask[i] = 0;
     const indices = new Int32Array(countOf(mask));
     for (let i = 0, n = 0; i < mask.length; i++) if (mask[i]) indices[n++] = i;
     this.selection = indices;
