@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { emphasisLayers } from '../src/page/emphasis.ts';
 import { mapNeighbours, styleNeighbours } from '../src/page/neighbours.ts';
 import { PointGrid } from '../src/page/point-grid.ts';
 import { bounds, emptyPointSet, type PointSet } from '../src/page/point-set.ts';
+import { HIDDEN, shuffledOrder } from '../src/page/point-splat.ts';
 import { pointsFromCsv, pointsToCsv } from '../src/page/points-csv-io.ts';
 import { boxRegion, PolygonTest, regionMask } from '../src/page/region.ts';
 import { parseQuery, searchMask } from '../src/page/search.ts';
@@ -127,6 +129,41 @@ test('search: substring in any case, /regex/flags, class names, and an error for
   const bad = parseQuery('/(unclosed/');
   assert.ok(bad && 'error' in bad);
   assert.match(bad.error, /^not a regular expression: .*Unterminated group/);
+});
+
+test('emphasisLayers draws every point once, level 0 first, in faded colours but for level 2; hidden stays hidden', () => {
+  const n = 1000;
+  const order = shuffledOrder(n);
+  const input = {
+    xy: new Float32Array(2 * n),
+    order,
+    colours: new Int32Array(n).fill(0),
+    palette: Uint32Array.of(0xff808080, 0xff0000ff, HIDDEN),
+  };
+  const levels = Uint8Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 2 : i % 3 === 0 ? 1 : 0));
+  const layers = emphasisLayers(input, levels);
+  assert.equal(layers.length, 3);
+  assert.deepEqual(
+    layers.map((l) => [...new Set(Array.from(l.order, (i) => levels[i]))]),
+    [[0], [1], [2]],
+  );
+  assert.deepEqual(
+    [...layers.flatMap((l) => [...l.order])].sort((a, b) => a - b),
+    [...order].sort((a, b) => a - b),
+  );
+  // Each layer keeps the shuffled order among its points.
+  const rank = new Map(Array.from(order, (i, r) => [i, r]));
+  for (const l of layers) assert.ok(Array.from(l.order).every((i, r) => r === 0 || rank.get(i)! > rank.get(l.order[r - 1]!)!));
+  // Red (0xff0000ff little-endian: r = 255) mixed with 80% and 50% white, then itself; HIDDEN untouched.
+  assert.deepEqual(
+    layers.map((l) => [l.palette[1]! & 255, (l.palette[1]! >>> 8) & 255, l.palette[2]]),
+    [
+      [255, 204, HIDDEN],
+      [255, 128, HIDDEN],
+      [255, 0, HIDDEN],
+    ],
+  );
+  assert.deepEqual(emphasisLayers(input, undefined), [input]);
 });
 
 test('pointsToCsv writes just the selected rows, in the format of the whole file', () => {

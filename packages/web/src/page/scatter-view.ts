@@ -75,9 +75,9 @@ export class ScatterView {
     this.relayer();
   }
 
-  /** Draws the points where `mask` is 1 over the others, which fade; undefined: all alike. */
-  setEmphasis(mask: Uint8Array | undefined): void {
-    this.emphasis = mask;
+  /** A level per point (emphasis.ts: 2 full colour, 1 and 0 fading); undefined: all in full colour. */
+  setEmphasis(levels: Uint8Array | undefined): void {
+    this.emphasis = levels;
     this.relayer();
   }
 

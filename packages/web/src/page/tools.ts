@@ -2,7 +2,8 @@
  * The map's tools: search and the confidence filter (which highlight points), the shift-drag
  * selection (listed in the side panel, downloadable) and a clicked point's nearest neighbours.
  * The highlight is the points passing both filters; a selection is the points in its region
- * that pass them, and is what the map highlights while there is one.
+ * that pass them (and are shown in the legend). While there is one, it is drawn in full colour
+ * and the filters' other points half faded.
  */
 import type { Categories } from './categories.ts';
 import { downloadText } from './download.ts';
@@ -163,7 +164,7 @@ export class PageTools {
     if (!l || !grid || !this.region) {
       this.selection = undefined;
       this.panel.clearSelection();
-      this.host.map.setEmphasis(this.filter?.mask);
+      this.host.map.setEmphasis(this.filter?.mask.map((v) => 2 * v));
       return;
     }
     const t = performance.now();
@@ -184,7 +185,9 @@ export class PageTools {
       },
       { download: () => this.downloadSelection(), close: () => this.select(undefined) },
     );
-    this.host.map.setEmphasis(mask);
+    // The selection in full colour; what passes the filters outside it, half faded.
+    const f = this.filter?.mask;
+    this.host.map.setEmphasis(mask.map((v, i) => (v ? 2 : (f?.[i] ?? 0))));
     this.panel.selectionTime(computed, performance.now() - t);
   }
 
