@@ -44,6 +44,7 @@ test("every command's --help loads none of them", () => {
     'export/bin/export.js',
     'infer/bin/embed.js',
     'infer/bin/sample-images.js',
+    'infer/bin/embed-check.js',
     'evaluate/bin/evaluate.js',
     'web/bin/serve.js',
   ]) {

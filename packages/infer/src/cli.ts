@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
-import { DEFAULT_MAX_PIXELS } from '@aae-map/shared';
-import { action, cliProgram, example, Option, wholeNumber } from '@aae-map/shared/cli';
+import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
+import { action, cliProgram, example, Option, shardSpec, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
@@ -17,6 +17,8 @@ interface EmbedCliOptions {
   resume?: boolean;
   overwrite?: boolean;
   safeCsv?: boolean;
+  shard?: ShardSpec | 'auto';
+  shards?: number;
 }
 
 const split = defaultThreads();
@@ -62,6 +64,12 @@ const program = cliProgram(
     wholeNumber,
     DEFAULT_MAX_PIXELS,
   )
+  .option(
+    '--shard <K/N|auto>',
+    'embed only share K (0 to N-1) of the files, by a hash of each path, so that N runs together embed each file once; auto reads a Slurm array task or a Kubernetes Indexed Job (docs/scale-out.md)',
+    shardSpec,
+  )
+  .option('--shards <n>', "with --shard auto in a Kubernetes Indexed Job: N, the Job's completions", wholeNumber)
   .addHelpText(
     'after',
     '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n' +
@@ -72,8 +80,10 @@ const program = cliProgram(
   )
   .action(
     action(async (opts: EmbedCliOptions) => {
+      const { resolveShard } = await import('./shard-spec.ts');
+      const { shard, source } = resolveShard(opts.shard, opts.shards);
       const { embedFolder } = await import('./embed.ts');
-      const s = await embedFolder(opts);
+      const s = await embedFolder({ ...opts, shard, shardSource: source });
       const parts = [`embedded ${s.embedded} files in ${s.seconds.toFixed(1)} s (${Math.round(s.filesPerSecond)} files/s) on ${s.device}`];
       if (s.previous > 0) parts.push(`${s.previous} rows kept from the earlier run`);
       parts.push(`skipped ${s.skipped}${s.errorsTotal > 0 ? ` (${s.errorsTotal} listed in ${s.errorsFile})` : ''}`);

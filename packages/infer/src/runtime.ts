@@ -9,6 +9,7 @@ import { INPUT_NAME, type ModelInfo, readModelInfo, UserError, VULKAN_HOW_TO } f
 import * as ort from 'onnxruntime-node';
 
 import { DEVICES, type Device } from './devices.ts';
+import { unreadableModel } from './run-meta.ts';
 
 export { DEVICES, type Device };
 
@@ -146,7 +147,7 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
     // a 7 MB model beside a starting decode worker, against ~3 ms. A Buffer is a Uint8Array: no copy.
     bytes = readFileSync(file);
   } catch (err) {
-    throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
+    throw unreadableModel(file, err);
   }
   // Before any session: a model whose metadata disagrees with its graph stops here, with the key.
   const info = readModelInfo(bytes, file);

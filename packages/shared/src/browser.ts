@@ -11,6 +11,7 @@ export * from './contracts/model-metadata.ts';
 export * from './contracts/onnx-read.ts';
 export * from './contracts/path-encoding.ts';
 export * from './contracts/points-format.ts';
+export * from './contracts/shard.ts';
 export * from './decode/gray.ts';
 export * from './decode/image-paths.ts';
 export * from './plot/category-color.ts';
