@@ -10,9 +10,13 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { describeSystemError, isPointsHeader, isScatterPng, UserError } from '@aae-map/shared';
 import { readCsvHeader, readHead } from './csv-file.ts';
 import { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
+import { isPointsParquet } from './parquet-file.ts';
+import { checkPartsFolder } from './parquet-outputs.ts';
+import { isParquetOut } from './points-sink.ts';
 
 export interface OutputPaths {
-  input: string;
+  /** What the run reads (a folder, a tar, a list file), which it must not write; undefined for standard input. */
+  input: string | undefined;
   out: string;
   model: string;
   plot?: string | undefined;
@@ -40,18 +44,21 @@ const headerIs = async (file: string, want: (h: string[]) => boolean) => want((a
 
 function targets(o: OutputPaths): Target[] {
   const errors = errorsPathFor(o.out);
+  const parquet = isParquetOut(o.out);
+  const kind = parquet ? 'a Parquet points file' : 'a points.csv';
   const list: Target[] = [
     {
       name: `--out ${o.out}`,
       path: o.out,
       flag: '--out',
       example: 'points.csv',
-      ours: (f) => headerIs(f, isPointsHeader),
+      ours: parquet ? async (f) => isPointsParquet(f) : (f) => headerIs(f, isPointsHeader),
       refusal: o.resume
-        ? `${o.out} is not a points.csv from embed, so --resume cannot continue it; choose another --out`
+        ? `${o.out} is not ${kind} from embed, so --resume cannot continue it; choose another --out`
         : o.overwrite
           ? ''
-          : `${o.out} already exists and is not a points.csv from embed; pass --overwrite to replace it, or choose another --out`,
+          : `${o.out} already exists and is not ${kind} from embed; pass --overwrite to replace it, or choose another --out`,
+      atomic: parquet,
     },
     {
       name: `errors file ${errors}`,
@@ -114,7 +121,7 @@ async function probeWritable(file: string, exists: boolean): Promise<void> {
 
 /** Refuses, with one line, any output path a run must not or cannot write; see the file comment. */
 export async function checkOutputPaths(o: OutputPaths): Promise<void> {
-  const realInput = await realpath(o.input);
+  const realInput = o.input === undefined ? undefined : await realpath(o.input);
   const realModel = await realpath(o.model).catch(() => undefined);
   const seen = new Map<string, string>();
   for (const t of targets(o)) {
@@ -125,7 +132,9 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
       );
     }
     if (real === realModel) throw new UserError(`${t.name} is the model (--model ${o.model}); choose another ${t.flag}`);
-    if (inside(realInput, real)) throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);
+    if (real === realInput) throw new UserError(`${t.name} is the input (${o.input}); choose another ${t.flag}`);
+    if (realInput !== undefined && inside(realInput, real))
+      throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);
     const same = seen.get(real);
     if (same !== undefined) throw new UserError(`${t.name} is the same file as ${same}; choose another ${t.flag}`);
     seen.set(real, t.name);
@@ -134,4 +143,5 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
     const probe = t.atomic ? join(dirname(real), `.${basename(real)}.${process.pid}.probe`) : real;
     await probeWritable(probe, exists && !t.atomic).catch((err) => asUserError(t.name, err));
   }
+  if (isParquetOut(o.out)) await checkPartsFolder(o.out);
 }

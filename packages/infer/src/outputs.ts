@@ -152,23 +152,33 @@ export async function openOutputs(out: string, columns: string[], cells: Cells, 
   return { points, errors: new ErrorsLog(errorsPath, kept, cells), cells, resumeAfter: earlier.last, previousRows: earlier.rows };
 }
 
-/** Streams the rows of an errors file at or before `last` (none when `last` is undefined). */
+/** Whether an errors row is at or before `last` in walk order (none is when `last` is undefined). */
+const atOrBefore = (last: string | undefined, cells: Cells) => (fields: string[]) =>
+  last !== undefined && comparePaths(cells.read(fields[0] ?? ''), last) <= 0;
+
+/** Streams the rows of an errors file at or before `last`. */
 function scanErrorsUpTo(file: string, last: string | undefined, cells: Cells, onRow: (fields: string[]) => void) {
+  const keep = atOrBefore(last, cells);
   return scanCsv(file, (fields) => {
-    if (last !== undefined && comparePaths(cells.read(fields[0] ?? ''), last) <= 0) onRow(fields);
+    if (keep(fields)) onRow(fields);
   });
 }
 
 /** Rewrites the errors file with only the rows at or before `last`; returns how many remain. */
-async function keepErrorsUpTo(file: string, last: string | undefined, cells: Cells): Promise<number> {
+const keepErrorsUpTo = (file: string, last: string | undefined, cells: Cells) => keepErrors(file, atOrBefore(last, cells));
+
+/** Rewrites the errors file with only the rows `keep` says (by their fields and their index); returns how many remain. */
+export async function keepErrors(file: string, keep: (fields: string[], index: number) => boolean): Promise<number> {
   if (!(await exists(file))) return 0;
   const tmp = `${file}.${process.pid}.tmp`;
   const copy = new CsvAppender(tmp, 'w');
   let kept = 0;
+  let index = 0;
   try {
     copy.write(csvRecord(ERROR_COLUMNS));
     let pending = '';
-    await scanErrorsUpTo(file, last, cells, (fields) => {
+    await scanCsv(file, (fields) => {
+      if (!keep(fields, index++)) return;
       pending += csvRecord(fields);
       kept++;
       if (pending.length > 1 << 20) {
