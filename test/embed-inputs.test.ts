@@ -142,6 +142,38 @@ test('--input-list from standard input with a shard in it: SIGKILL, then --resum
   assert.match(changed.stderr, /^error: --input-list gives '.*' where the run being resumed ended at '.*'; resume with the same list/m);
 });
 
+test('CSV --resume inside a tar whose members are not in name order: SIGKILL, resume, each member and bad member once', async () => {
+  const dir = join(tmp, 'unsorted');
+  const stage = join(dir, 'stage');
+  await mkdir(join(stage, '0'), { recursive: true });
+  const members: string[] = [];
+  for (const [i, f] of files.slice(0, 300).reverse().entries()) {
+    await mkdir(join(stage, f, '..'), { recursive: true });
+    await copyFile(join(images, f), join(stage, f));
+    members.push(f);
+    // Bad members late in the tar that sort before every image: a name order would keep them twice.
+    if (i % 40 === 39) {
+      await writeFile(join(stage, '0', `0-bad-${i}.png`), 'not a png');
+      members.push(`0/0-bad-${i}.png`);
+    }
+  }
+  const shard = join(dir, 'shard');
+  await mkdir(shard);
+  execFileSync('tar', ['-cf', join(shard, 'r.tar'), '-C', stage, ...members]);
+  const reference = join(tmp, 'unsorted-reference.csv');
+  assert.equal((await run('--input', shard, '--out', reference)).code, 3);
+  const out = join(tmp, 'unsorted.csv');
+  const args = ['--model', model, '--input', shard, '--out', out, '--batch', '4'];
+  await killWhen(args, async () => ((await readFile(out).catch(() => Buffer.alloc(0))).length ?? 0) > 8000);
+  const r = await run(...args.slice(2), '--resume');
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /rows kept from the earlier run/);
+  assertSameRows(await readCsvFile(out), await readCsvFile(reference), 'resumed in a tar');
+  const errors = (await readCsvFile(errorsPathFor(out))).map((e) => e[0]);
+  assert.deepEqual(errors.sort(), (await readCsvFile(errorsPathFor(reference))).map((e) => e[0]).sort());
+  assert.equal(errors.length, 8, 'seven bad members and the header');
+});
+
 test('input refusals: both inputs, neither, --resume of a list into CSV', async () => {
   const out = join(tmp, 'refused.csv');
   assertRefused(await run('--input', images, '--input-list', 'x', '--out', out), /give --input .* or --input-list .*, not both/);

@@ -7,7 +7,7 @@
 import { Progress, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
-import { checkResumePoint, type InputSource, resolveInput } from './input-source.ts';
+import { checkResumePoint, type InputSource, resolveInput, tarPositions } from './input-source.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { type Cells, cellsFor } from './outputs.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
@@ -169,7 +169,8 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
       throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const shape = { clusters: model.info.clusters, styleDim: model.info.styleDim, withStyle: opts.style ?? false };
-    outputs = await openPointsOutput(opts.out, shape, cells, earlier, opts.rowGroup);
+    const positions = earlier?.kind === 'csv' ? await tarPositions(source, earlier.run.last) : undefined;
+    outputs = await openPointsOutput(opts.out, shape, cells, earlier, { rowGroup: opts.rowGroup, positions });
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, progress, log);

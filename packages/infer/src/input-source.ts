@@ -7,8 +7,10 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { UserError } from '@aae-map/shared';
 import { fsPath } from '@aae-map/shared/decode';
+import type { Positions } from './outputs.ts';
 import type { StageOptions } from './stage-protocol.ts';
-import { isTarName } from './walk-batches.ts';
+import { tarRuns } from './tar-members.ts';
+import { isTarName, type SourceEntry } from './walk-batches.ts';
 
 export interface InputSource {
   /** Where the decode worker reads from. */
@@ -52,17 +54,34 @@ export async function resolveInput(o: InputOptions): Promise<InputSource> {
  */
 export async function checkResumePoint(src: InputSource, out: string, after: string | undefined): Promise<void> {
   if (after === undefined || src.stage.list !== undefined) return;
-  const tar = after.split('/').findIndex((segment) => isTarName(segment));
-  const file =
-    tar < 0
-      ? after
-      : after
-          .split('/')
-          .slice(0, tar + 1)
-          .join('/');
+  const file = tarOf(after) ?? after;
   const inside = src.stage.only === undefined || file === src.stage.only;
   if (inside && (await stat(fsPath(src.stage.input, file)).catch(() => undefined))) return;
   throw new UserError(
     `${out} ends with '${after}', which is not under ${src.protect}; resume with the --input of that run, or drop --resume to start over`,
   );
+}
+
+/** The tar a walk path is a member of, if any: its path up to the first .tar segment. */
+function tarOf(path: string): string | undefined {
+  const segments = path.split('/');
+  const tar = segments.findIndex((segment) => isTarName(segment));
+  return tar < 0 || tar === segments.length - 1 ? undefined : segments.slice(0, tar + 1).join('/');
+}
+
+/**
+ * Where each member of the tar that a walk's resume point is in comes in that tar: a tar's order
+ * is not its names' order, and a CSV resume keeps the errors at or before that point (outputs.ts).
+ * Reads the tar's headers once; undefined when the point is not in a tar.
+ */
+export async function tarPositions(src: InputSource, after: string | undefined): Promise<Positions | undefined> {
+  const tar = after === undefined || src.stage.list !== undefined ? undefined : tarOf(after);
+  if (tar === undefined) return undefined;
+  const order = new Map<string, number>();
+  const record = (e: SourceEntry) => {
+    order.set(e.path, order.size);
+    return true;
+  };
+  for await (const _ of tarRuns(fsPath(src.stage.input, tar), tar, { skip: record }));
+  return (path) => order.get(path);
 }

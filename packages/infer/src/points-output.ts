@@ -4,7 +4,7 @@
  * that a batch's errors are written before its points.
  */
 import { type PointOutputs, PointRowWriter } from '@aae-map/shared';
-import { type Cells, type EarlierRun, type ErrorsLog, openOutputs, readEarlierRun } from './outputs.ts';
+import { type Cells, type EarlierRun, type ErrorsLog, openOutputs, type Positions, readEarlierRun } from './outputs.ts';
 import { type EarlierParts, openParquetOutputs, readEarlierParts } from './parquet-outputs.ts';
 import { columnsFor, isParquetOut, type PointsSink, type RowShape } from './points-sink.ts';
 import type { Batch } from './walk-batches.ts';
@@ -39,13 +39,26 @@ export async function readEarlier(out: string, cells: Cells): Promise<Earlier | 
 export const earlierLast = (e: Earlier | undefined) => (e?.kind === 'csv' ? e.run.last : e?.parts.after);
 
 /** Opens --out fresh, or after what `earlier` (readEarlier's) holds. */
-export async function openPointsOutput(out: string, shape: RowShape, cells: Cells, earlier?: Earlier, rowGroup?: number): Promise<Outputs> {
+export interface OpenOptions {
+  /** Rows per Parquet part. */
+  rowGroup?: number | undefined;
+  /** Orders the members of the tar a CSV run stopped in (input-source.ts' tarPositions). */
+  positions?: Positions | undefined;
+}
+
+export async function openPointsOutput(
+  out: string,
+  shape: RowShape,
+  cells: Cells,
+  earlier?: Earlier,
+  o: OpenOptions = {},
+): Promise<Outputs> {
   if (isParquetOut(out)) {
-    const o = await openParquetOutputs(out, shape, cells, earlier?.kind === 'parquet' ? earlier.parts : undefined, rowGroup);
-    return { ...o, cells };
+    const parquet = await openParquetOutputs(out, shape, cells, earlier?.kind === 'parquet' ? earlier.parts : undefined, o.rowGroup);
+    return { ...parquet, cells };
   }
-  const o = await openOutputs(out, columnsFor(shape), cells, earlier?.kind === 'csv' ? earlier.run : undefined);
-  return { ...o, points: new CsvSink(o.points, shape, cells), skip: undefined };
+  const csv = await openOutputs(out, columnsFor(shape), cells, earlier?.kind === 'csv' ? earlier.run : undefined, o.positions);
+  return { ...csv, points: new CsvSink(csv.points, shape, cells), skip: undefined };
 }
 
 /** points.csv: each batch's rows in one write (csv-file.ts). */
