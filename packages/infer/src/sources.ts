@@ -47,7 +47,9 @@ function tarOptions(o: StageOptions, tar: string): TarOptions {
 }
 
 async function* walkRuns(o: StageOptions): AsyncGenerator<SourceEntry[]> {
-  for await (const run of walkImageRuns(o.input, o.after)) {
+  for await (const found of walkImageRuns(o.input, o.after)) {
+    // A walk resumed after a folder goes into it; one that could not be read is listed already.
+    const run = found[0]?.path === o.after ? found.slice(1) : found;
     let from = 0;
     for (let i = 0; i < run.length; i++) {
       const e = run[i]!;
