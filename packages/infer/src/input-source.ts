@@ -9,7 +9,6 @@ import { UserError } from '@aae-map/shared';
 import { fsPath } from '@aae-map/shared/decode';
 import type { Positions } from './outputs.ts';
 import type { StageOptions } from './stage-protocol.ts';
-import { tarRuns } from './tar-members.ts';
 import { isTarName, type SourceEntry } from './walk-batches.ts';
 
 export interface InputSource {
@@ -82,6 +81,7 @@ export async function tarPositions(src: InputSource, after: string | undefined):
     order.set(e.path, order.size);
     return true;
   };
+  const { tarRuns } = await import('./tar-members.ts');
   for await (const _ of tarRuns(fsPath(src.stage.input, tar), tar, { skip: record }));
   return (path) => order.get(path);
 }

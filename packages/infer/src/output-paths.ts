@@ -10,8 +10,7 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { describeSystemError, isPointsHeader, isScatterPng, UserError } from '@aae-map/shared';
 import { readCsvHeader, readHead } from './csv-file.ts';
 import { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
-import { isPointsParquet } from './parquet-file.ts';
-import { checkPartsFolder } from './parquet-outputs.ts';
+import { parquet } from './points-output.ts';
 import { isParquetOut } from './points-sink.ts';
 
 export interface OutputPaths {
@@ -44,21 +43,21 @@ const headerIs = async (file: string, want: (h: string[]) => boolean) => want((a
 
 function targets(o: OutputPaths): Target[] {
   const errors = errorsPathFor(o.out);
-  const parquet = isParquetOut(o.out);
-  const kind = parquet ? 'a Parquet points file' : 'a points.csv';
+  const isParquet = isParquetOut(o.out);
+  const kind = isParquet ? 'a Parquet points file' : 'a points.csv';
   const list: Target[] = [
     {
       name: `--out ${o.out}`,
       path: o.out,
       flag: '--out',
       example: 'points.csv',
-      ours: parquet ? async (f) => isPointsParquet(f) : (f) => headerIs(f, isPointsHeader),
+      ours: isParquet ? async (f) => (await parquet()).isPointsParquet(f) : (f) => headerIs(f, isPointsHeader),
       refusal: o.resume
         ? `${o.out} is not ${kind} from embed, so --resume cannot continue it; choose another --out`
         : o.overwrite
           ? ''
           : `${o.out} already exists and is not ${kind} from embed; pass --overwrite to replace it, or choose another --out`,
-      atomic: parquet,
+      atomic: isParquet,
     },
     {
       name: `errors file ${errors}`,
@@ -143,5 +142,5 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
     const probe = t.atomic ? join(dirname(real), `.${basename(real)}.${process.pid}.probe`) : real;
     await probeWritable(probe, exists && !t.atomic).catch((err) => asUserError(t.name, err));
   }
-  if (isParquetOut(o.out)) await checkPartsFolder(o.out);
+  if (isParquetOut(o.out)) await (await parquet()).checkPartsFolder(o.out);
 }

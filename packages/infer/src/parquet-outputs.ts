@@ -16,6 +16,9 @@ import { bestCluster, type PointOutputs, UserError, writeFileAtomicSync } from '
 import type { KeyValue } from 'hyparquet';
 import { type Cells, ErrorsLog, errorsPathFor, keepErrors } from './outputs.ts';
 import { columnNames, encodePoints, joinParquet, metaValue, POINTS_KEY, readParquetMeta } from './parquet-file.ts';
+
+export { isPointsParquet, readParquetMeta, readParquetPoints } from './parquet-file.ts';
+
 import { columnsFor, DEFAULT_ROW_GROUP, type PointsSink, type RowShape } from './points-sink.ts';
 import type { Batch } from './walk-batches.ts';
 

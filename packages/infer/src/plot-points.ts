@@ -6,8 +6,9 @@ import { basename, resolve } from 'node:path';
 import type { ModelInfo } from '@aae-map/shared';
 import { writeScatterPng } from '@aae-map/shared/plot';
 import { scanCsv } from './csv-file.ts';
-import { type PlotRow, readParquetMeta, readParquetPoints } from './parquet-file.ts';
+import type { PlotRow } from './parquet-file.ts';
 import { readPoints } from './points-csv.ts';
+import { parquet } from './points-output.ts';
 import { isParquetOut } from './points-sink.ts';
 
 /** More points than this are thinned evenly: a denser plot shows nothing more, and SVG grows. */
@@ -48,6 +49,7 @@ type RowReader = (onRow: (row: PlotRow) => void) => Promise<void>;
 
 async function pointsReader(file: string, safeCsv: boolean): Promise<{ rows: number; read: RowReader }> {
   if (isParquetOut(file)) {
+    const { readParquetMeta, readParquetPoints } = await parquet();
     const meta = readParquetMeta(file);
     return { rows: Number(meta?.num_rows ?? 0), read: (onRow) => readParquetPoints(file, onRow).then(() => undefined) };
   }

@@ -5,7 +5,7 @@
  */
 import { type PointOutputs, PointRowWriter } from '@aae-map/shared';
 import { type Cells, type EarlierRun, type ErrorsLog, openOutputs, type Positions, readEarlierRun } from './outputs.ts';
-import { type EarlierParts, openParquetOutputs, readEarlierParts } from './parquet-outputs.ts';
+import type { EarlierParts } from './parquet-outputs.ts';
 import { columnsFor, isParquetOut, type PointsSink, type RowShape } from './points-sink.ts';
 import type { Batch } from './walk-batches.ts';
 
@@ -23,12 +23,15 @@ export interface Outputs {
   previousRows: number;
 }
 
+/** The Parquet side, loaded only for a Parquet --out: its libraries cost a CSV run ~55 ms of CPU to load. */
+export const parquet = () => import('./parquet-outputs.ts');
+
 export type Earlier = { kind: 'csv'; run: EarlierRun } | { kind: 'parquet'; parts: EarlierParts };
 
 /** What an earlier run left in `out`, for --resume; changes nothing. */
 export async function readEarlier(out: string, cells: Cells): Promise<Earlier | undefined> {
   if (isParquetOut(out)) {
-    const parts = await readEarlierParts(out);
+    const parts = await (await parquet()).readEarlierParts(out);
     return parts && { kind: 'parquet', parts };
   }
   const run = await readEarlierRun(out, cells);
@@ -54,8 +57,8 @@ export async function openPointsOutput(
   o: OpenOptions = {},
 ): Promise<Outputs> {
   if (isParquetOut(out)) {
-    const parquet = await openParquetOutputs(out, shape, cells, earlier?.kind === 'parquet' ? earlier.parts : undefined, o.rowGroup);
-    return { ...parquet, cells };
+    const earlierParts = earlier?.kind === 'parquet' ? earlier.parts : undefined;
+    return { ...(await (await parquet()).openParquetOutputs(out, shape, cells, earlierParts, o.rowGroup)), cells };
   }
   const csv = await openOutputs(out, columnsFor(shape), cells, earlier?.kind === 'csv' ? earlier.run : undefined, o.positions);
   return { ...csv, points: new CsvSink(csv.points, shape, cells), skip: undefined };

@@ -8,8 +8,14 @@ import { createReadStream } from 'node:fs';
 import { encodeNameBytes, isImageName, UserError } from '@aae-map/shared';
 import { fsPath, walkImageRuns } from '@aae-map/shared/decode';
 import type { StageOptions } from './stage-protocol.ts';
-import { type TarOptions, tarRuns } from './tar-members.ts';
+import type { TarOptions } from './tar-members.ts';
 import { FileCounter, isTarName, type SourceEntry } from './walk-batches.ts';
+
+/** tar-members.ts, loaded on the first tar: a folder of images does not pay for tar-stream at the worker's start. */
+async function* tarRuns(file: string | Buffer, prefix: string, opts: TarOptions): AsyncGenerator<SourceEntry[]> {
+  const tar = await import('./tar-members.ts');
+  yield* tar.tarRuns(file, prefix, opts);
+}
 
 /** List lines are handed on in runs of this many. */
 const RUN = 256;
