@@ -2,12 +2,15 @@
 import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
 import { action, cliProgram, example, Option, shardSpec, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
+import { DEFAULT_ROW_GROUP, MAX_ROW_GROUP } from './points-sink.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
 interface EmbedCliOptions {
   model: string;
-  input: string;
+  input?: string;
+  inputList?: string;
   out: string;
+  rowGroup: number;
   batch: number;
   threads: number;
   workers: number;
@@ -27,10 +30,23 @@ const program = cliProgram(
   'embed',
   'Project every image under a folder onto the 2-D map of an exported model; writes one CSV row per image.',
 )
-  .requiredOption('--input <dir>', 'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively')
+  .option(
+    '--input <dir>',
+    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard',
+  )
+  .option(
+    '--input-list <file>',
+    "instead of --input: image (or .tar) paths, one a line, relative to the file's folder, or absolute; - reads standard input",
+  )
   .requiredOption(
     '--out <file>',
-    'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv. An existing file is replaced only if it is a points CSV from embed (see --overwrite); never the model or a file under --input',
+    'CSV to write: path,x,y,cluster,confidence[,z0..]; a name ending in .parquet writes Parquet. Bad files go to <out>.errors.csv. An existing file is replaced only if embed wrote it (see --overwrite); never the model or the input',
+  )
+  .option(
+    '--row-group <n>',
+    `with a .parquet --out: rows per row group, each committed to <out>.parts/ as the run goes (a kill loses at most one; at most ${MAX_ROW_GROUP})`,
+    wholeNumber,
+    DEFAULT_ROW_GROUP,
   )
   .option('--model <file>', 'ONNX model from pnpm export', 'model.onnx')
   .option(

@@ -20,6 +20,8 @@ export interface DecodeJob {
   channels?: InputChannels;
   /** Larger images are refused; see DEFAULT_MAX_PIXELS and maxFileBytes. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number;
+  /** Bytes already read, by index into paths (tar members): those paths are not opened. */
+  data?: readonly (Uint8Array | undefined)[] | undefined;
 }
 
 export interface DecodeResult {
@@ -175,7 +177,7 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
     /** Counts a large file out of sharp's room, until a sharp decode takes it over. */
     let leave: (() => void) | undefined;
     try {
-      const start = readStart(fsPath(dir, job.paths[i]!));
+      const start = job.data?.[i] ?? readStart(fsPath(dir, job.paths[i]!));
       let bytes: Uint8Array;
       if (start instanceof Uint8Array) bytes = start;
       else [bytes, leave] = await readLarge(start.fd, start.size, maxPixels);
