@@ -5,7 +5,7 @@
  * siblings and `embed-check` read it to refuse or flag outputs that do not belong together.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SHARD_HASH, type ShardSpec, shardName, UserError, writeFileAtomic } from '@aae-map/shared';
@@ -36,13 +36,14 @@ export const unreadableModel = (file: string, err: unknown): UserError =>
 
 /** The SHA-256 of the model file, which identifies the model in a run record. */
 export async function modelSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
+  let bytes: Buffer;
   try {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    // In one read: a stream of 64 KB chunks took ~3x as long for the 7 MB default model, garbage included.
+    bytes = readFileSync(file);
   } catch (err) {
     throw unreadableModel(file, err);
   }
-  return hash.digest('hex');
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Whether parsed JSON is a run record that embed wrote. */
