@@ -1,62 +1,171 @@
 /**
- * The two labelled image sets evaluation needs: the held-out test set that is scored, and the
- * fit set (the training images) that kNN and the cluster→label rules learn from.
+ * The two labelled sets evaluation needs: the held-out test set that is scored, and the fit set
+ * (the training data) that kNN and the cluster→label rules learn from. Each is MNIST's (the
+ * default), an IDX image file (gzip or not) with its labels, one half of a folder holding an IDX
+ * set (t10k for the test set, train for the fit set), or feature vectors with their labels.
  */
-import { type LabelledImages, mnistFiles, readIdxPair, UserError } from '@aae-map/shared';
+import { stat } from 'node:fs/promises';
+import {
+  conventionalLabelsFile,
+  featureFormat,
+  findIdxSet,
+  type ModelInfo,
+  mnistFiles,
+  readFeatures,
+  readIdxPair,
+  readLabels,
+  UserError,
+} from '@aae-map/shared';
 
 export interface DataSetInfo {
-  /** 'MNIST train', 'MNIST test', or the images file. */
+  /** 'MNIST train', 'MNIST test', or the data file. */
   name: string;
+  /** The data file: IDX images, or feature vectors. */
   images: string;
   labels: string;
   count: number;
-  height: number;
-  width: number;
+  /** Images: their size. */
+  height?: number;
+  width?: number;
+  /** Feature vectors: D. */
+  dim?: number;
+}
+
+/** A labelled set as the model takes it: `count` rows of `dim` uint8 pixels or float32 features. */
+export interface EvalData {
+  values: Uint8Array | Float32Array;
+  count: number;
+  dim: number;
+  labels: Int32Array;
+  /** Where the labels file names its classes (a CSV of names): the names its indices point into. */
+  classNames?: string[];
 }
 
 export interface LoadedSet {
-  data: LabelledImages;
+  data: EvalData;
   info: DataSetInfo;
 }
 
+interface Flags {
+  images: string;
+  labels: string;
+}
+
+type Split = 'train' | 'test';
+
+async function loadImages(name: string, images: string, labels: string): Promise<LoadedSet> {
+  const set = await readIdxPair(images, labels);
+  const data = { values: set.pixels, count: set.count, dim: set.height * set.width, labels: Int32Array.from(set.labels) };
+  return { data, info: { name, images, labels, count: set.count, height: set.height, width: set.width } };
+}
+
+async function loadVectors(file: string, labels: string | undefined, flag: Flags): Promise<LoadedSet> {
+  if (labels === undefined) throw new UserError(`${flag.images} ${file} holds feature vectors; give their labels with ${flag.labels}`);
+  const m = await readFeatures(file);
+  const col = await readLabels(labels, m.count, file);
+  const data = { values: m.values, count: m.count, dim: m.dim, labels: col.labels, classNames: col.classNames };
+  return { data, info: { name: file, images: file, labels, count: m.count, dim: m.dim } };
+}
+
+/** The `split` half of the IDX set in `dir`. */
+async function loadIdxFolder(dir: string, split: Split, flag: Flags): Promise<LoadedSet> {
+  const set = await findIdxSet(dir);
+  if (!set)
+    throw new UserError(`${flag.images} ${dir} is a folder without train-images-idx3-ubyte[.gz]; give an IDX set's folder or files`);
+  const [images, labels] = split === 'test' ? [set.testImages, set.testLabels] : [set.trainImages, set.trainLabels];
+  const prefix = split === 'test' ? 't10k' : 'train';
+  if (!images || !labels) throw new UserError(`${flag.images} ${dir} lacks ${prefix}-images or ${prefix}-labels (idx, gzip or not)`);
+  return loadImages(`${set.name} ${split}`, images, labels);
+}
+
 /**
- * Reads an IDX pair, MNIST's `split` when neither file is given, and keeps the first `limit`
- * images. `flag` names the options in error messages.
+ * Reads a set as `data` names it (see the file comment), MNIST's `split` when it is undefined,
+ * and keeps the first `limit` rows. `flag` names the options in error messages.
  */
 export async function loadSet(
-  images: string | undefined,
+  data: string | undefined,
   labels: string | undefined,
-  split: 'train' | 'test',
+  split: Split,
   limit: number | undefined,
-  flag: { images: string; labels: string },
+  flag: Flags,
 ): Promise<LoadedSet> {
-  if ((images === undefined) !== (labels === undefined)) {
-    throw new UserError(`${flag.images} and ${flag.labels} go together: give both IDX files (images and labels) or neither`);
+  let set: LoadedSet;
+  if (data === undefined) {
+    if (labels !== undefined) throw new UserError(`${flag.labels} needs ${flag.images}, the data it labels`);
+    const f = mnistFiles();
+    set =
+      split === 'train'
+        ? await loadImages('MNIST train', f.trainImages, f.trainLabels)
+        : await loadImages('MNIST test', f.testImages, f.testLabels);
+  } else if ((await stat(data).catch(() => undefined))?.isDirectory()) {
+    if (labels !== undefined)
+      throw new UserError(`${flag.labels} does not apply: ${flag.images} ${data} is a folder that holds its labels`);
+    set = await loadIdxFolder(data, split, flag);
+  } else if (featureFormat(data)) {
+    set = await loadVectors(data, labels, flag);
+  } else {
+    const labelFile = labels ?? conventionalLabelsFile(data);
+    if (labelFile === undefined) throw new UserError(`${flag.images} ${data} needs its IDX labels: give ${flag.labels}`);
+    set = await loadImages(data, data, labelFile);
   }
-  const f = mnistFiles();
-  const files =
-    images !== undefined && labels !== undefined
-      ? { name: images, images, labels }
-      : split === 'train'
-        ? { name: 'MNIST train', images: f.trainImages, labels: f.trainLabels }
-        : { name: 'MNIST test', images: f.testImages, labels: f.testLabels };
-  const full = await readIdxPair(files.images, files.labels);
-  const data = limit === undefined ? full : take(full, limit);
-  return { data, info: { ...files, count: data.count, height: data.height, width: data.width } };
-}
-
-function take(set: LabelledImages, limit: number): LabelledImages {
-  const count = Math.min(limit, set.count);
-  const pixels = set.height * set.width;
-  return { ...set, count, pixels: set.pixels.subarray(0, count * pixels), labels: set.labels.subarray(0, count) };
-}
-
-/** Checks that a set's images have the size the model was trained on. */
-export function checkImageSize(set: LoadedSet, height: number, width: number): void {
-  if (set.info.height !== height || set.info.width !== width) {
+  const unlabelled = set.data.labels.reduce((n, l) => n + (l < 0 ? 1 : 0), 0);
+  if (unlabelled > 0)
     throw new UserError(
-      `${set.info.images} holds ${set.info.height}x${set.info.width} images but the model expects ${height}x${width}; ` +
+      `${set.info.labels} leaves ${unlabelled} of ${set.data.count} rows unlabelled; evaluate needs a label for every row`,
+    );
+  return limit === undefined ? set : take(set, limit);
+}
+
+function take(set: LoadedSet, limit: number): LoadedSet {
+  const count = Math.min(limit, set.data.count);
+  const { values, dim, labels } = set.data;
+  return {
+    data: { ...set.data, count, values: values.subarray(0, count * dim), labels: labels.subarray(0, count) },
+    info: { ...set.info, count },
+  };
+}
+
+/** The default fit set for a test set: the training half of the same IDX folder, else MNIST's (for images). */
+export async function defaultFitData(testData: string | undefined): Promise<string | undefined> {
+  if (testData === undefined) return undefined;
+  if ((await stat(testData).catch(() => undefined))?.isDirectory()) return testData;
+  if (featureFormat(testData))
+    throw new UserError(`--data ${testData} holds feature vectors; give the training vectors with --train-data and --train-labels`);
+  return undefined;
+}
+
+/** Checks that a set has the kind and size of input the model takes, and maps class names onto the model's. */
+export function fitToModel(set: LoadedSet, info: ModelInfo): LoadedSet {
+  const { data, info: d } = set;
+  if (info.inputKind === 'features') {
+    if (!(data.values instanceof Float32Array))
+      throw new UserError(`${d.images} holds images but the model takes ${info.inputDim}-D feature vectors; give vectors and their labels`);
+    if (data.dim !== info.inputDim)
+      throw new UserError(
+        `${d.images} holds ${data.dim}-D vectors but the model takes ${info.inputDim}-D ones; evaluate it on the features it was trained on`,
+      );
+    return data.classNames ? { ...set, data: { ...data, labels: byModelNames(set, info.classNames), classNames: undefined } } : set;
+  }
+  if (!(data.values instanceof Uint8Array))
+    throw new UserError(`${d.images} holds feature vectors but the model takes images; give IDX images and labels`);
+  if (info.channels !== 1) throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
+  if (d.height !== info.height || d.width !== info.width) {
+    throw new UserError(
+      `${d.images} holds ${d.height}x${d.width} images but the model expects ${info.height}x${info.width}; ` +
         'evaluate it on data of the size it was trained on',
     );
   }
+  return set;
+}
+
+/** Labels given as names, as indices into the model's class names. */
+function byModelNames(set: LoadedSet, modelNames: string[]): Int32Array {
+  const names = set.data.classNames!;
+  const remap = names.map((name) => {
+    const k = modelNames.indexOf(name);
+    if (k < 0)
+      throw new UserError(`${set.info.labels} has a class '${name}' that the model does not know (it has ${modelNames.join(', ')})`);
+    return k;
+  });
+  return set.data.labels.map((l) => remap[l]!);
 }

@@ -1,7 +1,7 @@
 /** `evaluate`: scores an exported model (or a run, exported on the fly) on held-out images. */
 import type { Device } from '@aae-map/infer';
 import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
-import { checkImageSize, loadSet } from './datasets.ts';
+import { defaultFitData, fitToModel, loadSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
@@ -17,10 +17,18 @@ export interface EvaluateOptions {
   model?: string;
   /** Where to look for the latest run. @default 'runs' */
   runsDir?: string;
-  /** IDX test images and labels. @default MNIST's 10k test set */
+  /**
+   * The test set: an IDX image file (gzip or not) and its labels (default: the file named like it
+   * with images→labels), a folder holding an IDX set (its t10k files), or feature vectors (.npy or
+   * .csv) and their labels. @default MNIST's 10k test set
+   */
   testImages?: string;
   testLabels?: string;
-  /** IDX images and labels that kNN and the cluster labelling are fitted on. @default MNIST's 60k training set */
+  /**
+   * The same for the set that kNN and the cluster labelling are fitted on (a folder: its train
+   * files). @default the training half of `testImages`' folder, else MNIST's 60k training set
+   * (feature vectors have no default)
+   */
   fitImages?: string;
   fitLabels?: string;
   /** Keep only the first `limit` test images. @default all */
@@ -52,7 +60,8 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag} must be a positive integer, got ${v}`);
   }
   const test = await loadSet(opts.testImages, opts.testLabels, 'test', opts.limit, { images: '--data', labels: '--data-labels' });
-  const fit = await loadSet(opts.fitImages, opts.fitLabels, 'train', opts.fitLimit, { images: '--train-data', labels: '--train-labels' });
+  const fitData = opts.fitImages ?? (await defaultFitData(opts.testImages));
+  const fit = await loadSet(fitData, opts.fitLabels, 'train', opts.fitLimit, { images: '--train-data', labels: '--train-labels' });
   if (test.info.count <= 2 * TRUST_K)
     throw new UserError(
       `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
@@ -68,41 +77,40 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   });
   try {
     const info = src.model.info;
-    if (info.channels !== 1)
-      throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
-    checkImageSize(test, info.height, info.width);
-    checkImageSize(fit, info.height, info.width);
+    const testSet = fitToModel(test, info).data;
+    const fitSet = fitToModel(fit, info).data;
     const show = opts.progress ?? true;
     const bar = (total: number, unit: string, label: string) => (show ? new Progress({ total, unit, label }) : undefined);
 
     let t = performance.now();
     const embedBar = bar(test.info.count + fit.info.count, 'images', 'embed');
     const batch = opts.batch ?? 1024;
-    const testOut = await embedSet(src.model, test.data, batch, embedBar);
-    const fitOut = await embedSet(src.model, fit.data, batch, embedBar);
+    const testOut = await embedSet(src.model, testSet, batch, embedBar);
+    const fitOut = await embedSet(src.model, fitSet, batch, embedBar);
     embedBar?.finish();
     const seconds = { embed: lap(), classification: 0, knn: 0, trustworthiness: 0, silhouette: 0, total: 0 };
 
     const classification = scoreClassification(
       testOut.clusterProb,
       fitOut.clusterProb,
-      test.data.labels,
-      fit.data.labels,
+      testSet.labels,
+      fitSet.labels,
       info,
       src.labelsUsed,
     );
     seconds.classification = lap();
 
     const knn = {
-      k1: knnAccuracy2d(fitOut.points, fit.data.labels, testOut.points, test.data.labels, 1),
-      k5: knnAccuracy2d(fitOut.points, fit.data.labels, testOut.points, test.data.labels, 5),
+      k1: knnAccuracy2d(fitOut.points, fitSet.labels, testOut.points, testSet.labels, 1),
+      k5: knnAccuracy2d(fitOut.points, fitSet.labels, testOut.points, testSet.labels, 5),
     };
     seconds.knn = lap();
 
     // Raw 0..255 pixels: an affine rescaling to the model's [-1, 1] input leaves every rank unchanged.
+    // Feature vectors are taken as given, before the model's standardisation (which is per feature).
     let trustBar: Progress | undefined;
     let reported = 0;
-    const trust = trustworthiness(Float32Array.from(test.data.pixels), info.height * info.width, testOut.points, {
+    const trust = trustworthiness(Float32Array.from(testSet.values), testSet.dim, testOut.points, {
       k: TRUST_K,
       onProgress: (done, total) => {
         trustBar ??= bar(total, 'pairs', 'trustworthiness');
@@ -112,7 +120,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     });
     trustBar?.finish();
     seconds.trustworthiness = lap();
-    const sil = silhouette2d(testOut.points, test.data.labels);
+    const sil = silhouette2d(testOut.points, testSet.labels);
     seconds.silhouette = lap();
     seconds.total = (performance.now() - t0) / 1000;
 
@@ -158,8 +166,8 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
 function scoreClassification(
   testProb: Float32Array,
   fitProb: Float32Array,
-  testLabels: Uint8Array,
-  fitLabels: Uint8Array,
+  testLabels: Int32Array,
+  fitLabels: Int32Array,
   info: ModelInfo,
   labelsUsed: number | null,
 ): EvalReport['classification'] {
@@ -185,7 +193,7 @@ function scoreClassification(
   };
 }
 
-function maxLabel(labels: Uint8Array): number {
+function maxLabel(labels: Int32Array): number {
   let m = 0;
   for (const l of labels) m = Math.max(m, l);
   return m;

@@ -10,8 +10,9 @@ export interface ExportSummary {
   bytes: number;
   opset: number;
   irVersion: number;
-  /** [H, W] of the uint8 input. */
-  inputSize: [number, number];
+  inputKind: 'image' | 'features';
+  /** [H, W] of the uint8 image input, or [D] of the float32 feature input. */
+  inputSize: number[];
   clusters: number;
   styleDim: number;
   mode: 'nd' | '2d';
@@ -41,7 +42,8 @@ export async function exportModel(runDir: string, outFile: string): Promise<Expo
     bytes: bytes.byteLength,
     opset: OPSET,
     irVersion: IR_VERSION,
-    inputSize: [a.inputHeight, a.inputWidth],
+    inputKind: a.inputKind ?? 'image',
+    inputSize: a.inputKind === 'features' ? [a.inputWidth] : [a.inputHeight, a.inputWidth],
     clusters: a.clusters,
     styleDim: a.styleDim,
     mode: a.mode,

@@ -90,6 +90,7 @@ test('metadata_props round-trip to the manifest through readModelInfo', async ()
     { ...info, heads2d: [] },
     {
       version: MODEL_FORMAT_VERSION,
+      inputKind: 'image',
       height: 28,
       width: 28,
       channels: 1,

@@ -5,7 +5,7 @@
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
 import { stat } from 'node:fs/promises';
-import { fsPath, PointRowWriter, Progress, pointsColumns, UserError } from '@aae-map/shared';
+import { describeInput, fsPath, PointRowWriter, Progress, pointsColumns, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { checkOutputPaths } from './output-paths.ts';
@@ -75,7 +75,8 @@ export interface EmbedSummary {
 
 export { DEFAULT_BATCH, MAX_BATCH };
 
-function checkOptions(o: EmbedOptions): void {
+/** The flags' ranges and combinations, before any file is touched. */
+export function checkOptions(o: EmbedOptions): void {
   const batch = o.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
     throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
@@ -94,7 +95,10 @@ function checkOptions(o: EmbedOptions): void {
 async function checkInput(input: string): Promise<void> {
   const s = await stat(input).catch(() => undefined);
   if (!s) throw new UserError(`--input ${input} does not exist; give a folder of images (try 'pnpm sample-images --out ${input}')`);
-  if (!s.isDirectory()) throw new UserError(`--input ${input} is not a folder; give the folder that holds the images`);
+  if (!s.isDirectory())
+    throw new UserError(
+      `--input ${input} is not a folder; give the folder that holds the images, or feature vectors as a .npy or .csv file`,
+    );
 }
 
 /** A resume point that is not under --input means the CSV came from another folder. */
@@ -174,15 +178,17 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const wideThreads = threads + pool.size;
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
-    if (model.info.channels !== 1)
-      throw new UserError(`${modelFile} takes ${model.info.channels}-channel images; embed feeds grayscale only`);
+    const info = model.info;
+    if (info.inputKind !== 'image')
+      throw new UserError(`${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy or vectors.csv`);
+    if (info.channels !== 1) throw new UserError(`${modelFile} takes ${info.channels}-channel images; embed feeds grayscale only`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
     outputs = await openOutputs(opts.out, columns, cells, earlier);
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
-    const { width, height } = model.info;
+    const { width, height } = info;
     const stage = {
       input: opts.input,
       after: outputs.resumeAfter,

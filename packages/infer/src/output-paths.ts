@@ -125,6 +125,7 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
       );
     }
     if (real === realModel) throw new UserError(`${t.name} is the model (--model ${o.model}); choose another ${t.flag}`);
+    if (real === realInput) throw new UserError(`${t.name} is --input ${o.input}; choose another ${t.flag}`);
     if (inside(realInput, real)) throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);
     const same = seen.get(real);
     if (same !== undefined) throw new UserError(`${t.name} is the same file as ${same}; choose another ${t.flag}`);

@@ -41,8 +41,15 @@ export function plotCategories(
   return { by: 'cluster', index: [...clusters], names };
 }
 
-/** Draws `csvFile` (written with --safe-csv if `safeCsv`) to `pngFile`; `input` names the plot. */
-export async function plotPoints(csvFile: string, pngFile: string, info: ModelInfo, input: string, safeCsv = false): Promise<void> {
+/** Draws `csvFile` (written with --safe-csv if `safeCsv`) to `pngFile`; `input` names the plot, `unit` its rows. */
+export async function plotPoints(
+  csvFile: string,
+  pngFile: string,
+  info: ModelInfo,
+  input: string,
+  safeCsv = false,
+  unit = 'images',
+): Promise<void> {
   const { rows } = await scanCsv(csvFile);
   const stride = Math.max(1, Math.ceil(rows / MAX_PLOT_POINTS));
   const points: number[] = [];
@@ -68,6 +75,6 @@ export async function plotPoints(csvFile: string, pngFile: string, info: ModelIn
     categories: c.index,
     categoryNames: c.names,
     heads: info.heads2d,
-    title: `${basename(resolve(input))}: ${shown} images, coloured by ${c.by}`,
+    title: `${basename(resolve(input))}: ${shown} ${unit}, coloured by ${c.by}`,
   });
 }

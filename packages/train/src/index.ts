@@ -7,8 +7,10 @@
  * - Datasets: `loadIdxDataset`, `loadMnistDataset`, `loadFolderDataset` (image folders, decoded
  *   once into a cache), and the `Dataset` interface they produce.
  */
+
+export { conventionalLabelsFile } from '@aae-map/shared';
 export { BACKENDS, type BackendChoice, type BackendName, ensureBackend, selectBackend } from './backend.ts';
-export { classCounts, type Dataset, gatherNormalized, type ImageSplit, limitSplit } from './data/dataset.ts';
+export { classCounts, type Dataset, gatherNormalized, type ImageSplit, type InputRows, inputScaling, limitSplit } from './data/dataset.ts';
 export { type FolderDataset, type FolderLoadOptions, type FolderStats, loadFolderDataset } from './data/folder-dataset.ts';
 export {
   type DataFiles,
@@ -19,7 +21,7 @@ export {
   parseImageSize,
 } from './data/folder-files.ts';
 export { UNLABELLED_FOLDERS } from './data/folder-listing.ts';
-export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+export { type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 export type { Encodings } from './model/encode-images.ts';
 export { type LoadedModel, loadModel } from './model/load-model.ts';
