@@ -21,6 +21,7 @@ const BINS = [
   'export/bin/export.js',
   'infer/bin/embed.js',
   'infer/bin/sample-images.js',
+  'infer/bin/embed-check.js',
   'evaluate/bin/evaluate.js',
   'web/bin/serve.js',
 ];

@@ -123,6 +123,7 @@ test("the wide model (the decoders' threads added, for embed's last batches) giv
     assert.equal(single.wideThreads, undefined, 'threads 0 (onnxruntime chooses): no second session');
     const size = 28 * 28;
     const pixels = mnist.pixels.subarray(0, 600 * size);
+    await m.prepareWide();
     const [narrow, wide] = [await m.run(pixels, 600), await m.run(pixels, 600, { wide: true })];
     assertClose(Array.from(wide.point), Array.from(narrow.point), TOL_XY, 'point');
     assertClose(Array.from(wide.clusterProb), Array.from(narrow.clusterProb), TOL, 'cluster_prob');

@@ -75,7 +75,9 @@ export async function directOutputs(model: string, mnist: LabelledImages, indice
   const m = await openModel(model, { device: 'cpu' });
   const size = mnist.height * mnist.width;
   const pixels = new Uint8Array(indices.length * size);
-  indices.forEach((idx, i) => pixels.set(mnist.pixels.subarray(idx * size, (idx + 1) * size), i * size));
+  indices.forEach((idx, i) => {
+    pixels.set(mnist.pixels.subarray(idx * size, (idx + 1) * size), i * size);
+  });
   try {
     return { ...(await m.run(pixels, indices.length)), info: m.info };
   } finally {

@@ -118,7 +118,9 @@ test('an unsupervised 2-D model with 20 clusters, given as --model with IDX file
   const header = (dims: number[]) => {
     const b = Buffer.alloc(4 + 4 * dims.length);
     b.writeUInt32BE(0x0800 + dims.length, 0);
-    dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+    dims.forEach((d, i) => {
+      b.writeUInt32BE(d, 4 + 4 * i);
+    });
     return b;
   };
   await writeFile(join(tmp, 'imgs.idx'), Buffer.concat([header([n, 28, 28]), test.pixels.subarray(0, n * PIXELS)]));

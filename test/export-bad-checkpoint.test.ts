@@ -26,8 +26,15 @@ before(async () => {
 after(() => rm(tmp, { recursive: true, force: true }));
 
 type Breaker = (dir: string) => Promise<void>;
+/** The fields the cases break, typed loosely: each writes a value the real manifest type forbids. */
+interface LooseManifest {
+  version: unknown;
+  weights: Array<{ name: string; offset: unknown; shape: unknown }>;
+  projection: unknown[][];
+  architecture: { normalization?: unknown };
+}
 const editManifest =
-  (edit: (m: Record<string, any>) => void): Breaker =>
+  (edit: (m: LooseManifest) => void): Breaker =>
   async (dir) => {
     const file = join(dir, 'manifest.json');
     const m = JSON.parse(await readFile(file, 'utf8'));
@@ -45,31 +52,27 @@ const CASES: Array<[string, Breaker, RegExp]> = [
   ['truncated weights.bin', (dir) => truncate(join(dir, 'weights.bin'), 1000), /truncated/],
   [
     'negative offset',
-    editManifest((m) => (m.weights[1].offset = -4)),
+    editManifest((m) => (m.weights[1]!.offset = -4)),
     /tensor encoder\/dense0\/bias: offset -4 is negative; the checkpoint is corrupt/,
   ],
   [
     'fractional offset',
-    editManifest((m) => (m.weights[1].offset = 2.5)),
+    editManifest((m) => (m.weights[1]!.offset = 2.5)),
     /tensor encoder\/dense0\/bias: offset 2\.5 is not a whole number/,
   ],
   [
     'offset that is not a number',
-    editManifest((m) => (m.weights[1].offset = '12')),
+    editManifest((m) => (m.weights[1]!.offset = '12')),
     /tensor encoder\/dense0\/bias: offset "12" is not a number/,
   ],
   [
     'shape mismatch',
-    editManifest((m) => (m.weights[0].shape = [784, 63])),
+    editManifest((m) => (m.weights[0]!.shape = [784, 63])),
     /encoder\/dense0\/kernel has shape \[784,63\] but the architecture implies \[784,64\]/,
   ],
-  [
-    'missing tensor',
-    editManifest((m) => (m.weights = m.weights.filter((w: { name: string }) => w.name !== 'heads'))),
-    /lists no tensor heads/,
-  ],
+  ['missing tensor', editManifest((m) => (m.weights = m.weights.filter((w) => w.name !== 'heads'))), /lists no tensor heads/],
   ['projection of the wrong size', editManifest((m) => m.projection.pop()), /projection must be 10 x 2/],
-  ['projection with a null', editManifest((m) => (m.projection[3][1] = null)), /projection holds a value that is not a finite number/],
+  ['projection with a null', editManifest((m) => (m.projection[3]![1] = null)), /projection holds a value that is not a finite number/],
   ['another format version', editManifest((m) => (m.version = 99)), /format version 99/],
   ['no normalization', editManifest((m) => delete m.architecture.normalization), /normalization/],
 ];

@@ -48,7 +48,9 @@ function softmaxRows(x: Float64Array, cols: number): Float64Array {
     const max = Math.max(...row);
     const e = row.map((v) => Math.exp(v - max));
     const sum = e.reduce((p, v) => p + v, 0);
-    e.forEach((v, j) => (y[r * cols + j] = v / sum));
+    e.forEach((v, j) => {
+      y[r * cols + j] = v / sum;
+    });
   }
   return y;
 }

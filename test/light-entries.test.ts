@@ -1,6 +1,7 @@
 /**
  * What loads when: @aae-map/shared's main, cli and browser entries load no image codec (sharp),
- * runtime or training backend, and neither does any command's --help, so that it starts fast.
+ * protobuf schema (onnx-proto), runtime or training backend, and neither does any command's
+ * --help, so that it starts fast.
  * Checked on the build (scripts/build.mjs) with a resolve hook that reports each heavy package.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HEAVY = '^(sharp|onnxruntime-node|onnxruntime-web|@tensorflow/|webgpu|esbuild|pngjs)';
+const HEAVY = '^(sharp|onnxruntime-node|onnxruntime-web|onnx-proto|@tensorflow/|webgpu|esbuild|pngjs)';
 const HOOK = `data:text/javascript,${encodeURIComponent(
   `import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent('export async function resolve(s, c, next) { if (new RegExp(${JSON.stringify(HEAVY)}).test(s)) process.stderr.write("heavy: " + s + "\\\\n"); return next(s, c); }'));`,
@@ -43,6 +44,7 @@ test("every command's --help loads none of them", () => {
     'export/bin/export.js',
     'infer/bin/embed.js',
     'infer/bin/sample-images.js',
+    'infer/bin/embed-check.js',
     'evaluate/bin/evaluate.js',
     'web/bin/serve.js',
   ]) {

@@ -68,8 +68,13 @@ const CASES: Case[] = [
   },
 ];
 
+/** The part of onnx-proto's ModelProto that the cases edit (the module is untyped here: see the require above). */
+interface ModelEdit {
+  metadataProps: Array<{ key: string; value: string }>;
+}
+
 /** Decodes `file`, lets `change` edit the ModelProto, and writes it as models/<name>.onnx. */
-async function rewrite(file: string, name: string, change: (m: any) => void): Promise<string> {
+async function rewrite(file: string, name: string, change: (m: ModelEdit) => void): Promise<string> {
   const m = onnx.ModelProto.decode(await readFile(file));
   change(m);
   const out = join(models, `${name}.onnx`);
@@ -85,7 +90,7 @@ async function brokenModel(c: Case): Promise<string> {
   }
   const edit = c.edit;
   return rewrite(good, c.name, (m) => {
-    for (const p of m.metadataProps) if (p.key in edit) p.value = edit[p.key];
+    for (const p of m.metadataProps) if (p.key in edit) p.value = edit[p.key]!;
   });
 }
 

@@ -26,7 +26,10 @@ let server: RunningServer;
 /** 100,000 points in ten Gaussian blobs on a circle, like a trained map, paths c<k>/<i>.png. */
 function syntheticCsv(): string {
   let seed = 1;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed + 0.5) / 2 ** 32;
+  };
   const gauss = () => Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
   const parts = [csvRecord(pointsColumns(0))];
   for (let i = 0; i < BIG; i++) {

@@ -16,6 +16,7 @@ declare namespace WebAssembly {
   }
   var Memory: { prototype: Memory; new (descriptor: MemoryDescriptor): Memory };
 
+  // biome-ignore lint/complexity/noBannedTypes: lib.dom's Module is an empty interface (an opaque handle); this must match it
   type Module = {};
   var Module: { prototype: Module; new (bytes: ArrayBufferView | ArrayBuffer): Module };
 

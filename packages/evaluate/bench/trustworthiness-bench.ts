@@ -19,7 +19,10 @@ const pixels = Float32Array.from(test.pixels.subarray(0, n * dim));
 
 // A fixed random projection to 2-D: a poor map, so many pairs take the slow counting path.
 let seed = 12345;
-const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2 ** 31;
+  return seed / 2 ** 31 - 0.5;
+};
 const proj = Float32Array.from({ length: dim * 2 }, rand);
 const low = new Float32Array(n * 2);
 for (let i = 0; i < n; i++) {

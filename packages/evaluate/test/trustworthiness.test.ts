@@ -29,12 +29,18 @@ test('a map that keeps the geometry (a rotated plane in 12-D) scores exactly 1',
   // An orthonormal pair of directions u, v in 12-D; high = a·u + b·v, low = (a, b).
   const u = Array.from({ length: dim }, () => rand() - 0.5);
   const nu = Math.hypot(...u);
-  u.forEach((x, d) => (u[d] = x / nu));
+  u.forEach((x, d) => {
+    u[d] = x / nu;
+  });
   const v = Array.from({ length: dim }, () => rand() - 0.5);
   const uv = v.reduce((s, x, d) => s + x * u[d]!, 0);
-  v.forEach((x, d) => (v[d] = x - uv * u[d]!));
+  v.forEach((x, d) => {
+    v[d] = x - uv * u[d]!;
+  });
   const nv = Math.hypot(...v);
-  v.forEach((x, d) => (v[d] = x / nv));
+  v.forEach((x, d) => {
+    v[d] = x / nv;
+  });
   const high = new Float32Array(n * dim);
   const low = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {

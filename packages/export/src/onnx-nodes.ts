@@ -19,7 +19,9 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
 export function int64Tensor(name: string, values: number[]): InstanceType<typeof onnx.TensorProto> {
   const raw = new Uint8Array(values.length * 8);
   const view = new DataView(raw.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  values.forEach((v, i) => {
+    view.setBigInt64(i * 8, BigInt(v), true);
+  });
   return onnx.TensorProto.create({ name, dims: [values.length], dataType: DataType.INT64, rawData: raw });
 }
 

@@ -89,7 +89,9 @@ async function decodeOnly(input: string): Promise<Measured> {
   let pool: DecodePool | undefined;
   const m = await measure(opts.files, async () => {
     pool = new DecodePool(opts.workers);
-    await decodeInOrder({ input, after: undefined, batch: opts.batch, width: 28, height: 28 }, pool, (_b, r) => void (n += r.ok.length));
+    await decodeInOrder({ input, after: undefined, batch: opts.batch, width: 28, height: 28 }, pool, (_b, r) => {
+      n += r.ok.length;
+    });
   });
   await pool!.close();
   if (n !== opts.files) throw new Error(`decoded ${n} of ${opts.files} files`);

@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
-import { DEFAULT_MAX_PIXELS } from '@aae-map/shared';
-import { action, cliProgram, examples, Option, UserError, wholeNumber } from '@aae-map/shared/cli';
+import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
+import { action, cliProgram, examples, Option, shardSpec, UserError, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
@@ -18,6 +18,8 @@ interface EmbedCliOptions {
   overwrite?: boolean;
   safeCsv?: boolean;
   idColumn?: string;
+  shard?: ShardSpec | 'auto';
+  shards?: number;
 }
 
 const split = defaultThreads();
@@ -67,6 +69,12 @@ const program = cliProgram(
     wholeNumber,
     DEFAULT_MAX_PIXELS,
   )
+  .option(
+    '--shard <K/N|auto>',
+    'embed only share K (0 to N-1) of the files, by a hash of each path, so that N runs together embed each file once; auto reads a Slurm array task or a Kubernetes Indexed Job (docs/scale-out.md)',
+    shardSpec,
+  )
+  .option('--shards <n>', "with --shard auto in a Kubernetes Indexed Job: N, the Job's completions", wholeNumber)
   .addHelpText(
     'after',
     '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n' +
@@ -81,9 +89,12 @@ const program = cliProgram(
       const { featureFormat } = await import('@aae-map/shared');
       const vectors = featureFormat(opts.input) !== undefined;
       if (opts.idColumn !== undefined && !vectors) throw new UserError('--id-column is for a CSV --input of feature vectors');
+      if (opts.shard !== undefined && vectors) throw new UserError('--shard is for folders of images; a file of vectors embeds in one run');
+      const { resolveShard } = await import('./shard-spec.ts');
+      const { shard, source } = resolveShard(opts.shard, opts.shards);
       const s = vectors
-        ? await (await import('./embed-vectors.ts')).embedVectors(opts)
-        : await (await import('./embed.ts')).embedFolder(opts);
+        ? await (await import('./embed-vectors.ts')).embedVectors({ ...opts, shard: undefined })
+        : await (await import('./embed.ts')).embedFolder({ ...opts, shard, shardSource: source });
       const unit = vectors ? 'vectors' : 'files';
       const parts = [
         `embedded ${s.embedded} ${unit} in ${s.seconds.toFixed(1)} s (${Math.round(s.filesPerSecond)} ${unit}/s) on ${s.device}`,

@@ -85,3 +85,15 @@ export class CsvAppender {
     this.fd = -1;
   }
 }
+
+/**
+ * The complete records of a CSV file, header first, a chunk of the file's records at a time (one
+ * await per chunk, not per record), in bounded memory; a torn last record is left out.
+ */
+export async function* csvRecordChunks(file: string): AsyncGenerator<string[][]> {
+  const parser = new CsvParser();
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
+    const records = parser.push(chunk);
+    if (records.length > 0) yield records;
+  }
+}

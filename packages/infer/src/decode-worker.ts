@@ -46,7 +46,7 @@ function grant(upTo: number): void {
 async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   const { ports } = stage;
   grant(stage.grant);
-  const counter = new FileCounter(stage.stage.input, stage.stage.after);
+  const counter = new FileCounter(stage.stage.input, stage.stage.after, stage.stage.shard);
   let countNow = false;
   const timer = setTimeout(() => {
     countNow = true;
@@ -63,7 +63,7 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     }
     return true;
   };
-  const it = batches(stage.stage.input, stage.stage.after, stage.stage.batch);
+  const it = batches(stage.stage.input, stage.stage.after, stage.stage.batch, stage.stage.shard);
   const own: ToPeer[] = [];
   let seq = 0;
   let files = 0;

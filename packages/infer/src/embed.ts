@@ -5,13 +5,23 @@
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
 import { stat } from 'node:fs/promises';
-import { describeInput, fsPath, PointRowWriter, Progress, pointsColumns, UserError } from '@aae-map/shared';
+import {
+  describeInput,
+  fsPath,
+  MAX_SHARDS,
+  PointRowWriter,
+  Progress,
+  pointsColumns,
+  type ShardSpec,
+  shardName,
+  UserError,
+} from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { checkOutputPaths } from './output-paths.ts';
 import { type Cells, cellsFor, type EarlierRun, openOutputs, type RunOutputs, readEarlierRun } from './outputs.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
-import { plotPoints } from './plot-points.ts';
+import { checkResumeMeta, checkSiblings, type RunMeta, readRunMeta, runMetaFor, writeRunMeta } from './run-meta.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 import { handled } from './walk-batches.ts';
@@ -51,6 +61,13 @@ export interface EmbedOptions {
   workers?: number;
   /** Images of more pixels, and files of more than 4 bytes a pixel of it, are skipped. @default DEFAULT_MAX_PIXELS (100 million) */
   maxPixels?: number;
+  /**
+   * Embed only this share of the folder: the files whose path hashes to `index` mod `count`
+   * (shared's shard.ts), so that `count` runs together embed each file once. @default undefined (all)
+   */
+  shard?: ShardSpec;
+  /** Said on `log` once the run is accepted: where the shard came from (embed --shard auto). @default `shard K/N` */
+  shardSource?: string;
   /** Where progress and bad files are reported. @default process.stderr */
   log?: NodeJS.WriteStream;
 }
@@ -90,6 +107,12 @@ export function checkOptions(o: EmbedOptions): void {
   if (o.overwrite && o.resume) throw new UserError('--overwrite starts --out over and --resume keeps its rows; pass only one of them');
   if (o.maxPixels !== undefined && (!Number.isSafeInteger(o.maxPixels) || o.maxPixels < 1))
     throw new UserError(`--max-pixels must be a positive whole number, got ${o.maxPixels}`);
+  const s = o.shard;
+  if (
+    s &&
+    !(Number.isInteger(s.count) && s.count >= 1 && s.count <= MAX_SHARDS && Number.isInteger(s.index) && s.index >= 0 && s.index < s.count)
+  )
+    throw new UserError(`--shard must be K/N with N from 1 to ${MAX_SHARDS} and K from 0 to N-1, got ${s.index}/${s.count}`);
 }
 
 async function checkInput(input: string): Promise<void> {
@@ -113,14 +136,21 @@ async function checkResumePoint(input: string, out: string, after: string | unde
  * Whatever can refuse a run without the model, so that a refusal comes before any work: the
  * flags, --input, the output paths, and with --resume what the earlier run left.
  */
-async function checkBeforeWork(opts: EmbedOptions, model: string): Promise<{ cells: Cells; earlier: EarlierRun | undefined }> {
+async function checkBeforeWork(
+  opts: EmbedOptions,
+  model: string,
+): Promise<{ cells: Cells; earlier: EarlierRun | undefined; meta: RunMeta }> {
   checkOptions(opts);
   await checkInput(opts.input);
   await checkOutputPaths({ ...opts, model, overwrite: opts.overwrite ?? false, resume: opts.resume ?? false });
   const cells = cellsFor(opts.safeCsv ?? false);
   const earlier = opts.resume ? await readEarlierRun(opts.out, cells) : undefined;
   await checkResumePoint(opts.input, opts.out, earlier?.last);
-  return { cells, earlier };
+  const identity = { ...opts, model, style: opts.style ?? false, safeCsv: opts.safeCsv ?? false };
+  const meta = await runMetaFor(identity);
+  if (earlier) checkResumeMeta(opts.out, await readRunMeta(opts.out), meta, earlier.rows);
+  await checkSiblings(opts.out, meta);
+  return { cells, earlier, meta };
 }
 
 /** Writes one decoded batch: its errors first, then its points (see outputs.ts for why). */
@@ -148,6 +178,8 @@ class BatchWriter {
     this.outputs.errors.flush();
     if (r.ok.length > 0) {
       const { info } = this.model;
+      // More batches are coming: open the wide session meanwhile, for when decoding is done.
+      if (!wide) void this.model.prepareWide().catch(() => undefined);
       const out = await this.model.run(r.pixels, r.ok.length, { wide });
       const { write } = this.outputs.cells;
       const paths = r.ok.map((i) => write(batch.paths[i]!));
@@ -164,7 +196,7 @@ class BatchWriter {
 /** Embeds every image under `input` into `out`; see EmbedOptions. */
 export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   const modelFile = opts.model ?? 'model.onnx';
-  const { cells, earlier } = await checkBeforeWork(opts, modelFile);
+  const { cells, earlier, meta } = await checkBeforeWork(opts, modelFile);
   const log = opts.log ?? process.stderr;
   const split = defaultThreads();
   // Workers take a while to start (25 ms from the bundle, more through tsx): start them first.
@@ -182,9 +214,12 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     if (info.inputKind !== 'image')
       throw new UserError(`${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy or vectors.csv`);
     if (info.channels !== 1) throw new UserError(`${modelFile} takes ${info.channels}-channel images; embed feeds grayscale only`);
+    if (opts.shard) log.write(`${opts.shardSource ?? `shard ${shardName(opts.shard)}`}\n`);
     log.write(`device: ${model.provider}\n`);
     const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
     outputs = await openOutputs(opts.out, columns, cells, earlier);
+    // Before the first row (after the header), so that no row is ever in a file without its record.
+    await writeRunMeta(opts.out, meta);
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
@@ -196,6 +231,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
       width,
       height,
       maxPixels: opts.maxPixels,
+      shard: opts.shard,
     };
     // The decode worker counts the files alongside the embedding, so the model need not wait for it.
     await decodeInOrder(
@@ -207,8 +243,13 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     progress.finish();
     outputs.points.close();
     outputs.errors.close();
+    await writeRunMeta(opts.out, { ...meta, finished: true });
     const seconds = (performance.now() - start) / 1000;
-    if (opts.plot) await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
+    if (opts.plot) {
+      // Loaded only here: the plot draws with sharp, which takes ~40 ms to load.
+      const { plotPoints } = await import('./plot-points.ts');
+      await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
+    }
     return {
       embedded: writer.embedded,
       skipped: writer.skipped,

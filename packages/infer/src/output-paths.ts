@@ -10,14 +10,18 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { describeSystemError, isPointsHeader, isScatterPng, UserError } from '@aae-map/shared';
 import { readCsvHeader, readHead } from './csv-file.ts';
 import { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
+import { metaPathFor, readMetaFile } from './run-meta.ts';
 
 export interface OutputPaths {
   input: string;
   out: string;
-  model: string;
+  /** Never written over; embed-check's --merge has none. */
+  model?: string;
   plot?: string | undefined;
   overwrite: boolean;
   resume: boolean;
+  /** The flag that names `out`, for the messages. @default '--out' (embed-check says '--merge', and has no --overwrite) */
+  outFlag?: '--out' | '--merge';
 }
 
 interface Target {
@@ -25,7 +29,7 @@ interface Target {
   name: string;
   path: string;
   /** The flag that chooses it, for "choose another ...". */
-  flag: '--out' | '--plot';
+  flag: '--out' | '--merge' | '--plot';
   /** A file name to suggest when the path is a folder. */
   example?: string;
   /** Whether an existing, non-empty file is one embed wrote, so a run may replace it. */
@@ -40,26 +44,36 @@ const headerIs = async (file: string, want: (h: string[]) => boolean) => want((a
 
 function targets(o: OutputPaths): Target[] {
   const errors = errorsPathFor(o.out);
+  const flag = o.outFlag ?? '--out';
+  const overwrite = flag === '--out' ? 'pass --overwrite to replace it, or ' : '';
   const list: Target[] = [
     {
-      name: `--out ${o.out}`,
+      name: `${flag} ${o.out}`,
       path: o.out,
-      flag: '--out',
+      flag,
       example: 'points.csv',
       ours: (f) => headerIs(f, isPointsHeader),
       refusal: o.resume
         ? `${o.out} is not a points.csv from embed, so --resume cannot continue it; choose another --out`
         : o.overwrite
           ? ''
-          : `${o.out} already exists and is not a points.csv from embed; pass --overwrite to replace it, or choose another --out`,
+          : `${o.out} already exists and is not a points.csv from embed; ${overwrite}choose another ${flag}`,
     },
     {
       name: `errors file ${errors}`,
       path: errors,
-      flag: '--out',
+      flag,
       ours: (f) => headerIs(f, (h) => h.join(',') === ERROR_COLUMNS.join(',')),
       // Not even --overwrite: the user named --out, not this file.
-      refusal: `${errors} already exists and is not an errors list from embed; move it away or choose another --out`,
+      refusal: `${errors} already exists and is not an errors list from embed; move it away or choose another ${flag}`,
+    },
+    {
+      name: `run record ${metaPathFor(o.out)}`,
+      path: metaPathFor(o.out),
+      flag,
+      ours: async (f) => (await readMetaFile(f)) !== undefined,
+      refusal: `${metaPathFor(o.out)} already exists and is not a run record from embed; move it away or choose another ${flag}`,
+      atomic: true,
     },
   ];
   if (o.plot !== undefined) {
@@ -115,7 +129,7 @@ async function probeWritable(file: string, exists: boolean): Promise<void> {
 /** Refuses, with one line, any output path a run must not or cannot write; see the file comment. */
 export async function checkOutputPaths(o: OutputPaths): Promise<void> {
   const realInput = await realpath(o.input);
-  const realModel = await realpath(o.model).catch(() => undefined);
+  const realModel = o.model === undefined ? undefined : await realpath(o.model).catch(() => undefined);
   const seen = new Map<string, string>();
   for (const t of targets(o)) {
     const { real, stats } = await locate(t);

@@ -6,10 +6,11 @@
  * before it is in one of the two files, and every error after it is dropped and found again.
  */
 import { rename, rm, stat, truncate } from 'node:fs/promises';
-import { type CellWriter, cellWriter, comparePaths, csvRecord, guardCell, UserError, unguardCell } from '@aae-map/shared';
+import { type CellWriter, cellWriter, comparePaths, csvRecord, ERROR_COLUMNS, guardCell, UserError, unguardCell } from '@aae-map/shared';
 import { CsvAppender, readCsvHeader, scanCsv } from './csv-file.ts';
+import { metaPathFor } from './run-meta.ts';
 
-export const ERROR_COLUMNS = ['path', 'reason'];
+export { ERROR_COLUMNS };
 
 /** Where the bad files of a run are listed: `<out>.errors.csv`. */
 export function errorsPathFor(out: string): string {
@@ -134,7 +135,10 @@ export async function readEarlierRun(out: string, cells: Cells): Promise<Earlier
 export async function openOutputs(out: string, columns: string[], cells: Cells, earlier?: EarlierRun): Promise<RunOutputs> {
   const errorsPath = errorsPathFor(out);
   if (!earlier) {
+    // The old run record goes too (embed writes the new one once the file is open): replacing it
+    // atomically would need room for both, which a nearly full disk may not have.
     await rm(errorsPath, { force: true });
+    await rm(metaPathFor(out), { force: true });
     const points = new CsvAppender(out, 'w');
     points.write(csvRecord(columns));
     return { points, errors: new ErrorsLog(errorsPath, 0, cells), cells, resumeAfter: undefined, previousRows: 0 };

@@ -9,6 +9,7 @@ import { inputNameOf, inputValues, type ModelInfo, readModelInfo, UserError, VUL
 import * as ort from 'onnxruntime-node';
 
 import { DEVICES, type Device } from './devices.ts';
+import { unreadableModel } from './run-meta.ts';
 
 export { DEVICES, type Device };
 
@@ -35,6 +36,11 @@ export interface EmbedModel {
    * threads where there are such (same outputs, up to float rounding).
    */
   run(images: Uint8Array | Float32Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
+  /**
+   * Starts opening the wide session in the background, where there is one to open; until it is
+   * open, run(..., { wide: true }) uses the narrow one. The promise says when it is open.
+   */
+  prepareWide(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,7 +59,9 @@ export interface OpenOptions {
   spin?: boolean;
   /**
    * On the cpu provider, also open the model on this many threads, for run(..., { wide: true }):
-   * embed runs its last batches there, once its decoders are idle and their cores free.
+   * embed runs its last batches there, once its decoders are idle and their cores free. It is
+   * opened on prepareWide(), not here: a second session costs as much again to open (~80 ms for
+   * the default model), which a run of one batch would pay for nothing.
    * Ignored unless above `threads` (and `threads` above 0). @default undefined (none)
    */
   wideThreads?: number;
@@ -140,7 +148,7 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
     // a 7 MB model beside a starting decode worker, against ~3 ms. A Buffer is a Uint8Array: no copy.
     bytes = readFileSync(file);
   } catch (err) {
-    throw new UserError(`cannot read model ${file} (${(err as NodeJS.ErrnoException).code}); export one with 'pnpm export ${file}'`);
+    throw unreadableModel(file, err);
   }
   // Before any session: a model whose metadata disagrees with its graph stops here, with the key.
   const info = readModelInfo(bytes, file);
@@ -148,7 +156,8 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   const spin = opts.spin ?? true;
   const { session, provider } = await sessionFor(bytes, opts.device ?? 'auto', { threads, spin });
   const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
-  const wide = widen ? await createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }) : undefined;
+  let wide: Awaited<ReturnType<typeof createSession>> | undefined;
+  let opening: Promise<void> | undefined;
   const pixels = inputValues(info);
   const inputName = inputNameOf(info.inputKind);
   const tensor = (part: Uint8Array | Float32Array, n: number) => {
@@ -163,7 +172,14 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   return {
     info,
     provider,
-    wideThreads: wide ? opts.wideThreads : undefined,
+    wideThreads: widen ? opts.wideThreads : undefined,
+    prepareWide() {
+      if (widen)
+        opening ??= createSession(bytes, 'cpu', { threads: opts.wideThreads!, spin }).then((s) => {
+          wide = s;
+        });
+      return opening ?? Promise.resolve();
+    },
     async run(images, count, runOpts = {}) {
       if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} values for ${count} inputs, got ${images.length}`);
       const s = (runOpts.wide && wide) || session;
@@ -177,6 +193,7 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
     },
     close: async () => {
       await session.release();
+      await opening?.catch(() => undefined);
       await wide?.release();
     },
   };

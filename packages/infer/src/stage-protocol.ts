@@ -1,6 +1,6 @@
 /** The messages between DecodePool (decode-pool.ts, main thread) and its workers (decode-worker.ts). */
 import type { MessagePort } from 'node:worker_threads';
-import type { DecodeResult } from '@aae-map/shared/decode';
+import type { DecodeResult, ShardSpec } from '@aae-map/shared/decode';
 import type { Batch } from './walk-batches.ts';
 
 export interface StageOptions {
@@ -12,6 +12,8 @@ export interface StageOptions {
   height: number;
   /** Larger images are refused (shared's DecodeJob.maxPixels). */
   maxPixels?: number;
+  /** Only this share of the files (shared's shard.ts); all when undefined. */
+  shard?: ShardSpec | undefined;
 }
 
 export type ToWorker =

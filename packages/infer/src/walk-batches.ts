@@ -3,7 +3,7 @@
  * image files under the input folder in walk order, cut into batches, and the count of what the
  * batches hand out (for the progress bar).
  */
-import { type WalkEntry, walkImageRuns } from '@aae-map/shared/decode';
+import { inShard, type ShardSpec, type WalkEntry, walkImageRuns } from '@aae-map/shared/decode';
 
 export interface Batch {
   /** Image files, relative to the input folder. */
@@ -20,13 +20,15 @@ export const FIRST_BATCH = 128;
 /**
  * Batches of `size` images in walk order, the first ones smaller (128, 256, ...): a new worker
  * decodes its first full batch slowly (its code is not yet compiled), and the model can start
- * on a small one meanwhile.
+ * on a small one meanwhile. With `shard`, only that share's entries (ignored ones too, so that
+ * each is counted by one shard).
  */
-export async function* batches(root: string, after: string | undefined, size: number): AsyncGenerator<Batch> {
+export async function* batches(root: string, after: string | undefined, size: number, shard?: ShardSpec): AsyncGenerator<Batch> {
   let b: Batch = { paths: [], walkErrors: [], ignored: 0 };
   let target = Math.min(size, FIRST_BATCH);
   for await (const run of walkImageRuns(root, after)) {
     for (const e of run) {
+      if (!inShard(e.path, shard)) continue;
       if (e.kind === 'image') b.paths.push(e.path);
       else if (e.kind === 'ignored') b.ignored++;
       else b.walkErrors.push(e);
@@ -52,7 +54,11 @@ export class FileCounter {
   files = 0;
   done = false;
 
-  constructor(root: string, after: string | undefined) {
+  constructor(
+    root: string,
+    after: string | undefined,
+    private readonly shard?: ShardSpec,
+  ) {
     this.runs = walkImageRuns(root, after);
   }
 
@@ -63,14 +69,14 @@ export class FileCounter {
       this.done = true;
       return 0;
     }
-    for (const e of next.value) if (e.kind !== 'ignored') this.files++;
+    for (const e of next.value) if (e.kind !== 'ignored' && inShard(e.path, this.shard)) this.files++;
     return next.value.length;
   }
 }
 
-/** What the batches of a walk of `root` hand out (see `handled`), after `after` in walk order when given. */
-export async function countFiles(root: string, after?: string): Promise<number> {
-  const c = new FileCounter(root, after);
+/** What the batches of a walk of `root` hand out (see `handled`), after `after` in walk order when given, of `shard`'s share. */
+export async function countFiles(root: string, after?: string, shard?: ShardSpec): Promise<number> {
+  const c = new FileCounter(root, after, shard);
   while (!c.done) await c.step();
   return c.files;
 }

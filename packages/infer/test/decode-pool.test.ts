@@ -174,10 +174,10 @@ test('the count also arrives before the walk ends when the decoder is the slower
       let total: number | undefined;
       let totalAt = -1;
       let used = 0;
-      for await (const d of pool.stream(
-        { input: dir, after: undefined, batch: 4, width: 28, height: 28 },
-        (n) => ((total = n), (totalAt = used)),
-      )) {
+      for await (const d of pool.stream({ input: dir, after: undefined, batch: 4, width: 28, height: 28 }, (n) => {
+        total = n;
+        totalAt = used;
+      })) {
         assert.equal(d.result.ok.length, d.batch.paths.length);
         used++;
       }

@@ -28,7 +28,10 @@ after(() => rm(tmp, { recursive: true, force: true }));
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s >>> 24;
+  };
 }
 
 /** Decodes with the per-file choice (awaiting if it went to sharp) and with sharp alone. */

@@ -54,7 +54,10 @@ test('a file cut at any byte: only complete records count, and validBytes ends t
   const full = Buffer.from(texts.join(''));
   const ends: number[] = [];
   let at = 0;
-  for (const t of texts) ends.push((at += Buffer.byteLength(t)));
+  for (const t of texts) {
+    at += Buffer.byteLength(t);
+    ends.push(at);
+  }
   const file = join(tmp, 'cut.csv');
   for (let cut = 0; cut <= full.length; cut++) {
     await writeFile(file, full.subarray(0, cut));

@@ -13,6 +13,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
+    // A failed write (a full disk) names no file; the CLIs' one-line message needs one.
+    (err as NodeJS.ErrnoException).path ??= path;
     throw err;
   }
 }

@@ -10,7 +10,10 @@ import { inflateInto, usesZlibBinding } from '../src/decode/inflate-reuse.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 /** Data shaped like image rows: runs, noise, repeats, and a few sizes up to 40 KB. */

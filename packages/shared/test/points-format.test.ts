@@ -62,7 +62,10 @@ test('PointRowWriter: the bytes of csvRecord over toPrecision(9) fields, for tri
   const clusters = 4;
   const styleDim = 3;
   let s = 99;
-  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rand = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   const out = {
     point: Float32Array.from({ length: 2 * n }, () => (rand() - 0.5) * 10 ** (rand() * 12 - 5)),
     clusterProb: Float32Array.from({ length: clusters * n }, () => rand()),

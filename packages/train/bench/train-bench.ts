@@ -126,7 +126,11 @@ async function measure(c: Config): Promise<Timing> {
       const report = await stepper.step(batch, opts.lr);
       if (i < WARMUP) continue;
       totals.push(performance.now() - t0);
-      for (const [p, r] of Object.entries(report)) (perPhase[p] ??= []).push(r.ms!);
+      for (const [p, r] of Object.entries(report)) {
+        const times = perPhase[p] ?? [];
+        perPhase[p] = times;
+        times.push(r.ms!);
+      }
     }
   } finally {
     await stepper.dispose();

@@ -170,7 +170,9 @@ export async function readInto(tensors: tf.Tensor[], dsts: Float32Array[]): Prom
   const name = tf.getBackend();
   if (name === 'webgpu') {
     const values = await Promise.all(tensors.map((t) => t.data()));
-    values.forEach((v, i) => dsts[i]!.set(v as Float32Array));
+    values.forEach((v, i) => {
+      dsts[i]!.set(v as Float32Array);
+    });
     return;
   }
   const view = name === 'wasm' ? wasmView(tf.backend()) : undefined;

@@ -98,7 +98,9 @@ test("warpImage: no warp is the identity, an integer shift is shiftImages' shift
   // 6e-17, not 0, so compare to 1e-9.
   warpImage(img, H, H, { angle: Math.PI / 2, scale: 1, dy: 0, dx: 0 }, FILL, out);
   const turned = square((r, c) => img[(H - 1 - c) * H + r]!);
-  out.forEach((v, i) => assert.ok(Math.abs(v - turned[i]!) < 1e-9 * 100, `pixel ${i}: ${v} vs ${turned[i]}`));
+  out.forEach((v, i) => {
+    assert.ok(Math.abs(v - turned[i]!) < 1e-9 * 100, `pixel ${i}: ${v} vs ${turned[i]}`);
+  });
   // Scale 2 about the centre: output (r, c) reads (r + centre) / 2, between pixels: bilinear.
   warpImage(img, H, H, { angle: 0, scale: 2, dy: 0, dx: 0 }, FILL, out);
   const mid = (H - 1) / 2;
@@ -108,9 +110,9 @@ test("warpImage: no warp is the identity, an integer shift is shiftImages' shift
     const at = (r: number, c: number) => (r >= 0 && r < H && c >= 0 && c < H ? img[r * H + c]! : FILL);
     return (at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc) * (1 - fr) + (at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc) * fr;
   };
-  out.forEach((v, i) =>
-    assert.ok(Math.abs(v - bilinear((Math.floor(i / H) - mid) / 2 + mid, ((i % H) - mid) / 2 + mid)) < 1e-4, `zoomed pixel ${i}`),
-  );
+  out.forEach((v, i) => {
+    assert.ok(Math.abs(v - bilinear((Math.floor(i / H) - mid) / 2 + mid, ((i % H) - mid) / 2 + mid)) < 1e-4, `zoomed pixel ${i}`);
+  });
 });
 
 test('drawWarp draws each part uniformly within its limit, both signs', () => {

@@ -14,7 +14,9 @@ const mnist = await loadMnistDataset();
 function idx(dims: number[], data: number[]): Uint8Array {
   const head = new Uint8Array(4 + 4 * dims.length);
   head.set([0, 0, 0x08, dims.length]);
-  dims.forEach((d, i) => new DataView(head.buffer).setUint32(4 + 4 * i, d, false));
+  dims.forEach((d, i) => {
+    new DataView(head.buffer).setUint32(4 + 4 * i, d, false);
+  });
   return new Uint8Array([...head, ...data]);
 }
 

@@ -94,6 +94,8 @@ test("matMul2d on tfjs-wasm equals a float64 product, and its gradient under a t
   const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D), w)))([a, b]);
   ours.forEach((g, i) => {
     const [x, y] = [g.dataSync(), theirs[i]!.dataSync()];
-    x.forEach((v, j) => assert.ok(Math.abs(v - y[j]!) <= 1e-5 * (1 + Math.abs(y[j]!)), `gradient ${i} element ${j}: ${v} vs ${y[j]}`));
+    x.forEach((v, j) => {
+      assert.ok(Math.abs(v - y[j]!) <= 1e-5 * (1 + Math.abs(y[j]!)), `gradient ${i} element ${j}: ${v} vs ${y[j]}`);
+    });
   });
 });

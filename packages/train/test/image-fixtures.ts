@@ -62,11 +62,19 @@ export async function writeIdxPair(images: string, labels: string, mnist: Labell
   const size = mnist.height * mnist.width;
   const img = new Uint8Array(16 + indices.length * size);
   const view = new DataView(img.buffer);
-  [0x803, indices.length, mnist.height, mnist.width].forEach((v, k) => view.setUint32(4 * k, v, false));
-  indices.forEach((i, k) => img.set(mnist.pixels.subarray(i * size, (i + 1) * size), 16 + k * size));
+  [0x803, indices.length, mnist.height, mnist.width].forEach((v, k) => {
+    view.setUint32(4 * k, v, false);
+  });
+  indices.forEach((i, k) => {
+    img.set(mnist.pixels.subarray(i * size, (i + 1) * size), 16 + k * size);
+  });
   const lab = new Uint8Array(8 + indices.length);
-  [0x801, indices.length].forEach((v, k) => new DataView(lab.buffer).setUint32(4 * k, v, false));
-  indices.forEach((i, k) => (lab[8 + k] = mnist.labels[i]!));
+  [0x801, indices.length].forEach((v, k) => {
+    new DataView(lab.buffer).setUint32(4 * k, v, false);
+  });
+  indices.forEach((i, k) => {
+    lab[8 + k] = mnist.labels[i]!;
+  });
   await writeFile(images, img);
   await writeFile(labels, lab);
 }

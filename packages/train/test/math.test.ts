@@ -76,7 +76,9 @@ function referenceEncode(w: FlatTensors, hidden: number[], n: number, d: number,
     });
   };
   let h = x;
-  hidden.forEach((size, i) => (h = layer(`encoder/dense${i}`, h, size, true)));
+  hidden.forEach((size, i) => {
+    h = layer(`encoder/dense${i}`, h, size, true);
+  });
   const logits = layer('encoder/y', h, n, false);
   const mx = Math.max(...logits);
   const e = logits.map((v) => Math.exp(v - mx));
@@ -146,7 +148,9 @@ for (const act of activations) {
         tf.sum(tf.mul(naiveDense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), r)) as tf.Scalar,
     )([x, w, b]);
     const both = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => custom(xx, ww, bb, { input: true, weights: true }))([x, w, b]);
-    both.forEach((g, i) => assertClose(g.dataSync(), naive[i]!.dataSync(), { atol: 1e-5 }, ['dx', 'dW', 'db'][i]));
+    both.forEach((g, i) => {
+      assertClose(g.dataSync(), naive[i]!.dataSync(), { atol: 1e-5 }, ['dx', 'dW', 'db'][i]);
+    });
     // Only the weights' gradients: the input is a constant then.
     const onlyW = tf.grads((ww: tf.Tensor, bb: tf.Tensor) => custom(x, ww, bb, { input: false, weights: true }))([w, b]);
     assertClose(onlyW[0]!.dataSync(), naive[1]!.dataSync(), { atol: 1e-5 }, 'dW (weights only)');
@@ -188,7 +192,9 @@ test('transpose of any element range equals the element-by-element definition an
         [new Float32Array(n), new Float32Array(n)],
         [pair.view('src'), pair.view('out')],
       ] as const) {
-        src.forEach((_, i) => (src[i] = i + 0.5));
+        src.forEach((_, i) => {
+          src[i] = i + 0.5;
+        });
         out.fill(-1);
         transposeRange(src, rows, cols, out, from, to);
         for (let r = 0; r < rows; r++) {
@@ -223,7 +229,10 @@ test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole an
     Float32Array,
     Float32Array,
   ];
-  arrays[4].forEach((x, i) => (arrays[4][i] = x * x)); // v >= 0
+  // The second moment v is never negative.
+  arrays[4].forEach((x, i) => {
+    arrays[4][i] = x * x;
+  });
   const copies = arrays.map((a) => a.slice()) as typeof arrays;
   const s = { wa: 0.4, wb: 0.6, b1: 0.5, b2: 0.999, stepSize: 1e-3 / (1 - 0.5), vScale: 1 / Math.sqrt(1 - 0.999), eps: 1e-8 };
   for (const [from, to] of [
@@ -233,7 +242,9 @@ test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole an
   ] as const) {
     assert.ok(simdAdamRange(...arrays, from, to, s), 'the kernel runs on arena memory');
     adamRange(...copies, from, to, s);
-    ['p', 'ga', 'gb', 'm', 'v'].forEach((name, k) => assert.deepEqual([...arrays[k]!], [...copies[k]!], `${name} after [${from}, ${to})`));
+    ['p', 'ga', 'gb', 'm', 'v'].forEach((name, k) => {
+      assert.deepEqual([...arrays[k]!], [...copies[k]!], `${name} after [${from}, ${to})`);
+    });
   }
   assert.equal(simdAdamRange(...copies, 0, n, s), false, 'plain arrays are left to the JS update');
 });
@@ -261,7 +272,9 @@ test('JS Adam matches tf.train.adam over several steps, and a step split in two 
     split.step(splitParams, grads, 0.01, { from: 7, to: 17 }, split.t);
     ref.applyGradients(specs.map(([n, s], i) => ({ name: vars[i]!.name, tensor: tf.tensor(grads.view(n).slice(), s) })));
   }
-  specs.forEach(([n], i) => assertClose(params.view(n), vars[i]!.dataSync(), { atol: 1e-6 }, `param ${n}`));
+  specs.forEach(([n], i) => {
+    assertClose(params.view(n), vars[i]!.dataSync(), { atol: 1e-6 }, `param ${n}`);
+  });
   assert.deepEqual([...splitParams.data], [...params.data]);
   assert.equal(split.t, 4);
   tf.dispose(vars);
@@ -282,13 +295,13 @@ test('Adam averages four weighted gradient sources: the same bits with the SIMD 
     const params = place();
     rng.fillNormal(params.data);
     const sources = weights.map((weight) => ({ grads: place(), weight }));
-    sources.forEach((s) => rng.fillNormal(s.grads.data));
+    for (const s of sources) rng.fillNormal(s.grads.data);
     const expected = Float64Array.from(params.data, (p, i) => {
       const g = sources.reduce((sum, s) => sum + s.weight * s.grads.data[i]!, 0);
       return p - (0.01 * (0.5 * g)) / (1 - 0.5) / (Math.sqrt(0.001 * g * g) / Math.sqrt(1 - 0.999) + 1e-8);
     });
     const adam = new Adam(specs, cfg, { m: place(), v: place() });
-    ranges.forEach(([from, to]) => adam.step(params, sources, 0.01, { from, to }, 1));
+    for (const [from, to] of ranges) adam.step(params, sources, 0.01, { from, to }, 1);
     return { params: params.data, expected };
   };
   const js = run(() => new FlatTensors(specs), [[0, n]]);

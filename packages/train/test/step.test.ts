@@ -69,7 +69,7 @@ test("the generator phase backpropagates through the discriminator phase's encod
   const [b, other] = [sampler.next(0, rng), sampler.next(1, rng)];
   const settings = { arch, impl: 'custom' as const, headDistance: opts.headDistance };
   const replicas = [new Replica(settings), new Replica(settings)];
-  replicas.forEach((r) => r.upload(state.params, undefined, state.transposed));
+  for (const r of replicas) r.upload(state.params, undefined, state.transposed);
   const before = tf.memory().numTensors;
   const grads = async (r: Replica, phase: Phase, batch: typeof b) => {
     const g = new FlatTensors(state.phaseSpecs[phase]);
@@ -83,5 +83,5 @@ test("the generator phase backpropagates through the discriminator phase's encod
     assert.deepEqual(traced.g, own.g, 'generator gradients');
   }
   assert.equal(tf.memory().numTensors, before, 'the kept encoder pass is freed');
-  replicas.forEach((r) => r.dispose());
+  for (const r of replicas) r.dispose();
 });

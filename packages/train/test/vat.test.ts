@@ -52,9 +52,9 @@ test('the VAT perturbation has length ε for every image and changes y more than
     const random = tf.tensor2d(rng.fillNormal(new Float32Array(B * px)), [B, px]);
     const scaled = tf.mul(eps, tf.div(random, tf.norm(random, 'euclidean', 1, true))) as tf.Tensor2D;
     const kl = perRow(x, logits, w, scaled);
-    kl.forEach((v, i) =>
-      assert.ok(adversarial[i]! > v, `image ${i}, random draw ${k}: KL ${adversarial[i]} along r_adv vs ${v} along a random direction`),
-    );
+    kl.forEach((v, i) => {
+      assert.ok(adversarial[i]! > v, `image ${i}, random draw ${k}: KL ${adversarial[i]} along r_adv vs ${v} along a random direction`);
+    });
   }
   w.dispose();
 });

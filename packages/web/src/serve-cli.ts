@@ -7,6 +7,21 @@ interface ServeCliOptions {
   model: string;
 }
 
+/**
+ * SIGTERM (a service manager, `kill`) and SIGINT (Ctrl-C) close the server and end the process,
+ * with esbuild's service child, which exits when its pipe to us closes. A second signal, or a
+ * close that hangs, ends it at once.
+ */
+function stopOnSignals(server: { close(): Promise<void> }): void {
+  const stop = (signal: NodeJS.Signals) => {
+    process.once(signal, () => process.exit(1));
+    setTimeout(() => process.exit(1), 3000).unref();
+    server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 const program = cliProgram(
   'serve',
   'Serve the map page on 127.0.0.1: drop images (or a folder) to embed them in the browser, or open a points.csv from embed.',
@@ -28,6 +43,7 @@ const program = cliProgram(
       const s = await startServer(opts);
       const model = s.modelFound ? `model ${s.model}` : `no model at ${s.model} (drop one on the page, or pass --model)`;
       console.log(`serving ${s.url} (${model}; files from ${s.root}); Ctrl-C stops`);
+      stopOnSignals(s);
     }),
   );
 

@@ -10,14 +10,18 @@ import { assertClose } from '@aae-map/shared/test-utils';
 import { imageList } from '../src/page/file-collect.ts';
 import { serverImageUrl } from '../src/page/hover-card.ts';
 import { PointGrid } from '../src/page/point-grid.ts';
-import { bounds, emptyPointSet } from '../src/page/point-set.ts';
+import { bounds, concatPoints, emptyPointSet } from '../src/page/point-set.ts';
+import { MAX_POINT_PX, pointSize } from '../src/page/point-size.ts';
 import { shuffledOrder, splatPoints } from '../src/page/point-splat.ts';
 import { pointsFromCsv, pointsToCsv } from '../src/page/points-csv-io.ts';
-import { ViewTransform } from '../src/page/view-transform.ts';
+import { ViewTransform, ZOOM_IN, ZOOM_OUT } from '../src/page/view-transform.ts';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 
 test('PointGrid.nearest finds what a brute-force search finds', () => {
@@ -87,7 +91,7 @@ test("imageList keeps images, strips the dropped folder's name and sorts like em
   const f = (path: string) => ({ file: new File([], path), path });
   const paths = ['pics/b/2.png', 'pics/a/10.PNG', 'pics/notes.txt', 'pics/a/9.jpg', 'pics/B.webp', 'pics/a b/1.gif'];
   const { images, ignored } = imageList(paths.map(f));
-  assert.equal(ignored, 1);
+  assert.deepEqual(ignored, ['notes.txt']);
   const expected = ['b/2.png', 'a/10.PNG', 'a/9.jpg', 'B.webp', 'a b/1.gif'].sort(comparePaths);
   assert.deepEqual(
     images.map((i) => i.path),
@@ -128,5 +132,57 @@ test('points.csv as embed writes it (float32 in 9 digits) is read and written ba
   );
   assert.throws(() => pointsFromCsv('file,x\r\n', 'bad.csv'), /bad.csv is not a points.csv from embed/);
   assert.throws(() => pointsFromCsv('path,x,y,cluster,confidence\r\na.png,1,2\r\n', 'short.csv'), /record 2 has 3 fields/);
+  // Numbers that would be counted but drawn nowhere (NaN) or silently 0 (an empty field) reject the file.
+  const head = 'path,x,y,cluster,confidence,z0\r\n';
+  for (const [row, why] of [
+    ['a.png,abc,2,0,1,0', "record 3: x is 'abc', which is not a number"],
+    ['a.png,1,,0,1,0', "record 3: y is '', which is not a number"],
+    ['a.png,1,2,1.5,1,0', "record 3: cluster is '1.5', which is not a whole number"],
+    ['a.png,1,2,0,1,NaN', "record 3: z0 is 'NaN', which is not a number"],
+  ]) {
+    assert.throws(() => pointsFromCsv(`${head}ok.png,1,2,0,1,0\r\n${row}\r\n`, 'p.csv'), {
+      message: `p.csv: ${why}; fix or remove that line`,
+    });
+  }
   assert.equal(emptyPointSet(3, 2).style.length, 6);
+});
+
+test('zoom stays within ZOOM_OUT..ZOOM_IN of the fitted view; dots grow with its square root up to MAX_POINT_PX', () => {
+  const v = new ViewTransform();
+  v.resize(800, 600);
+  v.fit({ x0: -1, x1: 1, y0: -1, y1: 1 });
+  for (let i = 0; i < 100; i++) v.zoomAt(400, 300, 0.5);
+  assert.equal(v.zoom, ZOOM_OUT);
+  for (let i = 0; i < 100; i++) v.zoomAt(400, 300, 2);
+  assert.equal(v.zoom, ZOOM_IN);
+  assert.deepEqual(
+    [1, 4, 100].map((z) => pointSize(30, z, 1)),
+    [5, 10, MAX_POINT_PX],
+  );
+  assert.deepEqual([pointSize(100_000, 1, 1), pointSize(100_000, ZOOM_OUT, 1), pointSize(100_000, 1, 2)], [3, 2, 6]);
+});
+
+test('concatPoints appends; style is kept only when both sets have it; thumbnails keep their source', () => {
+  const set = (paths: string[], d: number, files?: File[]) => {
+    const s = emptyPointSet(paths.length, d);
+    paths.forEach((_, i) => {
+      s.xy.set([i, -i], 2 * i);
+      s.cluster[i] = i;
+      s.style.fill(i + 1, i * d, (i + 1) * d);
+    });
+    s.count = paths.length;
+    s.paths = paths;
+    if (files) s.files = files;
+    return s;
+  };
+  const dropped = new File([], 'c.png');
+  const both = concatPoints(set(['a.png', 'b.png'], 2), set(['c.png'], 2, [dropped]));
+  assert.equal(both.count, 3);
+  assert.deepEqual(both.paths, ['a.png', 'b.png', 'c.png']);
+  assert.deepEqual([...both.xy], [0, -0, 1, -1, 0, -0]);
+  assert.deepEqual([...both.cluster], [0, 1, 0]);
+  assert.deepEqual([...both.style], [1, 1, 2, 2, 1, 1]);
+  // Served points have no File (their image comes from /files/); the dropped one keeps its own.
+  assert.deepEqual(both.files, [undefined, undefined, dropped]);
+  assert.equal(concatPoints(set(['a.png'], 0), set(['b.png'], 2)).styleDim, 0);
 });

@@ -3,6 +3,7 @@
  * InvalidArgumentError, which commander prints as one line naming the option and the value.
  */
 import { InvalidArgumentError } from 'commander';
+import { MAX_SHARDS, type ShardSpec } from '../contracts/shard.ts';
 
 /** A parser for a finite number that passes `ok`, else the one-line `expected`. */
 export function numberParser(ok: (n: number) => boolean, expected: string): (value: string) => number {
@@ -43,4 +44,15 @@ export function sizeList(value: string): number[] {
   if (sizes.some((s) => !Number.isInteger(s) || s < 1))
     throw new InvalidArgumentError('expected comma-separated whole numbers, e.g. 1000,1000');
   return sizes;
+}
+
+/** `--shard K/N` (K from 0 to N − 1) or `auto` (read from the batch system; infer's shard-spec.ts). */
+export function shardSpec(value: string): ShardSpec | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('expected K/N (this process embeds share K of N, K from 0 to N-1), or auto');
+  const [index, count] = [Number(m[1]), Number(m[2])];
+  if (count < 1 || count > MAX_SHARDS) throw new InvalidArgumentError(`N must be from 1 to ${MAX_SHARDS}`);
+  if (index >= count) throw new InvalidArgumentError(`K must be below N: the ${count} shards are numbered 0 to ${count - 1}`);
+  return { index, count };
 }

@@ -99,6 +99,7 @@ export const REEXPORT = "re-export the model with 'pnpm export'";
 /** A value as an error message shows it: quoted, on one line, and cut short if long. */
 function shown(v: string): string {
   const cut = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters and show them escaped
   return `'${cut.replace(/[\x00-\x1f]/g, (c) => JSON.stringify(c).slice(1, -1))}'`;
 }
 

@@ -12,6 +12,9 @@ export function pointsColumns(styleDim: number): string[] {
   return [...BASE_COLUMNS, ...Array.from({ length: styleDim }, (_, i) => `z${i}`)];
 }
 
+/** The header of `<out>.errors.csv`, where embed (and the page's errors.csv) list the files left out, with why. */
+export const ERROR_COLUMNS = ['path', 'reason'] as const;
+
 /** Whether a CSV header is one that embed writes, with any number of z columns. */
 export function isPointsHeader(header: readonly string[]): boolean {
   return header.length >= BASE_COLUMNS.length && pointsColumns(header.length - BASE_COLUMNS.length).every((c, i) => header[i] === c);
@@ -110,7 +113,10 @@ export class PointRowWriter {
         const n = Math.floor(a * POW10[k]! + 0.5);
         if (n >= 1e9) e++;
         else if (n < 1e8) e--;
-        else return this.placePoint(v < 0, n, e);
+        else {
+          this.placePoint(v < 0, n, e);
+          return;
+        }
       }
     }
     this.ascii(String(Number(v.toPrecision(9))));
@@ -228,4 +234,24 @@ export function parsePointRow(fields: readonly string[]): PointRow {
     confidence: Number(fields[4]),
     z: fields.slice(BASE_COLUMNS.length).map(Number),
   };
+}
+
+/** What makes a numeric field unusable, or undefined: Number('') is 0 and Number('abc') NaN, both silently wrong. */
+function numberProblem(field: string | undefined, wholeNumber: boolean): string | undefined {
+  const v = Number(field);
+  if (field === undefined || field.trim() === '' || !Number.isFinite(v)) return 'is not a number';
+  if (wholeNumber && !(Number.isInteger(v) && v >= 0)) return 'is not a whole number';
+  return undefined;
+}
+
+/**
+ * Why the numbers of a points.csv record cannot be drawn ("y is 'abc', not a number"), or
+ * undefined when x, y, confidence and the z columns are finite numbers and cluster a whole number.
+ */
+export function pointRowProblem(fields: readonly string[], header: readonly string[]): string | undefined {
+  for (let j = 1; j < header.length; j++) {
+    const problem = numberProblem(fields[j], j === 3);
+    if (problem) return `${header[j]} is '${fields[j] ?? ''}', which ${problem}`;
+  }
+  return undefined;
 }

@@ -185,7 +185,9 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
       const done = leave ?? sharpSlots.enterNow(bytes.length);
       leave = undefined;
       const p = pending.then(
-        () => void (good[i] = true),
+        () => {
+          good[i] = true;
+        },
         (err) => void failed.push({ index: i, reason: describe(err) }),
       );
       inflight.push(p.finally(done));

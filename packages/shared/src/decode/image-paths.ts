@@ -28,3 +28,10 @@ export function comparePaths(a: string, b: string): number {
   }
   return sa.length - sb.length;
 }
+
+/**
+ * A key whose plain string order (code units) is comparePaths' order, for sorting or merging
+ * many paths without splitting each: '/' becomes U+0000, which sorts below every character a
+ * segment can hold (no file name holds NUL), so a segment that ends first sorts first.
+ */
+export const walkOrderKey = (path: string): string => (path.includes('/') ? path.replaceAll('/', '\0') : path);

@@ -4,6 +4,8 @@
  * finds them. Kept out of the main entry so that embed's decode workers load only this and the
  * browser-safe part, not sharp's plotting or the checkpoint code.
  */
+
+export { inShard, type ShardSpec } from '../contracts/shard.ts';
 export * from './decode-batch.ts';
 export * from './image-decode.ts';
 export * from './image-limits.ts';

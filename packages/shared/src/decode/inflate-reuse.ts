@@ -35,10 +35,15 @@ function viaInflateSync(input: Uint8Array, out: Uint8Array): number {
   return data.length;
 }
 
+/** The thread's inflater, opened on first use; undefined where the binding is missing. */
+function reusable(): Internals | undefined {
+  if (bindingWorks) stream ??= open();
+  return stream;
+}
+
 /** Whether inflateInto drives the zlib binding (true on the Node versions this was written for). */
 export function usesZlibBinding(): boolean {
-  if (bindingWorks) stream ??= open();
-  return bindingWorks;
+  return reusable() !== undefined;
 }
 
 /**
@@ -46,7 +51,7 @@ export function usesZlibBinding(): boolean {
  * fills `out` (it may be longer). Throws zlib's error when the stream is corrupt or truncated.
  */
 export function inflateInto(input: Uint8Array, out: Uint8Array): number {
-  const s = bindingWorks ? (stream ??= open()) : undefined;
+  const s = reusable();
   if (!s) return viaInflateSync(input, out);
   s._handle!.writeSync(constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
   if (!s._handle || s.destroyed) {

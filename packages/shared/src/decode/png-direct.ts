@@ -172,7 +172,10 @@ export function decodePngDirect(
   try {
     size = inflateInto(idat, data);
     // More data than the image needs: libpng ignores the rest, and so do we.
-    if (size < 0) size = (data = inflateSync(idat)).length;
+    if (size < 0) {
+      data = inflateSync(idat);
+      size = data.length;
+    }
   } catch (err) {
     throw new DecodeError(`PNG image data is corrupt (${(err as Error).message})`);
   }

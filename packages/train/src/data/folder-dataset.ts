@@ -56,7 +56,7 @@ interface ReadFolder {
 }
 
 function reportSkipped(folder: string, skipped: FolderStats['skipped'], log: (line: string) => void): void {
-  skipped.slice(0, SKIPPED_SHOWN).forEach((s) => log(`skipped ${folder}/${s.path}: ${s.reason}`));
+  for (const s of skipped.slice(0, SKIPPED_SHOWN)) log(`skipped ${folder}/${s.path}: ${s.reason}`);
   if (skipped.length > SKIPPED_SHOWN) log(`... and ${skipped.length - SKIPPED_SHOWN} more skipped`);
 }
 

@@ -4,6 +4,7 @@
  * the cache costs a stat per file, not a decode. The shared walk's sorted order makes image
  * indices, and so seeded splits, the same on every run.
  */
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fsPath, UserError, walkImages } from '@aae-map/shared';
 
@@ -50,7 +51,7 @@ export async function listImageFolder(root: string, flag: string): Promise<Folde
     if (e.kind === 'ignored') listing.ignored++;
     if (e.kind === 'error') listing.unreadable.push({ path: e.path, reason: e.reason });
     if (e.kind !== 'image') continue;
-    let st;
+    let st: Stats;
     try {
       st = await stat(fsPath(root, e.path));
     } catch (err) {

@@ -20,7 +20,7 @@ export function heldOutIndices(labels: Int32Array, classes: number, fraction: nu
 /** Splits `split` into the images not in `held` and those in it, both in their original order. */
 export function splitOff(split: ImageSplit, held: Int32Array, pixelsPerImage: number): { rest: ImageSplit; held: ImageSplit } {
   const isHeld = new Uint8Array(split.count);
-  held.forEach((i) => (isHeld[i] = 1));
+  for (const i of held) isHeld[i] = 1;
   const rest = new Int32Array(split.count - held.length);
   let r = 0;
   for (let i = 0; i < split.count; i++) if (!isHeld[i]) rest[r++] = i;

@@ -51,7 +51,7 @@ export function balancedSplit(labels: Int32Array, classes: number, count: number
 export function splitFromLabelled(labelled: Int32Array, count: number): LabelledSplit {
   const sorted = labelled.slice().sort();
   const isLabelled = new Uint8Array(count);
-  sorted.forEach((i) => (isLabelled[i] = 1));
+  for (const i of sorted) isLabelled[i] = 1;
   const unlabelled = new Int32Array(count - sorted.length);
   let u = 0;
   for (let i = 0; i < count; i++) if (!isLabelled[i]) unlabelled[u++] = i;

@@ -15,7 +15,10 @@ function kernelsOf(view: WasmView | undefined): GemmKernels | undefined {
   if (!view) return undefined;
   const { memory } = view;
   let kernels = byMemory.get(memory);
-  if (!kernels) byMemory.set(memory, (kernels = new GemmKernels(memory)));
+  if (!kernels) {
+    kernels = new GemmKernels(memory);
+    byMemory.set(memory, kernels);
+  }
   return kernels;
 }
 

@@ -168,7 +168,7 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
   let z: tf.Tensor2D | undefined;
   if (s.impl === 'custom') {
     const encoder = traceEncoder(w, a, rows(b.xU, B));
-    traceTensors(encoder).forEach((t) => tf.keep(t));
+    for (const t of traceTensors(encoder)) tf.keep(t);
     carry.trace = { xU: b.xU, encoder };
     ({ logits, z } = encoder);
   } else {

@@ -83,7 +83,10 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void):
   }
   let ds = o.dataset ?? (data ? await loadIdxDataset(data) : undefined);
   let runDir = o.runDir ?? (o.name ? `runs/${o.name}` : undefined);
-  if (!runDir) runDir = resolveOptions(o, (ds ??= await loadMnistDataset())).runDir;
+  if (!runDir) {
+    ds ??= await loadMnistDataset();
+    runDir = resolveOptions(o, ds).runDir;
+  }
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   const stored = prior?.resume.data;
   if (!ds && stored) ds = await loadFiles(stored, runDir, prior!.resume.options.seed, o, log);

@@ -87,7 +87,7 @@ class Channel {
     });
     const fail = (err: Error) => {
       this.failure = err;
-      this.pending.splice(0).forEach((p) => p.reject(err));
+      for (const p of this.pending.splice(0)) p.reject(err);
       if (!this.closing) onDeath();
     };
     worker.on('error', fail);
@@ -210,7 +210,12 @@ export class ParallelStepper implements Stepper {
   /** The batch-size-weighted average of the replicas' last gradients for `phase` (for tests). */
   averagedGradients(phase: Phase, size: number): FlatTensors {
     const out = new FlatTensors(this.state.phaseSpecs[phase]);
-    this.shares(size).forEach((s, k) => this.state.grads[k]![phase].data.forEach((g, i) => (out.data[i]! += s.weight * g)));
+    const shares = this.shares(size);
+    for (let k = 0; k < shares.length; k++) {
+      const { weight } = shares[k]!;
+      const grads = this.state.grads[k]![phase].data;
+      for (let i = 0; i < grads.length; i++) out.data[i]! += weight * grads[i]!;
+    }
     return out;
   }
 

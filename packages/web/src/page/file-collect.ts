@@ -13,8 +13,8 @@ export interface PathedFile {
 
 export interface ImageList {
   images: PathedFile[];
-  /** Files without an image extension, left out (embed ignores them too). */
-  ignored: number;
+  /** Files without an image extension, left out (embed ignores them too), paths in the images' form. */
+  ignored: string[];
 }
 
 function readAllEntries(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry[]> {
@@ -66,7 +66,9 @@ export function imageList(files: PathedFile[]): ImageList {
   const first = images[0]?.path.split('/')[0];
   const oneFolder = first !== undefined && images.every((f) => f.path.includes('/') && f.path.split('/')[0] === first);
   // In embed's text form, so that names with a '%' before two hex digits are written as embed writes them.
-  const stripped = images.map((f) => ({ file: f.file, path: encodeName(oneFolder ? f.path.slice(first.length + 1) : f.path) }));
+  const strip = (path: string) => encodeName(oneFolder && path.startsWith(`${first}/`) ? path.slice(first.length + 1) : path);
+  const stripped = images.map((f) => ({ file: f.file, path: strip(f.path) }));
   stripped.sort((a, b) => comparePaths(a.path, b.path));
-  return { images: stripped, ignored: files.length - images.length };
+  const ignored = files.filter((f) => !isImageName(f.path)).map((f) => strip(f.path));
+  return { images: stripped, ignored: ignored.sort(comparePaths) };
 }

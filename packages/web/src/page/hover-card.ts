@@ -31,7 +31,8 @@ export class HoverCard {
     if (i !== this.shown) {
       this.shown = i;
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
-      this.objectUrl = set.files ? URL.createObjectURL(set.files[i]!) : '';
+      const file = set.files?.[i];
+      this.objectUrl = file ? URL.createObjectURL(file) : '';
       this.img.hidden = false;
       this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);
       this.caption.textContent = `${set.paths[i]} · ${clusterName} · p=${set.confidence[i]!.toFixed(3)}`;

@@ -7,23 +7,27 @@ import { downloadText } from './download.ts';
 import { listenForDrops } from './drop-zone.ts';
 import { embedImages } from './embed-run.ts';
 import { filesFromInput, imageList, type PathedFile } from './file-collect.ts';
+import { NOT_AN_IMAGE, ProblemList } from './file-problems.ts';
 import { HoverCard } from './hover-card.ts';
-import { renderLegend } from './legend.ts';
+import { Legend } from './legend.ts';
 import { fetchServerModel, type LoadedModel, modelFromFile } from './model-source.ts';
 import { openSession, type PageSession, type ProviderChoice } from './ort-runtime.ts';
-import type { PointSet } from './point-set.ts';
+import { concatPoints, type PointSet } from './point-set.ts';
 import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
-import { UserError } from './shared.ts';
+import { comparePaths, UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
+import { updateStyleOption } from './style-option.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const epSelect = $<HTMLSelectElement>('ep-select');
 const colourSelect = $<HTMLSelectElement>('colour-select');
 const downloadButton = $<HTMLButtonElement>('download');
-const legend = $<HTMLUListElement>('legend');
+const styleCheck = $<HTMLInputElement>('style-check');
 
 const status = new StatusLine();
+const problems = new ProblemList($<HTMLDetailsElement>('problems'));
+const legend = new Legend($<HTMLUListElement>('legend'), $('legend-note'), recolour);
 const card = new HoverCard($('hover-card'));
 let model: LoadedModel | undefined;
 let session: { choice: ProviderChoice; model: LoadedModel; s: PageSession } | undefined;
@@ -50,11 +54,15 @@ function activeCategories(): Categories | undefined {
   return colourSelect.value === 'class' && cats.class ? cats.class : cats.cluster;
 }
 
+/** The active categories' colours, less those hidden in the legend. */
+function palette(c: Categories): Uint32Array {
+  legend.show(c, colourSelect.value);
+  return legend.mask(paletteOf(c.names.length));
+}
+
 function recolour(): void {
   const c = activeCategories();
-  if (!c) return;
-  view.setColours(c.index, paletteOf(c.names.length));
-  renderLegend(legend, c);
+  if (c) view.setColours(c.index, palette(c));
 }
 
 function show(set: PointSet): void {
@@ -65,10 +73,11 @@ function show(set: PointSet): void {
   if (!cats.class) colourSelect.value = 'cluster' satisfies ColourMode;
   const heads = model?.info.heads2d ?? [];
   const c = activeCategories()!;
-  view.setContent({ set, heads, headLabels: heads.map((_, k) => String(k)) }, c.index, paletteOf(c.names.length));
-  renderLegend(legend, c);
+  view.setContent({ set, heads, headLabels: heads.map((_, k) => String(k)) }, c.index, palette(c));
   status.points(set.count);
   downloadButton.disabled = set.count === 0;
+  updateStyleOption(styleCheck, $('style-hint'), set);
+  $('guide').hidden = set.count > 0;
 }
 
 async function setModel(m: LoadedModel): Promise<void> {
@@ -94,19 +103,28 @@ async function sessionFor(m: LoadedModel): Promise<PageSession> {
 async function embed(files: PathedFile[]): Promise<void> {
   if (!model) throw new UserError('load a model first: start the server with --model model.onnx, or drop a model.onnx here');
   const list = imageList(files);
-  if (list.images.length === 0)
+  const ignored = list.ignored.map((path) => ({ path, reason: NOT_AN_IMAGE }));
+  if (list.images.length === 0) {
+    problems.show(ignored);
     throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff)`);
+  }
+  status.clearProvider();
   const s = await sessionFor(model);
   const result = await embedImages(list.images, s, model.info, (p) =>
     status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
   );
-  for (const f of result.failed) console.warn(`skipped ${f.path}: ${f.reason}`);
-  show(result.points);
-  status.embedded(result.points.count, result.seconds, result.failed.length, s.provider, s.threads, s.note);
+  problems.show([...result.failed, ...ignored].sort((a, b) => comparePaths(a.path, b.path)));
+  const { count } = result.points;
+  // An embed that yields nothing must not take away the map the user had.
+  if (count > 0) show($<HTMLSelectElement>('embed-mode').value === 'add' && points ? concatPoints(points, result.points) : result.points);
+  status.embedded(count, result.seconds, result.failed.length + ignored.length, s.provider, s.threads, s.note);
+  if (count === 0)
+    throw new UserError(`none of the ${list.images.length} images could be embedded (see the list below); the map is unchanged`);
 }
 
 async function openCsv(text: string, name: string): Promise<void> {
   const set = pointsFromCsv(text, name);
+  problems.show([]);
   show(set);
   status.message(`opened ${name}: ${set.count} points; thumbnails load from the served folder`);
 }
@@ -129,7 +147,7 @@ inputFiles('csv-input', async (f) => openCsv(await f[0]!.text(), f[0]!.name));
 colourSelect.addEventListener('change', recolour);
 $('reset-view').addEventListener('click', () => view.resetView());
 downloadButton.addEventListener('click', () => {
-  if (points) downloadText('points.csv', pointsToCsv(points, $<HTMLInputElement>('style-check').checked));
+  if (points) downloadText('points.csv', pointsToCsv(points, styleCheck.checked));
 });
 listenForDrops(
   $('drop-overlay'),
@@ -146,6 +164,7 @@ async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const ep = params.get('ep');
   if (ep === 'wasm' || ep === 'webgpu' || ep === 'auto') epSelect.value = ep;
+  updateStyleOption(styleCheck, $('style-hint'), undefined);
   const m = await fetchServerModel();
   if (m) await setModel(m);
   else status.modelLoaded('none on the server: open or drop a model.onnx');

@@ -35,6 +35,9 @@ export async function webGpuAdapterAvailable(): Promise<boolean> {
   }
 }
 
+/** The note when the browser gives no WebGPU adapter. */
+export const NO_ADAPTER = 'this browser has no GPU adapter for WebGPU, so this run used wasm';
+
 let wasmThreads = 0;
 
 /** onnxruntime reads these once, when its wasm starts, so they are set before any session. */
@@ -55,8 +58,11 @@ async function create(bytes: Uint8Array, provider: Provider): Promise<ort.Infere
 /** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
 export async function openSession(bytes: Uint8Array, info: ImageModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
   const threads = configureWasm();
-  let provider: Provider = choice === 'auto' ? ((await webGpuAdapterAvailable()) ? 'webgpu' : 'wasm') : choice;
-  let note = choice === 'auto' && provider === 'wasm' ? 'no WebGPU adapter' : '';
+  const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
+  let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
+  // Forced or not, without an adapter onnxruntime can only fail on webgpu (with a raw error that
+  // says nothing to most people); run on wasm and say why in plain words.
+  let note = noAdapter ? NO_ADAPTER : '';
   let session: ort.InferenceSession;
   try {
     session = await create(bytes, provider);

@@ -41,8 +41,8 @@ export class PointGrid {
     return cx >= 0 && cy >= 0 ? cy * this.cells + cx : -1;
   }
 
-  /** The point nearest (x, y) within `radius` data units, or -1. */
-  nearest(x: number, y: number, radius: number): number {
+  /** The point nearest (x, y) within `radius` data units among those `accept` takes, or -1. */
+  nearest(x: number, y: number, radius: number, accept: (i: number) => boolean = () => true): number {
     const n = this.cells;
     const cx0 = Math.max(0, this.col(x - radius, this.b.x0));
     const cx1 = Math.min(n - 1, this.col(x + radius, this.b.x0));
@@ -58,7 +58,7 @@ export class PointGrid {
           const dx = this.xy[2 * i]! - x;
           const dy = this.xy[2 * i + 1]! - y;
           const d = dx * dx + dy * dy;
-          if (d <= bestD) {
+          if (d <= bestD && accept(i)) {
             bestD = d;
             best = i;
           }

@@ -11,8 +11,8 @@ export interface PointSet {
   style: Float32Array;
   /** As in points.csv: relative to the embedded or served folder. */
   paths: string[];
-  /** The dropped files, for thumbnails; undefined when the images live on the server (/files/). */
-  files?: File[];
+  /** The dropped files, for thumbnails; undefined (or a hole) where the images live on the server (/files/). */
+  files?: (File | undefined)[];
 }
 
 /** A set with room for `capacity` points; `count` grows as they are filled in. */
@@ -44,4 +44,24 @@ export function bounds(set: PointSet, extra: number[][] = []): { x0: number; x1:
   for (let i = 0; i < set.count; i++) add(set.xy[2 * i]!, set.xy[2 * i + 1]!);
   for (const p of extra) add(p[0]!, p[1]!);
   return x0 <= x1 ? { x0, x1, y0, y1 } : { x0: -1, x1: 1, y0: -1, y1: 1 };
+}
+
+/** `b` after `a`, for "add to the map"; style columns are kept only when both sets have the same. */
+export function concatPoints(a: PointSet, b: PointSet): PointSet {
+  const styleDim = a.styleDim === b.styleDim ? a.styleDim : 0;
+  const out = emptyPointSet(a.count + b.count, styleDim);
+  for (const [s, at] of [
+    [a, 0],
+    [b, a.count],
+  ] as const) {
+    out.xy.set(s.xy.subarray(0, 2 * s.count), 2 * at);
+    out.cluster.set(s.cluster.subarray(0, s.count), at);
+    out.confidence.set(s.confidence.subarray(0, s.count), at);
+    if (styleDim > 0) out.style.set(s.style.subarray(0, s.count * styleDim), at * styleDim);
+  }
+  // concat, not push(...): a spread of 100,000+ arguments overflows the stack.
+  out.paths = a.paths.slice(0, a.count).concat(b.paths.slice(0, b.count));
+  out.count = a.count + b.count;
+  if (a.files || b.files) out.files = [...(a.files ?? new Array(a.count)), ...(b.files ?? new Array(b.count))];
+  return out;
 }

@@ -11,9 +11,12 @@ export interface SplatInput {
   order: Uint32Array;
   /** Category per point; -1 = none. */
   colours: Int32Array;
-  /** Pixel per category k at k + 1; index 0 for none. */
+  /** Pixel per category k at k + 1; index 0 for none; HIDDEN for categories not drawn. */
   palette: Uint32Array;
 }
+
+/** A palette entry that is not drawn (fully transparent, which no category colour is): a category hidden in the legend. */
+export const HIDDEN = 0;
 
 export function splatPoints(pixels: Uint32Array, view: ViewTransform, d: SplatInput, size: number): void {
   const { width, height } = view;
@@ -33,6 +36,7 @@ export function splatPoints(pixels: Uint32Array, view: ViewTransform, d: SplatIn
     const y0 = Math.max(0, Math.floor(fy));
     const y1 = Math.min(height, Math.floor(fy) + size);
     const c = palette[colours[i]! + 1] ?? palette[0]!;
+    if (c === HIDDEN) continue;
     // Plain stores: a TypedArray.fill call per 3-pixel row costs more than the stores.
     for (let y = y0; y < y1; y++) {
       const row = y * width;

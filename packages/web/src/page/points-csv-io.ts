@@ -1,6 +1,6 @@
 /** Reading a points.csv written by `embed` into a PointSet, and writing one in the same format. */
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { BASE_COLUMNS, csvRecord, PointRowWriter, parseCsv, pointsColumns, UserError } from './shared.ts';
+import { BASE_COLUMNS, csvRecord, PointRowWriter, parseCsv, pointRowProblem, pointsColumns, UserError } from './shared.ts';
 
 export function pointsFromCsv(text: string, name: string): PointSet {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
@@ -17,6 +17,9 @@ export function pointsFromCsv(text: string, name: string): PointSet {
     const f = rows[r]!;
     if (f.length === 1 && f[0] === '') continue; // a blank line
     if (f.length !== header.length) throw new UserError(`${name}: record ${r + 1} has ${f.length} fields, the header has ${header.length}`);
+    // A point that is counted but drawn nowhere, and written back as NaN, is worse than no map.
+    const problem = pointRowProblem(f, header);
+    if (problem) throw new UserError(`${name}: record ${r + 1}: ${problem}; fix or remove that line`);
     const i = set.count++;
     set.paths.push(f[0]!);
     set.xy[2 * i] = Number(f[1]);

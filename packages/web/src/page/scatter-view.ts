@@ -6,7 +6,8 @@
 import { drawHeads, drawRing } from './overlay-draw.ts';
 import { PointGrid } from './point-grid.ts';
 import { bounds, type PointSet } from './point-set.ts';
-import { type SplatInput, shuffledOrder, splatPoints } from './point-splat.ts';
+import { pointSize } from './point-size.ts';
+import { HIDDEN, type SplatInput, shuffledOrder, splatPoints } from './point-splat.ts';
 import { ViewTransform } from './view-transform.ts';
 
 export interface MapContent {
@@ -94,9 +95,7 @@ export class ScatterView {
     const image = this.image!;
     const pixels = new Uint32Array(image.data.buffer);
     pixels.fill(BACKGROUND);
-    // Bigger dots while they are few; at 100,000 they would merge into blobs.
-    const n = this.content?.set.count ?? 0;
-    const size = Math.max(2, Math.round((n < 2000 ? 5 : n < 20_000 ? 4 : 3) * this.dpr));
+    const size = pointSize(this.content?.set.count ?? 0, this.view.zoom, this.dpr);
     if (this.splat) splatPoints(pixels, this.view, this.splat, size);
     this.ctx.putImageData(image, 0, 0);
     if (this.content) {
@@ -105,6 +104,12 @@ export class ScatterView {
       if (this.hovered >= 0) drawRing(this.ctx, this.view.sx(xy[2 * this.hovered]!), this.view.sy(xy[2 * this.hovered + 1]!), this.dpr);
     }
     this.events.drawn(performance.now() - t);
+  }
+
+  /** Whether point i is drawn: its category is not hidden in the legend. */
+  private isDrawn(i: number): boolean {
+    const s = this.splat;
+    return !s || (s.palette[s.colours[i]! + 1] ?? s.palette[0]) !== HIDDEN;
   }
 
   private canvasPoint(e: MouseEvent): [number, number] {
@@ -116,7 +121,7 @@ export class ScatterView {
     if (!this.grid || !this.content) return;
     const [px, py] = this.canvasPoint(e);
     const radius = (PICK_RADIUS * this.dpr) / this.view.scale;
-    const i = this.grid.nearest(this.view.dataX(px), this.view.dataY(py), radius);
+    const i = this.grid.nearest(this.view.dataX(px), this.view.dataY(py), radius, (k) => this.isDrawn(k));
     if (i !== this.hovered) {
       this.hovered = i;
       this.schedule();

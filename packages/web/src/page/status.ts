@@ -27,11 +27,17 @@ export class StatusLine {
 
   embedded(images: number, seconds: number, failed: number, provider: string, threads: number, note: string): void {
     const rate = seconds > 0 ? images / seconds : 0;
-    const skipped = failed > 0 ? `; skipped ${failed} files the browser cannot decode (see the console)` : '';
+    const skipped = failed > 0 ? `; ${failed} files left out (listed below)` : '';
     this.message(`embedded ${images} images in ${seconds.toFixed(2)} s: ${Math.round(rate)} images/s${skipped}`);
     this.run.dataset.rate = String(rate);
     this.provider.dataset.provider = provider;
     this.provider.textContent = `on ${provider}${provider === 'wasm' ? ` (${threads} threads)` : ''}${note ? ` · ${note}` : ''}`;
+  }
+
+  /** Before a run: the last run's provider would read as this one's if the run fails. */
+  clearProvider(): void {
+    this.provider.dataset.provider = '';
+    this.provider.textContent = '';
   }
 
   points(n: number): void {
@@ -41,7 +47,8 @@ export class StatusLine {
 
   drawn(ms: number): void {
     this.drawMs.dataset.ms = ms.toFixed(2);
-    this.drawMs.textContent = `draw ${ms.toFixed(1)} ms`;
+    // A figure for developers; with nothing drawn it only puzzles.
+    this.drawMs.textContent = this.count.dataset.count === '0' ? '' : `draw ${ms.toFixed(1)} ms`;
   }
 
   modelLoaded(text: string): void {

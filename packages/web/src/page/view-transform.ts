@@ -9,9 +9,16 @@ export interface Bounds {
   y1: number;
 }
 
+/** Zoomed out, the fitted map keeps a quarter of its size instead of shrinking to a dot. */
+export const ZOOM_OUT = 0.25;
+/** Zoomed in, float32 positions still resolve (1e5 × a map's span is far below their precision). */
+export const ZOOM_IN = 1e5;
+
 export class ViewTransform {
   /** Canvas pixels per data unit. */
   scale = 1;
+  /** The scale `fit` chose; zoom is measured from it and kept within ZOOM_OUT..ZOOM_IN of it. */
+  fitScale = 1;
   /** The data point at the canvas centre. */
   cx = 0;
   cy = 0;
@@ -22,6 +29,7 @@ export class ViewTransform {
   fit(b: Bounds, margin = 0.06): void {
     const span = Math.max(b.x1 - b.x0, b.y1 - b.y0) || 1;
     this.scale = (Math.min(this.width, this.height) * (1 - 2 * margin)) / span;
+    this.fitScale = this.scale;
     this.cx = (b.x0 + b.x1) / 2;
     this.cy = (b.y0 + b.y1) / 2;
   }
@@ -52,11 +60,16 @@ export class ViewTransform {
     this.cy += dy / this.scale;
   }
 
-  /** Zooms by `factor` keeping the data point under canvas pixel (px, py) in place. */
+  /** How far the view is zoomed in from the fitted one (1 = as fitted). */
+  get zoom(): number {
+    return this.scale / this.fitScale;
+  }
+
+  /** Zooms by `factor`, within bounds, keeping the data point under canvas pixel (px, py) in place. */
   zoomAt(px: number, py: number, factor: number): void {
     const x = this.dataX(px);
     const y = this.dataY(py);
-    this.scale = Math.min(1e9, Math.max(1e-9, this.scale * factor));
+    this.scale = Math.min(this.fitScale * ZOOM_IN, Math.max(this.fitScale * ZOOM_OUT, this.scale * factor));
     this.cx = x - (px - this.width / 2) / this.scale;
     this.cy = y + (py - this.height / 2) / this.scale;
   }
