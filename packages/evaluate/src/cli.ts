@@ -26,10 +26,16 @@ const program = cliProgram(
   .option('--run <dir>', 'training run to score; it is exported to a temporary ONNX file (default: the latest run under --runs)')
   .option('--model <file>', 'exported ONNX model to score, instead of --run')
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
-  .option('--data <images>', 'IDX test images (default: MNIST t10k, 10,000 images)')
-  .option('--data-labels <labels>', 'IDX test labels, with --data')
-  .option('--train-data <images>', 'IDX images that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images)')
-  .option('--train-labels <labels>', 'IDX labels, with --train-data')
+  .option(
+    '--data <path>',
+    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), or feature vectors (.npy, .csv) (default: MNIST t10k, 10,000 images)',
+  )
+  .option('--data-labels <labels>', 'labels for --data: IDX (default: the file named like it, images→labels), or .npy/.csv for vectors')
+  .option(
+    '--train-data <path>',
+    "the set kNN and the cluster labels are fitted on, in the same forms (default: the train files of --data's IDX folder, else MNIST train, 60,000 images; vectors have none)",
+  )
+  .option('--train-labels <labels>', 'labels for --train-data')
   .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)', wholeNumber)
   .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)', wholeNumber)
   .option('--out <file>', 'where to write eval.json (default: <run>/eval.json, or <model>.eval.json beside the model)')
@@ -37,7 +43,15 @@ const program = cliProgram(
   .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', wholeNumber, 0)
   .option('--batch <n>', 'images per model call (cpu runs them 256 at a time)', wholeNumber, 1024)
   .option('--no-progress', 'no progress bars on stderr')
-  .addHelpText('after', examples('pnpm evaluate --run runs/mnist-1000', 'pnpm evaluate --model model.onnx --limit 2000'))
+  .addHelpText(
+    'after',
+    examples(
+      'pnpm evaluate --run runs/mnist-1000',
+      'pnpm evaluate --model model.onnx --limit 2000',
+      'pnpm evaluate --model fashion.onnx --data /usr/share/datasets/fashion-mnist',
+      'pnpm evaluate --model m.onnx --data test.npy --data-labels test-labels.npy --train-data train.npy --train-labels train-labels.npy',
+    ),
+  )
   .action(
     action(async (opts: EvaluateCliOptions) => {
       const { evaluate, formatReport } = await import('./index.ts');
