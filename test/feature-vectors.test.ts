@@ -1,7 +1,7 @@
 /**
  * Feature vectors end to end on data no one here made: scikit-learn's digits (1,797 8×8 digits
- * as 64 features, in Debian's python3-sklearn, which pnpm test's pretest installs) and Fisher's
- * iris (150 flowers, 4 features, classes by name).
+ * as 64 features, from Debian's python3-sklearn, which pnpm test's pretest copies into
+ * .cache/sklearn/) and Fisher's iris (150 flowers, 4 features, classes by name).
  * - train reads a CSV and a .npy, standardises with the training rows' statistics, and export
  *   bakes them in before the first Gemm (digits has constant columns: their std is 1);
  * - onnxruntime on raw vectors gives what tfjs gave in training; embed and evaluate agree with
@@ -27,7 +27,8 @@ import { npyBytes, writeNpyF32, writeNpyLabels } from './fixtures/npy.ts';
 // onnx-proto is shared's dependency, not the root's.
 const { onnx } = createRequire(new URL('../packages/shared/package.json', import.meta.url))('onnx-proto');
 
-const SKLEARN = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
+// Copied from Debian's python3-sklearn (sklearn/datasets/data) by scripts/ensure-test-data.mjs.
+const SKLEARN = fileURLToPath(new URL('../.cache/sklearn', import.meta.url));
 const bin = (pkg: string, name: string) => fileURLToPath(new URL(`../packages/${pkg}/bin/${name}.js`, import.meta.url));
 const TRAIN_ROWS = 1500;
 

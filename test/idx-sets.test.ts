@@ -1,7 +1,7 @@
 /**
- * MNIST-like sets as they are distributed, on real data: Debian's dataset-fashion-mnist installs
- * Fashion-MNIST as four gzipped IDX files in /usr/share/datasets/fashion-mnist (pnpm test's
- * pretest installs the package).
+ * MNIST-like sets as they are distributed, on real data: Fashion-MNIST as the four gzipped IDX
+ * files Debian's dataset-fashion-mnist installs in /usr/share/datasets/fashion-mnist (pnpm test's
+ * pretest copies them into .cache/fashion-mnist/).
  * - gzip is read by its magic number, not its name; a damaged one is one line;
  * - `--data FOLDER` trains on the folder's train files and tests on its t10k files, and the run is
  *   named after the folder; `--data train-images-idx3-ubyte.gz` finds its .gz labels;
@@ -20,7 +20,8 @@ import { findIdxSet, type LabelledImages, readIdxImages, readIdxPair, UserError 
 import { writeGray } from '../packages/train/test/image-fixtures.ts';
 import { assertRefused, readCsvFile, runNode } from './embed-helpers.ts';
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
+// Copied from Debian's dataset-fashion-mnist (/usr/share/datasets/fashion-mnist) by scripts/ensure-test-data.mjs.
+const FASHION = fileURLToPath(new URL('../.cache/fashion-mnist', import.meta.url));
 const bin = (pkg: string, name: string) => fileURLToPath(new URL(`../packages/${pkg}/bin/${name}.js`, import.meta.url));
 const SMALL = [
   '--train-limit',

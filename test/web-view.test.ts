@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportModel } from '@aae-map/export';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
-import { csvRecord, formatPointRow, pointsColumns } from '@aae-map/shared';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, colouredFraction, hoverFirstPoint, offHostRequests, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { ARTIFACTS, colouredFraction, drawTimes, hoverFirstPoint, median, offHostRequests, openPage } from '@aae-map/web/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
+import { syntheticPoints } from './fixtures/synthetic-points.ts';
 
 const IMAGES = 300;
 const BIG = 100_000;
@@ -22,23 +22,6 @@ let tmp: string;
 let root: string;
 let embedCsv: string;
 let server: RunningServer;
-
-/** 100,000 points in ten Gaussian blobs on a circle, like a trained map, paths c<k>/<i>.png. */
-function syntheticCsv(): string {
-  let seed = 1;
-  const rand = () => {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    return (seed + 0.5) / 2 ** 32;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
-  const parts = [csvRecord(pointsColumns(0))];
-  for (let i = 0; i < BIG; i++) {
-    const k = i % 10;
-    const a = (2 * Math.PI * k) / 10;
-    parts.push(formatPointRow(`c${k}/${i}.png`, 4 * Math.cos(a) + gauss(), 4 * Math.sin(a) + gauss(), k, 0.5 + rand() / 2));
-  }
-  return parts.join('');
-}
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'web-view-'));
@@ -51,7 +34,7 @@ before(async () => {
   const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
   await embedFolder({ input: root, out: embedCsv, model, workers: 1, log: quiet });
   await copyFile(embedCsv, join(root, 'points.csv'));
-  await writeFile(join(root, 'big.csv'), syntheticCsv());
+  await writeFile(join(root, 'big.csv'), syntheticPoints(BIG).csv);
   server = await startServer({ port: 0, model, root });
   await mkdir(ARTIFACTS, { recursive: true });
 });
@@ -112,25 +95,6 @@ test("embed's points.csv: all points, thumbnails from the served folder, downloa
     await h.close();
   }
 });
-
-/** Collects every draw time the page reports while `gesture` runs. */
-async function drawTimes(page: PageHarness['page'], gesture: () => Promise<void>): Promise<{ draws: number[]; wallMs: number }> {
-  await page.evaluate(() => {
-    const el = document.getElementById('draw-ms')!;
-    const w = window as unknown as { draws: number[]; drawObserver?: MutationObserver };
-    w.draws = [];
-    w.drawObserver?.disconnect();
-    w.drawObserver = new MutationObserver(() => w.draws.push(Number(el.dataset.ms)));
-    w.drawObserver.observe(el, { attributes: true, attributeFilter: ['data-ms'] });
-  });
-  const t = performance.now();
-  await gesture();
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  const wallMs = performance.now() - t;
-  return { draws: await page.evaluate(() => (window as unknown as { draws: number[] }).draws), wallMs };
-}
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
 
 test('100,000 points draw, and pan and zoom redraw them (frame times printed)', async () => {
   const t = performance.now();

@@ -28,15 +28,19 @@ const program = cliProgram(
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
   .option(
     '--data <path>',
-    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), or feature vectors (.npy, .csv) (default: MNIST t10k, 10,000 images)',
+    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), a folder with one subfolder of images per class, or feature vectors (.npy, .csv) (default: MNIST t10k, 10,000 images)',
   )
   .option('--data-labels <labels>', 'labels for --data: IDX (default: the file named like it, images→labels), or .npy/.csv for vectors')
   .option(
     '--train-data <path>',
-    "the set kNN and the cluster labels are fitted on, in the same forms (default: the train files of --data's IDX folder, else MNIST train, 60,000 images; vectors have none)",
+    "the set kNN and the cluster labels are fitted on, in the same forms (default: the train files of --data's IDX folder, else MNIST train, 60,000 images; needed with an image folder or vectors)",
   )
   .option('--train-labels <labels>', 'labels for --train-data')
-  .option('--limit <n>', 'use only the first n test images, and the first n fit images unless --train-limit (default: all)', wholeNumber)
+  .option(
+    '--limit <n>',
+    'use only the first n test images (of a folder, n spread over it), and n fit images unless --train-limit (default: all)',
+    wholeNumber,
+  )
   .option('--train-limit <n>', 'use only the first n fit images (default: all, or --limit)', wholeNumber)
   .option('--out <file>', 'where to write eval.json (default: <run>/eval.json, or <model>.eval.json beside the model)')
   .addOption(new Option('--device <name>', 'onnxruntime device').choices(DEVICES).default('cpu'))
@@ -50,6 +54,7 @@ const program = cliProgram(
       'pnpm evaluate --model model.onnx --limit 2000',
       'pnpm evaluate --model fashion.onnx --data /usr/share/datasets/fashion-mnist',
       'pnpm evaluate --model m.onnx --data test.npy --data-labels test-labels.npy --train-data train.npy --train-labels train-labels.npy',
+      'pnpm evaluate --model photos.onnx --data photos-test --train-data photos',
     ),
   )
   .action(

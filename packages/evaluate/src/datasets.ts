@@ -2,13 +2,15 @@
  * The two labelled sets evaluation needs: the held-out test set that is scored, and the fit set
  * (the training data) that kNN and the cluster→label rules learn from. Each is MNIST's (the
  * default), an IDX image file (gzip or not) with its labels, one half of a folder holding an IDX
- * set (t10k for the test set, train for the fit set), or feature vectors with their labels.
+ * set (t10k for the test set, train for the fit set), or feature vectors with their labels, all
+ * read at once; or an image folder (folder-set.ts), read once the model is open.
  */
-import { stat } from 'node:fs/promises';
 import {
   conventionalLabelsFile,
+  describeInput,
   featureFormat,
   findIdxSet,
+  type IdxSetFiles,
   type ModelInfo,
   mnistFiles,
   readFeatures,
@@ -16,12 +18,14 @@ import {
   readLabels,
   UserError,
 } from '@aae-map/shared';
+import { classIndex, isFolder, loadFolderSet } from './folder-set.ts';
 
 export interface DataSetInfo {
-  /** 'MNIST train', 'MNIST test', or the data file. */
+  /** 'MNIST train', 'MNIST test', the data file, or the image folder. */
   name: string;
-  /** The data file: IDX images, or feature vectors. */
+  /** The data file (IDX images, or feature vectors), or the image folder. */
   images: string;
+  /** The labels file, or the image folder (whose class subfolders give the labels). */
   labels: string;
   count: number;
   /** Images: their size. */
@@ -31,7 +35,7 @@ export interface DataSetInfo {
   dim?: number;
 }
 
-/** A labelled set as the model takes it: `count` rows of `dim` uint8 pixels or float32 features. */
+/** A labelled set as the model takes it: `count` rows of `dim` uint8 pixels (gray or RGB) or float32 features. */
 export interface EvalData {
   values: Uint8Array | Float32Array;
   count: number;
@@ -51,6 +55,16 @@ interface Flags {
   labels: string;
 }
 
+export interface SetFlags {
+  images: string | undefined;
+  labels: string | undefined;
+  limit: number | undefined;
+  flag: Flags;
+}
+
+/** One set: read now, or an image folder to read when the model is known. */
+export type PendingSet = LoadedSet | { folder: string; flags: SetFlags };
+
 type Split = 'train' | 'test';
 
 async function loadImages(name: string, images: string, labels: string): Promise<LoadedSet> {
@@ -67,11 +81,8 @@ async function loadVectors(file: string, labels: string | undefined, flag: Flags
   return { data, info: { name: file, images: file, labels, count: m.count, dim: m.dim } };
 }
 
-/** The `split` half of the IDX set in `dir`. */
-async function loadIdxFolder(dir: string, split: Split, flag: Flags): Promise<LoadedSet> {
-  const set = await findIdxSet(dir);
-  if (!set)
-    throw new UserError(`${flag.images} ${dir} is a folder without train-images-idx3-ubyte[.gz]; give an IDX set's folder or files`);
+/** The `split` half of the IDX set `set` found in `dir`. */
+async function loadIdxFolder(dir: string, set: IdxSetFiles, split: Split, flag: Flags): Promise<LoadedSet> {
   const [images, labels] = split === 'test' ? [set.testImages, set.testLabels] : [set.trainImages, set.trainLabels];
   const prefix = split === 'test' ? 't10k' : 'train';
   if (!images || !labels) throw new UserError(`${flag.images} ${dir} lacks ${prefix}-images or ${prefix}-labels (idx, gzip or not)`);
@@ -97,10 +108,6 @@ export async function loadSet(
       split === 'train'
         ? await loadImages('MNIST train', f.trainImages, f.trainLabels)
         : await loadImages('MNIST test', f.testImages, f.testLabels);
-  } else if ((await stat(data).catch(() => undefined))?.isDirectory()) {
-    if (labels !== undefined)
-      throw new UserError(`${flag.labels} does not apply: ${flag.images} ${data} is a folder that holds its labels`);
-    set = await loadIdxFolder(data, split, flag);
   } else if (featureFormat(data)) {
     set = await loadVectors(data, labels, flag);
   } else {
@@ -128,10 +135,37 @@ function take(set: LoadedSet, limit: number): LoadedSet {
 /** The default fit set for a test set: the training half of the same IDX folder, else MNIST's (for images). */
 export async function defaultFitData(testData: string | undefined): Promise<string | undefined> {
   if (testData === undefined) return undefined;
-  if ((await stat(testData).catch(() => undefined))?.isDirectory()) return testData;
+  if (await isFolder(testData)) return (await findIdxSet(testData)) ? testData : undefined;
   if (featureFormat(testData))
     throw new UserError(`--data ${testData} holds feature vectors; give the training vectors with --train-data and --train-labels`);
   return undefined;
+}
+
+/** Reads `s` now (MNIST's `split` when no file is given; an IDX folder's `split` half), or leaves an image folder for when the model is known. */
+export async function startSet(s: SetFlags, split: Split): Promise<PendingSet> {
+  if (!(await isFolder(s.images))) return loadSet(s.images, s.labels, split, s.limit, s.flag);
+  const dir = s.images!;
+  const idx = await findIdxSet(dir);
+  if (s.labels !== undefined)
+    throw new UserError(
+      `${s.flag.labels} does not apply: ${s.flag.images} ${dir} is a folder, whose ${idx ? 'IDX label files' : 'subfolders'} name the classes`,
+    );
+  if (!idx) return { folder: dir, flags: s };
+  const set = await loadIdxFolder(dir, idx, split, s.flag);
+  return s.limit === undefined ? set : take(set, s.limit);
+}
+
+/** The test and fit sets as the model takes them; folder sets share one class numbering. */
+export async function finishSets(sets: PendingSet[], info: ModelInfo, progress: boolean): Promise<LoadedSet[]> {
+  const classes = classIndex(info);
+  const out: LoadedSet[] = [];
+  for (const s of sets) {
+    if (!('folder' in s)) out.push(fitToModel(s, info));
+    else if (info.inputKind !== 'image')
+      throw new UserError(`${s.flags.flag.images} ${s.folder} is a folder of images, and the model takes ${describeInput(info)}`);
+    else out.push(await loadFolderSet(s.folder, s.flags.flag.images, info, classes, s.flags.limit, progress));
+  }
+  return out;
 }
 
 /** Checks that a set has the kind and size of input the model takes, and maps class names onto the model's. */
@@ -148,14 +182,20 @@ export function fitToModel(set: LoadedSet, info: ModelInfo): LoadedSet {
   }
   if (!(data.values instanceof Uint8Array))
     throw new UserError(`${d.images} holds feature vectors but the model takes images; give IDX images and labels`);
-  if (info.channels !== 1) throw new UserError(`the model takes ${info.channels}-channel images; evaluate reads grayscale IDX files only`);
   if (d.height !== info.height || d.width !== info.width) {
     throw new UserError(
       `${d.images} holds ${d.height}x${d.width} images but the model expects ${info.height}x${info.width}; ` +
         'evaluate it on data of the size it was trained on',
     );
   }
-  return set;
+  return info.channels === 1 ? set : { ...set, data: asRgb(data.values, data) };
+}
+
+/** IDX pixels (gray) for an RGB model: each value replicated to three channels, as the decoders do for gray files. */
+function asRgb(gray: Uint8Array, data: EvalData): EvalData {
+  const rgb = new Uint8Array(gray.length * 3);
+  for (let i = 0; i < gray.length; i++) rgb.fill(gray[i]!, 3 * i, 3 * i + 3);
+  return { ...data, values: rgb, dim: data.dim * 3 };
 }
 
 /** Labels given as names, as indices into the model's class names. */

@@ -1,7 +1,7 @@
 /** `evaluate`: scores an exported model (or a run, exported on the fly) on held-out images. */
 import type { Device } from '@aae-map/infer';
 import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
-import { defaultFitData, fitToModel, loadSet } from './datasets.ts';
+import { defaultFitData, finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
@@ -19,21 +19,22 @@ export interface EvaluateOptions {
   runsDir?: string;
   /**
    * The test set: an IDX image file (gzip or not) and its labels (default: the file named like it
-   * with images→labels), a folder holding an IDX set (its t10k files), or feature vectors (.npy or
-   * .csv) and their labels. @default MNIST's 10k test set
+   * with images→labels); a folder holding an IDX set (its t10k files); a folder of images with one
+   * subfolder per class (no `testLabels`; decoded at the model's size, gray or RGB); or feature
+   * vectors (.npy or .csv) and their labels. @default MNIST's 10k test set
    */
   testImages?: string;
   testLabels?: string;
   /**
-   * The same for the set that kNN and the cluster labelling are fitted on (a folder: its train
-   * files). @default the training half of `testImages`' folder, else MNIST's 60k training set
-   * (feature vectors have no default)
+   * The same for the set that kNN and the cluster labelling are fitted on (an IDX folder: its
+   * train files). @default the train half of `testImages`' IDX folder, else MNIST's 60k training
+   * set; required with an image folder or feature vectors as `testImages`
    */
   fitImages?: string;
   fitLabels?: string;
-  /** Keep only the first `limit` test images. @default all */
+  /** Keep only the first `limit` test images (of a folder, `limit` spread evenly over it). @default all */
   limit?: number;
-  /** Keep only the first `fitLimit` fit images. @default all */
+  /** Keep only the first `fitLimit` fit images (as `limit`). @default all */
   fitLimit?: number;
   /** onnxruntime device; the cpu embeds 70k MNIST images in under a second. @default 'cpu' */
   device?: Device;
@@ -59,14 +60,26 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`${flag} must be a positive integer, got ${v}`);
   }
-  const test = await loadSet(opts.testImages, opts.testLabels, 'test', opts.limit, { images: '--data', labels: '--data-labels' });
-  const fitData = opts.fitImages ?? (await defaultFitData(opts.testImages));
-  const fit = await loadSet(fitData, opts.fitLabels, 'train', opts.fitLimit, { images: '--train-data', labels: '--train-labels' });
-  if (test.info.count <= 2 * TRUST_K)
+  const pending = [
+    await startSet(
+      { images: opts.testImages, labels: opts.testLabels, limit: opts.limit, flag: { images: '--data', labels: '--data-labels' } },
+      'test',
+    ),
+    await startSet(
+      {
+        images: opts.fitImages ?? (await defaultFitData(opts.testImages)),
+        labels: opts.fitLabels,
+        limit: opts.fitLimit,
+        flag: { images: '--train-data', labels: '--train-labels' },
+      },
+      'train',
+    ),
+  ];
+  if ('folder' in pending[0]! && opts.fitImages === undefined)
     throw new UserError(
-      `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
+      `--data ${opts.testImages} is an image folder; give the training images to fit kNN and the cluster labels on with --train-data`,
     );
-  if (fit.info.count < 5) throw new UserError(`5-NN needs at least 5 fit images; ${fit.info.images} gives ${fit.info.count}`);
+  checkCounts(pending);
 
   const src = await openSource({
     run: opts.run,
@@ -77,32 +90,32 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   });
   try {
     const info = src.model.info;
-    const testSet = fitToModel(test, info).data;
-    const fitSet = fitToModel(fit, info).data;
     const show = opts.progress ?? true;
+    const [test, fit] = (await finishSets(pending, info, show)) as [LoadedSet, LoadedSet];
+    checkCounts([test, fit]);
     const bar = (total: number, unit: string, label: string) => (show ? new Progress({ total, unit, label }) : undefined);
 
     let t = performance.now();
     const embedBar = bar(test.info.count + fit.info.count, 'images', 'embed');
     const batch = opts.batch ?? 1024;
-    const testOut = await embedSet(src.model, testSet, batch, embedBar);
-    const fitOut = await embedSet(src.model, fitSet, batch, embedBar);
+    const testOut = await embedSet(src.model, test.data, batch, embedBar);
+    const fitOut = await embedSet(src.model, fit.data, batch, embedBar);
     embedBar?.finish();
     const seconds = { embed: lap(), classification: 0, knn: 0, trustworthiness: 0, silhouette: 0, total: 0 };
 
     const classification = scoreClassification(
       testOut.clusterProb,
       fitOut.clusterProb,
-      testSet.labels,
-      fitSet.labels,
+      test.data.labels,
+      fit.data.labels,
       info,
       src.labelsUsed,
     );
     seconds.classification = lap();
 
     const knn = {
-      k1: knnAccuracy2d(fitOut.points, fitSet.labels, testOut.points, testSet.labels, 1),
-      k5: knnAccuracy2d(fitOut.points, fitSet.labels, testOut.points, testSet.labels, 5),
+      k1: knnAccuracy2d(fitOut.points, fit.data.labels, testOut.points, test.data.labels, 1),
+      k5: knnAccuracy2d(fitOut.points, fit.data.labels, testOut.points, test.data.labels, 5),
     };
     seconds.knn = lap();
 
@@ -110,7 +123,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     // Feature vectors are taken as given, before the model's standardisation (which is per feature).
     let trustBar: Progress | undefined;
     let reported = 0;
-    const trust = trustworthiness(Float32Array.from(testSet.values), testSet.dim, testOut.points, {
+    const trust = trustworthiness(Float32Array.from(test.data.values), test.data.dim, testOut.points, {
       k: TRUST_K,
       onProgress: (done, total) => {
         trustBar ??= bar(total, 'pairs', 'trustworthiness');
@@ -120,7 +133,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     });
     trustBar?.finish();
     seconds.trustworthiness = lap();
-    const sil = silhouette2d(testOut.points, testSet.labels);
+    const sil = silhouette2d(testOut.points, test.data.labels);
     seconds.silhouette = lap();
     seconds.total = (performance.now() - t0) / 1000;
 
@@ -160,6 +173,16 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   } finally {
     await src.close();
   }
+}
+
+/** The smallest sets the metrics are defined on; checked on the sets already read (`pending` holds folders too). */
+function checkCounts([test, fit]: PendingSet[]): void {
+  if (test && 'data' in test && test.info.count <= 2 * TRUST_K)
+    throw new UserError(
+      `trustworthiness (k = ${TRUST_K}) needs more than ${2 * TRUST_K} test images; ${test.info.images} gives ${test.info.count}`,
+    );
+  if (fit && 'data' in fit && fit.info.count < 5)
+    throw new UserError(`5-NN needs at least 5 fit images; ${fit.info.images} gives ${fit.info.count}`);
 }
 
 /** The three cluster→label variants of the classification error (see EvalReport). */

@@ -13,6 +13,8 @@ export interface ExportSummary {
   inputKind: 'image' | 'features';
   /** [H, W] of the uint8 image input, or [D] of the float32 feature input. */
   inputSize: number[];
+  /** 1: the input is gray [N, H, W] (or feature vectors); 3: RGB [N, H, W, 3]. */
+  channels: number;
   clusters: number;
   styleDim: number;
   mode: 'nd' | '2d';
@@ -44,6 +46,7 @@ export async function exportModel(runDir: string, outFile: string): Promise<Expo
     irVersion: IR_VERSION,
     inputKind: a.inputKind ?? 'image',
     inputSize: a.inputKind === 'features' ? [a.inputWidth] : [a.inputHeight, a.inputWidth],
+    channels: a.channels,
     clusters: a.clusters,
     styleDim: a.styleDim,
     mode: a.mode,

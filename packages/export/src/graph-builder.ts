@@ -7,6 +7,7 @@ import {
   type Architecture,
   FEATURES_INPUT_NAME,
   INPUT_NAME,
+  type InputChannels,
   inputValuesOf,
   type Manifest,
   MODEL_FORMAT_VERSION,
@@ -56,8 +57,8 @@ function checkExportable(m: Manifest): void {
   if (!norm || !Number.isFinite(norm.scale) || !Number.isFinite(norm.offset)) {
     throw new UserError('the manifest has no valid architecture.normalization {scale, offset}; the checkpoint is corrupt');
   }
-  if (!Number.isInteger(channels) || channels < 1)
-    throw new UserError(`the manifest's architecture.channels is ${channels}; it must be a positive integer`);
+  if (channels !== 1 && channels !== 3)
+    throw new UserError(`the manifest's architecture.channels is ${channels}; it must be 1 (gray) or 3 (RGB)`);
   if (!m.projection.flat().every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new UserError("the manifest's projection holds a value that is not a finite number; the checkpoint is corrupt");
   }
@@ -138,7 +139,7 @@ function metadata(manifest: Manifest, weights: NamedTensors): Array<{ key: strin
   };
   const info: ModelInfo = isFeatures(a)
     ? { ...common, inputKind: 'features', inputDim: inputValuesOf(a) }
-    : { ...common, inputKind: 'image', height: a.inputHeight, width: a.inputWidth, channels: a.channels };
+    : { ...common, inputKind: 'image', height: a.inputHeight, width: a.inputWidth, channels: a.channels as InputChannels };
   const props = modelInfoToProps(info);
   return Object.entries(props).map(([key, value]) => ({ key, value }));
 }
@@ -165,7 +166,7 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
     opsetImport: [{ domain: '', version: OPSET }],
     producerName: 'aae-map export',
     producerVersion: '0.1.0',
-    docString: `Adversarial autoencoder encoder + 2-D map (aae-map). Input: ${isFeatures(a) ? 'float32 feature vectors' : 'uint8 grayscale images'}; see metadata_props.`,
+    docString: `Adversarial autoencoder encoder + 2-D map (aae-map). Input: ${isFeatures(a) ? 'float32 feature vectors' : `uint8 ${a.channels === 3 ? 'RGB' : 'grayscale'} images`}; see metadata_props.`,
     graph: {
       name: 'aae_map_encoder',
       node: nodes,

@@ -2,12 +2,15 @@
 import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
 import { action, cliProgram, examples, Option, shardSpec, UserError, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
+import { DEFAULT_ROW_GROUP, MAX_ROW_GROUP } from './points-sink.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 
 interface EmbedCliOptions {
   model: string;
-  input: string;
+  input?: string;
+  inputList?: string;
   out: string;
+  rowGroup: number;
   batch: number;
   threads: number;
   workers: number;
@@ -28,13 +31,23 @@ const program = cliProgram(
   'embed',
   'Project every image under a folder (or every feature vector of a file) onto the 2-D map of an exported model; writes one CSV row per image (vector).',
 )
-  .requiredOption(
+  .option(
     '--input <path>',
-    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; or, for a model trained on feature vectors, a .npy [N, D] or .csv file of them (path column = row index 0, 1, …)',
+    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard; or, for a model trained on feature vectors, a .npy [N, D] or .csv file of them (path = row index 0, 1, …)',
+  )
+  .option(
+    '--input-list <file>',
+    "instead of --input: image (or .tar) paths, one a line, relative to the file's folder, or absolute; - reads standard input",
   )
   .requiredOption(
     '--out <file>',
-    'CSV to write: path,x,y,cluster,confidence[,z0..]; bad files go to <out>.errors.csv. An existing file is replaced only if it is a points CSV from embed (see --overwrite); never the model or a file under --input',
+    'CSV to write: path,x,y,cluster,confidence[,z0..]; a name ending in .parquet writes Parquet. Bad files go to <out>.errors.csv. An existing file is replaced only if embed wrote it (see --overwrite); never the model or the input',
+  )
+  .option(
+    '--row-group <n>',
+    `with a .parquet --out: rows per row group, each committed to <out>.parts/ as the run goes (a kill loses at most one; at most ${MAX_ROW_GROUP})`,
+    wholeNumber,
+    DEFAULT_ROW_GROUP,
   )
   .option('--model <file>', 'ONNX model from pnpm export', 'model.onnx')
   .option(
@@ -87,13 +100,13 @@ const program = cliProgram(
   .action(
     action(async (opts: EmbedCliOptions) => {
       const { featureFormat } = await import('@aae-map/shared');
-      const vectors = featureFormat(opts.input) !== undefined;
+      const vectors = opts.input !== undefined && featureFormat(opts.input) !== undefined;
       if (opts.idColumn !== undefined && !vectors) throw new UserError('--id-column is for a CSV --input of feature vectors');
       if (opts.shard !== undefined && vectors) throw new UserError('--shard is for folders of images; a file of vectors embeds in one run');
       const { resolveShard } = await import('./shard-spec.ts');
       const { shard, source } = resolveShard(opts.shard, opts.shards);
       const s = vectors
-        ? await (await import('./embed-vectors.ts')).embedVectors({ ...opts, shard: undefined })
+        ? await (await import('./embed-vectors.ts')).embedVectors({ ...opts, input: opts.input! })
         : await (await import('./embed.ts')).embedFolder({ ...opts, shard, shardSource: source });
       const unit = vectors ? 'vectors' : 'files';
       const parts = [

@@ -8,6 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import type { FromWorker, StageOptions, ToWorker } from './stage-protocol.ts';
 import type { Batch } from './walk-batches.ts';
@@ -49,7 +50,7 @@ function startWorker(bundle: string | undefined): Worker {
 
 /** Batches the workers may decode ahead: see AHEAD_BYTES. */
 export function aheadFor(o: StageOptions, workers: number): number {
-  return Math.max(2 * workers + 1, Math.floor(AHEAD_BYTES / (o.batch * o.width * o.height)));
+  return Math.max(2 * workers + 1, Math.floor(AHEAD_BYTES / (o.batch * o.width * o.height * (o.channels ?? 1))));
 }
 
 export class DecodePool {
@@ -146,6 +147,7 @@ export class DecodePool {
     else if (m.kind === 'batch') this.arrived.set(m.seq, { batch: m.batch, result: m.result });
     else if (m.kind === 'walked') this.walked = m.batches;
     else if (m.kind === 'total') this.onTotal?.(m.files);
+    else if (m.kind === 'refused') this.fail(new UserError(m.message));
     else this.fail(new Error(`decode worker failed: ${m.error}`));
     this.wake?.();
   }

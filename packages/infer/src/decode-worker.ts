@@ -14,9 +14,11 @@
  * first has counted the files itself.
  */
 import { type MessagePort, parentPort } from 'node:worker_threads';
+import { UserError } from '@aae-map/shared';
 import { decodeBatch } from '@aae-map/shared/decode';
+import { counterFor, sourceRuns } from './sources.ts';
 import type { FromWorker, ToPeer, ToWorker } from './stage-protocol.ts';
-import { batches, FileCounter, handled } from './walk-batches.ts';
+import { type Batch, batches, handled } from './walk-batches.ts';
 
 const main = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => main.postMessage(m, transfer);
@@ -25,28 +27,58 @@ const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => main.postMessage(m
 const WARM_BATCHES = 4;
 
 async function decodeAndPost({ seq, batch, stage }: ToPeer): Promise<void> {
+  const { data, ...rest } = batch; // the model's thread needs the paths, not the bytes
   const result = await decodeBatch({
     root: stage.input,
     paths: batch.paths,
     width: stage.width,
     height: stage.height,
+    channels: stage.channels,
     maxPixels: stage.maxPixels,
+    data,
   });
-  post({ kind: 'batch', seq, batch, result }, [result.pixels.buffer as ArrayBuffer]);
+  post({ kind: 'batch', seq, batch: rest, result }, [result.pixels.buffer as ArrayBuffer]);
 }
 
 let granted = 0;
+/** The first grant: the batches the main thread lets the walk be ahead of the one it uses. */
+let firstGrant: number | undefined;
 let wake: (() => void) | undefined;
 
+/**
+ * Tar members' bytes in the batches walked and not yet used, by batch number. The walk waits while
+ * they pass DATA_AHEAD_BYTES: the grants bound the batches, and these bound the bytes of shards of
+ * large images.
+ */
+const dataAhead = new Map<number, number>();
+let dataHeld = 0;
+const DATA_AHEAD_BYTES = 64 << 20;
+
 function grant(upTo: number): void {
+  firstGrant ??= upTo;
   granted = Math.max(granted, upTo);
+  for (const [seq, bytes] of dataAhead) {
+    if (seq >= granted - firstGrant) continue;
+    dataHeld -= bytes;
+    dataAhead.delete(seq);
+  }
   wake?.();
+}
+
+/** Counts a batch's member bytes into dataHeld; returns the buffers, to move (not copy) them to a peer. */
+function holdData(seq: number, batch: Batch): ArrayBuffer[] {
+  if (!batch.data) return [];
+  const buffers = batch.data.filter((d) => d !== undefined).map((d) => d.buffer as ArrayBuffer);
+  const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+  dataAhead.set(seq, bytes);
+  dataHeld += bytes;
+  return buffers;
 }
 
 async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   const { ports } = stage;
   grant(stage.grant);
-  const counter = new FileCounter(stage.stage.input, stage.stage.after, stage.stage.shard);
+  const counter = counterFor(stage.stage);
   let countNow = false;
   const timer = setTimeout(() => {
     countNow = true;
@@ -59,11 +91,11 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     for (let seen = 0; seen < entries && !counter.done; ) seen += await counter.step();
     if (counter.done) {
       clearTimeout(timer);
-      post({ kind: 'total', files: counter.files });
+      if (counter.files !== undefined) post({ kind: 'total', files: counter.files });
     }
     return true;
   };
-  const it = batches(stage.stage.input, stage.stage.after, stage.stage.batch, stage.stage.shard);
+  const it = batches(sourceRuns(stage.stage), stage.stage.batch, stage.stage.skip, stage.stage.shard);
   const own: ToPeer[] = [];
   let seq = 0;
   let files = 0;
@@ -71,7 +103,7 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
     // Walk until this worker has a batch and the next one would be its own again, handing the
     // others theirs on the way, so that they have work while it decodes; walking further first
     // would hold up its own decoding.
-    while (!walked && seq < granted && (own.length === 0 || seq % (ports.length + 1) !== 0)) {
+    while (!walked && seq < granted && dataHeld < DATA_AHEAD_BYTES && (own.length === 0 || seq % (ports.length + 1) !== 0)) {
       const next = await it.next();
       if (next.done) {
         walked = true;
@@ -84,8 +116,9 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
       files += handled(next.value);
       const job: ToPeer = { seq, batch: next.value, stage: stage.stage };
       const to = seq % (ports.length + 1);
+      const buffers = holdData(seq, job.batch);
       if (to === 0) own.push(job);
-      else (ports[to - 1] as MessagePort).postMessage(job);
+      else (ports[to - 1] as MessagePort).postMessage(job, buffers);
       seq++;
     }
     const job = own.shift();
@@ -102,7 +135,10 @@ async function walk(stage: ToWorker & { kind: 'walk' }): Promise<void> {
   }
 }
 
-const fail = (err: unknown) => post({ kind: 'error', error: (err as Error).stack ?? String(err) });
+const fail = (err: unknown) =>
+  post(
+    err instanceof UserError ? { kind: 'refused', message: err.message } : { kind: 'error', error: (err as Error).stack ?? String(err) },
+  );
 
 main.on('message', (m: ToWorker) => {
   if (m.kind === 'walk') walk(m).catch(fail);

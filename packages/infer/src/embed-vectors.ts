@@ -19,9 +19,12 @@ import { checkOptions, DEFAULT_BATCH, type EmbedOptions, type EmbedSummary } fro
 import { checkOutputPaths } from './output-paths.ts';
 import { cellsFor, errorsPathFor } from './outputs.ts';
 import { plotPoints } from './plot-points.ts';
+import { isParquetOut } from './points-sink.ts';
 import { type EmbedModel, openModel } from './runtime.ts';
 
-export interface EmbedVectorsOptions extends EmbedOptions {
+export interface EmbedVectorsOptions extends Omit<EmbedOptions, 'input' | 'inputList' | 'shard'> {
+  /** The .npy or .csv file of vectors. */
+  input: string;
   /** A CSV column holding each row's id, written as its path; the other columns are the features. @default none: the row index */
   idColumn?: string;
 }
@@ -67,6 +70,7 @@ export async function embedVectors(opts: EmbedVectorsOptions): Promise<EmbedSumm
   const modelFile = opts.model ?? 'model.onnx';
   checkOptions(opts);
   if (opts.resume) throw new UserError(`--resume is for folders of images; embedding ${opts.input} starts over and takes seconds`);
+  if (isParquetOut(opts.out)) throw new UserError(`--out ${opts.out}: vectors are written as CSV; give --out points.csv`);
   const m = await readFeatures(opts.input, opts.idColumn);
   await checkOutputPaths({ ...opts, model: modelFile, overwrite: opts.overwrite ?? false, resume: false });
   const model = await openModel(modelFile, { device: opts.device ?? 'auto', threads: opts.threads ?? 0 });

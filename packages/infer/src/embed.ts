@@ -4,33 +4,29 @@
  * The walk streams and batches decode a few ahead of the model (pipeline.ts): the main thread
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
-import { stat } from 'node:fs/promises';
-import {
-  describeInput,
-  fsPath,
-  MAX_SHARDS,
-  PointRowWriter,
-  Progress,
-  pointsColumns,
-  type ShardSpec,
-  shardName,
-  UserError,
-} from '@aae-map/shared';
+import { describeInput, MAX_SHARDS, Progress, type ShardSpec, shardName, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
+import { checkResumePoint, type InputSource, resolveInput, tarPositions } from './input-source.ts';
 import { checkOutputPaths } from './output-paths.ts';
-import { type Cells, cellsFor, type EarlierRun, openOutputs, type RunOutputs, readEarlierRun } from './outputs.ts';
+import { type Cells, cellsFor } from './outputs.ts';
 import { type Batch, decodeInOrder } from './pipeline.ts';
+import { type Earlier, earlierLast, type Outputs, openPointsOutput, readEarlier } from './points-output.ts';
+import { DEFAULT_ROW_GROUP, isParquetOut, MAX_ROW_GROUP } from './points-sink.ts';
 import { checkResumeMeta, checkSiblings, type RunMeta, readRunMeta, runMetaFor, writeRunMeta } from './run-meta.ts';
 import { type Device, type EmbedModel, openModel } from './runtime.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
 import { handled } from './walk-batches.ts';
 
 export interface EmbedOptions {
-  /** Folder of images, walked recursively. */
-  input: string;
-  /** The points CSV to write. */
+  /** Folder of images, walked recursively (a .tar in it is read as a shard), or one .tar shard. */
+  input?: string | undefined;
+  /** Instead of `input`: a file of image (or .tar) paths, one a line, relative to its folder; '-' reads standard input. */
+  inputList?: string | undefined;
+  /** The points CSV to write; a name ending in .parquet writes Parquet (parquet-outputs.ts). */
   out: string;
+  /** With a .parquet `out`: rows per row group, each committed as a part as the run goes. @default DEFAULT_ROW_GROUP */
+  rowGroup?: number;
   /** ONNX model from `pnpm export`. @default 'model.onnx' */
   model?: string;
   /** Images per inference call. @default 1024 */
@@ -62,7 +58,7 @@ export interface EmbedOptions {
   /** Images of more pixels, and files of more than 4 bytes a pixel of it, are skipped. @default DEFAULT_MAX_PIXELS (100 million) */
   maxPixels?: number;
   /**
-   * Embed only this share of the folder: the files whose path hashes to `index` mod `count`
+   * Embed only this share of the input: the files whose path hashes to `index` mod `count`
    * (shared's shard.ts), so that `count` runs together embed each file once. @default undefined (all)
    */
   shard?: ShardSpec;
@@ -107,29 +103,17 @@ export function checkOptions(o: EmbedOptions): void {
   if (o.overwrite && o.resume) throw new UserError('--overwrite starts --out over and --resume keeps its rows; pass only one of them');
   if (o.maxPixels !== undefined && (!Number.isSafeInteger(o.maxPixels) || o.maxPixels < 1))
     throw new UserError(`--max-pixels must be a positive whole number, got ${o.maxPixels}`);
+  const rowGroup = o.rowGroup ?? DEFAULT_ROW_GROUP;
+  if (!Number.isInteger(rowGroup) || rowGroup < 1 || rowGroup > MAX_ROW_GROUP)
+    throw new UserError(`--row-group must be an integer from 1 to ${MAX_ROW_GROUP}, got ${rowGroup}`);
+  if (o.resume && o.inputList !== undefined && !isParquetOut(o.out))
+    throw new UserError('--resume with --input-list needs a .parquet --out (its parts record how far into the list the run got)');
   const s = o.shard;
   if (
     s &&
     !(Number.isInteger(s.count) && s.count >= 1 && s.count <= MAX_SHARDS && Number.isInteger(s.index) && s.index >= 0 && s.index < s.count)
   )
     throw new UserError(`--shard must be K/N with N from 1 to ${MAX_SHARDS} and K from 0 to N-1, got ${s.index}/${s.count}`);
-}
-
-async function checkInput(input: string): Promise<void> {
-  const s = await stat(input).catch(() => undefined);
-  if (!s) throw new UserError(`--input ${input} does not exist; give a folder of images (try 'pnpm sample-images --out ${input}')`);
-  if (!s.isDirectory())
-    throw new UserError(
-      `--input ${input} is not a folder; give the folder that holds the images, or feature vectors as a .npy or .csv file`,
-    );
-}
-
-/** A resume point that is not under --input means the CSV came from another folder. */
-async function checkResumePoint(input: string, out: string, after: string | undefined): Promise<void> {
-  if (after === undefined || (await stat(fsPath(input, after)).catch(() => undefined))) return;
-  throw new UserError(
-    `${out} ends with '${after}', which is not under ${input}; resume with the --input of that run, or drop --resume to start over`,
-  );
 }
 
 /**
@@ -139,18 +123,24 @@ async function checkResumePoint(input: string, out: string, after: string | unde
 async function checkBeforeWork(
   opts: EmbedOptions,
   model: string,
-): Promise<{ cells: Cells; earlier: EarlierRun | undefined; meta: RunMeta }> {
+): Promise<{ cells: Cells; earlier: Earlier | undefined; source: InputSource; meta: RunMeta }> {
   checkOptions(opts);
-  await checkInput(opts.input);
-  await checkOutputPaths({ ...opts, model, overwrite: opts.overwrite ?? false, resume: opts.resume ?? false });
+  const source = await resolveInput(opts);
+  await checkOutputPaths({ ...opts, input: source.protect, model, overwrite: opts.overwrite ?? false, resume: opts.resume ?? false });
   const cells = cellsFor(opts.safeCsv ?? false);
-  const earlier = opts.resume ? await readEarlierRun(opts.out, cells) : undefined;
-  await checkResumePoint(opts.input, opts.out, earlier?.last);
-  const identity = { ...opts, model, style: opts.style ?? false, safeCsv: opts.safeCsv ?? false };
+  const earlier = opts.resume ? await readEarlier(opts.out, cells) : undefined;
+  await checkResumePoint(source, opts.out, earlierLast(earlier));
+  const identity = {
+    ...opts,
+    input: source.protect ?? 'standard input',
+    model,
+    style: opts.style ?? false,
+    safeCsv: opts.safeCsv ?? false,
+  };
   const meta = await runMetaFor(identity);
-  if (earlier) checkResumeMeta(opts.out, await readRunMeta(opts.out), meta, earlier.rows);
+  if (earlier) checkResumeMeta(opts.out, await readRunMeta(opts.out), meta, earlier.kind === 'csv' ? earlier.run.rows : earlier.parts.rows);
   await checkSiblings(opts.out, meta);
-  return { cells, earlier, meta };
+  return { cells, earlier, source, meta };
 }
 
 /** Writes one decoded batch: its errors first, then its points (see outputs.ts for why). */
@@ -158,12 +148,9 @@ class BatchWriter {
   embedded = 0;
   skipped = 0;
   ignored = 0;
-  private readonly rows = new PointRowWriter();
-
   constructor(
     private readonly model: EmbedModel,
-    private readonly outputs: RunOutputs,
-    private readonly withStyle: boolean,
+    private readonly outputs: Outputs,
     private readonly progress: Progress,
     private readonly log: NodeJS.WriteStream,
   ) {}
@@ -176,16 +163,10 @@ class BatchWriter {
       this.log.write(`${this.log.isTTY ? '\r\x1b[2K' : ''}skipped ${path}: ${reason}\n`);
     }
     this.outputs.errors.flush();
-    if (r.ok.length > 0) {
-      const { info } = this.model;
-      // More batches are coming: open the wide session meanwhile, for when decoding is done.
-      if (!wide) void this.model.prepareWide().catch(() => undefined);
-      const out = await this.model.run(r.pixels, r.ok.length, { wide });
-      const { write } = this.outputs.cells;
-      const paths = r.ok.map((i) => write(batch.paths[i]!));
-      this.rows.rows(paths, out, info.clusters, info.styleDim, this.withStyle);
-      this.outputs.points.write(this.rows.take());
-    }
+    // More batches are coming: open the wide session meanwhile, for when decoding is done.
+    if (!wide && r.ok.length > 0) void this.model.prepareWide().catch(() => undefined);
+    const out = r.ok.length > 0 ? await this.model.run(r.pixels, r.ok.length, { wide }) : undefined;
+    this.outputs.points.add(batch, r.ok, out, this.outputs.errors.count);
     this.embedded += r.ok.length;
     this.skipped += bad.length;
     this.ignored += batch.ignored;
@@ -196,14 +177,14 @@ class BatchWriter {
 /** Embeds every image under `input` into `out`; see EmbedOptions. */
 export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
   const modelFile = opts.model ?? 'model.onnx';
-  const { cells, earlier, meta } = await checkBeforeWork(opts, modelFile);
+  const { cells, earlier, source, meta } = await checkBeforeWork(opts, modelFile);
   const log = opts.log ?? process.stderr;
   const split = defaultThreads();
   // Workers take a while to start (25 ms from the bundle, more through tsx): start them first.
   const pool = new DecodePool(opts.workers ?? split.workers);
   const start = performance.now();
   let model: EmbedModel | undefined;
-  let outputs: RunOutputs | undefined;
+  let outputs: Outputs | undefined;
   try {
     const threads = opts.threads ?? split.threads;
     // Once the decoders are done, the model's last batches run on their cores too.
@@ -213,23 +194,25 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const info = model.info;
     if (info.inputKind !== 'image')
       throw new UserError(`${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy or vectors.csv`);
-    if (info.channels !== 1) throw new UserError(`${modelFile} takes ${info.channels}-channel images; embed feeds grayscale only`);
     if (opts.shard) log.write(`${opts.shardSource ?? `shard ${shardName(opts.shard)}`}\n`);
     log.write(`device: ${model.provider}\n`);
-    const columns = pointsColumns(opts.style ? model.info.styleDim : 0);
-    outputs = await openOutputs(opts.out, columns, cells, earlier);
+    const shape = { clusters: model.info.clusters, styleDim: model.info.styleDim, withStyle: opts.style ?? false };
+    const positions = earlier?.kind === 'csv' ? await tarPositions(source, earlier.run.last) : undefined;
+    outputs = await openPointsOutput(opts.out, shape, cells, earlier, { rowGroup: opts.rowGroup, positions });
     // Before the first row (after the header), so that no row is ever in a file without its record.
     await writeRunMeta(opts.out, meta);
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
-    const writer = new BatchWriter(model, outputs, opts.style ?? false, progress, log);
-    const { width, height } = info;
+    const writer = new BatchWriter(model, outputs, progress, log);
+    const { width, height, channels } = info;
     const stage = {
-      input: opts.input,
+      ...source.stage,
       after: outputs.resumeAfter,
+      skip: outputs.skip,
       batch: opts.batch ?? DEFAULT_BATCH,
       width,
       height,
+      channels,
       maxPixels: opts.maxPixels,
       shard: opts.shard,
     };
@@ -240,15 +223,15 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
       (batch, decoded, done) => writer.write(batch, decoded, done),
       (n) => progress.setTotal(n),
     );
+    await outputs.points.finish();
     progress.finish();
-    outputs.points.close();
     outputs.errors.close();
     await writeRunMeta(opts.out, { ...meta, finished: true });
     const seconds = (performance.now() - start) / 1000;
     if (opts.plot) {
       // Loaded only here: the plot draws with sharp, which takes ~40 ms to load.
       const { plotPoints } = await import('./plot-points.ts');
-      await plotPoints(opts.out, opts.plot, model.info, opts.input, opts.safeCsv);
+      await plotPoints(opts.out, opts.plot, model.info, source.protect ?? 'standard input', opts.safeCsv);
     }
     return {
       embedded: writer.embedded,

@@ -10,10 +10,13 @@ import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { describeSystemError, isPointsHeader, isScatterPng, UserError } from '@aae-map/shared';
 import { readCsvHeader, readHead } from './csv-file.ts';
 import { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
+import { parquet } from './points-output.ts';
+import { isParquetOut } from './points-sink.ts';
 import { metaPathFor, readMetaFile } from './run-meta.ts';
 
 export interface OutputPaths {
-  input: string;
+  /** What the run reads (a folder, a tar, a list file), which it must not write; undefined for standard input. */
+  input: string | undefined;
   out: string;
   /** Never written over; embed-check's --merge has none. */
   model?: string;
@@ -44,6 +47,8 @@ const headerIs = async (file: string, want: (h: string[]) => boolean) => want((a
 
 function targets(o: OutputPaths): Target[] {
   const errors = errorsPathFor(o.out);
+  const isParquet = isParquetOut(o.out);
+  const kind = isParquet ? 'a Parquet points file' : 'a points.csv';
   const flag = o.outFlag ?? '--out';
   const overwrite = flag === '--out' ? 'pass --overwrite to replace it, or ' : '';
   const list: Target[] = [
@@ -52,12 +57,13 @@ function targets(o: OutputPaths): Target[] {
       path: o.out,
       flag,
       example: 'points.csv',
-      ours: (f) => headerIs(f, isPointsHeader),
+      ours: isParquet ? async (f) => (await parquet()).isPointsParquet(f) : (f) => headerIs(f, isPointsHeader),
       refusal: o.resume
-        ? `${o.out} is not a points.csv from embed, so --resume cannot continue it; choose another --out`
+        ? `${o.out} is not ${kind} from embed, so --resume cannot continue it; choose another --out`
         : o.overwrite
           ? ''
-          : `${o.out} already exists and is not a points.csv from embed; ${overwrite}choose another ${flag}`,
+          : `${o.out} already exists and is not ${kind} from embed; ${overwrite}choose another ${flag}`,
+      atomic: isParquet,
     },
     {
       name: `errors file ${errors}`,
@@ -128,7 +134,7 @@ async function probeWritable(file: string, exists: boolean): Promise<void> {
 
 /** Refuses, with one line, any output path a run must not or cannot write; see the file comment. */
 export async function checkOutputPaths(o: OutputPaths): Promise<void> {
-  const realInput = await realpath(o.input);
+  const realInput = o.input === undefined ? undefined : await realpath(o.input);
   const realModel = o.model === undefined ? undefined : await realpath(o.model).catch(() => undefined);
   const seen = new Map<string, string>();
   for (const t of targets(o)) {
@@ -139,8 +145,9 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
       );
     }
     if (real === realModel) throw new UserError(`${t.name} is the model (--model ${o.model}); choose another ${t.flag}`);
-    if (real === realInput) throw new UserError(`${t.name} is --input ${o.input}; choose another ${t.flag}`);
-    if (inside(realInput, real)) throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);
+    if (real === realInput) throw new UserError(`${t.name} is the input (${o.input}); choose another ${t.flag}`);
+    if (realInput !== undefined && inside(realInput, real))
+      throw new UserError(`${t.name} is inside --input ${o.input}; write it outside the folder being embedded`);
     const same = seen.get(real);
     if (same !== undefined) throw new UserError(`${t.name} is the same file as ${same}; choose another ${t.flag}`);
     seen.set(real, t.name);
@@ -149,4 +156,5 @@ export async function checkOutputPaths(o: OutputPaths): Promise<void> {
     const probe = t.atomic ? join(dirname(real), `.${basename(real)}.${process.pid}.probe`) : real;
     await probeWritable(probe, exists && !t.atomic).catch((err) => asUserError(t.name, err));
   }
+  if (isParquetOut(o.out)) await (await parquet()).checkPartsFolder(o.out);
 }

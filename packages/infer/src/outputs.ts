@@ -130,9 +130,15 @@ export async function readEarlierRun(out: string, cells: Cells): Promise<Earlier
 
 /**
  * Opens points.csv (and its errors file) fresh, or after the last complete row of `earlier`
- * (readEarlierRun's, with --resume).
+ * (readEarlierRun's, with --resume); `positions` orders the members of a tar the run stopped in.
  */
-export async function openOutputs(out: string, columns: string[], cells: Cells, earlier?: EarlierRun): Promise<RunOutputs> {
+export async function openOutputs(
+  out: string,
+  columns: string[],
+  cells: Cells,
+  earlier?: EarlierRun,
+  positions?: Positions,
+): Promise<RunOutputs> {
   const errorsPath = errorsPathFor(out);
   if (!earlier) {
     // The old run record goes too (embed writes the new one once the file is open): replacing it
@@ -148,7 +154,7 @@ export async function openOutputs(out: string, columns: string[], cells: Cells, 
       `${out} has columns '${earlier.header.join(',')}', this run writes '${columns.join(',')}'; resume with the same --style setting or use another --out`,
     );
   }
-  const kept = await keepErrorsUpTo(errorsPath, earlier.last, cells);
+  const kept = await keepErrorsUpTo(errorsPath, earlier.last, cells, positions);
   // A kill mid-write leaves a torn last row; cut it so appends start on a record boundary.
   if (earlier.validBytes < earlier.totalBytes) await truncate(out, earlier.validBytes);
   const points = new CsvAppender(out, 'a');
@@ -156,23 +162,43 @@ export async function openOutputs(out: string, columns: string[], cells: Cells, 
   return { points, errors: new ErrorsLog(errorsPath, kept, cells), cells, resumeAfter: earlier.last, previousRows: earlier.rows };
 }
 
-/** Streams the rows of an errors file at or before `last` (none when `last` is undefined). */
+/** Where a path is in a run, for the paths that are not in walk order (a tar's members); undefined for the others. */
+export type Positions = (path: string) => number | undefined;
+
+/** Whether an errors row is at or before `last` in walk order (none is when `last` is undefined). */
+const atOrBefore =
+  (last: string | undefined, cells: Cells, positions?: Positions) =>
+  (fields: string[]): boolean => {
+    if (last === undefined) return false;
+    const path = cells.read(fields[0] ?? '');
+    const [p, l] = [positions?.(path), positions?.(last)];
+    return p !== undefined && l !== undefined ? p <= l : comparePaths(path, last) <= 0;
+  };
+
+/** Streams the rows of an errors file at or before `last`. */
 function scanErrorsUpTo(file: string, last: string | undefined, cells: Cells, onRow: (fields: string[]) => void) {
+  const keep = atOrBefore(last, cells);
   return scanCsv(file, (fields) => {
-    if (last !== undefined && comparePaths(cells.read(fields[0] ?? ''), last) <= 0) onRow(fields);
+    if (keep(fields)) onRow(fields);
   });
 }
 
 /** Rewrites the errors file with only the rows at or before `last`; returns how many remain. */
-async function keepErrorsUpTo(file: string, last: string | undefined, cells: Cells): Promise<number> {
+const keepErrorsUpTo = (file: string, last: string | undefined, cells: Cells, positions?: Positions) =>
+  keepErrors(file, atOrBefore(last, cells, positions));
+
+/** Rewrites the errors file with only the rows `keep` says (by their fields and their index); returns how many remain. */
+export async function keepErrors(file: string, keep: (fields: string[], index: number) => boolean): Promise<number> {
   if (!(await exists(file))) return 0;
   const tmp = `${file}.${process.pid}.tmp`;
   const copy = new CsvAppender(tmp, 'w');
   let kept = 0;
+  let index = 0;
   try {
     copy.write(csvRecord(ERROR_COLUMNS));
     let pending = '';
-    await scanErrorsUpTo(file, last, cells, (fields) => {
+    await scanCsv(file, (fields) => {
+      if (!keep(fields, index++)) return;
       pending += csvRecord(fields);
       kept++;
       if (pending.length > 1 << 20) {

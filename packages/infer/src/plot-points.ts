@@ -6,7 +6,10 @@ import { basename, resolve } from 'node:path';
 import type { ModelInfo } from '@aae-map/shared';
 import { writeScatterPng } from '@aae-map/shared/plot';
 import { scanCsv } from './csv-file.ts';
+import type { PlotRow } from './parquet-file.ts';
 import { readPoints } from './points-csv.ts';
+import { parquet } from './points-output.ts';
+import { isParquetOut } from './points-sink.ts';
 
 /** More points than this are thinned evenly: a denser plot shows nothing more, and SVG grows. */
 export const MAX_PLOT_POINTS = 20_000;
@@ -41,33 +44,42 @@ export function plotCategories(
   return { by: 'cluster', index: [...clusters], names };
 }
 
-/** Draws `csvFile` (written with --safe-csv if `safeCsv`) to `pngFile`; `input` names the plot, `unit` its rows. */
+/** Streams the rows of a points file to `onRow`. */
+type RowReader = (onRow: (row: PlotRow) => void) => Promise<void>;
+
+async function pointsReader(file: string, safeCsv: boolean): Promise<{ rows: number; read: RowReader }> {
+  if (isParquetOut(file)) {
+    const { readParquetMeta, readParquetPoints } = await parquet();
+    const meta = readParquetMeta(file);
+    return { rows: Number(meta?.num_rows ?? 0), read: (onRow) => readParquetPoints(file, onRow).then(() => undefined) };
+  }
+  const { rows } = await scanCsv(file);
+  return { rows, read: (onRow) => readPoints(file, onRow, { safeCsv }).then(() => undefined) };
+}
+
+/** Draws `pointsFile` (a CSV written with --safe-csv if `safeCsv`, or Parquet) to `pngFile`; `input` names the plot, `unit` its rows. */
 export async function plotPoints(
-  csvFile: string,
+  pointsFile: string,
   pngFile: string,
   info: ModelInfo,
   input: string,
   safeCsv = false,
   unit = 'images',
 ): Promise<void> {
-  const { rows } = await scanCsv(csvFile);
+  const { rows, read } = await pointsReader(pointsFile, safeCsv);
   const stride = Math.max(1, Math.ceil(rows / MAX_PLOT_POINTS));
   const points: number[] = [];
   const clusters: number[] = [];
   const paths: string[] = [];
   let allInFolders = true;
   let i = 0;
-  await readPoints(
-    csvFile,
-    (row) => {
-      if (!row.path.includes('/')) allInFolders = false;
-      if (i++ % stride !== 0) return;
-      points.push(row.x, row.y);
-      clusters.push(row.cluster);
-      paths.push(row.path);
-    },
-    { safeCsv },
-  );
+  await read((row) => {
+    if (!row.path.includes('/')) allInFolders = false;
+    if (i++ % stride !== 0) return;
+    points.push(row.x, row.y);
+    clusters.push(row.cluster);
+    paths.push(row.path);
+  });
   const c = plotCategories(paths, clusters, allInFolders, info);
   const shown = stride > 1 ? `${paths.length} of ${rows}` : `${rows}`;
   await writeScatterPng(pngFile, {

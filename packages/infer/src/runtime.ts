@@ -31,9 +31,9 @@ export interface EmbedModel {
   /** The threads of run(..., { wide: true }), where it has threads of its own (see OpenOptions.wideThreads). */
   wideThreads: number | undefined;
   /**
-   * Runs `count` uint8 images of info.height x info.width (or, for a feature model, `count`
-   * float32 vectors of info.inputDim), packed row-major; with `wide`, on OpenOptions.wideThreads
-   * threads where there are such (same outputs, up to float rounding).
+   * Runs `count` uint8 images of info.height x info.width (x 3 for an RGB model), or for a
+   * feature model `count` float32 vectors of info.inputDim, packed row-major; with `wide`, on
+   * OpenOptions.wideThreads threads where there are such (same outputs, up to float rounding).
    */
   run(images: Uint8Array | Float32Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
   /**

@@ -35,12 +35,12 @@ function lcg(seed: number): () => number {
 }
 
 /** Decodes with the per-file choice (awaiting if it went to sharp) and with sharp alone. */
-async function both(buf: Uint8Array, width = W, height = H): Promise<{ js: Uint8Array; ref: Uint8Array; path: 'js' | 'sharp' }> {
-  const js = new Uint8Array(width * height);
-  const ref = new Uint8Array(width * height);
-  const pending = decodeImage(buf, width, height, js, 0);
+async function both(buf: Uint8Array, channels: 1 | 3 = 1): Promise<{ js: Uint8Array; ref: Uint8Array; path: 'js' | 'sharp' }> {
+  const js = new Uint8Array(W * H * channels);
+  const ref = new Uint8Array(W * H * channels);
+  const pending = decodeImage(buf, W, H, js, 0, undefined, channels);
   await pending;
-  await decodeWithSharp(buf, width, height, ref, 0);
+  await decodeWithSharp(buf, W, H, ref, 0, undefined, channels);
   return { js, ref, path: pending === undefined ? 'js' : 'sharp' };
 }
 
@@ -55,7 +55,7 @@ test("real MNIST PNGs: the JS path gives sharp's pixels and the original digit, 
   }
 });
 
-test('every PNG flavour of up to 8 bits at the model size: JS path equals sharp exactly', async () => {
+test('every PNG flavour of up to 8 bits at the model size, to gray and to RGB: JS path equals sharp exactly', async () => {
   const rnd = lcg(7);
   const flavours: [string, Buffer][] = [];
   for (const channels of [1, 2, 3, 4] as const) {
@@ -83,9 +83,11 @@ test('every PNG flavour of up to 8 bits at the model size: JS path equals sharp 
   for (const [name, buf] of flavours) {
     const h = readPngHeader(buf)!;
     seen.add(h.colorType);
-    const { js, ref, path } = await both(buf);
-    assert.equal(path, 'js', name);
-    assert.deepEqual(js, ref, `${name} (colour type ${h.colorType}, interlace ${h.interlace})`);
+    for (const channels of [1, 3] as const) {
+      const { js, ref, path } = await both(buf, channels);
+      assert.equal(path, 'js', name);
+      assert.deepEqual(js, ref, `${name} (colour type ${h.colorType}, interlace ${h.interlace}) to ${channels} channels`);
+    }
   }
   assert.deepEqual([...seen].sort(), [0, 2, 3, 4, 6], 'all five PNG colour types covered');
 });
@@ -162,6 +164,34 @@ test('other sizes and formats go through sharp and are stretched to the model si
   );
 });
 
+test('RGB output: colour kept, gray replicated to three channels, alike in the JS path and sharp', async () => {
+  const rgbOf = (gray: Uint8Array) => Uint8Array.from({ length: gray.length * 3 }, (_, i) => gray[Math.floor(i / 3)]!);
+  const digit = mnist.pixels.subarray(0, W * H);
+  const grayPng = await both(encodeGrayPng(digit, W, H), 3);
+  assert.equal(grayPng.path, 'js');
+  assert.deepEqual(grayPng.js, rgbOf(digit), 'a gray PNG: the digit in each channel');
+  const grayJpeg = await both(
+    await sharp(Buffer.from(digit), { raw: { width: W, height: H, channels: 1 } })
+      .jpeg()
+      .toBuffer(),
+    3,
+  );
+  assert.equal(grayJpeg.path, 'sharp');
+  assert.ok(
+    grayJpeg.js.every((v, i) => i % 3 !== 0 || (v === grayJpeg.js[i + 1] && v === grayJpeg.js[i + 2])),
+    'a gray JPEG: equal channels',
+  );
+  const colour = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+    .jpeg()
+    .toBuffer();
+  const flat = await both(colour, 3);
+  assert.deepEqual(flat.js, flat.ref);
+  assert.ok(
+    flat.js.every((v, i) => Math.abs(v - [200, 100, 50][i % 3]!) <= 2),
+    'a resized colour JPEG keeps its colour (± 2 for JPEG)',
+  );
+});
+
 test('decodeBatch packs the good images in order and gives each bad file a reason', async () => {
   const dir = join(tmp, 'batch');
   await mkdir(join(dir, 'sub'), { recursive: true });
@@ -181,6 +211,13 @@ test('decodeBatch packs the good images in order and gives each bad file a reaso
   const r = await decodeBatch({ root: dir, paths, width: W, height: H });
   assert.deepEqual(r.ok, [0, 2, 6]);
   assert.deepEqual(r.pixels, new Uint8Array([...digit(0), ...digit(1), ...digit(2)]));
+  const rgb = await decodeBatch({ root: dir, paths, width: W, height: H, channels: 3 });
+  assert.deepEqual(rgb.ok, [0, 2, 6]);
+  assert.deepEqual(
+    rgb.pixels,
+    Uint8Array.from({ length: r.pixels.length * 3 }, (_, i) => r.pixels[Math.floor(i / 3)]!),
+    'RGB: three equal channels a pixel, packed',
+  );
   const reasons: Record<string, string> = Object.fromEntries(r.failed.map((f) => [paths[f.index], f.reason]));
   assert.deepEqual(Object.keys(reasons).sort(), ['badcrc.png', 'empty.png', 'missing.png', 'sub', 'text.jpg', 'truncated.png']);
   assert.equal(reasons['empty.png'], 'empty file');

@@ -67,7 +67,7 @@ function rejects(p: Record<string, string>, graph: GraphSignature, message: RegE
 
 test("the exporter's metadata and signature pass and parse back to the ModelInfo", () => {
   assert.deepEqual(checkModelContract(props(), graphFor(INFO), 'm.onnx'), INFO);
-  const rgb = { ...INFO, channels: 3, mode: '2d' as const, styleDim: 2, classNames: [], dataset: '' };
+  const rgb = { ...INFO, channels: 3 as const, mode: '2d' as const, styleDim: 2, classNames: [], dataset: '' };
   assert.deepEqual(checkModelContract(modelInfoToProps(rgb), graphFor(rgb), 'm.onnx'), rgb);
   // Extra outputs do not disturb a client that reads the four it knows.
   const more = graphFor(INFO);
@@ -88,6 +88,7 @@ test('malformed metadata values name the key and the form expected', () => {
   rejects(props({ clusters: 'three' }), g, /'clusters' is 'three'; expected a positive whole number/);
   rejects(props({ style_dim: '0' }), g, /'style_dim' is '0'; expected a positive whole number/);
   rejects(props({ input_channels: '' }), g, /'input_channels' is ''; expected a positive whole number/);
+  rejects(props({ input_channels: '4' }), g, /'input_channels' is '4'; expected 1 \(gray\) or 3 \(RGB\)/);
   rejects(props({ class_names: '["zero", "one"' }), g, /'class_names' is '\["zero", "one"'; expected a JSON array of strings/);
   rejects(props({ class_names: '[0, 1, 2]' }), g, /'class_names' is '\[0, 1, 2\]'; expected a JSON array of strings/);
   rejects(props({ class_names: '"zero,one,two"' }), g, /'class_names' .*expected a JSON array of strings/);

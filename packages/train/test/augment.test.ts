@@ -143,3 +143,26 @@ test('--augment-rotate and --augment-scale default to 15° and 0.1 with labels a
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, x);
 });
+
+test('RGB images: each channel is warped (and shifted) exactly as a gray image with the same random draw', () => {
+  const count = 4;
+  const planes = [0, 1, 2].map((ch) => Float32Array.from({ length: count * H * W }, (_, i) => Math.sin(i * 0.7 + ch) * 50));
+  const rgb = new Float32Array(count * H * W * 3);
+  for (const [ch, p] of planes.entries()) for (const [i, v] of p.entries()) rgb[3 * i + ch] = v;
+  for (const warp of [
+    { shift: 2, rotate: 0, scale: 0 },
+    { shift: 1.5, rotate: 30, scale: 0.2 },
+  ]) {
+    const out = rgb.slice();
+    augmentImages(out, count, H, W, warp, FILL, new Rng(9), 3);
+    planes.forEach((p, ch) => {
+      const gray = p.slice();
+      augmentImages(gray, count, H, W, warp, FILL, new Rng(9));
+      assert.deepEqual(
+        Array.from(gray),
+        Array.from({ length: gray.length }, (_, i) => out[3 * i + ch]!),
+        `channel ${ch}, rotate ${warp.rotate}`,
+      );
+    });
+  }
+});

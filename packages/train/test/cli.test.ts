@@ -33,6 +33,12 @@ for (const [what, args, pattern] of [
   ['a corrupt data file', ['--data', corrupt], /not an IDX file/],
   ['a test file without --data', ['--test-data', corrupt], /need --data/],
   ['an unknown backend', ['--backend', 'tpu'], /argument 'tpu' is invalid/],
+  ['--channels other than 1 or 3', ['--channels', '2'], /--channels.*expected 1 \(gray\) or 3 \(RGB\)/],
+  [
+    '--channels with an IDX file',
+    ['--data', corrupt, '--channels', '3'],
+    /--channels does not apply: --data .* is an IDX image file \(IDX files hold gray images\)/,
+  ],
   ['resuming a run that does not exist', ['--resume', '--out', join(root, 'none')], /does not exist/],
   ['zero replicas', ['--replicas', '0'], /--replicas must be a whole number from 1 to \d+ .*got 0$/],
   [

@@ -58,7 +58,8 @@ async function writeMixed(dir: string): Promise<void> {
 test('a mixed folder: every format and size decoded to 32x24 gray, 2 bad files skipped, 2 others ignored', async () => {
   const dir = join(root, 'mixed');
   await writeMixed(dir);
-  const { dataset: ds, train } = await loadFolderDataset({ folder: dir, size: { width: 32, height: 24 }, testSplit: 0 }, quiet);
+  const files = { folder: dir, size: { width: 32, height: 24 }, testSplit: 0, channels: 1 as const };
+  const { dataset: ds, train } = await loadFolderDataset(files, quiet);
   assert.deepEqual(ds.classNames, ['cat', 'dog']);
   assert.deepEqual([ds.width, ds.height], [32, 24]);
   assert.equal(ds.test, undefined);

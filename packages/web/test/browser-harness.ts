@@ -93,6 +93,14 @@ export function colouredFraction(png: Buffer): number {
   return coloured / (width * height);
 }
 
+/** Fraction of a PNG's pixels with a channel below 190: points in full colour, not faded ones (all channels ≥ 204). */
+export function inkedFraction(png: Buffer): number {
+  const { data, width, height } = PNG.sync.read(png);
+  let inked = 0;
+  for (let p = 0; p < data.length; p += 4) if (Math.min(data[p]!, data[p + 1]!, data[p + 2]!) < 190) inked++;
+  return inked / (width * height);
+}
+
 /** The first clearly coloured pixel inside a rectangle of a PNG, scanning rows, or undefined. */
 export function findColouredPixel(png: Buffer, rect: { x0: number; y0: number; x1: number; y1: number }): [number, number] | undefined {
   const { data, width } = PNG.sync.read(png);
@@ -118,4 +126,74 @@ export async function hoverFirstPoint(page: Page): Promise<{ src: string; w: num
     const i = el as unknown as Img;
     return { src: i.getAttribute('src')!, w: i.naturalWidth, h: i.naturalHeight };
   });
+}
+
+/** The map's data ↔ client (CSS px) transform, read from the page's `window.aaeMap` hook. */
+export interface MapView {
+  scale: number;
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+  dpr: number;
+}
+
+export async function mapView(page: Page): Promise<MapView> {
+  // A string, since this file is type-checked without the DOM's types.
+  return page.evaluate(`(() => {
+    const v = window.aaeMap.view;
+    const r = document.getElementById('map').getBoundingClientRect();
+    return { scale: v.scale, cx: v.cx, cy: v.cy, width: v.width, height: v.height, left: r.left, top: r.top, dpr: devicePixelRatio || 1 };
+  })()`);
+}
+
+/** Data coordinates under a client position, as the page computes them. */
+export function clientToData(v: MapView, clientX: number, clientY: number): [number, number] {
+  const px = (clientX - v.left) * v.dpr;
+  const py = (clientY - v.top) * v.dpr;
+  return [(px - v.width / 2) / v.scale + v.cx, v.cy - (py - v.height / 2) / v.scale];
+}
+
+export function dataToClient(v: MapView, x: number, y: number): [number, number] {
+  return [v.left + ((x - v.cx) * v.scale + v.width / 2) / v.dpr, v.top + (v.height / 2 - (y - v.cy) * v.scale) / v.dpr];
+}
+
+/** A shift-drag through the given client positions (one pointer move each), as a user draws a selection. */
+export async function shiftDrag(page: Page, path: [number, number][]): Promise<void> {
+  const [first, ...rest] = path;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(first![0], first![1]);
+  await page.mouse.down();
+  for (const [x, y] of rest) await page.mouse.move(x, y);
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+}
+
+/** Collects every draw time the page reports (#draw-ms's data-ms) while `gesture` runs. */
+export async function drawTimes(page: Page, gesture: () => Promise<void>): Promise<{ draws: number[]; wallMs: number }> {
+  await page.evaluate(`(() => {
+    const el = document.getElementById('draw-ms');
+    window.draws = [];
+    window.drawObserver?.disconnect();
+    window.drawObserver = new MutationObserver(() => window.draws.push(Number(el.dataset.ms)));
+    window.drawObserver.observe(el, { attributes: true, attributeFilter: ['data-ms'] });
+  })()`);
+  const t = performance.now();
+  await gesture();
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+  const wallMs = performance.now() - t;
+  return { draws: await page.evaluate<number[]>('window.draws'), wallMs };
+}
+
+export const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
+
+/** Even-odd point in polygon, written out on its own: what tests check the page's lasso against. */
+export function insidePolygon(xs: readonly number[], ys: readonly number[], x: number, y: number): boolean {
+  let odd = false;
+  for (let a = 0, b = xs.length - 1; a < xs.length; b = a++) {
+    if (ys[a]! > y !== ys[b]! > y && x < ((xs[b]! - xs[a]!) * (y - ys[a]!)) / (ys[b]! - ys[a]!) + xs[a]!) odd = !odd;
+  }
+  return odd;
 }

@@ -31,7 +31,7 @@ export interface Architecture {
   /** Images: H and W. Feature vectors: 1 and D (a vector is one row of D values). */
   inputHeight: number;
   inputWidth: number;
-  /** Always 1 (grayscale) for now; 1 for feature vectors. */
+  /** 1: gray images [H, W]; 3: RGB [H, W, 3], interleaved; 1 for feature vectors. The encoder takes and the decoder makes H·W·channels values. */
   channels: number;
   /** Hidden layer sizes of encoder, decoder and discriminators, e.g. [1000, 1000]. */
   hidden: number[];

@@ -25,6 +25,9 @@ export const META_KEYS = {
 export const INPUT_NAME = 'image';
 /** The graph input of a feature-vector model. */
 export const FEATURES_INPUT_NAME = 'features';
+
+/** Pixels per image position: 1, gray `image` [N, H, W]; 3, RGB `image` [N, H, W, 3]. */
+export type InputChannels = 1 | 3;
 export const OUTPUT_NAMES = ['point', 'cluster_prob', 'style', 'representation'] as const;
 
 /** What a model takes: images (uint8 `image` [N, H, W(, C)]) or feature vectors (float32 `features` [N, D]). */
@@ -46,7 +49,7 @@ export interface ImageModelInfo extends ModelCommon {
   inputKind: 'image';
   height: number;
   width: number;
-  channels: number;
+  channels: InputChannels;
 }
 
 export interface FeatureModelInfo extends ModelCommon {
@@ -133,18 +136,17 @@ export function propsToModelInfo(props: Record<string, string>, file: string): M
   const mode = get(META_KEYS.mode);
   if (mode !== 'nd' && mode !== '2d') bad(META_KEYS.mode, "'nd' or '2d'");
   const isPair = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const imageChannels = () => {
+    const channels = whole(META_KEYS.channels);
+    return channels === 1 || channels === 3 ? (channels as InputChannels) : bad(META_KEYS.channels, '1 (gray) or 3 (RGB)');
+  };
   // Models exported before feature vectors have no input_kind: they take images.
   const kind = props[META_KEYS.inputKind] ?? 'image';
   if (kind !== 'image' && kind !== 'features') bad(META_KEYS.inputKind, "'image' or 'features'");
   const input =
     kind === 'features'
       ? { inputKind: 'features' as const, inputDim: whole(META_KEYS.inputDim) }
-      : {
-          inputKind: 'image' as const,
-          height: whole(META_KEYS.height),
-          width: whole(META_KEYS.width),
-          channels: whole(META_KEYS.channels),
-        };
+      : { inputKind: 'image' as const, height: whole(META_KEYS.height), width: whole(META_KEYS.width), channels: imageChannels() };
   return {
     version,
     ...input,

@@ -5,6 +5,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
+import type { InputChannels } from '../contracts/model-metadata.ts';
 import { checkHead, DecodeError, decodeImage } from './image-decode.ts';
 import { DEFAULT_MAX_PIXELS } from './image-limits.ts';
 import { fileTypeOf, fsPath } from './image-walk.ts';
@@ -15,12 +16,16 @@ export interface DecodeJob {
   paths: string[];
   width: number;
   height: number;
+  /** 1: gray pixels; 3: RGB, interleaved (image-decode.ts says how other files are converted). @default 1 */
+  channels?: InputChannels;
   /** Larger images are refused; see DEFAULT_MAX_PIXELS and maxFileBytes. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number;
+  /** Bytes already read, by index into paths (tar members): those paths are not opened. */
+  data?: readonly (Uint8Array | undefined)[] | undefined;
 }
 
 export interface DecodeResult {
-  /** The images that decoded, in path order, packed: ok.length x width x height. */
+  /** The images that decoded, in path order, packed: ok.length x height x width x channels. */
   pixels: Uint8Array;
   /** Index into paths of each image in `pixels`. */
   ok: number[];
@@ -159,7 +164,8 @@ function describe(err: unknown): string {
 }
 
 export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
-  const size = job.width * job.height;
+  const channels = job.channels ?? 1;
+  const size = job.width * job.height * channels;
   const maxPixels = job.maxPixels ?? DEFAULT_MAX_PIXELS;
   const slots = new Uint8Array(job.paths.length * size);
   const good = new Array<boolean>(job.paths.length).fill(false);
@@ -171,11 +177,11 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
     /** Counts a large file out of sharp's room, until a sharp decode takes it over. */
     let leave: (() => void) | undefined;
     try {
-      const start = readStart(fsPath(dir, job.paths[i]!));
+      const start = job.data?.[i] ?? readStart(fsPath(dir, job.paths[i]!));
       let bytes: Uint8Array;
       if (start instanceof Uint8Array) bytes = start;
       else [bytes, leave] = await readLarge(start.fd, start.size, maxPixels);
-      const pending = decodeImage(bytes, job.width, job.height, slots, i * size, maxPixels);
+      const pending = decodeImage(bytes, job.width, job.height, slots, i * size, maxPixels, channels);
       if (pending === undefined) {
         good[i] = true;
         continue;

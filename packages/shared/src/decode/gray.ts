@@ -1,12 +1,16 @@
 /**
- * RGBA → grayscale exactly as sharp's `.flatten().grayscale()` does it (libvips 8.18), so the
- * pure-JS PNG path and the sharp path give identical pixels:
+ * RGBA → the model's pixels exactly as sharp gives them (libvips 8.18), so the pure-JS PNG path
+ * and the sharp path give identical pixels. Gray, as `.flatten().grayscale()`:
  * - flatten onto black: v·a/255, truncated;
  * - sRGB → linear through a float32 table, Y = 0.2126 R + 0.7152 G + 0.0722 B in linear light,
  *   then back to sRGB through an integer table with linear interpolation, rounded.
+ * RGB, as `.flatten().toColourspace('srgb')`: each channel flattened onto black, gray images
+ * replicated to three channels.
  * Verified equal on every pixel of random RGB/RGBA images (packages/infer/test/decode.test.ts).
  * Browser-safe: the page (packages/web) uses it on canvas pixels.
  */
+import type { InputChannels } from '../contracts/model-metadata.ts';
+
 const f32 = Math.fround;
 
 const toLinear = new Float32Array(256);
@@ -54,4 +58,27 @@ export function rgbaToGray(rgba: Uint8Array, count: number, out: Uint8Array, off
     }
     out[offset + i] = srgbToGray(r, g, b);
   }
+}
+
+/** Packs `count` RGBA pixels into `out` at `offset` as RGB bytes, alpha flattened onto black. */
+export function rgbaToRgb(rgba: Uint8Array, count: number, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < count; i++) {
+    const p = 4 * i;
+    const q = offset + 3 * i;
+    const a = rgba[p + 3]!;
+    for (let c = 0; c < 3; c++) out[q + c] = a === 255 ? rgba[p + c]! : Math.floor((rgba[p + c]! * a) / 255);
+  }
+}
+
+/** RGBA pixels as a model of `channels` takes them: gray (rgbaToGray) or RGB (rgbaToRgb). */
+export function rgbaToChannels(
+  rgba: Uint8Array,
+  count: number,
+  out: Uint8Array,
+  offset: number,
+  channels: InputChannels,
+  color: boolean,
+): void {
+  if (channels === 3) rgbaToRgb(rgba, count, out, offset);
+  else rgbaToGray(rgba, count, out, offset, color);
 }

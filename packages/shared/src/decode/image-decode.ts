@@ -1,14 +1,17 @@
 /**
- * Turns an image file's bytes into the model's input: gray uint8, width x height, row-major.
+ * Turns an image file's bytes into the model's input: width x height, row-major uint8, gray
+ * (1 channel) or RGB (3 channels, interleaved). A colour file for a gray model is converted to
+ * gray; a gray file for an RGB model has its value replicated to the three channels.
  * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that already have
  * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts), other
  * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
+import type { InputChannels } from '../contracts/model-metadata.ts';
 import { DecodeError } from './decode-error.ts';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
 import { decodePngDirect } from './png-direct.ts';
-import { decodePngGray, fastPathApplies, readPngHeader } from './png-fast.ts';
+import { decodePngWithPngjs, fastPathApplies, readPngHeader } from './png-fast.ts';
 
 export { DecodeError };
 
@@ -57,7 +60,7 @@ export async function checkHead(head: Uint8Array, size: number, maxPixels: numbe
     throw new DecodeError(`file is ${size} bytes, more than the ${limit} read for an image of at most ${maxPixels} pixels (--max-pixels)`);
 }
 
-/** Decodes with sharp: flatten alpha onto black, gray, stretch to width x height. */
+/** Decodes with sharp: flatten alpha onto black, gray or sRGB, stretch to width x height. */
 export async function decodeWithSharp(
   buf: Uint8Array,
   width: number,
@@ -65,25 +68,24 @@ export async function decodeWithSharp(
   out: Uint8Array,
   offset: number,
   maxPixels = DEFAULT_MAX_PIXELS,
+  channels: InputChannels = 1,
 ): Promise<void> {
   const sharp = await loadSharp();
   let data: Buffer;
   try {
-    data = await sharp(buf, { pages: 1, limitInputPixels: maxPixels })
-      .flatten({ background: '#000000' })
-      .grayscale()
-      .resize(width, height, { fit: 'fill' })
-      .raw()
-      .toBuffer();
+    const flat = sharp(buf, { pages: 1, limitInputPixels: maxPixels }).flatten({ background: '#000000' });
+    // toColourspace, not removeAlpha alone: a gray file must come out as three equal channels.
+    data = await (channels === 1 ? flat.grayscale() : flat.toColourspace('srgb')).resize(width, height, { fit: 'fill' }).raw().toBuffer();
   } catch (err) {
     throw new DecodeError(oneLine((err as Error).message));
   }
-  if (data.length !== width * height) throw new DecodeError(`decoded to ${data.length} bytes, expected ${width * height}`);
+  const bytes = width * height * channels;
+  if (data.length !== bytes) throw new DecodeError(`decoded to ${data.length} bytes, expected ${bytes}`);
   out.set(data, offset);
 }
 
 /**
- * Decodes into `out[offset .. offset + width·height)`. Returns undefined when done synchronously
+ * Decodes into `out[offset .. offset + width·height·channels)`. Returns undefined when done synchronously
  * (the fast path), else a promise, so a caller can run sharp decodes concurrently. Images of more
  * than `maxPixels` pixels are refused.
  */
@@ -94,6 +96,7 @@ export function decodeImage(
   out: Uint8Array,
   offset: number,
   maxPixels = DEFAULT_MAX_PIXELS,
+  channels: InputChannels = 1,
 ): Promise<void> | undefined {
   if (buf.length === 0) throw new DecodeError('empty file');
   const header = readPngHeader(buf);
@@ -101,11 +104,12 @@ export function decodeImage(
   if (fastPathApplies(header, width, height)) {
     try {
       const h = header;
-      if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, out, offset)) decodePngGray(buf, h, out, offset);
+      if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, out, offset, channels))
+        decodePngWithPngjs(buf, h, out, offset, channels);
       return undefined;
     } catch {
       // Damaged file: let sharp have the final word, and give its reason.
     }
   }
-  return decodeWithSharp(buf, width, height, out, offset, maxPixels);
+  return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels);
 }

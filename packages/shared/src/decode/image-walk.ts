@@ -38,7 +38,8 @@ const reasonOf = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err a
  */
 export function fsPath(root: string, rel: string): string | Buffer {
   if (rel === '') return root;
-  const dir = root.endsWith(sep) ? root : root + sep;
+  // An absolute path (a line of embed's --input-list) stands alone; a walk's paths never start with '/'.
+  const dir = rel.startsWith('/') ? '' : root.endsWith(sep) ? root : root + sep;
   const bytes = rel.indexOf('%') < 0 ? undefined : decodeNameBytes(rel);
   return bytes ? Buffer.concat([Buffer.from(dir), bytes]) : dir + rel;
 }
@@ -131,7 +132,8 @@ async function* walkDir(root: string, rel: string, after: string[] | undefined):
       yield* walkDir(root, path, onBranch ? after!.slice(1) : undefined);
       continue;
     }
-    if (onBranch) continue; // the resume point itself is done
+    // The resume point itself is done; a file it goes inside (a tar's member) is yielded, for its reader to go on.
+    if (onBranch && after!.length === 1) continue;
     let type: string | Promise<string>;
     try {
       type = typeOfEntry(d, root, path);

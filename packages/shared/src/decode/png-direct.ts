@@ -6,6 +6,7 @@
  * Other PNGs return false and take the pngjs or sharp path.
  */
 import { crc32, inflateSync } from 'node:zlib';
+import type { InputChannels } from '../contracts/model-metadata.ts';
 import { DecodeError } from './decode-error.ts';
 import { srgbToGray } from './gray.ts';
 import { inflateInto } from './inflate-reuse.ts';
@@ -122,28 +123,44 @@ function unfilterGray(data: Uint8Array, width: number, height: number, out: Uint
   }
 }
 
-function toGray(data: Uint8Array, width: number, height: number, channels: number, out: Uint8Array, offset: number): void {
-  const stride = width * channels;
+/**
+ * Unfiltered rows of `bpp` bytes a pixel → the model's pixels: alpha flattened onto black (as
+ * sharp's .flatten() does), then luminance for gray output, or the gray value replicated for RGB.
+ */
+function toPixels(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  bpp: number,
+  out: Uint8Array,
+  offset: number,
+  channels: InputChannels,
+): void {
+  const stride = width * bpp;
+  const alpha = bpp === 2 || bpp === 4;
   for (let y = 0; y < height; y++) {
     const row = y * (stride + 1) + 1;
     for (let x = 0; x < width; x++) {
-      const p = row + x * channels;
-      let v: number;
-      if (channels === 2) v = Math.floor((data[p]! * data[p + 1]!) / 255);
+      const p = row + x * bpp;
+      const a = alpha ? data[p + bpp - 1]! : 255;
+      const f = (c: number) => (a === 255 ? c : Math.floor((c * a) / 255));
+      const r = f(data[p]!);
+      const g = bpp < 3 ? r : f(data[p + 1]!);
+      const b = bpp < 3 ? r : f(data[p + 2]!);
+      const o = offset + (y * width + x) * channels;
+      if (channels === 1) out[o] = srgbToGray(r, g, b);
       else {
-        const a = channels === 4 ? data[p + 3]! : 255;
-        // Flatten onto black first, as sharp's .flatten() does, then take luminance.
-        const f = (c: number) => (a === 255 ? c : Math.floor((c * a) / 255));
-        v = srgbToGray(f(data[p]!), f(data[p + 1]!), f(data[p + 2]!));
+        out[o] = r;
+        out[o + 1] = g;
+        out[o + 2] = b;
       }
-      out[offset + y * width + x] = v;
     }
   }
 }
 
 /**
- * Decodes `buf` (a PNG of width x height, header already read) into gray bytes at
- * `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
+ * Decodes `buf` (a PNG of width x height, header already read) into `channels` bytes a pixel
+ * (gray or RGB) at `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
  */
 export function decodePngDirect(
   buf: Uint8Array,
@@ -154,16 +171,18 @@ export function decodePngDirect(
   interlace: number,
   out: Uint8Array,
   offset: number,
+  channels: InputChannels = 1,
 ): boolean {
-  const channels = CHANNELS[colorType];
-  if (bitDepth !== 8 || interlace !== 0 || channels === undefined) return false;
+  const bpp = CHANNELS[colorType];
+  if (bitDepth !== 8 || interlace !== 0 || bpp === undefined) return false;
   const chunks = readChunks(buf);
   if (chunks.unsupported) return false;
   if (chunks.idat.length === 0) throw new DecodeError('PNG has no image data (IDAT)');
-  const stride = width * channels;
+  const stride = width * bpp;
   const need = height * (stride + 1);
+  const grayToGray = bpp === 1 && channels === 1;
   // Gray data goes straight into the wasm unfilter's memory (png-unfilter.ts), where there is one.
-  const wasmInput = channels === 1 ? grayInput(width, height) : undefined;
+  const wasmInput = grayToGray ? grayInput(width, height) : undefined;
   // One spare byte tells a stream that fills the buffer exactly from one that has more.
   if (!wasmInput && inflated.length !== need + 1) inflated = new Uint8Array(need + 1);
   const idat = chunks.idat.length === 1 ? chunks.idat[0]! : Buffer.concat(chunks.idat);
@@ -180,12 +199,12 @@ export function decodePngDirect(
     throw new DecodeError(`PNG image data is corrupt (${(err as Error).message})`);
   }
   if (size < need) throw new DecodeError(`PNG image data is truncated (${size} of ${need} bytes)`);
-  if (channels === 1) {
+  if (grayToGray) {
     if (data === wasmInput) unfilterGrayWasm(width, height, out, offset);
     else unfilterGray(data, width, height, out, offset);
     return true;
   }
-  unfilter(data, height, stride, channels);
-  toGray(data, width, height, channels, out, offset);
+  unfilter(data, height, stride, bpp);
+  toPixels(data, width, height, bpp, out, offset, channels);
   return true;
 }

@@ -2,11 +2,12 @@
  * PNG header reading, and the pngjs path for PNGs at the model's size that the direct decoder
  * (png-direct.ts) leaves alone: palette, tRNS, interlaced, bit depths below 8. sharp would cost
  * about 1 ms of fixed overhead per call on these (docs/design.md, Speed); pngjs decodes them in tens of µs
- * and shared's gray.ts converts them the way sharp would.
+ * and shared's gray.ts converts them (to gray or RGB) the way sharp would.
  */
 import { createRequire } from 'node:module';
 import type { PNG as PngClass } from 'pngjs';
-import { rgbaToGray } from './gray.ts';
+import type { InputChannels } from '../contracts/model-metadata.ts';
+import { rgbaToChannels } from './gray.ts';
 import { ICCP, IDAT, IEND, IHDR } from './png-chunk-types.ts';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -59,9 +60,9 @@ export function fastPathApplies(h: PngHeader | null, width: number, height: numb
 let pngjs: typeof PngClass | undefined;
 const loadPngjs = (): typeof PngClass => (pngjs ??= (createRequire(import.meta.url)('pngjs') as { PNG: typeof PngClass }).PNG);
 
-/** Decodes a PNG of exactly width x height into gray bytes at `out[offset]`. Throws on corrupt data. */
-export function decodePngGray(buf: Uint8Array, header: PngHeader, out: Uint8Array, offset: number): void {
+/** Decodes a PNG of exactly width x height into gray or RGB bytes at `out[offset]`. Throws on corrupt data. */
+export function decodePngWithPngjs(buf: Uint8Array, header: PngHeader, out: Uint8Array, offset: number, channels: InputChannels = 1): void {
   const png = loadPngjs().sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
   const gray = header.colorType === COLOR_TYPE_GRAY || header.colorType === COLOR_TYPE_GRAY_ALPHA;
-  rgbaToGray(png.data, header.width * header.height, out, offset, !gray);
+  rgbaToChannels(png.data, header.width * header.height, out, offset, channels, !gray);
 }

@@ -4,7 +4,7 @@
  * vectors), or any other file (IDX images, gzipped or not).
  */
 import { stat } from 'node:fs/promises';
-import { featureFormat, findIdxSet, UserError } from '@aae-map/shared';
+import { featureFormat, findIdxSet, type InputChannels, UserError } from '@aae-map/shared';
 import type { FeatureFiles } from './feature-dataset.ts';
 import { type DataFiles, parseImageSize } from './folder-files.ts';
 
@@ -16,6 +16,7 @@ export interface DataFlags {
   test?: string;
   testSplit?: number;
   size?: string;
+  channels?: InputChannels;
   classNames?: string;
 }
 
@@ -26,6 +27,7 @@ const FLAG_NAMES: Record<Exclude<keyof DataFlags, 'data'>, string> = {
   test: '--test',
   testSplit: '--test-split',
   size: '--size',
+  channels: '--channels',
   classNames: '--class-names',
 };
 
@@ -47,8 +49,9 @@ async function fromFolder(f: DataFlags & { data: string }): Promise<DataFiles> {
     const { trainImages: images, trainLabels: labels, testImages, testLabels, name } = idx;
     return { images, labels, testImages, testLabels, name, classNames: f.classNames };
   }
-  allowOnly(f, 'a folder of images', ['test', 'testSplit', 'size']);
-  return { folder: f.data, test: f.test, testSplit: f.testSplit, size: f.size === undefined ? undefined : parseImageSize(f.size) };
+  allowOnly(f, 'a folder of images', ['test', 'testSplit', 'size', 'channels']);
+  const size = f.size === undefined ? undefined : parseImageSize(f.size);
+  return { folder: f.data, test: f.test, testSplit: f.testSplit, size, channels: f.channels };
 }
 
 function fromFeatures(f: DataFlags & { data: string }): FeatureFiles {
@@ -66,6 +69,6 @@ export async function dataFromFlags(f: DataFlags): Promise<DataFiles | undefined
   const data = f as DataFlags & { data: string };
   if ((await stat(f.data).catch(() => undefined))?.isDirectory()) return fromFolder(data);
   if (featureFormat(f.data)) return fromFeatures(data);
-  allowOnly(f, 'an IDX image file', ['dataLabels', 'testData', 'testLabels', 'classNames']);
+  allowOnly(f, 'an IDX image file (IDX files hold gray images)', ['dataLabels', 'testData', 'testLabels', 'classNames']);
   return { images: f.data, labels: f.dataLabels, testImages: f.testData, testLabels: f.testLabels, classNames: f.classNames };
 }

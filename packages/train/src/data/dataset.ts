@@ -1,15 +1,16 @@
 /**
- * What training reads: images as raw uint8 H×W pixels, or feature vectors as float32 rows of D
- * values, plus integer labels (-1 = unknown). Readers for IDX files, image folders and feature
- * files all produce a `Dataset`; the networks see every input as one flat row either way.
+ * What training reads: images as raw uint8 H×W pixels (gray) or H×W×3 (RGB, interleaved), or
+ * feature vectors as float32 rows of D values, plus integer labels (-1 = unknown). Readers for IDX
+ * files, image folders and feature files all produce a `Dataset`; the networks see every input as
+ * one flat row either way.
  */
-import type { InputKind, Normalization, Standardization } from '@aae-map/shared';
+import type { InputChannels, InputKind, Normalization, Standardization } from '@aae-map/shared';
 
 /** Images' uint8 pixels, or feature vectors' float32 values. */
 export type InputRows = Uint8Array | Float32Array;
 
 export interface ImageSplit {
-  /** `count` rows of height×width values, one after another: uint8 pixels, or float32 features. */
+  /** `count` rows of height×width×channels values, one after another: uint8 pixels, or float32 features. */
   pixels: InputRows;
   count: number;
   /** One per image: a class index into `Dataset.classNames`, or -1 when unknown. */
@@ -25,10 +26,15 @@ export interface Dataset {
   /** Feature vectors: 1 and D. */
   height: number;
   width: number;
+  /** 1: gray; 3: RGB, the model's input [N, H, W, 3]. @default 1 */
+  channels?: InputChannels;
   train: ImageSplit;
   /** Held-out images; accuracy is reported on these when they have labels. */
   test?: ImageSplit;
 }
+
+/** Bytes of one image of `ds`. */
+export const pixelsPerImage = (ds: Pick<Dataset, 'height' | 'width' | 'channels'>): number => ds.height * ds.width * (ds.channels ?? 1);
 
 /** Keeps the first `limit` images of a split (all when limit is undefined or larger). */
 export function limitSplit(split: ImageSplit, limit: number | undefined, pixelsPerImage: number): ImageSplit {

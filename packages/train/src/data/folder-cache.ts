@@ -2,15 +2,13 @@
  * The decode cache of an image folder: `pixels.u8` (the decoded images, packed) and
  * `index.json` (every listed file's path, size, modification time and label, which of them
  * decoded, and why the others did not). A cache is used only when the folder lists exactly the
- * same files with the same sizes and times at the same image size; anything else rebuilds it.
+ * same files with the same sizes and times at the same image size and channels; anything else rebuilds it.
  * It is written with writeDirAtomic, so a run killed while writing leaves the old cache or none.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeDirAtomic } from '@aae-map/shared';
-import type { DecodedImages } from './folder-decode.ts';
-import type { ImageSize } from './folder-files.ts';
-import type { FolderListing, ListedFile } from './folder-listing.ts';
+import type { DecodedImages, DecodeTarget, FolderListing, ListedFile } from '@aae-map/shared/decode';
 
 const PIXELS = 'pixels.u8';
 const INDEX = 'index.json';
@@ -20,6 +18,8 @@ interface CacheIndex {
   version: 1;
   width: number;
   height: number;
+  /** Absent in caches written before RGB: they are gray. */
+  channels?: number;
   classNames: string[];
   files: ListedFile[];
   kept: number[];
@@ -36,8 +36,8 @@ function sameFiles(a: ListedFile[], b: ListedFile[]): boolean {
   return true;
 }
 
-/** The cached decode of `listing` at `size`, or undefined when there is none or it is stale. */
-export async function readCache(dir: string, listing: FolderListing, size: ImageSize): Promise<DecodedImages | undefined> {
+/** The cached decode of `listing` to `to`, or undefined when there is none or it is stale. */
+export async function readCache(dir: string, listing: FolderListing, to: DecodeTarget): Promise<DecodedImages | undefined> {
   let index: CacheIndex;
   try {
     index = JSON.parse(await readFile(join(dir, INDEX), 'utf8')) as CacheIndex;
@@ -47,22 +47,24 @@ export async function readCache(dir: string, listing: FolderListing, size: Image
   const fresh =
     index.format === 'aae-map-image-cache' &&
     index.version === 1 &&
-    index.width === size.width &&
-    index.height === size.height &&
+    index.width === to.width &&
+    index.height === to.height &&
+    (index.channels ?? 1) === to.channels &&
     index.classNames.join('/') === listing.classNames.join('/') &&
     sameFiles(index.files, listing.files);
   if (!fresh) return undefined;
   const pixels = await readFile(join(dir, PIXELS)).catch(() => undefined);
-  if (!pixels || pixels.length !== index.kept.length * size.width * size.height) return undefined;
+  if (!pixels || pixels.length !== index.kept.length * to.width * to.height * to.channels) return undefined;
   return { pixels, kept: Int32Array.from(index.kept), failed: index.failed };
 }
 
-export async function writeCache(dir: string, listing: FolderListing, size: ImageSize, decoded: DecodedImages): Promise<void> {
+export async function writeCache(dir: string, listing: FolderListing, to: DecodeTarget, decoded: DecodedImages): Promise<void> {
   const index: CacheIndex = {
     format: 'aae-map-image-cache',
     version: 1,
-    width: size.width,
-    height: size.height,
+    width: to.width,
+    height: to.height,
+    channels: to.channels,
     classNames: listing.classNames,
     files: listing.files,
     kept: Array.from(decoded.kept),

@@ -1,15 +1,16 @@
 /**
- * Reads an image folder (and an optional test folder) as a Dataset: list the files, read the
- * decode cache if it matches them or else decode once and write it, report the files that
- * could not be used, and hold out the test share when there is no test folder.
+ * Reads an image folder (and an optional test folder) as a Dataset: list the files, choose gray
+ * or RGB unless told (folder-channels.ts), read the decode cache if it matches them or else
+ * decode once and write it, report the files that could not be used, and hold out the test
+ * share when there is no test folder.
  */
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '@aae-map/shared';
-import type { Dataset, ImageSplit } from './dataset.ts';
+import { type InputChannels, UserError } from '@aae-map/shared';
+import { type DecodeTarget, decodeListing, type FolderListing, listImageFolder } from '@aae-map/shared/decode';
+import { type Dataset, type ImageSplit, pixelsPerImage } from './dataset.ts';
 import { readCache, writeCache } from './folder-cache.ts';
-import { decodeListing } from './folder-decode.ts';
+import { chooseChannels, describeChoice } from './folder-channels.ts';
 import { checkFolderFiles, DEFAULT_IMAGE_SIZE, DEFAULT_TEST_SPLIT, type ImageFolderFiles, type ImageSize } from './folder-files.ts';
-import { type FolderListing, listImageFolder } from './folder-listing.ts';
 import { heldOutIndices, splitOff } from './held-out.ts';
 
 export interface FolderLoadOptions {
@@ -53,6 +54,7 @@ interface ReadFolder {
   listing: FolderListing;
   split: ImageSplit;
   stats: FolderStats;
+  channels: InputChannels;
 }
 
 function reportSkipped(folder: string, skipped: FolderStats['skipped'], log: (line: string) => void): void {
@@ -78,21 +80,29 @@ function summarize(
   );
 }
 
+/** Reads one folder; `channels` undefined: chosen from a sample of its images, and said so. */
 async function readFolder(
   root: string,
   flag: string,
   size: ImageSize,
+  channels: InputChannels | undefined,
   cacheDir: string | undefined,
   o: FolderLoadOptions,
 ): Promise<ReadFolder> {
   const log = o.log ?? stderrLine;
   const t0 = performance.now();
   const listing = await listImageFolder(root, flag);
-  let decoded = cacheDir ? await readCache(cacheDir, listing, size) : undefined;
+  if (channels === undefined) {
+    const choice = await chooseChannels(listing, size);
+    log(describeChoice(choice, root));
+    channels = choice.channels;
+  }
+  const to: DecodeTarget = { ...size, channels };
+  let decoded = cacheDir ? await readCache(cacheDir, listing, to) : undefined;
   const fromCache = decoded !== undefined;
   if (!decoded) {
-    decoded = await decodeListing(listing, size, o.progress ?? true);
-    if (cacheDir && decoded.kept.length > 0) await writeCache(cacheDir, listing, size, decoded);
+    decoded = await decodeListing(listing, to, o.progress ?? true);
+    if (cacheDir && decoded.kept.length > 0) await writeCache(cacheDir, listing, to, decoded);
   }
   const labels = Int32Array.from(decoded.kept, (i) => listing.files[i]!.label);
   const split: ImageSplit = { pixels: decoded.pixels, count: decoded.kept.length, labels };
@@ -111,7 +121,7 @@ async function readFolder(
     throw new UserError(`${flag} ${root}: none of its ${listing.files.length} images could be decoded (${first.path}: ${first.reason})`);
   }
   summarize(stats, listing.classNames.length, split, cacheDir, (performance.now() - t0) / 1000, log);
-  return { listing, split, stats };
+  return { listing, split, stats, channels };
 }
 
 /** The test folder's labels as indices into the training folder's classes. */
@@ -131,14 +141,15 @@ function testLabels(test: ReadFolder, classNames: string[], files: ImageFolderFi
 export async function loadFolderDataset(files: ImageFolderFiles, o: FolderLoadOptions = {}): Promise<FolderDataset> {
   checkFolderFiles(files);
   const size = files.size ?? DEFAULT_IMAGE_SIZE;
-  const px = size.width * size.height;
-  const train = await readFolder(files.folder, '--data', size, o.cacheDir && join(o.cacheDir, 'train'), o);
+  const train = await readFolder(files.folder, '--data', size, files.channels, o.cacheDir && join(o.cacheDir, 'train'), o);
+  const { channels } = train;
+  const px = pixelsPerImage({ ...size, channels });
   const classNames = train.listing.classNames;
   let trainSplit = train.split;
   let test: ImageSplit | undefined;
   let testStats: FolderStats | undefined;
   if (files.test) {
-    const t = await readFolder(files.test, '--test', size, o.cacheDir && join(o.cacheDir, 'test'), o);
+    const t = await readFolder(files.test, '--test', size, channels, o.cacheDir && join(o.cacheDir, 'test'), o);
     test = { ...t.split, labels: testLabels(t, classNames, files) };
     testStats = t.stats;
   } else {
@@ -154,6 +165,7 @@ export async function loadFolderDataset(files: ImageFolderFiles, o: FolderLoadOp
     classNames,
     height: size.height,
     width: size.width,
+    channels,
     train: trainSplit,
     test,
   };

@@ -2,7 +2,7 @@
  * What a run trained on an image folder stores (in resume.json) so `--resume` reads the same
  * images again, and the `--size` syntax.
  */
-import { UserError } from '@aae-map/shared';
+import { type InputChannels, UserError } from '@aae-map/shared';
 import type { FeatureFiles } from './feature-dataset.ts';
 import type { IdxDatasetFiles } from './idx-dataset.ts';
 
@@ -29,6 +29,11 @@ export interface ImageFolderFiles {
   testSplit?: number;
   /** Every image is resized (stretched) to this. @default 28 × 28 */
   size?: ImageSize;
+  /**
+   * 1 trains on gray (colour images converted), 3 on RGB (gray images replicated).
+   * @default 3 when a sample of the folder's images has one in colour, else 1 (folder-channels.ts)
+   */
+  channels?: InputChannels;
 }
 
 /** What a run reads: IDX files, an image folder or feature vectors (absent for MNIST or a Dataset passed in code). */
@@ -56,6 +61,8 @@ export function checkFolderFiles(f: ImageFolderFiles): void {
   if (!(Number.isInteger(s.width) && Number.isInteger(s.height) && s.width >= 1 && s.height >= 1)) {
     throw new UserError(`--size must be whole numbers >= 1, got ${s.width}x${s.height}`);
   }
+  if (f.channels !== undefined && f.channels !== 1 && f.channels !== 3)
+    throw new UserError(`--channels must be 1 (gray) or 3 (RGB), got ${f.channels}`);
   const split = f.testSplit ?? DEFAULT_TEST_SPLIT;
   if (!(split >= 0 && split < 1)) throw new UserError(`--test-split must be a fraction from 0 to below 1, got ${split}`);
 }

@@ -12,9 +12,9 @@ import { TfWeights } from './model.ts';
 export interface LoadedModel {
   manifest: Manifest;
   /**
-   * Encodes `count` raw uint8 images of H×W pixels (row-major, one after another), normalised
-   * inside exactly as `manifest.architecture.normalization` says; or `count` float32 feature
-   * vectors, standardised as `manifest.architecture.standardization` says.
+   * Encodes `count` raw uint8 images of H×W×channels values (row-major, one after another),
+   * normalised inside exactly as `manifest.architecture.normalization` says; or `count` float32
+   * feature vectors, standardised as `manifest.architecture.standardization` says.
    */
   encode(pixels: InputRows, count: number): Promise<Encodings>;
   /** Frees the tfjs tensors. */

@@ -41,9 +41,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       fraction,
     ),
   ),
+  data('size', opt('--size <WxH>', 'folder --data: every image is resized (stretched) to N×N or WIDTHxHEIGHT, e.g. 32x24 (default: 28)')),
   data(
-    'size',
-    opt('--size <WxH>', 'folder --data: every image is decoded to grayscale and resized to N×N or WIDTHxHEIGHT, e.g. 32x24 (default: 28)'),
+    'channels',
+    opt(
+      '--channels <n>',
+      'folder --data: 1 trains on gray (colour images converted), 3 on RGB (gray images replicated) (default: 3 when a sample of the images has one in colour, else 1)',
+      numberParser((n) => n === 1 || n === 3, 'expected 1 (gray) or 3 (RGB)'),
+    ),
   ),
   data(
     'dataLabels',

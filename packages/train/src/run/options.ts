@@ -231,7 +231,7 @@ export function architectureFor(r: ResolvedOptions, dataset: Dataset, train: Ima
     inputKind: features ? 'features' : 'image',
     inputHeight: dataset.height,
     inputWidth: dataset.width,
-    channels: 1,
+    channels: dataset.channels ?? 1,
     hidden: r.hidden,
     clusters: r.clusters,
     styleDim: r.styleDim,

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { featureSetName, MANIFEST, UserError } from '@aae-map/shared';
-import { type Dataset, limitSplit } from '../data/dataset.ts';
+import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { isFeatureFiles, loadFeatureDataset } from '../data/feature-dataset.ts';
 import { loadFolderDataset } from '../data/folder-dataset.ts';
 import { type DataFiles, type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
@@ -36,12 +36,17 @@ function loadFolder(files: ImageFolderFiles, runDir: string, seed: number, o: Tr
   return loadFolderDataset(files, { cacheDir: join(runDir, DATA_CACHE), seed, progress: o.progress, log }).then((f) => f.dataset);
 }
 
+/** A resumed run reads its folder as it was trained: gray or RGB as its architecture says. */
+function withPriorChannels(files: ImageFolderFiles, prior: RunData['prior']): ImageFolderFiles {
+  return prior ? { ...files, channels: prior.manifest.architecture.channels === 3 ? 3 : 1 } : files;
+}
+
 /** --clusters defaults to the data's classes (and is needed without any); --labels is a cap on the labelled images. */
 function ownDataDefaults(o: TrainOptions, ds: Dataset, what: string, name: string): TrainOptions {
   if (o.clusters === undefined && ds.classNames.length === 0) {
     throw new UserError(`--data ${what}, so give --clusters, the number of clusters to find`);
   }
-  const train = limitSplit(ds.train, o.trainLimit, ds.height * ds.width);
+  const train = limitSplit(ds.train, o.trainLimit, pixelsPerImage(ds));
   const known = train.labels.reduce((n, l) => n + (l >= 0 ? 1 : 0), 0);
   return { ...o, name, clusters: o.clusters ?? ds.classNames.length, labels: Math.min(o.labels ?? DEFAULTS.labels, known) };
 }
@@ -54,19 +59,20 @@ async function loadOwnDataRun(
   o: TrainOptions,
   setName: string,
   noClasses: string,
-  load: (runDir: string, seed: number) => Promise<Dataset>,
+  load: (runDir: string, seed: number, prior: RunData['prior']) => Promise<Dataset>,
 ): Promise<RunData> {
   const name = o.name ?? `${setName}-${modeOf(o.styleDim ?? o.clusters ?? 0)}-${o.labels ?? DEFAULTS.labels}`;
   const runDir = o.runDir ?? `runs/${name}`;
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   if (!prior) checkNewRunDir(runDir);
-  const ds = await load(runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed);
+  const ds = await load(runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed, prior);
   return { ds, runDir, prior, options: prior ? o : ownDataDefaults(o, ds, noClasses, name) };
 }
 
-/** Reads stored or given data files of any kind but MNIST's. */
-function loadFiles(files: DataFiles, runDir: string, seed: number, o: TrainOptions, log: (line: string) => void): Promise<Dataset> {
-  if (isImageFolder(files)) return loadFolder(files, runDir, seed, o, log);
+/** Reads a resumed run's stored data files, of any kind but MNIST's. */
+function loadStored(files: DataFiles, runDir: string, prior: NonNullable<RunData['prior']>, o: TrainOptions, log: (line: string) => void) {
+  const seed = prior.resume.options.seed;
+  if (isImageFolder(files)) return loadFolder(withPriorChannels(files, prior), runDir, seed, o, log);
   if (isFeatureFiles(files)) return loadFeatureDataset(files, seed, log);
   return loadIdxDataset(files);
 }
@@ -74,7 +80,8 @@ function loadFiles(files: DataFiles, runDir: string, seed: number, o: TrainOptio
 export async function loadRunData(o: TrainOptions, log: (line: string) => void): Promise<RunData> {
   const data = o.dataset ? undefined : o.data;
   if (isImageFolder(data)) {
-    const load = (runDir: string, seed: number) => loadFolder(data, runDir, seed, o, log);
+    const load = (runDir: string, seed: number, prior: RunData['prior']) =>
+      loadFolder(withPriorChannels(data, prior), runDir, seed, o, log);
     return loadOwnDataRun(o, basename(resolve(data.folder)), `${data.folder} has no class subfolders`, load);
   }
   if (isFeatureFiles(data)) {
@@ -89,7 +96,7 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void):
   }
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   const stored = prior?.resume.data;
-  if (!ds && stored) ds = await loadFiles(stored, runDir, prior!.resume.options.seed, o, log);
+  if (!ds && stored) ds = await loadStored(stored, runDir, prior!, o, log);
   ds ??= await loadMnistDataset();
   return { ds, runDir, prior, options: o };
 }

@@ -4,7 +4,7 @@
  */
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
-import { type Dataset, limitSplit } from '../data/dataset.ts';
+import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { initialWeights } from '../model/model.ts';
 import { Rng } from '../rng.ts';
@@ -51,11 +51,12 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
   return r;
 }
 
-function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number): void {
+function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch: Architecture): void {
   const d = prior.dataset;
-  if (d.name !== ds.name || d.trainCount !== trainCount || d.height !== ds.height || d.width !== ds.width) {
+  const sameChannels = (ds.channels ?? 1) === arch.channels;
+  if (d.name !== ds.name || d.trainCount !== trainCount || d.height !== ds.height || d.width !== ds.width || !sameChannels) {
     throw new UserError(
-      `the run was trained on ${d.name} (${d.trainCount} images of ${d.height}×${d.width}); resume it with the same data`,
+      `the run was trained on ${d.name} (${d.trainCount} ${arch.channels === 3 ? 'RGB' : 'gray'} images of ${d.height}×${d.width}); resume it with the same data`,
     );
   }
 }
@@ -65,11 +66,11 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   // The run directory comes first: a resumed run rereads the data it stored.
   const { ds, runDir, prior, options: o } = await loadRunData(options, log);
   const r = runOptions(o, ds, runDir, prior?.resume);
-  const px = ds.height * ds.width;
+  const px = pixelsPerImage(ds);
   const trainSplit = limitSplit(ds.train, r.trainLimit, px);
   const arch = prior?.manifest.architecture ?? architectureFor(r, ds, trainSplit);
   const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px) };
-  if (prior) checkSameData(ds, prior.resume, trainSplit.count);
+  if (prior) checkSameData(ds, prior.resume, trainSplit.count, arch);
   else checkNewRunDir(r.runDir);
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)

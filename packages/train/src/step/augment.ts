@@ -12,12 +12,22 @@
 import type { Rng } from '../rng.ts';
 
 /**
- * Shifts each of `count` images (row-major height × width, packed in `x`) in place by its own
- * random (dy, dx), each uniform in [-maxShift, maxShift]; pixels shifted in are `fill`.
+ * Shifts each of `count` images (row-major height × width × channels, packed in `x`) in place by
+ * its own random (dy, dx), each uniform in [-maxShift, maxShift]; pixels shifted in are `fill`.
  */
-export function shiftImages(x: Float32Array, count: number, height: number, width: number, maxShift: number, fill: number, rng: Rng): void {
+export function shiftImages(
+  x: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+  maxShift: number,
+  fill: number,
+  rng: Rng,
+  channels = 1,
+): void {
   if (maxShift <= 0) return;
-  const px = height * width;
+  const row = width * channels;
+  const px = height * row;
   const tmp = new Float32Array(px);
   for (let k = 0; k < count; k++) {
     const dy = rng.int(2 * maxShift + 1) - maxShift;
@@ -25,10 +35,11 @@ export function shiftImages(x: Float32Array, count: number, height: number, widt
     const img = x.subarray(k * px, (k + 1) * px);
     tmp.fill(fill);
     for (let r = Math.max(0, dy); r < Math.min(height, height + dy); r++) {
-      const src = (r - dy) * width;
-      const c0 = Math.max(0, dx);
-      const c1 = Math.min(width, width + dx);
-      tmp.set(img.subarray(src + c0 - dx, src + c1 - dx), r * width + c0);
+      const src = (r - dy) * row;
+      const c0 = Math.max(0, dx) * channels;
+      const c1 = Math.min(width, width + dx) * channels;
+      const d = dx * channels;
+      tmp.set(img.subarray(src + c0 - d, src + c1 - d), r * row + c0);
     }
     img.set(tmp);
   }
@@ -60,16 +71,26 @@ export function drawWarp(warp: Warp, rng: Rng): WarpParams {
 }
 
 /**
- * Writes `img` (height × width, row-major) warped by `p` into `out`, sampling bilinearly;
- * pixels from outside the image are `fill`. Output pixel q reads the source at
- * R(−angle)·(q − centre − shift) / scale + centre.
+ * Writes `img` (height × width × channels, row-major) warped by `p` into `out`, sampling
+ * bilinearly; pixels from outside the image are `fill`. Output pixel q reads the source at
+ * R(−angle)·(q − centre − shift) / scale + centre, every channel at the same place.
  */
-export function warpImage(img: Float32Array, height: number, width: number, p: WarpParams, fill: number, out: Float32Array): void {
+export function warpImage(
+  img: Float32Array,
+  height: number,
+  width: number,
+  p: WarpParams,
+  fill: number,
+  out: Float32Array,
+  channels = 1,
+): void {
   const cy = (height - 1) / 2;
   const cx = (width - 1) / 2;
   const cos = Math.cos(p.angle) / p.scale;
   const sin = Math.sin(p.angle) / p.scale;
-  const at = (r: number, c: number) => (r >= 0 && r < height && c >= 0 && c < width ? img[r * width + c]! : fill);
+  const row = width * channels;
+  const at = (r: number, c: number, ch: number) =>
+    r >= 0 && r < height && c >= 0 && c < width ? img[(r * width + c) * channels + ch]! : fill;
   // It runs on every training image before each iteration, on the trainer's critical path: no
   // per-pixel allocations, and in-bounds neighbourhoods read directly (the same arithmetic).
   for (let r = 0; r < height; r++) {
@@ -82,28 +103,41 @@ export function warpImage(img: Float32Array, height: number, width: number, p: W
       const c0 = Math.floor(sc);
       const fr = sr - r0;
       const fc = sc - c0;
-      let top: number;
-      let bottom: number;
+      const o = (r * width + c) * channels;
       if (r0 >= 0 && r0 + 1 < height && c0 >= 0 && c0 + 1 < width) {
-        const i = r0 * width + c0;
-        top = img[i]! * (1 - fc) + img[i + 1]! * fc;
-        bottom = img[i + width]! * (1 - fc) + img[i + width + 1]! * fc;
+        const i = (r0 * width + c0) * channels;
+        for (let ch = 0; ch < channels; ch++) {
+          const top = img[i + ch]! * (1 - fc) + img[i + channels + ch]! * fc;
+          const bottom = img[i + row + ch]! * (1 - fc) + img[i + row + channels + ch]! * fc;
+          out[o + ch] = top * (1 - fr) + bottom * fr;
+        }
       } else {
-        top = at(r0, c0) * (1 - fc) + at(r0, c0 + 1) * fc;
-        bottom = at(r0 + 1, c0) * (1 - fc) + at(r0 + 1, c0 + 1) * fc;
+        for (let ch = 0; ch < channels; ch++) {
+          const top = at(r0, c0, ch) * (1 - fc) + at(r0, c0 + 1, ch) * fc;
+          const bottom = at(r0 + 1, c0, ch) * (1 - fc) + at(r0 + 1, c0 + 1, ch) * fc;
+          out[o + ch] = top * (1 - fr) + bottom * fr;
+        }
       }
-      out[r * width + c] = top * (1 - fr) + bottom * fr;
     }
   }
 }
 
 /** Warps each of `count` images in `x` in place by its own random draw (drawWarp). */
-export function warpImages(x: Float32Array, count: number, height: number, width: number, warp: Warp, fill: number, rng: Rng): void {
-  const px = height * width;
+export function warpImages(
+  x: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+  warp: Warp,
+  fill: number,
+  rng: Rng,
+  channels = 1,
+): void {
+  const px = height * width * channels;
   const tmp = new Float32Array(px);
   for (let k = 0; k < count; k++) {
     const img = x.subarray(k * px, (k + 1) * px);
-    warpImage(img, height, width, drawWarp(warp, rng), fill, tmp);
+    warpImage(img, height, width, drawWarp(warp, rng), fill, tmp, channels);
     img.set(tmp);
   }
 }
@@ -112,7 +146,16 @@ export function warpImages(x: Float32Array, count: number, height: number, width
  * The sampler's augmentation: integer shifts (shiftImages) when there is no rotation or
  * scaling, which keeps runs stored before those options drawing the same numbers; else warps.
  */
-export function augmentImages(x: Float32Array, count: number, height: number, width: number, warp: Warp, fill: number, rng: Rng): void {
-  if (warp.rotate === 0 && warp.scale === 0) shiftImages(x, count, height, width, warp.shift, fill, rng);
-  else warpImages(x, count, height, width, warp, fill, rng);
+export function augmentImages(
+  x: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+  warp: Warp,
+  fill: number,
+  rng: Rng,
+  channels = 1,
+): void {
+  if (warp.rotate === 0 && warp.scale === 0) shiftImages(x, count, height, width, warp.shift, fill, rng, channels);
+  else warpImages(x, count, height, width, warp, fill, rng, channels);
 }

@@ -64,7 +64,7 @@ export class EpochSampler {
       noiseGenZ: noise(d),
     };
     const augment = (x: Float32Array) =>
-      augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng);
+      augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng, this.arch.channels);
     augment(batch.xU);
     if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {

@@ -4,7 +4,7 @@
  */
 
 import type { PathedFile } from './file-collect.ts';
-import { GrayDecoder } from './image-decode.ts';
+import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import { bestCluster, type ImageModelInfo, type ModelInfo } from './shared.ts';
@@ -33,9 +33,9 @@ interface DecodedBatch {
   failed: { path: string; reason: string }[];
 }
 
-async function decodeBatch(files: PathedFile[], decoder: GrayDecoder): Promise<DecodedBatch> {
-  const size = decoder.width * decoder.height;
-  const bitmaps = await Promise.allSettled(files.map((f) => GrayDecoder.decode(f.file)));
+async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<DecodedBatch> {
+  const size = decoder.size;
+  const bitmaps = await Promise.allSettled(files.map((f) => ImageDecoder.decode(f.file)));
   const pixels = new Uint8Array(files.length * size);
   const ok: PathedFile[] = [];
   const failed: DecodedBatch['failed'] = [];
@@ -74,7 +74,7 @@ export async function embedImages(
   onProgress: (p: EmbedProgress) => void,
   batchSize = DEFAULT_BATCH,
 ): Promise<EmbedResult> {
-  const decoder = new GrayDecoder(info.width, info.height);
+  const decoder = new ImageDecoder(info.width, info.height, info.channels);
   const points = emptyPointSet(images.length, info.styleDim);
   points.files = [];
   const failed: EmbedResult['failed'] = [];

@@ -18,6 +18,7 @@ import { ScatterView } from './scatter-view.ts';
 import { comparePaths, UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
 import { updateStyleOption } from './style-option.ts';
+import { PageTools } from './tools.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const epSelect = $<HTMLSelectElement>('ep-select');
@@ -40,7 +41,9 @@ const view = new ScatterView($<HTMLCanvasElement>('map'), {
     card.show(points, i, x, y, cats.cluster.names[points.cluster[i]!] ?? `cluster ${points.cluster[i]}`);
   },
   drawn: (ms) => status.drawn(ms),
+  overlay: (ctx, v, dpr) => tools.overlay(ctx, v, dpr),
 });
+const tools = new PageTools({ map: view, withStyle: () => styleCheck.checked, hideHover: () => card.hide() });
 
 /** Runs an action from a control, showing its error instead of losing it in the console. */
 const guard = (action: () => Promise<void> | void) => () => {
@@ -63,6 +66,7 @@ function palette(c: Categories): Uint32Array {
 function recolour(): void {
   const c = activeCategories();
   if (c) view.setColours(c.index, palette(c));
+  tools.coloursChanged();
 }
 
 function show(set: PointSet): void {
@@ -74,6 +78,7 @@ function show(set: PointSet): void {
   const heads = model?.info.heads2d ?? [];
   const c = activeCategories()!;
   view.setContent({ set, heads, headLabels: heads.map((_, k) => String(k)) }, c.index, palette(c));
+  tools.setPoints(set, cats.cluster, cats.class);
   status.points(set.count);
   downloadButton.disabled = set.count === 0;
   updateStyleOption(styleCheck, $('style-hint'), set);

@@ -15,7 +15,7 @@ export interface PageSession {
   threads: number;
   /** Why `auto` did not get webgpu, if it did not. */
   note: string;
-  /** Runs `count` gray images of the model's size, packed row-major. */
+  /** Runs `count` images of the model's size and channels (gray, or RGB interleaved), packed row-major. */
   run(images: Uint8Array, count: number): Promise<PointOutputs>;
   release(): Promise<void>;
 }

@@ -31,11 +31,16 @@ export function pointsFromCsv(text: string, name: string): PointSet {
   return set;
 }
 
-/** The CSV `embed` writes for these points; `withStyle` adds z0..z{d-1} when they are known. */
-export function pointsToCsv(set: PointSet, withStyle: boolean): string {
+/**
+ * The CSV `embed` writes for these points; `withStyle` adds z0..z{d-1} when they are known.
+ * `only` (ascending point indices) writes just those rows, as the selection's download does.
+ */
+export function pointsToCsv(set: PointSet, withStyle: boolean, only?: ArrayLike<number>): string {
   const d = withStyle ? set.styleDim : 0;
   const rows = new PointRowWriter();
-  for (let i = 0; i < set.count; i++) {
+  const n = only ? only.length : set.count;
+  for (let r = 0; r < n; r++) {
+    const i = only ? only[r]! : r;
     const z = d > 0 ? set.style.subarray(i * d, (i + 1) * d) : undefined;
     rows.row(set.paths[i]!, set.xy[2 * i]!, set.xy[2 * i + 1]!, set.cluster[i]!, set.confidence[i]!, z);
   }

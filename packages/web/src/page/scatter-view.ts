@@ -3,6 +3,7 @@
  * top. Drag pans, the wheel zooms about the cursor, double-click refits. Redraws at most once per
  * animation frame, and reports how long each draw took.
  */
+import { emphasisLayers } from './emphasis.ts';
 import { drawHeads, drawRing } from './overlay-draw.ts';
 import { PointGrid } from './point-grid.ts';
 import { bounds, type PointSet } from './point-set.ts';
@@ -20,6 +21,8 @@ export interface ViewEvents {
   /** The point under the cursor (-1 for none) and the cursor's client position. */
   hover(index: number, clientX: number, clientY: number): void;
   drawn(ms: number): void;
+  /** Draws over the points and heads (the page's tools: selection outline, neighbours). */
+  overlay?(ctx: CanvasRenderingContext2D, view: ViewTransform, dpr: number): void;
 }
 
 const BACKGROUND = 0xffffffff;
@@ -31,6 +34,8 @@ export class ScatterView {
   private readonly ctx: CanvasRenderingContext2D;
   private content: MapContent | undefined;
   private splat: SplatInput | undefined;
+  private emphasis: Uint8Array | undefined;
+  private layers: SplatInput[] = [];
   private grid: PointGrid | undefined;
   private image: ImageData | undefined;
   private hovered = -1;
@@ -59,14 +64,44 @@ export class ScatterView {
     this.splat = { xy: set.xy, order: shuffledOrder(set.count), colours, palette };
     this.grid = new PointGrid(set.xy, set.count, bounds(set));
     this.hovered = -1;
+    this.emphasis = undefined;
     this.view.fit(b);
-    this.schedule();
+    this.relayer();
   }
 
   setColours(colours: Int32Array, palette: Uint32Array): void {
     if (!this.splat) return;
     this.splat = { ...this.splat, colours, palette };
+    this.relayer();
+  }
+
+  /** A level per point (emphasis.ts: 2 full colour, 1 and 0 fading); undefined: all in full colour. */
+  setEmphasis(levels: Uint8Array | undefined): void {
+    this.emphasis = levels;
+    this.relayer();
+  }
+
+  private relayer(): void {
+    this.layers = this.splat ? emphasisLayers(this.splat, this.emphasis) : [];
     this.schedule();
+  }
+
+  /** The grid over the current points, for the page's region and neighbour queries. */
+  get pointGrid(): PointGrid | undefined {
+    return this.grid;
+  }
+
+  /** Data coordinates under a client (CSS pixel) position. */
+  dataAt(clientX: number, clientY: number): [number, number] {
+    const [px, py] = this.canvasPoint(clientX, clientY);
+    return [this.view.dataX(px), this.view.dataY(py)];
+  }
+
+  /** The point drawn under a client position (within the pick radius), or -1. */
+  pointAt(clientX: number, clientY: number): number {
+    if (!this.grid) return -1;
+    const [x, y] = this.dataAt(clientX, clientY);
+    return this.grid.nearest(x, y, (PICK_RADIUS * this.dpr) / this.view.scale, (k) => this.isDrawn(k));
   }
 
   resetView(): void {
@@ -96,32 +131,31 @@ export class ScatterView {
     const pixels = new Uint32Array(image.data.buffer);
     pixels.fill(BACKGROUND);
     const size = pointSize(this.content?.set.count ?? 0, this.view.zoom, this.dpr);
-    if (this.splat) splatPoints(pixels, this.view, this.splat, size);
+    for (const layer of this.layers) splatPoints(pixels, this.view, layer, size);
     this.ctx.putImageData(image, 0, 0);
     if (this.content) {
       drawHeads(this.ctx, this.view, this.content.heads, this.content.headLabels, this.dpr);
       const { xy } = this.content.set;
       if (this.hovered >= 0) drawRing(this.ctx, this.view.sx(xy[2 * this.hovered]!), this.view.sy(xy[2 * this.hovered + 1]!), this.dpr);
+      this.events.overlay?.(this.ctx, this.view, this.dpr);
     }
     this.events.drawn(performance.now() - t);
   }
 
   /** Whether point i is drawn: its category is not hidden in the legend. */
-  private isDrawn(i: number): boolean {
+  isDrawn(i: number): boolean {
     const s = this.splat;
     return !s || (s.palette[s.colours[i]! + 1] ?? s.palette[0]) !== HIDDEN;
   }
 
-  private canvasPoint(e: MouseEvent): [number, number] {
+  private canvasPoint(clientX: number, clientY: number): [number, number] {
     const r = this.canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) * this.dpr, (e.clientY - r.top) * this.dpr];
+    return [(clientX - r.left) * this.dpr, (clientY - r.top) * this.dpr];
   }
 
   private pick(e: PointerEvent): void {
-    if (!this.grid || !this.content) return;
-    const [px, py] = this.canvasPoint(e);
-    const radius = (PICK_RADIUS * this.dpr) / this.view.scale;
-    const i = this.grid.nearest(this.view.dataX(px), this.view.dataY(py), radius, (k) => this.isDrawn(k));
+    if (!this.content) return;
+    const i = this.pointAt(e.clientX, e.clientY);
     if (i !== this.hovered) {
       this.hovered = i;
       this.schedule();
@@ -157,7 +191,7 @@ export class ScatterView {
       'wheel',
       (e) => {
         e.preventDefault();
-        const [px, py] = this.canvasPoint(e);
+        const [px, py] = this.canvasPoint(e.clientX, e.clientY);
         // Lines (Firefox) and pixels (Chrome) both come out near 100 per notch.
         const delta = e.deltaMode === 1 ? e.deltaY * 33 : e.deltaY;
         this.view.zoomAt(px, py, Math.exp(-delta * 0.0015));

@@ -1,16 +1,23 @@
 /**
- * Decodes a listed folder into one packed uint8 buffer of N × height × width pixels. Files are
- * read and decoded a chunk at a time (shared decodeBatch: JS for PNGs at the target size, sharp
+ * Decodes a listed folder into one packed uint8 buffer of N × height × width × channels values.
+ * Files are read and decoded a chunk at a time (shared decodeBatch: JS for PNGs at the target size, sharp
  * with a few files in flight otherwise), so memory holds the output plus one chunk and the few
  * files being decoded, never the whole folder's bytes.
  */
-import { Progress } from '@aae-map/shared';
-import { decodeBatch } from '@aae-map/shared/decode';
-import type { ImageSize } from './folder-files.ts';
+import { Progress } from '../cli/progress.ts';
+import type { InputChannels } from '../contracts/model-metadata.ts';
+import { decodeBatch } from './decode-batch.ts';
 import type { FolderListing } from './folder-listing.ts';
 
+/** What each image is decoded to. */
+export interface DecodeTarget {
+  width: number;
+  height: number;
+  channels: InputChannels;
+}
+
 export interface DecodedImages {
-  /** The images that decoded, in listing order: kept.length × height × width. */
+  /** The images that decoded, in listing order: kept.length × height × width × channels. */
   pixels: Uint8Array;
   /** Listing index of each image in `pixels`. */
   kept: Int32Array;
@@ -20,8 +27,8 @@ export interface DecodedImages {
 
 const CHUNK = 256;
 
-export async function decodeListing(listing: FolderListing, size: ImageSize, progress: boolean): Promise<DecodedImages> {
-  const px = size.width * size.height;
+export async function decodeListing(listing: FolderListing, to: DecodeTarget, progress: boolean): Promise<DecodedImages> {
+  const px = to.width * to.height * to.channels;
   const n = listing.files.length;
   const pixels = new Uint8Array(n * px);
   const kept = new Int32Array(n);
@@ -30,7 +37,7 @@ export async function decodeListing(listing: FolderListing, size: ImageSize, pro
   const bar = progress ? new Progress({ total: n, unit: 'files', label: `decode ${listing.root}` }) : undefined;
   for (let start = 0; start < n; start += CHUNK) {
     const paths = listing.files.slice(start, start + CHUNK).map((f) => f.path);
-    const r = await decodeBatch({ root: listing.root, paths, width: size.width, height: size.height });
+    const r = await decodeBatch({ root: listing.root, paths, ...to });
     pixels.set(r.pixels, count * px);
     for (const i of r.ok) kept[count++] = start + i;
     for (const f of r.failed) failed.push({ path: paths[f.index]!, reason: f.reason });

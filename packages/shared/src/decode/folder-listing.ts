@@ -1,12 +1,14 @@
 /**
- * Lists a training image folder: every image with its class, byte size and modification time.
- * Size and time stand for a file's content in the decode cache (folder-cache.ts), so checking
- * the cache costs a stat per file, not a decode. The shared walk's sorted order makes image
- * indices, and so seeded splits, the same on every run.
+ * Lists a labelled image folder (train's --data, evaluate's --data): every image with its class,
+ * byte size and modification time. Size and time stand for a file's content in train's decode
+ * cache (packages/train/src/data/folder-cache.ts), so checking the cache costs a stat per file,
+ * not a decode. The shared walk's sorted order makes image indices, and so seeded splits, the
+ * same on every run.
  */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { fsPath, UserError, walkImages } from '@aae-map/shared';
+import { UserError } from '../cli/user-error.ts';
+import { fsPath, walkImages } from './image-walk.ts';
 
 /** Subfolders whose images have no label, like files at the top of the folder. */
 export const UNLABELLED_FOLDERS: readonly string[] = ['unlabeled', 'unlabelled'];

@@ -1,0 +1,110 @@
+/**
+ * `pnpm bench:million`: embed on a million files. The tree (1,000 folders of 1,000 files) is hard
+ * links to the 10,000 MNIST test digits as PNGs, so it costs directory entries, not disk; it is
+ * made under the system temp folder once and kept for the next run (`--remove` deletes it after).
+ *
+ * Both measurements run as child processes under /usr/bin/time -v, for their peak RSS: the
+ * `embed` bin as a user runs it (model opening and CSV writing included), and the decode-only
+ * baseline (million-decode.ts: the same workers, walk, batches and decoding, no model). The
+ * target on 2 cores: embed >= 35,000 files/s with a peak RSS of at most 400 MB. Other load on
+ * the machine lowers files/s, so the load average is printed beside them.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportModel } from '@aae-map/export';
+import { Command } from 'commander';
+import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { writeSampleImages } from '../src/sample-images.ts';
+
+const opts = new Command('bench:million')
+  .option('--files <n>', 'files in the tree (1,000 a folder)', Number, 1_000_000)
+  .option('--rounds <n>', 'repeat each measurement, keep the fastest', Number, 1)
+  .option('--remove', 'delete the tree afterwards (it is kept for the next run otherwise)')
+  .parse()
+  .opts<{ files: number; rounds: number; remove?: boolean }>();
+
+const PER_FOLDER = 1000;
+const SOURCES = 10_000;
+const root = join(tmpdir(), `aae-million-${opts.files}`);
+const tree = join(root, 'tree');
+const EMBED_BIN = fileURLToPath(new URL('../bin/embed.js', import.meta.url));
+const DECODE_ONLY = fileURLToPath(new URL('./million-decode.ts', import.meta.url));
+
+/** The tree of hard links, made unless a complete one is there. */
+async function makeTree(): Promise<void> {
+  const done = join(root, 'complete');
+  if (existsSync(done)) return;
+  await rm(root, { recursive: true, force: true });
+  const t = performance.now();
+  const sources = await writeSampleImages(join(root, 'sources'), SOURCES);
+  for (let f = 0; f * PER_FOLDER < opts.files; f++) {
+    const folder = join(tree, String(f).padStart(4, '0'));
+    await mkdir(folder, { recursive: true });
+    const links: Promise<void>[] = [];
+    for (let j = 0; j < PER_FOLDER && f * PER_FOLDER + j < opts.files; j++)
+      links.push(link(join(root, 'sources', sources[(f * PER_FOLDER + j) % SOURCES]!), join(folder, `${String(j).padStart(4, '0')}.png`)));
+    await Promise.all(links);
+  }
+  await writeFile(done, '');
+  console.log(`made ${opts.files} hard links in ${((performance.now() - t) / 1000).toFixed(1)} s under ${tree}`);
+}
+
+interface Measured {
+  filesPerSecond: number;
+  peakRssMb: number;
+}
+
+/** Runs node with `args` under /usr/bin/time -v: its files/s (read from its output by `rate`) and peak RSS. */
+function timedRun(args: string[], rate: (stdout: string) => number): Measured {
+  const report = join(work, 'time.txt');
+  const stdout = execFileSync('/usr/bin/time', ['-v', '-o', report, process.execPath, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(report, 'utf8'))?.[1]);
+  return { filesPerSecond: rate(stdout), peakRssMb: kb / 1024 };
+}
+
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
+
+await makeTree();
+const work = join(root, 'run');
+await rm(work, { recursive: true, force: true });
+await mkdir(work);
+try {
+  await writeRandomCheckpoint(join(work, 'ckpt'), { hidden: [1000, 1000], clusters: 10 });
+  const model = join(work, 'model.onnx');
+  await exportModel(join(work, 'ckpt'), model);
+  console.log(`cores ${availableParallelism()}; load average before: ${load()}`);
+  const best = { embed: undefined as Measured | undefined, decode: undefined as Measured | undefined };
+  const faster = (a: Measured | undefined, b: Measured) => (a && a.filesPerSecond >= b.filesPerSecond ? a : b);
+  for (let r = 0; r < opts.rounds; r++) {
+    const decode = timedRun(['--import', 'tsx', DECODE_ONLY, tree], (s) => Number(/(\d+) files\/s/.exec(s)?.[1]));
+    const embed = timedRun([EMBED_BIN, '--model', model, '--input', tree, '--out', join(work, 'points.csv')], (s) =>
+      Number(/\((\d+) files\/s\)/.exec(s)?.[1]),
+    );
+    console.log(
+      `round ${r + 1}: embed ${fmt(embed.filesPerSecond)} files/s, peak RSS ${fmt(embed.peakRssMb)} MB; decode-only ${fmt(decode.filesPerSecond)} files/s, peak RSS ${fmt(decode.peakRssMb)} MB; load average ${load()}`,
+    );
+    best.embed = faster(best.embed, embed);
+    best.decode = faster(best.decode, decode);
+  }
+  const e = best.embed!;
+  const d = best.decode!;
+  console.log(
+    `embed:       ${fmt(e.filesPerSecond)} files/s, peak RSS ${fmt(e.peakRssMb)} MB   (target >= 35,000 files/s on 2 cores, <= 400 MB)`,
+  );
+  console.log(`decode-only: ${fmt(d.filesPerSecond)} files/s, peak RSS ${fmt(d.peakRssMb)} MB`);
+  console.log(`ratio embed / decode-only = ${(e.filesPerSecond / d.filesPerSecond).toFixed(2)}; load average after: ${load()}`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+  if (opts.remove) await rm(root, { recursive: true, force: true });
+}

@@ -1,0 +1,41 @@
+/**
+ * Thumbnails in the side panel: from the dropped File (an object URL, freed when the panel is
+ * redrawn) or from the server's /files/. Each carries its point's index and path in data-
+ * attributes, for tests and scripts.
+ */
+import { serverImageUrl } from './hover-card.ts';
+import type { PointSet } from './point-set.ts';
+
+export class ThumbnailUrls {
+  private urls: string[] = [];
+
+  /** An <img> of point i, loaded when scrolled into view; `caption` goes under it. */
+  thumb(set: PointSet, i: number, caption?: string): HTMLElement {
+    const fig = document.createElement('figure');
+    fig.className = 'thumb';
+    fig.dataset.index = String(i);
+    fig.dataset.path = set.paths[i]!;
+    fig.title = set.paths[i]!;
+    const img = document.createElement('img');
+    img.alt = set.paths[i]!;
+    img.loading = 'lazy';
+    img.decoding = 'async';
+    const file = set.files?.[i];
+    const url = file ? URL.createObjectURL(file) : serverImageUrl(set.paths[i]!);
+    if (file) this.urls.push(url);
+    img.src = url;
+    fig.append(img);
+    if (caption !== undefined) {
+      const c = document.createElement('figcaption');
+      c.textContent = caption;
+      fig.append(c);
+    }
+    return fig;
+  }
+
+  /** Frees the object URLs made since the last call. */
+  release(): void {
+    for (const u of this.urls) URL.revokeObjectURL(u);
+    this.urls = [];
+  }
+}
