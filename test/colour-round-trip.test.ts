@@ -1,6 +1,6 @@
 /**
  * RGB end to end on real colour photographs: 32×32 patches cut from four of scikit-image's
- * photos (astronaut, cat, coffee, stained tissue; one class each, scripts/ensure-photos.mjs
+ * photos (astronaut, cat, coffee, stained tissue; one class each, scripts/ensure-test-data.mjs
  * fetches them), 300 to train on and 80 held out.
  * - train (tiny: --hidden 32,32, one epoch) picks RGB by itself and says so; the encoder takes
  *   and the decoder makes 32·32·3 values;
@@ -71,7 +71,9 @@ test('photos → train (RGB, chosen by sampling) → export [N, 32, 32, 3] → e
   const { props, graph } = readOnnxModel(await readFile(model), model);
   assert.deepEqual(graph.inputs[0]!.dims, ['N', SIDE, SIDE, 3]);
   assert.equal(props.input_channels, '3');
-  assert.equal(checkModelContract(props, graph, model).channels, 3);
+  const info = checkModelContract(props, graph, model);
+  assert.ok(info.inputKind === 'image');
+  assert.equal(info.channels, 3);
 
   // Training's forward pass on the held-out pixels as training decodes them.
   const { dataset } = await loadFolderDataset({ folder: testDir, size, testSplit: 0, channels: 3 }, { progress: false, log: () => {} });

@@ -36,9 +36,9 @@ export function runEmbed(args: string[], env: Record<string, string | undefined>
   return runNode([...nodeArgs, EMBED_BIN, ...args], env);
 }
 
-/** Runs node with `args`, as runEmbed does. */
-export function runNode(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+/** Runs node with `args`, as runEmbed does, in `cwd` (default: this process's). */
+export function runNode(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<RunResult> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env } as NodeJS.ProcessEnv, cwd });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -144,7 +144,7 @@ test('bad input exits with code 2 and one line saying what to do', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--run', 'a', '--model', 'b.onnx'], /either --run DIR or --model FILE/],
     [['--model', 'missing.onnx'], /cannot read model missing\.onnx/],
-    [['--run', join(tmp, 'run-nd'), '--data', 'imgs.idx'], /--data and --data-labels go together/],
+    [['--run', join(tmp, 'run-nd'), '--data', 'imgs.idx'], /--data imgs\.idx needs its IDX labels: give --data-labels/],
     [['--run', join(tmp, 'run-nd'), '--limit', 'ten'], /--limit.*expected a whole number/],
     [['--run', join(tmp, 'run-nd'), '--limit', '8'], /needs more than 10 test images/],
     [[], /no runs\/ directory here/],

@@ -34,6 +34,7 @@ test('onnxruntime-node loads it and reads back the metadata the manifest implies
     const { heads2d, ...rest } = model.info;
     assert.deepEqual(rest, {
       version: '1',
+      inputKind: 'image',
       height: 28,
       width: 28,
       channels: 1,

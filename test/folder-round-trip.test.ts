@@ -69,6 +69,7 @@ test('folder → train → export → embed: class names survive, embed agrees w
   const info = m.info;
   await m.close();
   assert.deepEqual(info.classNames, SORTED);
+  assert.ok(info.inputKind === 'image');
   assert.deepEqual([info.height, info.width], [28, 28]);
   const e = await embedAccuracy(model, testFolder, info.classNames);
   assert.equal(e.rows, 500);

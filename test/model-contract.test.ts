@@ -56,6 +56,7 @@ const CASES: Case[] = [
   { name: 'width-zero', edit: { input_width: '0' }, message: /metadata 'input_width' is '0'; expected a positive whole number/ },
   { name: 'height-negative', edit: { input_height: '-28' }, message: /metadata 'input_height' is '-28'; expected a positive whole number/ },
   { name: 'style-dim', edit: { style_dim: '2' }, message: /metadata 'style_dim' is 2 but the graph's output 'style' is \[N, 10\]/ },
+  { name: 'input-kind', edit: { input_kind: 'audio' }, message: /metadata 'input_kind' is 'audio'; expected 'image' or 'features'/ },
   {
     name: 'class-names-json',
     edit: { class_names: '["0", "1", ' },
@@ -148,6 +149,26 @@ test('the page, served a model whose clusters disagree with its graph, says so a
       );
       assert.doesNotMatch((await h.page.textContent('#model-status'))!, /clusters/);
       // A UserError is the page's message, not an uncaught exception or a console error.
+      assert.deepEqual(h.errors, []);
+    } finally {
+      await h.close();
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('the page, served a model of feature vectors, says it embeds images and does not load it', async () => {
+  const model = await makeModel(join(tmp, 'vectors'), { features: 16 });
+  const server = await startServer({ port: 0, model, root: images });
+  try {
+    const h = await openPage(server.url);
+    try {
+      const status = await h.page.$eval('#run-status', (el) => el.textContent!);
+      assert.match(
+        status,
+        /^error: model\.onnx \(server\) takes 16-D feature vectors; this page embeds images, so embed vectors with 'pnpm embed --input vectors\.npy'/,
+      );
       assert.deepEqual(h.errors, []);
     } finally {
       await h.close();

@@ -26,13 +26,16 @@ const program = cliProgram(
   .option('--run <dir>', 'training run to score; it is exported to a temporary ONNX file (default: the latest run under --runs)')
   .option('--model <file>', 'exported ONNX model to score, instead of --run')
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
-  .option('--data <images>', 'IDX test images, or a folder with one subfolder of images per class (default: MNIST t10k, 10,000 images)')
-  .option('--data-labels <labels>', 'IDX test labels, with --data')
   .option(
-    '--train-data <images>',
-    'IDX images, or a folder as --data, that kNN and the cluster labels are fitted on (default: MNIST train, 60,000 images; needed with a folder --data)',
+    '--data <path>',
+    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), a folder with one subfolder of images per class, or feature vectors (.npy, .csv) (default: MNIST t10k, 10,000 images)',
   )
-  .option('--train-labels <labels>', 'IDX labels, with --train-data')
+  .option('--data-labels <labels>', 'labels for --data: IDX (default: the file named like it, images→labels), or .npy/.csv for vectors')
+  .option(
+    '--train-data <path>',
+    "the set kNN and the cluster labels are fitted on, in the same forms (default: the train files of --data's IDX folder, else MNIST train, 60,000 images; needed with an image folder or vectors)",
+  )
+  .option('--train-labels <labels>', 'labels for --train-data')
   .option(
     '--limit <n>',
     'use only the first n test images (of a folder, n spread over it), and n fit images unless --train-limit (default: all)',
@@ -49,6 +52,8 @@ const program = cliProgram(
     examples(
       'pnpm evaluate --run runs/mnist-1000',
       'pnpm evaluate --model model.onnx --limit 2000',
+      'pnpm evaluate --model fashion.onnx --data /usr/share/datasets/fashion-mnist',
+      'pnpm evaluate --model m.onnx --data test.npy --data-labels test-labels.npy --train-data train.npy --train-labels train-labels.npy',
       'pnpm evaluate --model photos.onnx --data photos-test --train-data photos',
     ),
   )

@@ -1,6 +1,7 @@
-/** Runs the ONNX model over an in-memory image set in batches. */
+/** Runs the ONNX model over an in-memory set of images or feature vectors in batches. */
 import type { EmbedModel } from '@aae-map/infer';
-import { type LabelledImages, type Progress, UserError } from '@aae-map/shared';
+import { type Progress, UserError } from '@aae-map/shared';
+import type { EvalData } from './datasets.ts';
 
 export interface Embedded {
   /** [count, 2] */
@@ -9,14 +10,14 @@ export interface Embedded {
   clusterProb: Float32Array;
 }
 
-export async function embedSet(model: EmbedModel, set: LabelledImages, batch: number, progress?: Progress): Promise<Embedded> {
+export async function embedSet(model: EmbedModel, set: EvalData, batch: number, progress?: Progress): Promise<Embedded> {
   const n = model.info.clusters;
-  const pixels = set.height * set.width * model.info.channels;
+  const pixels = set.dim;
   const points = new Float32Array(set.count * 2);
   const clusterProb = new Float32Array(set.count * n);
   for (let start = 0; start < set.count; start += batch) {
     const count = Math.min(batch, set.count - start);
-    const out = await model.run(set.pixels.subarray(start * pixels, (start + count) * pixels), count);
+    const out = await model.run(set.values.subarray(start * pixels, (start + count) * pixels), count);
     points.set(out.point, start * 2);
     clusterProb.set(out.clusterProb, start * n);
     progress?.tick(count);

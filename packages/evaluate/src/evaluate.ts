@@ -1,7 +1,7 @@
 /** `evaluate`: scores an exported model (or a run, exported on the fly) on held-out images. */
 import type { Device } from '@aae-map/infer';
 import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
-import { finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
+import { defaultFitData, finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
@@ -18,12 +18,18 @@ export interface EvaluateOptions {
   /** Where to look for the latest run. @default 'runs' */
   runsDir?: string;
   /**
-   * IDX test images and labels, or a folder of images with one subfolder per class (no
-   * `testLabels`; decoded at the model's size, gray or RGB). @default MNIST's 10k test set
+   * The test set: an IDX image file (gzip or not) and its labels (default: the file named like it
+   * with images→labels); a folder holding an IDX set (its t10k files); a folder of images with one
+   * subfolder per class (no `testLabels`; decoded at the model's size, gray or RGB); or feature
+   * vectors (.npy or .csv) and their labels. @default MNIST's 10k test set
    */
   testImages?: string;
   testLabels?: string;
-  /** IDX images and labels, or a folder as `testImages`, that kNN and the cluster labelling are fitted on. @default MNIST's 60k training set; required with a folder `testImages` */
+  /**
+   * The same for the set that kNN and the cluster labelling are fitted on (an IDX folder: its
+   * train files). @default the train half of `testImages`' IDX folder, else MNIST's 60k training
+   * set; required with an image folder or feature vectors as `testImages`
+   */
   fitImages?: string;
   fitLabels?: string;
   /** Keep only the first `limit` test images (of a folder, `limit` spread evenly over it). @default all */
@@ -60,7 +66,12 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
       'test',
     ),
     await startSet(
-      { images: opts.fitImages, labels: opts.fitLabels, limit: opts.fitLimit, flag: { images: '--train-data', labels: '--train-labels' } },
+      {
+        images: opts.fitImages ?? (await defaultFitData(opts.testImages)),
+        labels: opts.fitLabels,
+        limit: opts.fitLimit,
+        flag: { images: '--train-data', labels: '--train-labels' },
+      },
       'train',
     ),
   ];
@@ -109,9 +120,10 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     seconds.knn = lap();
 
     // Raw 0..255 pixels: an affine rescaling to the model's [-1, 1] input leaves every rank unchanged.
+    // Feature vectors are taken as given, before the model's standardisation (which is per feature).
     let trustBar: Progress | undefined;
     let reported = 0;
-    const trust = trustworthiness(Float32Array.from(test.data.pixels), info.height * info.width * info.channels, testOut.points, {
+    const trust = trustworthiness(Float32Array.from(test.data.values), test.data.dim, testOut.points, {
       k: TRUST_K,
       onProgress: (done, total) => {
         trustBar ??= bar(total, 'pairs', 'trustworthiness');
@@ -177,8 +189,8 @@ function checkCounts([test, fit]: PendingSet[]): void {
 function scoreClassification(
   testProb: Float32Array,
   fitProb: Float32Array,
-  testLabels: Uint8Array,
-  fitLabels: Uint8Array,
+  testLabels: Int32Array,
+  fitLabels: Int32Array,
   info: ModelInfo,
   labelsUsed: number | null,
 ): EvalReport['classification'] {
@@ -204,7 +216,7 @@ function scoreClassification(
   };
 }
 
-function maxLabel(labels: Uint8Array): number {
+function maxLabel(labels: Int32Array): number {
   let m = 0;
   for (const l of labels) m = Math.max(m, l);
   return m;

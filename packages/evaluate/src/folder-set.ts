@@ -5,7 +5,7 @@
  * first met. Images without a class (at the top, or in unlabeled/) cannot be scored: left out.
  */
 import { stat } from 'node:fs/promises';
-import { type ModelInfo, UserError } from '@aae-map/shared';
+import { type ImageModelInfo, type ModelInfo, UserError } from '@aae-map/shared';
 import { decodeListing, type FolderListing, listImageFolder } from '@aae-map/shared/decode';
 import type { LoadedSet } from './datasets.ts';
 
@@ -28,7 +28,7 @@ function labelledFiles(listing: FolderListing, limit: number | undefined): Folde
 export async function loadFolderSet(
   folder: string,
   flag: string,
-  info: ModelInfo,
+  info: ImageModelInfo,
   classes: Map<string, number>,
   limit: number | undefined,
   progress: boolean,
@@ -47,10 +47,10 @@ export async function loadFolderSet(
     process.stderr.write(
       `skipped ${decoded.failed.length} files of ${folder} that could not be decoded (${first.path}: ${first.reason})\n`,
     );
-  const labels = Uint8Array.from(decoded.kept, (i) => label[listing.files[i]!.label]!);
-  const { height, width } = info;
+  const labels = Int32Array.from(decoded.kept, (i) => label[listing.files[i]!.label]!);
+  const { height, width, channels } = info;
   return {
-    data: { pixels: decoded.pixels, labels, count: labels.length, height, width },
+    data: { values: decoded.pixels, labels, count: labels.length, dim: height * width * channels },
     info: { name: folder, images: folder, labels: folder, count: labels.length, height, width },
   };
 }

@@ -67,6 +67,8 @@ export interface EvalReport {
 const pct = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : `${(100 * v).toFixed(2)}%`);
 const num = (v: number | null) => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(4));
 
+const unit = (set: DataSetInfo) => (set.dim === undefined ? 'images' : 'vectors');
+
 /** A plain-text table of the report, with the primary error marked. */
 export function formatReport(r: EvalReport): string {
   const c = r.classification;
@@ -87,7 +89,7 @@ export function formatReport(r: EvalReport): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return [
     `${m.source} ${m.path}: ${m.mode === 'nd' ? `${m.clusters}-D` : '2-D'} mode, ${m.clusters} clusters, ${labels}${epochs}`,
-    `test: ${r.data.test.count} images of ${r.data.test.name}; fit: ${r.data.fit.count} images of ${r.data.fit.name}`,
+    `test: ${r.data.test.count} ${unit(r.data.test)} of ${r.data.test.name}; fit: ${r.data.fit.count} ${unit(r.data.fit)} of ${r.data.fit.name}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
     `  time: ${r.seconds.total.toFixed(1)} s (embed ${r.seconds.embed.toFixed(1)}, trustworthiness ${r.seconds.trustworthiness.toFixed(1)})`,
   ].join('\n');

@@ -19,7 +19,7 @@ const program = cliProgram('export', 'Write the encoder and its 2-D map from a t
       const mode = s.mode === 'nd' ? `${s.clusters}-D` : '2-D';
       console.log(
         `wrote ${s.outFile} (${(s.bytes / 1e6).toFixed(2)} MB) from ${s.runDir} (${s.epochs} epochs): ` +
-          `uint8 [N, ${[...s.inputSize, ...(s.channels === 1 ? [] : [s.channels])].join(', ')}] -> ${s.clusters} clusters, ${mode} representation, opset ${s.opset}`,
+          `${s.inputKind === 'features' ? 'float32' : 'uint8'} [N, ${[...s.inputSize, ...(s.channels === 1 ? [] : [s.channels])].join(', ')}] -> ${s.clusters} clusters, ${mode} representation, opset ${s.opset}`,
       );
     }),
   );

@@ -10,9 +10,10 @@ export interface ExportSummary {
   bytes: number;
   opset: number;
   irVersion: number;
-  /** [H, W] of the uint8 input. */
-  inputSize: [number, number];
-  /** 1: the input is gray [N, H, W]; 3: RGB [N, H, W, 3]. */
+  inputKind: 'image' | 'features';
+  /** [H, W] of the uint8 image input, or [D] of the float32 feature input. */
+  inputSize: number[];
+  /** 1: the input is gray [N, H, W] (or feature vectors); 3: RGB [N, H, W, 3]. */
   channels: number;
   clusters: number;
   styleDim: number;
@@ -43,7 +44,8 @@ export async function exportModel(runDir: string, outFile: string): Promise<Expo
     bytes: bytes.byteLength,
     opset: OPSET,
     irVersion: IR_VERSION,
-    inputSize: [a.inputHeight, a.inputWidth],
+    inputKind: a.inputKind ?? 'image',
+    inputSize: a.inputKind === 'features' ? [a.inputWidth] : [a.inputHeight, a.inputWidth],
     channels: a.channels,
     clusters: a.clusters,
     styleDim: a.styleDim,

@@ -1,12 +1,17 @@
 /**
  * Builds Contract 2's ONNX graph (see docs/model-format.md) from a Contract 1 checkpoint:
- * uint8 image → scale to [-1, 1] → encoder MLP → softmax y and linear z → representation → point.
+ * uint8 image → scale to [-1, 1] (or float32 features → standardise) → encoder MLP → softmax y
+ * and linear z → representation → point.
  */
 import {
+  type Architecture,
+  FEATURES_INPUT_NAME,
   INPUT_NAME,
   type InputChannels,
+  inputValuesOf,
   type Manifest,
   MODEL_FORMAT_VERSION,
+  type ModelInfo,
   modelInfoToProps,
   type NamedTensors,
   OUTPUT_NAMES,
@@ -14,7 +19,7 @@ import {
 } from '@aae-map/shared';
 import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts';
 
-/** Standard operators only (Cast, Reshape, Mul, Add, Gemm, Relu, Softmax, MatMul), all from this opset. */
+/** Standard operators only (Cast, Reshape, Mul, Add, Sub, Div, Gemm, Relu, Softmax, MatMul), all from this opset. */
 export const OPSET = 17;
 /** IR version 8 is the one that goes with opsets 15–17 (ONNX 1.10–1.12); onnxruntime ≥ 1.10 reads it. */
 export const IR_VERSION = 8;
@@ -59,28 +64,45 @@ function checkExportable(m: Manifest): void {
   }
 }
 
-/** Nodes and initializers from `image` to the four outputs. */
+const isFeatures = (a: Architecture) => a.inputKind === 'features';
+
+/** The nodes and constants from the graph's input to `x`, the encoder's input row. */
+function inputNodes(a: Architecture): { nodes: Node[]; init: Tensor[] } {
+  const d = inputValuesOf(a);
+  if (isFeatures(a)) {
+    // The training set's statistics; validateManifest has checked that every std is positive.
+    const s = a.standardization!;
+    return {
+      init: [floatTensor('feature_mean', [d], s.mean), floatTensor('feature_std', [d], s.std)],
+      nodes: [node('Sub', [FEATURES_INPUT_NAME, 'feature_mean'], ['centered']), node('Div', ['centered', 'feature_std'], ['x'])],
+    };
+  }
+  return {
+    init: [
+      int64Tensor('flat_shape', [-1, d]),
+      floatTensor('norm_scale', [], [a.normalization.scale]),
+      floatTensor('norm_offset', [], [a.normalization.offset]),
+    ],
+    nodes: [
+      node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']),
+      node('Cast', ['pixels_u8'], ['pixels'], { to: onnx.TensorProto.DataType.FLOAT }),
+      node('Mul', ['pixels', 'norm_scale'], ['pixels_scaled']),
+      node('Add', ['pixels_scaled', 'norm_offset'], ['x']),
+    ],
+  };
+}
+
+/** Nodes and initializers from the input to the four outputs. */
 function layers(manifest: Manifest, weights: NamedTensors): { nodes: Node[]; init: Tensor[] } {
   const a = manifest.architecture;
-  const pixels = a.inputHeight * a.inputWidth * a.channels;
-  const init: Tensor[] = [
-    int64Tensor('flat_shape', [-1, pixels]),
-    floatTensor('norm_scale', [], [a.normalization.scale]),
-    floatTensor('norm_offset', [], [a.normalization.offset]),
-    floatTensor('projection', [a.styleDim, 2], manifest.projection.flat()),
-  ];
+  const { nodes, init } = inputNodes(a);
+  init.push(floatTensor('projection', [a.styleDim, 2], manifest.projection.flat()));
   const param = (name: string, dims: number[]) => {
     init.push(floatTensor(name, dims, encoderTensor(weights, manifest, name)));
     return name;
   };
-  const nodes: Node[] = [
-    node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']),
-    node('Cast', ['pixels_u8'], ['pixels'], { to: onnx.TensorProto.DataType.FLOAT }),
-    node('Mul', ['pixels', 'norm_scale'], ['pixels_scaled']),
-    node('Add', ['pixels_scaled', 'norm_offset'], ['x']),
-  ];
   let h = 'x';
-  let width = pixels;
+  let width = inputValuesOf(a);
   a.hidden.forEach((size, i) => {
     const pre = `encoder/dense${i}`;
     nodes.push(node('Gemm', [h, param(`${pre}/kernel`, [width, size]), param(`${pre}/bias`, [size])], [`${pre}/linear`]));
@@ -106,18 +128,19 @@ function layers(manifest: Manifest, weights: NamedTensors): { nodes: Node[]; ini
  */
 function metadata(manifest: Manifest, weights: NamedTensors): Array<{ key: string; value: string }> {
   const a = manifest.architecture;
-  const props = modelInfoToProps({
+  const common = {
     version: MODEL_FORMAT_VERSION,
-    height: a.inputHeight,
-    width: a.inputWidth,
-    channels: a.channels as InputChannels,
     classNames: manifest.classNames,
     heads2d: matmulRows(weights.get('heads')!, a.clusters, a.styleDim, manifest.projection, 2),
     clusters: a.clusters,
     styleDim: a.styleDim,
     mode: a.mode,
     dataset: manifest.dataset,
-  });
+  };
+  const info: ModelInfo = isFeatures(a)
+    ? { ...common, inputKind: 'features', inputDim: inputValuesOf(a) }
+    : { ...common, inputKind: 'image', height: a.inputHeight, width: a.inputWidth, channels: a.channels as InputChannels };
+  const props = modelInfoToProps(info);
   return Object.entries(props).map(([key, value]) => ({ key, value }));
 }
 
@@ -126,7 +149,13 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
   checkExportable(manifest);
   const a = manifest.architecture;
   const { nodes, init } = layers(manifest, weights);
-  const inputDims = a.channels === 1 ? [BATCH, a.inputHeight, a.inputWidth] : [BATCH, a.inputHeight, a.inputWidth, a.channels];
+  const input = isFeatures(a)
+    ? valueInfo(FEATURES_INPUT_NAME, onnx.TensorProto.DataType.FLOAT, [BATCH, inputValuesOf(a)])
+    : valueInfo(
+        INPUT_NAME,
+        onnx.TensorProto.DataType.UINT8,
+        a.channels === 1 ? [BATCH, a.inputHeight, a.inputWidth] : [BATCH, a.inputHeight, a.inputWidth, a.channels],
+      );
   const F = onnx.TensorProto.DataType.FLOAT;
   const outputs = { point: 2, cluster_prob: a.clusters, style: a.styleDim, representation: a.styleDim } satisfies Record<
     (typeof OUTPUT_NAMES)[number],
@@ -137,12 +166,12 @@ export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Arra
     opsetImport: [{ domain: '', version: OPSET }],
     producerName: 'aae-map export',
     producerVersion: '0.1.0',
-    docString: `Adversarial autoencoder encoder + 2-D map (aae-map). Input: uint8 ${a.channels === 3 ? 'RGB' : 'grayscale'} images; see metadata_props.`,
+    docString: `Adversarial autoencoder encoder + 2-D map (aae-map). Input: ${isFeatures(a) ? 'float32 feature vectors' : `uint8 ${a.channels === 3 ? 'RGB' : 'grayscale'} images`}; see metadata_props.`,
     graph: {
       name: 'aae_map_encoder',
       node: nodes,
       initializer: init,
-      input: [valueInfo(INPUT_NAME, onnx.TensorProto.DataType.UINT8, inputDims)],
+      input: [input],
       output: OUTPUT_NAMES.map((name) => valueInfo(name, F, [BATCH, outputs[name]])),
     },
     metadataProps: metadata(manifest, weights),

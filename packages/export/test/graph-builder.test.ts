@@ -1,6 +1,6 @@
 /** The serialized graph, read back with onnx-proto: opset, operators, signature, weights, metadata. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,7 +13,7 @@ import { buildModel, IR_VERSION, OPSET } from '../src/index.ts';
 const { onnx } = onnxProto;
 const { DataType } = onnx.TensorProto;
 /** Operators that every onnxruntime execution provider (cpu, cuda, webgpu, wasm) implements. */
-const ALLOWED_OPS = new Set(['Reshape', 'Cast', 'Mul', 'Add', 'Gemm', 'Relu', 'Softmax', 'MatMul']);
+const ALLOWED_OPS = new Set(['Reshape', 'Cast', 'Mul', 'Add', 'Sub', 'Div', 'Gemm', 'Relu', 'Softmax', 'MatMul']);
 
 let tmp: string;
 before(async () => {
@@ -90,6 +90,7 @@ test('metadata_props round-trip to the manifest through readModelInfo', async ()
     { ...info, heads2d: [] },
     {
       version: MODEL_FORMAT_VERSION,
+      inputKind: 'image',
       height: 28,
       width: 28,
       channels: 1,
@@ -111,5 +112,42 @@ test('a non-finite weight is refused with a one-line UserError', async () => {
   assert.throws(
     () => buildModel(manifest, weights),
     (err: Error) => err instanceof UserError && /encoder\/z\/kernel\[3\] is NaN/.test(err.message) && !err.message.includes('\n'),
+  );
+});
+
+test('a feature-vector graph: float32 features [N, D], Sub mean and Div std before the first Gemm, input_kind and input_dim', async () => {
+  const { manifest, weights } = await writeRandomCheckpoint(join(tmp, 'vectors'), { features: 6, hidden: [8], clusters: 3 });
+  const bytes = buildModel(manifest, weights);
+  const model = onnx.ModelProto.decode(bytes);
+  const g = model.graph!;
+  assert.deepEqual(
+    g.node!.slice(0, 3).map((n) => [n.opType, n.input]),
+    [
+      ['Sub', ['features', 'feature_mean']],
+      ['Div', ['centered', 'feature_std']],
+      ['Gemm', ['x', 'encoder/dense0/kernel', 'encoder/dense0/bias']],
+    ],
+  );
+  assert.equal(g.input![0]!.type!.tensorType!.elemType, DataType.FLOAT);
+  assert.deepEqual(dims(g.input![0]!), ['N', 6]);
+  const init = (name: string) => {
+    const t = g.initializer!.find((i) => i.name === name)!;
+    return Array.from(new Float32Array(new Uint8Array(t.rawData!).slice().buffer));
+  };
+  const s = manifest.architecture.standardization!;
+  assert.deepEqual([init('feature_mean'), init('feature_std')], [s.mean, s.std]);
+  const info = readModelInfo(bytes, 'm.onnx');
+  assert.ok(info.inputKind === 'features');
+  assert.equal(info.inputDim, 6);
+});
+
+test('a feature checkpoint whose standardisation has a zero std is refused before any graph is built', async () => {
+  const dir = join(tmp, 'zero-std');
+  const { manifest } = await writeRandomCheckpoint(dir, { features: 4, hidden: [8], clusters: 3 });
+  manifest.architecture.standardization!.std[2] = 0;
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  await assert.rejects(
+    readCheckpoint(dir),
+    (e: unknown) => e instanceof UserError && /architecture\.standardization must hold 4 finite means and 4 positive stds/.test(e.message),
   );
 });

@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
 import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
-import { action, cliProgram, example, Option, shardSpec, wholeNumber } from '@aae-map/shared/cli';
+import { action, cliProgram, examples, Option, shardSpec, UserError, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
 import { DEFAULT_ROW_GROUP, MAX_ROW_GROUP } from './points-sink.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
@@ -20,6 +20,7 @@ interface EmbedCliOptions {
   resume?: boolean;
   overwrite?: boolean;
   safeCsv?: boolean;
+  idColumn?: string;
   shard?: ShardSpec | 'auto';
   shards?: number;
 }
@@ -28,11 +29,11 @@ const split = defaultThreads();
 
 const program = cliProgram(
   'embed',
-  'Project every image under a folder onto the 2-D map of an exported model; writes one CSV row per image.',
+  'Project every image under a folder (or every feature vector of a file) onto the 2-D map of an exported model; writes one CSV row per image (vector).',
 )
   .option(
-    '--input <dir>',
-    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard',
+    '--input <path>',
+    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard; or, for a model trained on feature vectors, a .npy [N, D] or .csv file of them (path = row index 0, 1, …)',
   )
   .option(
     '--input-list <file>',
@@ -66,6 +67,7 @@ const program = cliProgram(
   .option('--style', 'add the style vector as columns z0..z{d-1}')
   .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster); replaces only a plot embed drew (see --overwrite)')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
+  .option('--id-column <name>', 'CSV --input of vectors: the column that names each row, written as its path (default: the row index)')
   .option(
     '--overwrite',
     'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)',
@@ -89,18 +91,27 @@ const program = cliProgram(
   .addHelpText(
     'after',
     '\nExit status: 0 all embedded, 3 some files skipped, 2 usage, input or output error (one line; DEBUG=1 adds the stack).\n' +
-      example(
+      examples(
         'pnpm sample-images --out images/ --count 1000',
         'pnpm embed --model model.onnx --input images/ --out points.csv --plot map.png',
+        'pnpm embed --model vectors.onnx --input vectors.csv --id-column id --out points.csv',
       ),
   )
   .action(
     action(async (opts: EmbedCliOptions) => {
+      const { featureFormat } = await import('@aae-map/shared');
+      const vectors = opts.input !== undefined && featureFormat(opts.input) !== undefined;
+      if (opts.idColumn !== undefined && !vectors) throw new UserError('--id-column is for a CSV --input of feature vectors');
+      if (opts.shard !== undefined && vectors) throw new UserError('--shard is for folders of images; a file of vectors embeds in one run');
       const { resolveShard } = await import('./shard-spec.ts');
       const { shard, source } = resolveShard(opts.shard, opts.shards);
-      const { embedFolder } = await import('./embed.ts');
-      const s = await embedFolder({ ...opts, shard, shardSource: source });
-      const parts = [`embedded ${s.embedded} files in ${s.seconds.toFixed(1)} s (${Math.round(s.filesPerSecond)} files/s) on ${s.device}`];
+      const s = vectors
+        ? await (await import('./embed-vectors.ts')).embedVectors({ ...opts, input: opts.input! })
+        : await (await import('./embed.ts')).embedFolder({ ...opts, shard, shardSource: source });
+      const unit = vectors ? 'vectors' : 'files';
+      const parts = [
+        `embedded ${s.embedded} ${unit} in ${s.seconds.toFixed(1)} s (${Math.round(s.filesPerSecond)} ${unit}/s) on ${s.device}`,
+      ];
       if (s.previous > 0) parts.push(`${s.previous} rows kept from the earlier run`);
       parts.push(`skipped ${s.skipped}${s.errorsTotal > 0 ? ` (${s.errorsTotal} listed in ${s.errorsFile})` : ''}`);
       if (s.ignored > 0) parts.push(`ignored ${s.ignored} files without an image extension`);

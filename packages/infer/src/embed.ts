@@ -4,7 +4,7 @@
  * The walk streams and batches decode a few ahead of the model (pipeline.ts): the main thread
  * runs inference on batch k while the workers decode k+1, k+2, ...
  */
-import { MAX_SHARDS, Progress, type ShardSpec, shardName, UserError } from '@aae-map/shared';
+import { describeInput, MAX_SHARDS, Progress, type ShardSpec, shardName, UserError } from '@aae-map/shared';
 import type { DecodeResult } from '@aae-map/shared/decode';
 import { DecodePool } from './decode-pool.ts';
 import { checkResumePoint, type InputSource, resolveInput, tarPositions } from './input-source.ts';
@@ -88,7 +88,8 @@ export interface EmbedSummary {
 
 export { DEFAULT_BATCH, MAX_BATCH };
 
-function checkOptions(o: EmbedOptions): void {
+/** The flags' ranges and combinations, before any file is touched. */
+export function checkOptions(o: EmbedOptions): void {
   const batch = o.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
     throw new UserError(`--batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`);
@@ -190,6 +191,9 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     const wideThreads = threads + pool.size;
     // The decode workers share the cores, so onnxruntime's threads must not spin (see OpenOptions.spin).
     model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
+    const info = model.info;
+    if (info.inputKind !== 'image')
+      throw new UserError(`${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy or vectors.csv`);
     if (opts.shard) log.write(`${opts.shardSource ?? `shard ${shardName(opts.shard)}`}\n`);
     log.write(`device: ${model.provider}\n`);
     const shape = { clusters: model.info.clusters, styleDim: model.info.styleDim, withStyle: opts.style ?? false };
@@ -200,7 +204,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     // The bar's clock starts with the summary's, so its last rate is the one the summary gives.
     const progress = new Progress({ unit: 'files', label: 'embed', stream: log, startedAt: start });
     const writer = new BatchWriter(model, outputs, progress, log);
-    const { width, height, channels } = model.info;
+    const { width, height, channels } = info;
     const stage = {
       ...source.stage,
       after: outputs.resumeAfter,

@@ -9,6 +9,7 @@ export { type WalkEntry, walkImages } from '@aae-map/shared';
 export { decodeImage, decodeWithSharp } from '@aae-map/shared/decode';
 export { scanCsv } from './csv-file.ts';
 export { DEFAULT_BATCH, type EmbedOptions, type EmbedSummary, embedFolder } from './embed.ts';
+export { type EmbedVectorsOptions, embedVectors } from './embed-vectors.ts';
 export { ERROR_COLUMNS, errorsPathFor } from './outputs.ts';
 export { readPoints } from './points-csv.ts';
 export * from './runtime.ts';

@@ -43,7 +43,9 @@ export async function resolveInput(o: InputOptions): Promise<InputSource> {
   if (!s) throw new UserError(`--input ${input} does not exist; give a folder of images (try 'pnpm sample-images --out ${input}')`);
   if (s.isDirectory()) return { stage: { input }, protect: input };
   if (isTarName(input)) return { stage: { input: dirname(input), only: basename(input) }, protect: input };
-  throw new UserError(`--input ${input} is not a folder or a .tar; give the folder that holds the images`);
+  throw new UserError(
+    `--input ${input} is not a folder or a .tar; give the folder that holds the images, or feature vectors as a .npy or .csv file`,
+  );
 }
 
 /**

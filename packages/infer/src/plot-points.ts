@@ -57,8 +57,15 @@ async function pointsReader(file: string, safeCsv: boolean): Promise<{ rows: num
   return { rows, read: (onRow) => readPoints(file, onRow, { safeCsv }).then(() => undefined) };
 }
 
-/** Draws `pointsFile` (a CSV written with --safe-csv if `safeCsv`, or Parquet) to `pngFile`; `input` names the plot. */
-export async function plotPoints(pointsFile: string, pngFile: string, info: ModelInfo, input: string, safeCsv = false): Promise<void> {
+/** Draws `pointsFile` (a CSV written with --safe-csv if `safeCsv`, or Parquet) to `pngFile`; `input` names the plot, `unit` its rows. */
+export async function plotPoints(
+  pointsFile: string,
+  pngFile: string,
+  info: ModelInfo,
+  input: string,
+  safeCsv = false,
+  unit = 'images',
+): Promise<void> {
   const { rows, read } = await pointsReader(pointsFile, safeCsv);
   const stride = Math.max(1, Math.ceil(rows / MAX_PLOT_POINTS));
   const points: number[] = [];
@@ -80,6 +87,6 @@ export async function plotPoints(pointsFile: string, pngFile: string, info: Mode
     categories: c.index,
     categoryNames: c.names,
     heads: info.heads2d,
-    title: `${basename(resolve(input))}: ${shown} images, coloured by ${c.by}`,
+    title: `${basename(resolve(input))}: ${shown} ${unit}, coloured by ${c.by}`,
   });
 }

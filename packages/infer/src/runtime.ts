@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { INPUT_NAME, type ModelInfo, readModelInfo, UserError, VULKAN_HOW_TO } from '@aae-map/shared';
+import { inputNameOf, inputValues, type ModelInfo, readModelInfo, UserError, VULKAN_HOW_TO } from '@aae-map/shared';
 import * as ort from 'onnxruntime-node';
 
 import { DEVICES, type Device } from './devices.ts';
@@ -31,10 +31,11 @@ export interface EmbedModel {
   /** The threads of run(..., { wide: true }), where it has threads of its own (see OpenOptions.wideThreads). */
   wideThreads: number | undefined;
   /**
-   * Runs `count` uint8 images of info.height x info.width (x 3 for an RGB model), packed row-major; with `wide`, on
+   * Runs `count` uint8 images of info.height x info.width (x 3 for an RGB model), or for a
+   * feature model `count` float32 vectors of info.inputDim, packed row-major; with `wide`, on
    * OpenOptions.wideThreads threads where there are such (same outputs, up to float rounding).
    */
-  run(images: Uint8Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
+  run(images: Uint8Array | Float32Array, count: number, opts?: { wide?: boolean }): Promise<ModelOutputs>;
   /**
    * Starts opening the wide session in the background, where there is one to open; until it is
    * open, run(..., { wide: true }) uses the narrow one. The promise says when it is open.
@@ -157,7 +158,17 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
   const widen = provider === 'cpu' && threads > 0 && (opts.wideThreads ?? 0) > threads;
   let wide: Awaited<ReturnType<typeof createSession>> | undefined;
   let opening: Promise<void> | undefined;
-  const pixels = info.height * info.width * info.channels;
+  const pixels = inputValues(info);
+  const inputName = inputNameOf(info.inputKind);
+  const tensor = (part: Uint8Array | Float32Array, n: number) => {
+    if (info.inputKind === 'features') {
+      if (!(part instanceof Float32Array)) throw new Error(`${file} takes float32 feature vectors, not bytes`);
+      return new ort.Tensor('float32', part, [n, info.inputDim]);
+    }
+    if (!(part instanceof Uint8Array)) throw new Error(`${file} takes uint8 pixels, not floats`);
+    const dims = info.channels === 1 ? [n, info.height, info.width] : [n, info.height, info.width, info.channels];
+    return new ort.Tensor('uint8', part, dims);
+  };
   return {
     info,
     provider,
@@ -170,11 +181,10 @@ export async function openModel(file: string, opts: OpenOptions = {}): Promise<E
       return opening ?? Promise.resolve();
     },
     async run(images, count, runOpts = {}) {
-      if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} bytes for ${count} images, got ${images.length}`);
+      if (images.length !== count * pixels) throw new Error(`expected ${count * pixels} values for ${count} inputs, got ${images.length}`);
       const s = (runOpts.wide && wide) || session;
-      const once = async (part: Uint8Array, n: number): Promise<ModelOutputs> => {
-        const dims = info.channels === 1 ? [n, info.height, info.width] : [n, info.height, info.width, info.channels];
-        const out = await s.run({ [INPUT_NAME]: new ort.Tensor('uint8', part, dims) });
+      const once = async (part: Uint8Array | Float32Array, n: number): Promise<ModelOutputs> => {
+        const out = await s.run({ [inputName]: tensor(part, n) });
         const f = (name: string) => out[name]!.data as Float32Array;
         return { point: f('point'), clusterProb: f('cluster_prob'), style: f('style'), representation: f('representation') };
       };

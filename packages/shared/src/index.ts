@@ -1,6 +1,6 @@
 /**
  * Code shared by train, export and infer (`@aae-map/shared`): the file contracts (checkpoints,
- * the model's metadata, points.csv), the IDX/MNIST readers, the image-folder walk, atomic
+ * the model's metadata, points.csv), the data readers (IDX, gzip, .npy, CSV features and labels), the image-folder walk, atomic
  * writes, the progress bar and the CLI error convention. It loads no image codec: decoding is
  * `@aae-map/shared/decode`, the scatter plot (sharp) `@aae-map/shared/plot`, and what a CLI
  * needs before it knows what to run `@aae-map/shared/cli`.
@@ -12,8 +12,13 @@ export * from './cli/run-cli.ts';
 export * from './cli/system-error.ts';
 export * from './contracts/checkpoint-format.ts';
 export * from './contracts/checkpoint-io.ts';
+export * from './data/data-file.ts';
+export * from './data/feature-file.ts';
+export * from './data/idx-folder.ts';
 export * from './data/idx-reader.ts';
+export * from './data/labels-file.ts';
 export * from './data/mnist.ts';
+export * from './data/npy.ts';
 export * from './decode/image-limits.ts';
 export * from './decode/image-walk.ts';
 export { isScatterPng } from './plot/png-mark.ts';

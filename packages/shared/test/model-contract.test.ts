@@ -7,10 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkModelContract, type GraphSignature, type ModelInfo, modelInfoToProps, UserError } from '@aae-map/shared';
+import {
+  checkModelContract,
+  describeInput,
+  type FeatureModelInfo,
+  type GraphSignature,
+  type ImageModelInfo,
+  inputValues,
+  modelInfoToProps,
+  UserError,
+} from '@aae-map/shared';
 
-const INFO: ModelInfo = {
+const INFO: ImageModelInfo = {
   version: '1',
+  inputKind: 'image',
   height: 28,
   width: 20,
   channels: 1,
@@ -27,7 +37,7 @@ const INFO: ModelInfo = {
 };
 
 /** The signature the exporter declares for `info`. */
-function graphFor(info: ModelInfo): GraphSignature {
+function graphFor(info: ImageModelInfo): GraphSignature {
   const hw = ['N', info.height, info.width, ...(info.channels === 1 ? [] : [info.channels])];
   const out = (name: string, width: number) => ({ name, type: 'float32', dims: ['N', width] });
   return {
@@ -182,4 +192,37 @@ test('a graph outside the contract names the tensor and what was expected', () =
     edit((g) => g.inputs.push({ name: 'mask', type: 'uint8', dims: ['N'] })),
     /the graph's inputs are \[image, mask\]; expected one input 'image'/,
   );
+});
+
+const FEATURES: FeatureModelInfo = { ...INFO, inputKind: 'features', inputDim: 64 };
+const { height: _h, width: _w, channels: _c, ...common } = INFO;
+const featureGraph = (type = 'float32', dims: Array<number | string> = ['N', 64], name = 'features'): GraphSignature => ({
+  inputs: [{ name, type, dims }],
+  outputs: graphFor(INFO).outputs,
+});
+
+test('a feature-vector model: float32 features [N, D] with input_kind and input_dim; an image model from before input_kind reads as one', () => {
+  const p = modelInfoToProps(FEATURES);
+  assert.equal(p.input_kind, 'features');
+  assert.equal(p.input_dim, '64');
+  assert.equal(p.input_height, undefined, 'no image keys on a feature model');
+  assert.deepEqual(checkModelContract(p, featureGraph(), 'm.onnx'), { ...common, inputKind: 'features', inputDim: 64 });
+  assert.equal(inputValues(FEATURES), 64);
+  assert.equal(describeInput(FEATURES), '64-D feature vectors');
+  assert.deepEqual(checkModelContract(props({ input_kind: undefined }), graphFor(INFO), 'm.onnx'), INFO);
+});
+
+test('a feature model whose metadata or graph is off names the key or the tensor', () => {
+  const p = modelInfoToProps(FEATURES);
+  rejects(
+    { ...p, input_dim: '63' },
+    featureGraph(),
+    /metadata 'input_dim' is 63 but the graph's input 'features' is \[N, 64\] \(expected \[N, 63\]\)/,
+  );
+  rejects({ ...p, input_dim: 'x' }, featureGraph(), /'input_dim' is 'x'; expected a positive whole number/);
+  rejects({ ...p, input_kind: 'audio' }, featureGraph(), /'input_kind' is 'audio'; expected 'image' or 'features'/);
+  rejects(p, featureGraph('uint8'), /the graph's input 'features' is uint8; expected float32 feature values/);
+  rejects(p, featureGraph('float32', ['N', 8, 8]), /the graph's input 'features' is \[N, 8, 8\] \(expected \[N, 64\]\)/);
+  rejects(p, graphFor(INFO), /the graph's inputs are \[image\]; expected one input 'features' \(metadata 'input_kind' is features\)/);
+  rejects(props(), featureGraph(), /the graph's inputs are \[features\]; expected one input 'image' \(metadata 'input_kind' is image\)/);
 });

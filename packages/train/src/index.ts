@@ -8,9 +8,10 @@
  *   once into a cache), and the `Dataset` interface they produce.
  */
 
+export { conventionalLabelsFile } from '@aae-map/shared';
 export { UNLABELLED_FOLDERS } from '@aae-map/shared/decode';
 export { BACKENDS, type BackendChoice, type BackendName, ensureBackend, selectBackend } from './backend.ts';
-export { classCounts, type Dataset, gatherNormalized, type ImageSplit, limitSplit } from './data/dataset.ts';
+export { classCounts, type Dataset, gatherNormalized, type ImageSplit, type InputRows, inputScaling, limitSplit } from './data/dataset.ts';
 export { type FolderDataset, type FolderLoadOptions, type FolderStats, loadFolderDataset } from './data/folder-dataset.ts';
 export {
   type DataFiles,
@@ -20,7 +21,7 @@ export {
   type ImageSize,
   parseImageSize,
 } from './data/folder-files.ts';
-export { conventionalLabelsFile, type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
+export { type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 export type { Encodings } from './model/encode-images.ts';
 export { type LoadedModel, loadModel } from './model/load-model.ts';

@@ -37,7 +37,7 @@ for (const [what, args, pattern] of [
   [
     '--channels with an IDX file',
     ['--data', corrupt, '--channels', '3'],
-    /--channels are for image folders, and .* is a file \(IDX files hold gray images\)/,
+    /--channels does not apply: --data .* is an IDX image file \(IDX files hold gray images\)/,
   ],
   ['resuming a run that does not exist', ['--resume', '--out', join(root, 'none')], /does not exist/],
   ['zero replicas', ['--replicas', '0'], /--replicas must be a whole number from 1 to \d+ .*got 0$/],

@@ -1,6 +1,6 @@
 /**
  * Folders of small patches cut from real colour photographs, one class per photograph: the four
- * scikit-image sample photos that scripts/ensure-photos.mjs puts in .cache/photos/ (run by
+ * scikit-image sample photos that scripts/ensure-test-data.mjs puts in .cache/photos/ (run by
  * `pnpm test` before the tests). Each photo is first shrunk so that its shorter side is
  * SHRUNK_SIDE pixels, so a 32×32 patch shows a fair part of it (fur, porcelain, a flag), not a
  * flat patch of one texture.
@@ -16,7 +16,7 @@ const SHRUNK_SIDE = 160;
 /** The photographs, sorted; throws with the command that fetches them when they are missing. */
 export async function photoFiles(): Promise<string[]> {
   const files = (await readdir(PHOTOS_DIR).catch(() => [] as string[])).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
-  if (files.length < 2) throw new Error(`no photographs in ${PHOTOS_DIR}: run node scripts/ensure-photos.mjs (pnpm test runs it first)`);
+  if (files.length < 2) throw new Error(`no photographs in ${PHOTOS_DIR}: run node scripts/ensure-test-data.mjs (pnpm test runs it first)`);
   return files.map((f) => join(PHOTOS_DIR, f));
 }
 

@@ -2,6 +2,7 @@
  * Contract 1 (see docs/model-format.md): the checkpoint directory that `train` writes and `export` reads.
  * Pure TypeScript, no tfjs, so that the exporter and tests can read it on their own.
  */
+import type { InputKind } from './model-metadata.ts';
 
 export const CHECKPOINT_FORMAT = 'aae-map-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -14,10 +15,23 @@ export interface Normalization {
   offset: number;
 }
 
+/**
+ * How feature vectors become encoder input: x_j = (v_j − mean_j) / std_j, with the training set's
+ * mean and standard deviation of each feature (float32 values); std_j is 1 where feature j is
+ * constant, so it becomes 0 rather than a division by zero.
+ */
+export interface Standardization {
+  mean: number[];
+  std: number[];
+}
+
 export interface Architecture {
+  /** What the encoder takes. Checkpoints written before feature vectors have none: 'image'. */
+  inputKind?: InputKind;
+  /** Images: H and W. Feature vectors: 1 and D (a vector is one row of D values). */
   inputHeight: number;
   inputWidth: number;
-  /** 1: gray images [H, W]; 3: RGB [H, W, 3], interleaved. The encoder takes and the decoder makes H·W·channels values. */
+  /** 1: gray images [H, W]; 3: RGB [H, W, 3], interleaved; 1 for feature vectors. The encoder takes and the decoder makes H·W·channels values. */
   channels: number;
   /** Hidden layer sizes of encoder, decoder and discriminators, e.g. [1000, 1000]. */
   hidden: number[];
@@ -29,8 +43,19 @@ export interface Architecture {
   mode: 'nd' | '2d';
   /** Scale of W_c in n-D mode. @default 10 */
   headScale: number;
+  /** Images: how pixels are scaled. */
   normalization: Normalization;
+  /** Feature vectors: how they are standardised (normalization is then the identity). */
+  standardization?: Standardization;
+  /**
+   * The decoder's output activation: tanh where every training input lies in [-1, 1] (pixels, and
+   * feature vectors scaled so), else linear. Checkpoints written before feature vectors have none: tanh.
+   */
+  decoderOutput?: 'tanh' | 'linear';
 }
+
+/** The values of one encoder input: H·W·C pixels, or D features. */
+export const inputValuesOf = (a: Architecture): number => a.inputHeight * a.inputWidth * a.channels;
 
 /** One tensor in a .bin file: `offset` is in bytes, data is float32 little-endian, row-major. */
 export interface WeightEntry {
@@ -66,7 +91,7 @@ export interface Manifest {
  * `heads` is W_c (n x d): fixed 10·I in n-D mode, learned in 2-D mode.
  */
 export function modelWeightShapes(a: Architecture): Array<[string, number[]]> {
-  const pixels = a.inputHeight * a.inputWidth * a.channels;
+  const pixels = inputValuesOf(a);
   const out: Array<[string, number[]]> = [];
   const mlp = (prefix: string, inputs: number) => {
     let prev = inputs;

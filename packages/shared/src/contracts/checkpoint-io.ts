@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../cli/user-error.ts';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Manifest, modelWeightShapes, size, type WeightEntry } from './checkpoint-format.ts';
+import {
+  type Architecture,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  inputValuesOf,
+  type Manifest,
+  modelWeightShapes,
+  size,
+  type WeightEntry,
+} from './checkpoint-format.ts';
 
 /** Files of a checkpoint: manifest.json is written last, so it is the commit point. */
 export const MANIFEST = 'manifest.json';
@@ -121,6 +130,21 @@ export async function readCheckpoint(dir: string): Promise<{ manifest: Manifest;
   return { manifest, weights };
 }
 
+/** The input kind, and for feature vectors a standardisation of one finite mean and positive std per feature. */
+function validateInput(a: Architecture, file: string): void {
+  const kind = a.inputKind ?? 'image';
+  if (kind !== 'image' && kind !== 'features') throw new UserError(`${file}: architecture.inputKind must be 'image' or 'features'`);
+  if (kind === 'image') return;
+  const s = a.standardization;
+  const d = inputValuesOf(a);
+  const fits = (v: unknown, ok: (x: number) => boolean) =>
+    Array.isArray(v) && v.length === d && v.every((x) => typeof x === 'number' && ok(x));
+  if (!s || !fits(s.mean, Number.isFinite) || !fits(s.std, (x) => Number.isFinite(x) && x > 0))
+    throw new UserError(
+      `${file}: architecture.standardization must hold ${d} finite means and ${d} positive stds; the checkpoint is corrupt`,
+    );
+}
+
 export function validateManifest(m: Manifest, file: string): void {
   if (typeof m !== 'object' || m === null) throw new UserError(`${file} does not hold a JSON object; the checkpoint is corrupt`);
   if (m.format !== CHECKPOINT_FORMAT) throw new UserError(`${file} is not an aae-map checkpoint (format ${JSON.stringify(m.format)})`);
@@ -132,6 +156,7 @@ export function validateManifest(m: Manifest, file: string): void {
   }
   if (!Array.isArray(a.hidden) || !a.hidden.every((h) => Number.isInteger(h) && h > 0))
     throw new UserError(`${file}: architecture.hidden must be a list of positive layer sizes`);
+  validateInput(a, file);
   if (!Array.isArray(m.weights)) throw new UserError(`${file} has no weights list; the checkpoint is corrupt`);
   if (!Array.isArray(m.classNames)) throw new UserError(`${file} has no classNames list; the checkpoint is corrupt`);
   const listed = new Map(m.weights.map((w) => [w.name, w.shape]));

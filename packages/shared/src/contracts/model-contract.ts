@@ -5,7 +5,7 @@
  * hangs or fails per image) or, worse, labels rows with the wrong cluster and exits 0.
  */
 import { UserError } from '../cli/user-error.ts';
-import { INPUT_NAME, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
+import { inputNameOf, META_KEYS, type ModelInfo, OUTPUT_NAMES, propsToModelInfo, REEXPORT } from './model-metadata.ts';
 
 /** A graph input or output as the model file declares it. */
 export interface TensorDecl {
@@ -45,26 +45,37 @@ function checkDims(file: string, props: Record<string, string>, what: string, de
   );
 }
 
-function checkInput(file: string, props: Record<string, string>, inputs: TensorDecl[], info: ModelInfo): void {
-  const input = inputs[0];
-  if (inputs.length !== 1 || input?.name !== INPUT_NAME) {
-    throw new UserError(
-      `${file}: the graph's inputs are [${inputs.map((i) => i.name).join(', ')}]; expected one input '${INPUT_NAME}'; ${REEXPORT}`,
-    );
-  }
-  const what = `input '${INPUT_NAME}'`;
-  if (input.type !== 'uint8') throw new UserError(`${file}: the graph's ${what} is ${input.type}; expected uint8 pixels; ${REEXPORT}`);
-  if (typeof input.dims?.[0] === 'number') {
-    throw new UserError(
-      `${file}: the graph's ${what} is ${shape(input.dims)}; expected a free batch size N as its first dimension; ${REEXPORT}`,
-    );
-  }
+/** The input's element type and its dims after the batch, as `info` says they must be. */
+function wantedInput(info: ModelInfo): { type: string; what: string; want: Want[]; rankKey?: string } {
+  if (info.inputKind === 'features')
+    return { type: 'float32', what: 'feature values', want: [{ n: info.inputDim, key: META_KEYS.inputDim }] };
   const want: Want[] = [
     { n: info.height, key: META_KEYS.height },
     { n: info.width, key: META_KEYS.width },
   ];
   if (info.channels !== 1) want.push({ n: info.channels, key: META_KEYS.channels });
-  checkDims(file, props, what, input, want, META_KEYS.channels);
+  return { type: 'uint8', what: 'pixels', want, rankKey: META_KEYS.channels };
+}
+
+function checkInput(file: string, props: Record<string, string>, inputs: TensorDecl[], info: ModelInfo): void {
+  const name = inputNameOf(info.inputKind);
+  const input = inputs[0];
+  if (inputs.length !== 1 || input?.name !== name) {
+    const kind = props[META_KEYS.inputKind] === undefined ? '' : ` (metadata '${META_KEYS.inputKind}' is ${info.inputKind})`;
+    throw new UserError(
+      `${file}: the graph's inputs are [${inputs.map((i) => i.name).join(', ')}]; expected one input '${name}'${kind}; ${REEXPORT}`,
+    );
+  }
+  const what = `input '${name}'`;
+  const wanted = wantedInput(info);
+  if (input.type !== wanted.type)
+    throw new UserError(`${file}: the graph's ${what} is ${input.type}; expected ${wanted.type} ${wanted.what}; ${REEXPORT}`);
+  if (typeof input.dims?.[0] === 'number') {
+    throw new UserError(
+      `${file}: the graph's ${what} is ${shape(input.dims)}; expected a free batch size N as its first dimension; ${REEXPORT}`,
+    );
+  }
+  checkDims(file, props, what, input, wanted.want, wanted.rankKey);
 }
 
 function checkOutputs(file: string, props: Record<string, string>, outputs: TensorDecl[], info: ModelInfo): void {

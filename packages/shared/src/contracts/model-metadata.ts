@@ -8,6 +8,8 @@ export const MODEL_FORMAT_VERSION = '1';
 
 export const META_KEYS = {
   version: 'aae_map_format_version',
+  inputKind: 'input_kind',
+  inputDim: 'input_dim',
   height: 'input_height',
   width: 'input_width',
   channels: 'input_channels',
@@ -19,17 +21,21 @@ export const META_KEYS = {
   dataset: 'dataset',
 } as const;
 
+/** The graph input of an image model. */
 export const INPUT_NAME = 'image';
+/** The graph input of a feature-vector model. */
+export const FEATURES_INPUT_NAME = 'features';
 
 /** Pixels per image position: 1, gray `image` [N, H, W]; 3, RGB `image` [N, H, W, 3]. */
 export type InputChannels = 1 | 3;
 export const OUTPUT_NAMES = ['point', 'cluster_prob', 'style', 'representation'] as const;
 
-export interface ModelInfo {
+/** What a model takes: images (uint8 `image` [N, H, W(, C)]) or feature vectors (float32 `features` [N, D]). */
+export type InputKind = 'image' | 'features';
+export const INPUT_KINDS: readonly InputKind[] = ['image', 'features'];
+
+interface ModelCommon {
   version: string;
-  height: number;
-  width: number;
-  channels: InputChannels;
   classNames: string[];
   /** n x 2 */
   heads2d: number[][];
@@ -39,12 +45,48 @@ export interface ModelInfo {
   dataset: string;
 }
 
-export function modelInfoToProps(info: ModelInfo): Record<string, string> {
+export interface ImageModelInfo extends ModelCommon {
+  inputKind: 'image';
+  height: number;
+  width: number;
+  channels: InputChannels;
+}
+
+export interface FeatureModelInfo extends ModelCommon {
+  inputKind: 'features';
+  /** D, the length of each feature vector. */
+  inputDim: number;
+}
+
+export type ModelInfo = ImageModelInfo | FeatureModelInfo;
+
+/** The graph input's name for a model of this kind. */
+export const inputNameOf = (kind: InputKind): string => (kind === 'image' ? INPUT_NAME : FEATURES_INPUT_NAME);
+
+/** The values of one input row: H·W·C pixels, or D features. */
+export const inputValues = (info: ModelInfo): number =>
+  info.inputKind === 'image' ? info.height * info.width * info.channels : info.inputDim;
+
+/** The input as a phrase for messages: '28×28 images', '3-channel 32×32 images', '64-D feature vectors'. */
+export function describeInput(info: ModelInfo): string {
+  if (info.inputKind === 'features') return `${info.inputDim}-D feature vectors`;
+  return `${info.channels === 1 ? '' : `${info.channels}-channel `}${info.height}×${info.width} images`;
+}
+
+function inputProps(info: ModelInfo): Record<string, string> {
+  if (info.inputKind === 'features') return { [META_KEYS.inputKind]: 'features', [META_KEYS.inputDim]: String(info.inputDim) };
   return {
-    [META_KEYS.version]: info.version,
+    [META_KEYS.inputKind]: 'image',
     [META_KEYS.height]: String(info.height),
     [META_KEYS.width]: String(info.width),
     [META_KEYS.channels]: String(info.channels),
+  };
+}
+
+export function modelInfoToProps(info: ModelInfo): Record<string, string> {
+  return {
+    [META_KEYS.version]: info.version,
+    ...inputProps(info),
     [META_KEYS.classNames]: JSON.stringify(info.classNames),
     [META_KEYS.heads2d]: JSON.stringify(info.heads2d),
     [META_KEYS.clusters]: String(info.clusters),
@@ -93,14 +135,21 @@ export function propsToModelInfo(props: Record<string, string>, file: string): M
     throw new UserError(`${file} has model format version ${version}; this tool reads version ${MODEL_FORMAT_VERSION}`);
   const mode = get(META_KEYS.mode);
   if (mode !== 'nd' && mode !== '2d') bad(META_KEYS.mode, "'nd' or '2d'");
-  const channels = whole(META_KEYS.channels);
-  if (channels !== 1 && channels !== 3) bad(META_KEYS.channels, '1 (gray) or 3 (RGB)');
   const isPair = (r: unknown) => Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const imageChannels = () => {
+    const channels = whole(META_KEYS.channels);
+    return channels === 1 || channels === 3 ? (channels as InputChannels) : bad(META_KEYS.channels, '1 (gray) or 3 (RGB)');
+  };
+  // Models exported before feature vectors have no input_kind: they take images.
+  const kind = props[META_KEYS.inputKind] ?? 'image';
+  if (kind !== 'image' && kind !== 'features') bad(META_KEYS.inputKind, "'image' or 'features'");
+  const input =
+    kind === 'features'
+      ? { inputKind: 'features' as const, inputDim: whole(META_KEYS.inputDim) }
+      : { inputKind: 'image' as const, height: whole(META_KEYS.height), width: whole(META_KEYS.width), channels: imageChannels() };
   return {
     version,
-    height: whole(META_KEYS.height),
-    width: whole(META_KEYS.width),
-    channels: channels as InputChannels,
+    ...input,
     classNames: json(
       META_KEYS.classNames,
       (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),

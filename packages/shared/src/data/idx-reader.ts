@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../cli/user-error.ts';
+import { readDataFile } from './data-file.ts';
 
 /** Images from an IDX3 file: `count` images of `height` x `width` uint8 pixels, row-major. */
 export interface IdxImages {
@@ -11,7 +11,7 @@ export interface IdxImages {
 
 const UBYTE = 0x08;
 
-/** Parses an IDX file header and returns its dims and data (uint8 only, as MNIST uses). */
+/** Parses an IDX file header and returns its dims and data (uint8 only, as MNIST uses). Gzip is unpacked by readDataFile first. */
 export function parseIdx(buf: Uint8Array, file: string): { dims: number[]; data: Uint8Array } {
   if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) throw new UserError(`${file} is not an IDX file (bad magic number)`);
   if (buf[2] !== UBYTE) throw new UserError(`${file}: IDX data type 0x${buf[2]!.toString(16)} is not supported (only unsigned byte)`);
@@ -26,22 +26,14 @@ export function parseIdx(buf: Uint8Array, file: string): { dims: number[]; data:
   return { dims, data: buf.subarray(start, start + n) };
 }
 
-async function readBytes(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 export async function readIdxImages(file: string): Promise<IdxImages> {
-  const { dims, data } = parseIdx(await readBytes(file), file);
+  const { dims, data } = parseIdx(await readDataFile(file), file);
   if (dims.length !== 3) throw new UserError(`${file} is not an image file: IDX has ${dims.length} dimensions, expected 3`);
   return { count: dims[0]!, height: dims[1]!, width: dims[2]!, pixels: data };
 }
 
 export async function readIdxLabels(file: string): Promise<Uint8Array> {
-  const { dims, data } = parseIdx(await readBytes(file), file);
+  const { dims, data } = parseIdx(await readDataFile(file), file);
   if (dims.length !== 1) throw new UserError(`${file} is not a label file: IDX has ${dims.length} dimensions, expected 1`);
   return data;
 }

@@ -1,12 +1,17 @@
 /**
- * What training reads: images as raw uint8 H×W pixels (gray) or H×W×3 (RGB, interleaved) plus
- * integer labels (-1 = unknown). Readers for IDX files and image folders all produce a `Dataset`.
+ * What training reads: images as raw uint8 H×W pixels (gray) or H×W×3 (RGB, interleaved), or
+ * feature vectors as float32 rows of D values, plus integer labels (-1 = unknown). Readers for IDX
+ * files, image folders and feature files all produce a `Dataset`; the networks see every input as
+ * one flat row either way.
  */
-import type { InputChannels } from '@aae-map/shared';
+import type { InputChannels, InputKind, Normalization, Standardization } from '@aae-map/shared';
+
+/** Images' uint8 pixels, or feature vectors' float32 values. */
+export type InputRows = Uint8Array | Float32Array;
 
 export interface ImageSplit {
-  /** `count` images of height×width×channels uint8 values, row-major, one after another. */
-  pixels: Uint8Array;
+  /** `count` rows of height×width×channels values, one after another: uint8 pixels, or float32 features. */
+  pixels: InputRows;
   count: number;
   /** One per image: a class index into `Dataset.classNames`, or -1 when unknown. */
   labels: Int32Array;
@@ -15,7 +20,10 @@ export interface ImageSplit {
 export interface Dataset {
   /** Short name stored in the manifest, e.g. 'mnist'. */
   name: string;
+  /** @default 'image' */
+  inputKind?: InputKind;
   classNames: string[];
+  /** Feature vectors: 1 and D. */
   height: number;
   width: number;
   /** 1: gray; 3: RGB, the model's input [N, H, W, 3]. @default 1 */
@@ -40,7 +48,8 @@ export function limitSplit(split: ImageSplit, limit: number | undefined, pixelsP
 
 /** The images at `indices` (any order), copied into a split of their own. */
 export function subsetSplit(split: ImageSplit, indices: ArrayLike<number>, pixelsPerImage: number): ImageSplit {
-  const pixels = new Uint8Array(indices.length * pixelsPerImage);
+  const size = indices.length * pixelsPerImage;
+  const pixels: InputRows = split.pixels instanceof Float32Array ? new Float32Array(size) : new Uint8Array(size);
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k]!;
@@ -60,19 +69,37 @@ export function classCounts(labels: ArrayLike<number>, classes: number): number[
   return counts;
 }
 
-/** Scales `indices`' images into `out` as floats: x = pixel·scale + offset. */
+/**
+ * `indices`' rows as encoder input, into `out`: pixels scaled, x = pixel·scale + offset, or features
+ * standardised, x = (v − mean) / std in float32 steps as the exported graph's Sub and Div take them.
+ */
 export function gatherNormalized(
   split: ImageSplit,
   indices: ArrayLike<number>,
   pixelsPerImage: number,
-  norm: { scale: number; offset: number },
+  norm: Normalization | Standardization,
   out = new Float32Array(indices.length * pixelsPerImage),
 ): Float32Array {
+  const src = split.pixels;
+  if ('mean' in norm) {
+    const mean = Float32Array.from(norm.mean);
+    const std = Float32Array.from(norm.std);
+    for (let k = 0; k < indices.length; k++) {
+      const from = indices[k]! * pixelsPerImage;
+      const to = k * pixelsPerImage;
+      for (let p = 0; p < pixelsPerImage; p++) out[to + p] = Math.fround(src[from + p]! - mean[p]!) / std[p]!;
+    }
+    return out;
+  }
   const { scale, offset } = norm;
   for (let k = 0; k < indices.length; k++) {
-    const src = indices[k]! * pixelsPerImage;
-    const dst = k * pixelsPerImage;
-    for (let p = 0; p < pixelsPerImage; p++) out[dst + p] = split.pixels[src + p]! * scale + offset;
+    const from = indices[k]! * pixelsPerImage;
+    const to = k * pixelsPerImage;
+    for (let p = 0; p < pixelsPerImage; p++) out[to + p] = src[from + p]! * scale + offset;
   }
   return out;
 }
+
+/** The input scaling an architecture trains with: its standardisation for feature vectors, else its pixel normalization. */
+export const inputScaling = (a: { normalization: Normalization; standardization?: Standardization }): Normalization | Standardization =>
+  a.standardization ?? a.normalization;

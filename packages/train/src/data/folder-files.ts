@@ -3,6 +3,7 @@
  * images again, and the `--size` syntax.
  */
 import { type InputChannels, UserError } from '@aae-map/shared';
+import type { FeatureFiles } from './feature-dataset.ts';
 import type { IdxDatasetFiles } from './idx-dataset.ts';
 
 export interface ImageSize {
@@ -35,8 +36,8 @@ export interface ImageFolderFiles {
   channels?: InputChannels;
 }
 
-/** What a run reads: IDX files or an image folder (absent for MNIST or a Dataset passed in code). */
-export type DataFiles = IdxDatasetFiles | ImageFolderFiles;
+/** What a run reads: IDX files, an image folder or feature vectors (absent for MNIST or a Dataset passed in code). */
+export type DataFiles = IdxDatasetFiles | ImageFolderFiles | FeatureFiles;
 
 export function isImageFolder(data: DataFiles | undefined): data is ImageFolderFiles {
   return data !== undefined && 'folder' in data;

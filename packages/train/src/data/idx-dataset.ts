@@ -1,6 +1,15 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { MNIST_CLASS_NAMES, mnistFiles, readIdxImages, readIdxLabels, UserError } from '@aae-map/shared';
+import {
+  conventionalLabelsFile,
+  idxSetName,
+  MNIST_CLASS_NAMES,
+  mnistFiles,
+  numberedClassNames,
+  readClassNames,
+  readIdxImages,
+  readIdxLabels,
+  UserError,
+} from '@aae-map/shared';
 import type { Dataset, ImageSplit } from './dataset.ts';
 
 export interface IdxDatasetFiles {
@@ -10,18 +19,10 @@ export interface IdxDatasetFiles {
   labels?: string;
   testImages?: string;
   testLabels?: string;
-  /** @default the images file's name */
+  /** A JSON list of class names. @default the label values, '0', '1', … */
+  classNames?: string;
+  /** @default the set's name: the folder of conventionally named files, else the images file's name (idxSetName) */
   name?: string;
-}
-
-/**
- * The label file that sits next to an image file under MNIST's naming:
- * `train-images-idx3-ubyte` → `train-labels-idx1-ubyte`. Undefined when the name has no 'images'.
- */
-export function conventionalLabelsFile(imagesFile: string): string | undefined {
-  const name = basename(imagesFile);
-  if (!name.includes('images')) return undefined;
-  return join(dirname(imagesFile), name.replace('images', 'labels').replace('idx3', 'idx1'));
 }
 
 async function readSplit(
@@ -58,8 +59,8 @@ export async function loadIdxDataset(files: IdxDatasetFiles): Promise<Dataset> {
   let maxLabel = -1;
   for (const s of [train.split, test]) for (const l of s?.labels ?? []) maxLabel = Math.max(maxLabel, l);
   return {
-    name: files.name ?? basename(files.images),
-    classNames: Array.from({ length: maxLabel + 1 }, (_, i) => String(i)),
+    name: files.name ?? idxSetName(files.images),
+    classNames: files.classNames ? await readClassNames(files.classNames, maxLabel) : numberedClassNames(maxLabel),
     height: train.height,
     width: train.width,
     train: train.split,

@@ -1,11 +1,13 @@
 /**
- * The encoder's inference pass on raw uint8 images, in chunks: what the exported ONNX graph
- * computes (Contract 2), so training-time metrics, `loadModel` and the export parity test agree.
+ * The encoder's inference pass on raw uint8 images or float32 feature vectors, in chunks: what
+ * the exported ONNX graph computes (Contract 2), so training-time metrics, `loadModel` and the
+ * export parity test agree.
  */
 
-import type { Architecture } from '@aae-map/shared';
+import { type Architecture, inputValuesOf } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import { readInto } from '../backend.ts';
+import type { InputRows } from '../data/dataset.ts';
 import { encode, inference, represent, type WeightTensors } from './model.ts';
 
 export interface Encodings {
@@ -23,11 +25,11 @@ export async function encodeImages(
   w: WeightTensors,
   a: Architecture,
   projection: number[][],
-  pixels: Uint8Array,
+  pixels: InputRows,
   count: number,
   chunk = 500,
 ): Promise<Encodings> {
-  const px = a.inputHeight * a.inputWidth * a.channels;
+  const px = inputValuesOf(a);
   if (pixels.length < count * px) throw new Error(`encodeImages: ${pixels.length} bytes for ${count} images of ${px} pixels`);
   const { clusters: n, styleDim: d } = a;
   const out: Encodings = {
@@ -40,8 +42,7 @@ export async function encodeImages(
   for (let start = 0; start < count; start += chunk) {
     const m = Math.min(chunk, count - start);
     const parts = tf.tidy(() => {
-      const raw = tf.tensor2d(pixels.subarray(start * px, (start + m) * px), [m, px], 'int32');
-      const x = tf.add(tf.mul(tf.cast(raw, 'float32'), a.normalization.scale), a.normalization.offset) as tf.Tensor2D;
+      const x = inputTensor(a, pixels.subarray(start * px, (start + m) * px), m, px);
       const { logits, z } = encode(w, a, x, inference());
       const y = tf.softmax(logits);
       const r = represent(w, y, z!);
@@ -56,6 +57,14 @@ export async function encodeImages(
   }
   p.dispose();
   return out;
+}
+
+/** Rows of pixels or features as the encoder's input, scaled as the exported graph scales them. */
+function inputTensor(a: Architecture, rows: InputRows, m: number, px: number): tf.Tensor2D {
+  const s = a.standardization;
+  if (s) return tf.div(tf.sub(tf.tensor2d(rows, [m, px], 'float32'), tf.tensor1d(s.mean)), tf.tensor1d(s.std));
+  const raw = tf.tensor2d(rows, [m, px], 'int32');
+  return tf.add(tf.mul(tf.cast(raw, 'float32'), a.normalization.scale), a.normalization.offset);
 }
 
 /** Index of the largest value in each row of a [count, n] matrix. */

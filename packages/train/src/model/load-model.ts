@@ -4,6 +4,7 @@
  */
 import { encoderWeightNames, type Manifest, readCheckpoint } from '@aae-map/shared';
 import { ensureBackend } from '../backend.ts';
+import type { InputRows } from '../data/dataset.ts';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
 import { type Encodings, encodeImages } from './encode-images.ts';
 import { TfWeights } from './model.ts';
@@ -11,10 +12,11 @@ import { TfWeights } from './model.ts';
 export interface LoadedModel {
   manifest: Manifest;
   /**
-   * Encodes `count` raw uint8 images of H×W×channels values (row-major, one after another), normalised
-   * inside exactly as `manifest.architecture.normalization` says.
+   * Encodes `count` raw uint8 images of H×W×channels values (row-major, one after another),
+   * normalised inside exactly as `manifest.architecture.normalization` says; or `count` float32
+   * feature vectors, standardised as `manifest.architecture.standardization` says.
    */
-  encode(pixels: Uint8Array, count: number): Promise<Encodings>;
+  encode(pixels: InputRows, count: number): Promise<Encodings>;
   /** Frees the tfjs tensors. */
   dispose(): void;
 }

@@ -1,7 +1,7 @@
 /**
  * The AAE's networks as functions of named weight tensors (names and shapes from Contract 1's
  * `modelWeightShapes`). Encoder: x → hidden ReLU layers → y logits (softmax n) and z (linear d).
- * Decoder: r → hidden ReLU layers → tanh pixels. Discriminators: input → hidden ReLU → 2 logits.
+ * Decoder: r → hidden ReLU layers → tanh pixels (or linear values, for inputs beyond [-1, 1]). Discriminators: input → hidden ReLU → 2 logits.
  */
 
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
@@ -135,7 +135,7 @@ export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.
 
 export function decode(w: WeightTensors, a: Architecture, r: tf.Tensor2D, pass: Pass): tf.Tensor2D {
   const h = trunk(w, a, 'decoder', layout(r, pass.impl), pass);
-  return layout(layer(w, 'decoder/out', h, 'tanh', outputNeeds(pass), pass), pass.impl);
+  return layout(layer(w, 'decoder/out', h, a.decoderOutput ?? 'tanh', outputNeeds(pass), pass), pass.impl);
 }
 
 export function discriminate(w: WeightTensors, a: Architecture, which: 'disc_y' | 'disc_z', input: tf.Tensor2D, pass: Pass): tf.Tensor2D {

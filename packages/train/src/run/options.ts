@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
 import type { BackendName } from '../backend.ts';
-import type { Dataset } from '../data/dataset.ts';
+import type { Dataset, ImageSplit } from '../data/dataset.ts';
 import type { DataFiles } from '../data/folder-files.ts';
+import { decoderOutputFor, fitStandardization, noStandardization } from '../data/standardize.ts';
 import type { DenseImpl } from '../model/dense.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
 
@@ -64,6 +65,11 @@ export interface TrainOptions {
    * the test error of every 1000-label MNIST run it was tried on (docs/results.md). @default 1.5 with labels, 0 with `labels: 0`
    */
   vat?: number;
+  /**
+   * Feature vectors: standardise each feature with the training rows' mean and std; false uses
+   * them as given (mean 0, std 1 in the graph). @default true
+   */
+  standardize?: boolean;
   /** Use only the first N training images (for quick runs). @default all */
   trainLimit?: number;
   /** Use only the first N test images (for quick runs). @default all */
@@ -109,6 +115,8 @@ export interface ResolvedOptions {
   augmentRotate: number;
   augmentScale: number;
   vat: number;
+  /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
+  standardize: boolean;
   trainLimit?: number;
   testLimit?: number;
   denseImpl: DenseImpl;
@@ -149,8 +157,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   const clusters = o.clusters ?? DEFAULTS.clusters;
   const styleDim = o.styleDim ?? clusters;
   const labels = o.labels ?? DEFAULTS.labels;
-  // Augmentation is on by default only with labels (augment.ts says why).
-  const withLabels = (v: number) => (labels > 0 ? v : 0);
+  // Augmentation is on by default only with labels (augment.ts says why), and only for images:
+  // feature vectors have no pixels to move. VAT's radius is in input units, which pixels share
+  // and features do not, so features take it only when asked.
+  const images = dataset.inputKind !== 'features';
+  const withLabels = (v: number) => (labels > 0 && images ? v : 0);
   const r: ResolvedOptions = {
     name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
     runDir: '',
@@ -169,6 +180,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     vat: o.vat ?? withLabels(DEFAULTS.vat),
+    standardize: o.standardize ?? true,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
@@ -193,6 +205,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.augmentRotate >= 0 && r.augmentRotate <= 180, `--augment-rotate must be a number of degrees in [0, 180], got ${r.augmentRotate}`);
   check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
+  check(
+    images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
+    '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',
+  );
+  check(!images || r.standardize, '--no-standardize is for feature vectors; images are scaled to [-1, 1]');
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
   checkReplicas(r.replicas, r.batch);
@@ -207,8 +224,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   return r;
 }
 
-export function architectureFor(r: ResolvedOptions, dataset: Dataset): Architecture {
+/** The architecture of a new run; feature vectors are standardised by the statistics of `train`, the rows it trains on. */
+export function architectureFor(r: ResolvedOptions, dataset: Dataset, train: ImageSplit = dataset.train): Architecture {
+  const features = dataset.inputKind === 'features';
   return {
+    inputKind: features ? 'features' : 'image',
     inputHeight: dataset.height,
     inputWidth: dataset.width,
     channels: dataset.channels ?? 1,
@@ -217,8 +237,19 @@ export function architectureFor(r: ResolvedOptions, dataset: Dataset): Architect
     styleDim: r.styleDim,
     mode: modeOf(r.styleDim),
     headScale: DEFAULTS.headScale,
-    normalization: { scale: 1 / 127.5, offset: -1 },
+    normalization: features ? { scale: 1, offset: 0 } : { scale: 1 / 127.5, offset: -1 },
+    ...(features ? featureScaling(train.pixels as Float32Array, train.count, dataset.width, r.standardize) : { decoderOutput: 'tanh' }),
   };
+}
+
+function featureScaling(
+  values: Float32Array,
+  count: number,
+  dim: number,
+  fit: boolean,
+): Pick<Architecture, 'standardization' | 'decoderOutput'> {
+  const standardization = fit ? fitStandardization(values, count, dim) : noStandardization(dim);
+  return { standardization, decoderOutput: decoderOutputFor(values, standardization, dim) };
 }
 
 /**

@@ -1,15 +1,16 @@
 /**
  * Finds a run's directory and data, fresh or resumed: MNIST, IDX files, a Dataset passed in
- * code, or an image folder. A folder's decode cache lives in the run directory, so for a folder
- * the directory is settled first; its class count then sets the defaults of --clusters and
- * --labels.
+ * code, an image folder or feature vectors. A folder's decode cache lives in the run directory,
+ * so for a folder the directory is settled first; for a folder and for feature vectors (the
+ * user's own data, of any size), the class count then sets the defaults of --clusters and --labels.
  */
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { MANIFEST, UserError } from '@aae-map/shared';
+import { featureSetName, MANIFEST, UserError } from '@aae-map/shared';
 import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
+import { isFeatureFiles, loadFeatureDataset } from '../data/feature-dataset.ts';
 import { loadFolderDataset } from '../data/folder-dataset.ts';
-import { type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
+import { type DataFiles, type ImageFolderFiles, isImageFolder } from '../data/folder-files.ts';
 import { loadIdxDataset, loadMnistDataset } from '../data/idx-dataset.ts';
 import { loadForResume } from './checkpoint.ts';
 import { DEFAULTS, modeOf, resolveOptions, type TrainOptions } from './options.ts';
@@ -40,29 +41,53 @@ function withPriorChannels(files: ImageFolderFiles, prior: RunData['prior']): Im
   return prior ? { ...files, channels: prior.manifest.architecture.channels === 3 ? 3 : 1 } : files;
 }
 
-/** --clusters defaults to the folder's classes (and is needed without any); --labels is a cap on the labelled images. */
-function folderDefaults(o: TrainOptions, ds: Dataset, files: ImageFolderFiles, name: string): TrainOptions {
+/** --clusters defaults to the data's classes (and is needed without any); --labels is a cap on the labelled images. */
+function ownDataDefaults(o: TrainOptions, ds: Dataset, what: string, name: string): TrainOptions {
   if (o.clusters === undefined && ds.classNames.length === 0) {
-    throw new UserError(`--data ${files.folder} has no class subfolders, so give --clusters, the number of clusters to find`);
+    throw new UserError(`--data ${what}, so give --clusters, the number of clusters to find`);
   }
   const train = limitSplit(ds.train, o.trainLimit, pixelsPerImage(ds));
   const known = train.labels.reduce((n, l) => n + (l >= 0 ? 1 : 0), 0);
   return { ...o, name, clusters: o.clusters ?? ds.classNames.length, labels: Math.min(o.labels ?? DEFAULTS.labels, known) };
 }
 
-async function loadFolderRun(o: TrainOptions, files: ImageFolderFiles, log: (line: string) => void): Promise<RunData> {
-  // Named before the images are read: --labels as asked, and the mode as --style-dim says.
-  const name = o.name ?? `${basename(resolve(files.folder))}-${modeOf(o.styleDim ?? o.clusters ?? 0)}-${o.labels ?? DEFAULTS.labels}`;
+/**
+ * A run on the user's own data: named (as --labels asks, and the mode as --style-dim says) and
+ * placed before the data is read, since a folder's cache goes in the run directory.
+ */
+async function loadOwnDataRun(
+  o: TrainOptions,
+  setName: string,
+  noClasses: string,
+  load: (runDir: string, seed: number, prior: RunData['prior']) => Promise<Dataset>,
+): Promise<RunData> {
+  const name = o.name ?? `${setName}-${modeOf(o.styleDim ?? o.clusters ?? 0)}-${o.labels ?? DEFAULTS.labels}`;
   const runDir = o.runDir ?? `runs/${name}`;
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   if (!prior) checkNewRunDir(runDir);
-  const ds = await loadFolder(withPriorChannels(files, prior), runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed, o, log);
-  return { ds, runDir, prior, options: prior ? o : folderDefaults(o, ds, files, name) };
+  const ds = await load(runDir, prior?.resume.options.seed ?? o.seed ?? DEFAULTS.seed, prior);
+  return { ds, runDir, prior, options: prior ? o : ownDataDefaults(o, ds, noClasses, name) };
+}
+
+/** Reads a resumed run's stored data files, of any kind but MNIST's. */
+function loadStored(files: DataFiles, runDir: string, prior: NonNullable<RunData['prior']>, o: TrainOptions, log: (line: string) => void) {
+  const seed = prior.resume.options.seed;
+  if (isImageFolder(files)) return loadFolder(withPriorChannels(files, prior), runDir, seed, o, log);
+  if (isFeatureFiles(files)) return loadFeatureDataset(files, seed, log);
+  return loadIdxDataset(files);
 }
 
 export async function loadRunData(o: TrainOptions, log: (line: string) => void): Promise<RunData> {
   const data = o.dataset ? undefined : o.data;
-  if (isImageFolder(data)) return loadFolderRun(o, data, log);
+  if (isImageFolder(data)) {
+    const load = (runDir: string, seed: number, prior: RunData['prior']) =>
+      loadFolder(withPriorChannels(data, prior), runDir, seed, o, log);
+    return loadOwnDataRun(o, basename(resolve(data.folder)), `${data.folder} has no class subfolders`, load);
+  }
+  if (isFeatureFiles(data)) {
+    const load = (_: string, seed: number) => loadFeatureDataset(data, seed, log);
+    return loadOwnDataRun(o, featureSetName(data.features), `${data.features} comes without --data-labels`, load);
+  }
   let ds = o.dataset ?? (data ? await loadIdxDataset(data) : undefined);
   let runDir = o.runDir ?? (o.name ? `runs/${o.name}` : undefined);
   if (!runDir) {
@@ -71,10 +96,7 @@ export async function loadRunData(o: TrainOptions, log: (line: string) => void):
   }
   const prior = o.resume ? await loadForResume(runDir) : undefined;
   const stored = prior?.resume.data;
-  if (!ds && stored)
-    ds = isImageFolder(stored)
-      ? await loadFolder(withPriorChannels(stored, prior), runDir, prior!.resume.options.seed, o, log)
-      : await loadIdxDataset(stored);
+  if (!ds && stored) ds = await loadStored(stored, runDir, prior!, o, log);
   ds ??= await loadMnistDataset();
   return { ds, runDir, prior, options: o };
 }

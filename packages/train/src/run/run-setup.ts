@@ -66,9 +66,9 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   // The run directory comes first: a resumed run rereads the data it stored.
   const { ds, runDir, prior, options: o } = await loadRunData(options, log);
   const r = runOptions(o, ds, runDir, prior?.resume);
-  const arch = prior?.manifest.architecture ?? architectureFor(r, ds);
   const px = pixelsPerImage(ds);
   const trainSplit = limitSplit(ds.train, r.trainLimit, px);
+  const arch = prior?.manifest.architecture ?? architectureFor(r, ds, trainSplit);
   const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px) };
   if (prior) checkSameData(ds, prior.resume, trainSplit.count, arch);
   else checkNewRunDir(r.runDir);

@@ -4,8 +4,8 @@
  * An epoch is one pass over the unlabelled images in shuffled batches (the last partial batch
  * is dropped); labelled batches cycle through reshuffled passes over the labelled subset.
  */
-import type { Architecture } from '@aae-map/shared';
-import { gatherNormalized, type ImageSplit } from '../data/dataset.ts';
+import { type Architecture, inputValuesOf } from '@aae-map/shared';
+import { gatherNormalized, type ImageSplit, inputScaling } from '../data/dataset.ts';
 import type { LabelledSplit } from '../data/labelled-split.ts';
 import type { IterationBatch } from '../model/phases.ts';
 import type { Rng } from '../rng.ts';
@@ -29,7 +29,7 @@ export class EpochSampler {
     /** Draw the random starts of the VAT directions (IterationBatch.vatDirection). */
     private readonly vat = false,
   ) {
-    this.pixels = arch.inputHeight * arch.inputWidth * arch.channels;
+    this.pixels = inputValuesOf(arch);
     this.iterations = Math.floor(split.unlabelled.length / batch);
   }
 
@@ -53,7 +53,7 @@ export class EpochSampler {
     const noise = (width: number) => rng.fillNormal(new Float32Array(B * width), this.noiseStd);
     const batch: IterationBatch = {
       size: B,
-      xU: gatherNormalized(this.train, at(this.unlabelledOrder), this.pixels, normalization),
+      xU: gatherNormalized(this.train, at(this.unlabelledOrder), this.pixels, inputScaling(this.arch)),
       priorY: Int32Array.from({ length: B }, () => rng.int(n)),
       priorZ: rng.fillNormal(new Float32Array(B * d)),
       noiseRealY: noise(n),
@@ -69,7 +69,7 @@ export class EpochSampler {
     if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {
       const idx = at(this.labelledOrder);
-      batch.xL = gatherNormalized(this.train, idx, this.pixels, normalization);
+      batch.xL = gatherNormalized(this.train, idx, this.pixels, inputScaling(this.arch));
       augment(batch.xL);
       batch.labels = Int32Array.from(idx, (k) => this.train.labels[k]!);
     }

@@ -7,7 +7,7 @@ import type { PathedFile } from './file-collect.ts';
 import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { bestCluster, type ModelInfo } from './shared.ts';
+import { bestCluster, type ImageModelInfo, type ModelInfo } from './shared.ts';
 
 export const DEFAULT_BATCH = 256;
 
@@ -70,7 +70,7 @@ function append(set: PointSet, batch: PathedFile[], out: Awaited<ReturnType<Page
 export async function embedImages(
   images: PathedFile[],
   session: PageSession,
-  info: ModelInfo,
+  info: ImageModelInfo,
   onProgress: (p: EmbedProgress) => void,
   batchSize = DEFAULT_BATCH,
 ): Promise<EmbedResult> {

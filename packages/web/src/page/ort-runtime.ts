@@ -4,7 +4,7 @@
  * onnxruntime would otherwise fall back silently.
  */
 import * as ort from 'onnxruntime-web';
-import { INPUT_NAME, type ModelInfo, type PointOutputs, UserError } from './shared.ts';
+import { type ImageModelInfo, INPUT_NAME, type PointOutputs, UserError } from './shared.ts';
 
 export type Provider = 'webgpu' | 'wasm';
 export type ProviderChoice = 'auto' | Provider;
@@ -56,7 +56,7 @@ async function create(bytes: Uint8Array, provider: Provider): Promise<ort.Infere
 }
 
 /** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
-export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
+export async function openSession(bytes: Uint8Array, info: ImageModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
   const threads = configureWasm();
   const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
   let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
