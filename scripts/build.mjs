@@ -41,7 +41,8 @@ function workspaceImport(spec, outdir) {
   if (!pkg) throw new Error(`${spec}: no such workspace package`);
   const key = rest.length ? rest.join('/') : 'index';
   if (!(key in entriesOf(pkg))) throw new Error(`${spec}: not an export that is built`);
-  return relative(outdir, join(pkg.dir, 'dist', `${key}.js`));
+  // Through the repository's root (`../../../packages/shared/dist/…`), so the import names the package's folder.
+  return `${relative(outdir, ROOT)}/${relative(ROOT, join(pkg.dir, 'dist', `${key}.js`))}`;
 }
 
 async function buildPackage(pkg) {

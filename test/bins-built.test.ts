@@ -13,18 +13,10 @@ import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain JavaScript, without types: it must run before anything is compiled
 import { buildIsFresh } from '@aae-map/shared/launch';
 import { mnistFolder, readCsvFile } from './embed-helpers.ts';
+import { BINS } from './fixtures/bins.ts';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BINS = [
-  'train/bin/train.js',
-  'export/bin/export.js',
-  'infer/bin/embed.js',
-  'infer/bin/sample-images.js',
-  'infer/bin/embed-check.js',
-  'evaluate/bin/evaluate.js',
-  'web/bin/serve.js',
-];
 const isFresh = buildIsFresh as (pkgDir: string) => boolean;
 let dir: string;
 

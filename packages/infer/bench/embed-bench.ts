@@ -20,10 +20,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportModel } from '@aae-map/export';
 import { MNIST_CLASS_NAMES, readMnist } from '@aae-map/shared';
 import { Command } from 'commander';
-import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { makeModel } from '../../../test/embed-helpers.ts';
 import { DecodePool } from '../src/decode-pool.ts';
 import { embedFolder } from '../src/embed.ts';
 import { decodeInOrder } from '../src/pipeline.ts';
@@ -131,12 +130,7 @@ const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
 const tmp = await mkdtemp(join(tmpdir(), 'embed-bench-'));
 try {
-  let model = opts.model;
-  if (!model) {
-    await writeRandomCheckpoint(join(tmp, 'run'), { hidden: [1000, 1000], clusters: 10 });
-    model = join(tmp, 'model.onnx');
-    await exportModel(join(tmp, 'run'), model);
-  }
+  const model = opts.model ?? (await makeModel(tmp, { hidden: [1000, 1000] }));
   const input = join(tmp, 'images');
   const small = { input: join(tmp, 'images-small'), files: Math.round(opts.files / 5) };
   const t = performance.now();

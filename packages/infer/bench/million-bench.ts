@@ -15,9 +15,8 @@ import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exportModel } from '@aae-map/export';
 import { Command } from 'commander';
-import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { makeModel } from '../../../test/embed-helpers.ts';
 import { writeSampleImages } from '../src/sample-images.ts';
 
 const opts = new Command('bench:million')
@@ -80,9 +79,7 @@ const work = join(root, 'run');
 await rm(work, { recursive: true, force: true });
 await mkdir(work);
 try {
-  await writeRandomCheckpoint(join(work, 'ckpt'), { hidden: [1000, 1000], clusters: 10 });
-  const model = join(work, 'model.onnx');
-  await exportModel(join(work, 'ckpt'), model);
+  const model = await makeModel(work, { hidden: [1000, 1000] });
   console.log(`cores ${availableParallelism()}; load average before: ${load()}`);
   const best = { embed: undefined as Measured | undefined, decode: undefined as Measured | undefined };
   const faster = (a: Measured | undefined, b: Measured) => (a && a.filesPerSecond >= b.filesPerSecond ? a : b);

@@ -12,9 +12,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { exportModel } from '@aae-map/export';
 import { integer } from '@aae-map/shared/cli';
-import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { makeModel } from '../../../test/embed-helpers.ts';
 import { writeSampleImages } from '../src/sample-images.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' } } });
@@ -26,9 +25,7 @@ const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], 
 if (build.status !== 0) throw new Error(build.stderr);
 
 const dir = await mkdtemp(join(tmpdir(), 'aae-startup-'));
-await writeRandomCheckpoint(join(dir, 'run'), { seed: 1, hidden: [1000, 1000] });
-const model = join(dir, 'model.onnx');
-await exportModel(join(dir, 'run'), model);
+const model = await makeModel(dir, { hidden: [1000, 1000] });
 await writeSampleImages(join(dir, 'one'), 1);
 
 interface Case {

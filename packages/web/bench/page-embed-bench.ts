@@ -8,12 +8,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportModel } from '@aae-map/export';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
 import { startServer } from '@aae-map/web';
 import { openPage } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
-import { writeRandomCheckpoint } from '../../../test/fixtures/random-checkpoint.ts';
+import { makeModel } from '../../../test/embed-helpers.ts';
 
 interface BenchOptions {
   files: number;
@@ -68,12 +67,7 @@ async function cliRate(model: string, input: string, out: string): Promise<numbe
 async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'page-bench-'));
   try {
-    let model = opts.model;
-    if (!model) {
-      await writeRandomCheckpoint(join(tmp, 'run'), { hidden: [1000, 1000], clusters: 10 });
-      model = join(tmp, 'model.onnx');
-      await exportModel(join(tmp, 'run'), model);
-    }
+    const model = opts.model ?? (await makeModel(tmp, { hidden: [1000, 1000] }));
     const dir = join(tmp, 'images');
     await writeSampleImages(dir, opts.files);
     const server = await startServer({ port: 0, model, root: dir });
