@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { errorsPathFor } from '@aae-map/infer';
 import { assertRefused, makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
 import { assertSameRows, duck, killWhen, parquetTypes, readParquetTable } from './parquet-helpers.ts';
+import { runCheck } from './shard-helpers.ts';
 
 const COUNT = 1500;
 let tmp: string;
@@ -101,6 +102,30 @@ test('Parquet: the outputs of several runs in one folder read as one table', asy
   const [all] = await duck(`SELECT count(*)::INT AS n, count(DISTINCT path)::INT AS d FROM read_parquet('${dir}/*.parquet')`);
   const expected = reference.filter((row) => row[0]!.startsWith('3/') || row[0]!.startsWith('7/')).length;
   assert.deepEqual([all!.n, all!.d], [expected, expected]);
+});
+
+test('Parquet: embed-check accounts for sharded Parquet outputs, and merges them into the CSV of one run', async () => {
+  const dir = join(tmp, 'shards');
+  await mkdir(dir);
+  for (const k of [0, 1]) {
+    const r = await embed(join(dir, `part-${k}.parquet`), '--shard', `${k}/2`);
+    assert.equal(r.code, 3, r.stderr);
+  }
+  const merged = join(tmp, 'merged.csv');
+  const r = await runCheck(['--input', input, '--outputs', join(dir, '*.parquet'), '--merge', merged]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^ +${COUNT} embedded once$`, 'm'));
+  assert.match(r.stdout, /^ok: every file is accounted for exactly once$/m);
+  // The merge is the CSV a whole-folder run writes, byte for byte where batches do not change the sums.
+  assertSameRows(await readCsvFile(merged), reference, 'merged');
+  assert.deepEqual(await readCsvFile(errorsPathFor(merged)), referenceErrors);
+  assertRefused(
+    await runCheck(['--input', input, '--outputs', join(dir, '*.parquet'), '--merge', join(tmp, 'merged.parquet')]),
+    /--merge .*merged\.parquet: the merge is written as CSV; name a \.csv file/,
+  );
+  const missing = await runCheck(['--input', input, '--outputs', join(dir, 'part-0.parquet')]);
+  assert.equal(missing.code, 1, missing.stdout + missing.stderr);
+  assert.match(missing.stdout, /no output holds shard 1\/2/);
 });
 
 test('Parquet: a file or a parts folder embed did not write is refused in one line, and left alone', async () => {

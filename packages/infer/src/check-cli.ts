@@ -74,11 +74,11 @@ const program = cliProgram(
   .requiredOption('--input <dir>', 'the folder the shards embedded')
   .requiredOption(
     '--outputs <files...>',
-    "the shards' points files, or patterns such as 'out/points-*.csv' (quoted; * and ? in the file name); their <out>.errors.csv and <out>.meta.json are read beside them",
+    "the shards' points files (CSV or Parquet), or patterns such as 'out/points-*.csv' (quoted; * and ? in the file name); their <out>.errors.csv and <out>.meta.json are read beside them",
   )
   .option(
     '--merge <file>',
-    'if the check passes, write all rows in walk order to this points file (with its errors file), as one unsharded run',
+    'if the check passes, write all rows in walk order to this points CSV (with its errors file), as one unsharded run',
   )
   .option('--report <file>', 'write every file with its status to this CSV: path,status,outputs')
   .addHelpText(

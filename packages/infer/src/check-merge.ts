@@ -58,6 +58,10 @@ export class MergeWriter {
 
   /** Refuses a target that is one of the outputs, or that embed may not write (output-paths.ts). */
   static async open(target: string, input: string, columns: string[], outputs: string[]): Promise<MergeWriter> {
+    if (target.toLowerCase().endsWith('.parquet'))
+      throw new UserError(
+        `--merge ${target}: the merge is written as CSV; name a .csv file (Parquet parts need no merge: DuckDB reads 'dir/*.parquet' as one table)`,
+      );
     const real = await realpath(target).catch(() => undefined);
     for (const out of outputs)
       if (real !== undefined && real === (await realpath(out).catch(() => undefined)))

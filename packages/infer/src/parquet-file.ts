@@ -162,16 +162,24 @@ export interface PlotRow {
   cluster: number;
 }
 
-/** Streams the rows of a points Parquet file, a row group at a time; returns their count. */
-export async function readParquetPoints(file: string, onRow: (row: PlotRow) => void): Promise<number> {
+/** The rows of a Parquet file as objects of the named columns, one row group at a time. */
+export async function* parquetRowGroups(file: string, columns: string[]): AsyncGenerator<Record<string, unknown>[]> {
   const buffer = await asyncBufferFromFile(file);
   const metadata = await parquetMetadataAsync(buffer);
   let rowStart = 0;
   for (const rg of metadata.row_groups) {
     const rowEnd = rowStart + Number(rg.num_rows);
-    const rows = await parquetReadObjects({ file: buffer, metadata, columns: ['path', 'x', 'y', 'cluster'], rowStart, rowEnd });
-    for (const r of rows) onRow(r as PlotRow);
+    yield await parquetReadObjects({ file: buffer, metadata, columns, rowStart, rowEnd });
     rowStart = rowEnd;
   }
-  return rowStart;
+}
+
+/** Streams the rows of a points Parquet file, a row group at a time; returns their count. */
+export async function readParquetPoints(file: string, onRow: (row: PlotRow) => void): Promise<number> {
+  let count = 0;
+  for await (const rows of parquetRowGroups(file, ['path', 'x', 'y', 'cluster'])) {
+    for (const r of rows) onRow(r as unknown as PlotRow);
+    count += rows.length;
+  }
+  return count;
 }

@@ -2,14 +2,14 @@
  * The outputs of a (sharded) run as embed-check reads them: each file's rows in walk order,
  * whatever its format, and all of them merged into one stream in walk order.
  *
- * A format is a PointsFormat in POINTS_FORMATS; CSV is the fallback. Another format (Parquet)
- * plugs in by adding a PointsFormat that accepts its files and gives their rows with the cells
- * a CSV of the same run would hold.
+ * A format is a PointsFormat in POINTS_FORMATS; CSV is the fallback. Each gives its rows with
+ * the cells a CSV of the same run would hold, so that outputs of both formats check and merge alike.
  */
-import { walkOrderKey } from '@aae-map/shared';
+import { formatFloat32, walkOrderKey } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared/cli';
 import { csvRecordChunks, readCsvHeader } from './csv-file.ts';
 import type { Cells } from './outputs.ts';
+import { columnNames, isPointsParquet, parquetRowGroups, readParquetMeta } from './parquet-file.ts';
 
 export interface PointsRow {
   /** The file's path in text form, unguarded (Cells.read). */
@@ -51,8 +51,29 @@ export const CSV_POINTS: PointsFormat = {
   },
 };
 
+/** A points file embed wrote as Parquet: each row group's columns, formatted as the CSV writer formats them. */
+export const PARQUET_POINTS: PointsFormat = {
+  accepts: isPointsParquet,
+  async open(file, cells) {
+    const meta = readParquetMeta(file)!;
+    const columns = columnNames(meta);
+    return {
+      file,
+      columns,
+      async *chunks() {
+        const format = columns.map((c) => (c === 'cluster' ? String : formatFloat32));
+        for await (const rows of parquetRowGroups(file, columns))
+          yield rows.map((r) => {
+            const path = r.path as string;
+            return { path, fields: [cells.write(path), ...columns.slice(1).map((c, k) => format[k + 1]!(r[c] as number))] };
+          });
+      },
+    };
+  },
+};
+
 /** The formats embed-check reads, tried in order; CSV takes any file that none accepts. */
-export const POINTS_FORMATS: PointsFormat[] = [CSV_POINTS];
+export const POINTS_FORMATS: PointsFormat[] = [PARQUET_POINTS, CSV_POINTS];
 
 export const openPoints = (file: string, cells: Cells): Promise<PointsSource> =>
   (POINTS_FORMATS.find((f) => f.accepts(file)) ?? CSV_POINTS).open(file, cells);
