@@ -9,6 +9,7 @@
  * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
  * 1 up to replicasFor's count), --naive-iterations N (0: off; tfjs's default dense gradient, one
  * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER).
+ * `--to-error E [--epochs N] [--backend B]` times training to a test error instead (to-error.ts).
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ import { architectureFor, replicasFor, resolveOptions } from '../src/run/options
 import { EpochSampler } from '../src/step/batch-sampler.ts';
 import { ParallelStepper } from '../src/step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
+import { formatToError, trainToError } from './to-error.ts';
 import { findTorchPeer } from './torch-peer.ts';
 
 const { values } = parseArgs({
@@ -33,6 +35,9 @@ const { values } = parseArgs({
     replicas: { type: 'string' },
     'naive-iterations': { type: 'string', default: '0' },
     peer: { type: 'string' },
+    'to-error': { type: 'string' },
+    epochs: { type: 'string', default: '20' },
+    backend: { type: 'string', default: 'auto' },
   },
 });
 const count = (name: string, v: string, min: number) => {
@@ -40,6 +45,12 @@ const count = (name: string, v: string, min: number) => {
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min}, got ${v}`);
   return n;
 };
+if (values['to-error'] !== undefined) {
+  const o = { target: Number(values['to-error']), epochs: count('epochs', values.epochs, 1), backend: values.backend as BackendName };
+  if (!(o.target > 0 && o.target < 100)) throw new Error(`--to-error must be a test error in percent, got ${values['to-error']}`);
+  console.log(formatToError(o, await trainToError(o)));
+  process.exit(0);
+}
 const rounds = count('rounds', values.rounds, 1);
 const iterations = count('iterations', values.iterations, 1);
 const naiveIterations = count('naive-iterations', values['naive-iterations'], 0);
