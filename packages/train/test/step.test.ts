@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { initialWeights } from '../src/model/model.ts';
-import type { Phase } from '../src/model/phases.ts';
+import { PHASES, type Phase } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
@@ -84,4 +85,29 @@ test("the generator phase backpropagates through the discriminator phase's encod
   }
   assert.equal(tf.memory().numTensors, before, 'the kept encoder pass is freed');
   for (const r of replicas) r.dispose();
+});
+
+test("batch 250 (above the default 100): each phase's gradients with the custom kernels equal tfjs's default gradients", async () => {
+  const batch = 250;
+  const opts = resolveOptions({ hidden: [40, 36], batch, labels: 300, vat: 1.5 }, mnist);
+  const arch = architectureFor(opts, mnist);
+  const rng = new Rng(5);
+  const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance));
+  const train = { ...mnist.train, count: 3000, labels: mnist.train.labels.subarray(0, 3000) };
+  const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 300, 5), arch, batch, opts.noiseStd, undefined, true);
+  sampler.startEpoch(rng);
+  const b = sampler.next(0, rng);
+  assert.equal(b.size, batch);
+  const base = { arch, headDistance: opts.headDistance, vat: opts.vat };
+  const [custom, naive] = (['custom', 'naive'] as const).map((impl) => new Replica({ ...base, impl }));
+  for (const r of [custom!, naive!]) r.upload(state.params, undefined, state.transposed);
+  for (const phase of PHASES) {
+    const [c, n] = [new FlatTensors(state.phaseSpecs[phase]), new FlatTensors(state.phaseSpecs[phase])];
+    const [lc, ln] = [(await custom!.gradients(phase, b, c)).loss, (await naive!.gradients(phase, b, n)).loss];
+    const scale = Math.max(...n.data.map(Math.abs));
+    // Float32 sums over 250 rows in another order: 1e-4 of the largest gradient.
+    assertClose(c.data, n.data, { atol: 1e-4 * scale, rtol: 1e-3 }, `${phase} gradients`);
+    assertClose([lc], [ln], { rtol: 1e-5 }, `${phase} loss`);
+  }
+  for (const r of [custom!, naive!]) r.dispose();
 });
