@@ -8,8 +8,12 @@
  * baseline (million-decode.ts: the same workers, walk, batches and decoding, no model). The
  * target on 2 cores: embed >= 35,000 files/s with a peak RSS of at most 400 MB. Other load on
  * the machine lowers files/s, so the load average is printed beside them.
+ *
+ * What bounds embed on 2 cores is the model's core while the other decodes: so the bench also
+ * runs the model alone (million-model.ts, embed's threads, on 300,000 images in memory), and the
+ * same again while a decode-only process works through the tree beside it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -32,6 +36,8 @@ const root = join(tmpdir(), `aae-million-${opts.files}`);
 const tree = join(root, 'tree');
 const EMBED_BIN = fileURLToPath(new URL('../bin/embed.js', import.meta.url));
 const DECODE_ONLY = fileURLToPath(new URL('./million-decode.ts', import.meta.url));
+const MODEL_ONLY = fileURLToPath(new URL('./million-model.ts', import.meta.url));
+const MODEL_IMAGES = 300_000;
 
 /** The tree of hard links, made unless a complete one is there. */
 async function makeTree(): Promise<void> {
@@ -68,6 +74,28 @@ function timedRun(args: string[], rate: (stdout: string) => number): Measured {
   return { filesPerSecond: rate(stdout), peakRssMb: kb / 1024 };
 }
 
+/** The model alone, in its own process: images/s. */
+const modelRate = (model: string) =>
+  Number(
+    /(\d+) images\/s/.exec(
+      execFileSync(process.execPath, ['--import', 'tsx', MODEL_ONLY, model, String(MODEL_IMAGES)], { encoding: 'utf8' }),
+    )?.[1],
+  );
+
+/** The model alone while a decode-only process works through the tree (started a second earlier, stopped after). */
+async function modelBesideDecoding(model: string): Promise<number> {
+  const decoder = spawn(process.execPath, ['--import', 'tsx', DECODE_ONLY, tree], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => decoder.on('exit', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    if (decoder.exitCode !== null) throw new Error('the decode-only process ended before the model ran');
+    return modelRate(model);
+  } finally {
+    decoder.kill();
+    await exited;
+  }
+}
+
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 const load = () =>
   loadavg()
@@ -87,6 +115,11 @@ try {
     const decode = timedRun(['--import', 'tsx', DECODE_ONLY, tree], (s) => Number(/(\d+) files\/s/.exec(s)?.[1]));
     const embed = timedRun([EMBED_BIN, '--model', model, '--input', tree, '--out', join(work, 'points.csv')], (s) =>
       Number(/\((\d+) files\/s\)/.exec(s)?.[1]),
+    );
+    const alone = modelRate(model);
+    const beside = await modelBesideDecoding(model);
+    console.log(
+      `round ${r + 1}: model-only ${fmt(alone)} images/s alone, ${fmt(beside)} beside decode-only (${(beside / alone).toFixed(2)})`,
     );
     console.log(
       `round ${r + 1}: embed ${fmt(embed.filesPerSecond)} files/s, peak RSS ${fmt(embed.peakRssMb)} MB; decode-only ${fmt(decode.filesPerSecond)} files/s, peak RSS ${fmt(decode.peakRssMb)} MB; load average ${load()}`,
