@@ -14,7 +14,7 @@ import { exportModel } from '@aae-map/export';
 import { writeSampleImages } from '@aae-map/infer';
 import { ERROR_COLUMNS, parseCsv } from '@aae-map/shared';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { ARTIFACTS, openPage, type PageHarness, statusAfter } from '@aae-map/web/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const GOOD = 30;
@@ -50,19 +50,7 @@ after(async () => {
 const count = (h: PageHarness) => h.page.getAttribute('#count', 'data-count');
 
 /** Picks files (or a folder) in an input and waits until the run ends: a new status line, no "embedding". */
-async function pick(h: PageHarness, input: string, files: string | string[]): Promise<{ text: string; error: boolean }> {
-  await h.page.evaluate(() => (document.getElementById('run-status')!.textContent = ''));
-  await h.page.setInputFiles(input, files);
-  await h.page.waitForFunction(
-    () => {
-      const t = document.getElementById('run-status')!.textContent!;
-      return t !== '' && !t.startsWith('embedding') && !t.startsWith('opening');
-    },
-    null,
-    { timeout: 60_000 },
-  );
-  return h.page.$eval('#run-status', (el) => ({ text: el.textContent!, error: el.classList.contains('error') }));
-}
+const pick = (h: PageHarness, input: string, files: string | string[]) => statusAfter(h.page, () => h.page.setInputFiles(input, files));
 
 async function download(h: PageHarness, selector: string): Promise<{ name: string; text: string }> {
   const [d] = await Promise.all([h.page.waitForEvent('download'), h.page.click(selector)]);
