@@ -1,7 +1,7 @@
 /**
  * The page in Debian's chromium embeds feature vectors dropped on it, for a feature model: real
- * vectors (scikit-learn's digits, 64 features; see feature-vectors.test.ts) as a float32 .npy, a
- * float16 .npy and a CSV with a header and an `id` column. Its downloaded points match `embed`'s
+ * vectors (scikit-learn's digits, 64 features; see feature-vectors.test.ts) as float32, float16
+ * and float64 .npy files and a CSV with a header and an `id` column. Its downloaded points match `embed`'s
  * (onnxruntime-node) for the same files within web-embed.test.ts's tolerances, rows named as
  * `embed` names them (row index, or the id column). A ragged CSV and vectors of another D are one
  * error on the page, and the map stays as it was.
@@ -15,7 +15,7 @@ import { exportModel } from '@aae-map/export';
 import { parseCsv } from '@aae-map/shared';
 import { maxAbsDiff } from '@aae-map/shared/test-utils';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, openPage, type PageHarness, statusAfter } from '@aae-map/web/test-utils';
+import { ARTIFACTS, findColouredPixel, openPage, type PageHarness, statusAfter } from '@aae-map/web/test-utils';
 import { EMBED_BIN, runNode } from './embed-helpers.ts';
 import { npyBytes, writeNpyF32 } from './fixtures/npy.ts';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
@@ -44,6 +44,7 @@ before(async () => {
   const rows = (await readDigits()).values.slice(0, ROWS);
   await writeNpyF32(at('digits.npy'), Float32Array.from(rows.flat()), ROWS, 64);
   await writeFile(at('digits-f16.npy'), npyBytes('<f2', [ROWS, 64], new Uint8Array(Uint16Array.from(rows.flat(), half).buffer)));
+  await writeFile(at('digits-f64.npy'), npyBytes('<f8', [ROWS, 64], new Uint8Array(Float64Array.from(rows.flat()).buffer)));
   const header = ['id', ...Array.from({ length: 64 }, (_, k) => `p${k}`)];
   await writeFile(at('digits.csv'), [header, ...rows.map((r, i) => [`digit ${i}`, ...r])].map((r) => r.join(',')).join('\n'));
   await writeFile(at('ragged.csv'), 'a,b,c\n1,2,3\n4,5\n');
@@ -111,7 +112,7 @@ function assertSamePoints(page: string[][], cli: string[][], what: string): void
   for (const k of ['point', 'confidence', 'style'] as const) assert.ok(d[k] <= TOL[k], `${what} ${k}: max diff ${d[k]} > ${TOL[k]}`);
 }
 
-test('dropped .npy (float32, float16) and CSV vectors: the points embed writes for the same files', async () => {
+test('dropped .npy (float32, float16, float64) and CSV vectors: the points embed writes for the same files', async () => {
   const h = await openPage(server.url);
   try {
     await h.page.waitForFunction(() =>
@@ -120,6 +121,7 @@ test('dropped .npy (float32, float16) and CSV vectors: the points embed writes f
     for (const [file, extra] of [
       ['digits.npy', []],
       ['digits-f16.npy', []],
+      ['digits-f64.npy', []],
       ['digits.csv', ['--id-column', 'id']],
     ] as const) {
       const run = await drop(h, file);
@@ -128,7 +130,18 @@ test('dropped .npy (float32, float16) and CSV vectors: the points embed writes f
       assert.equal(await h.page.getAttribute('#count', 'data-count'), String(ROWS));
       assertSamePoints(await downloadPoints(h), await embedCli(file, [...extra]), file);
     }
-    await h.page.screenshot({ path: join(ARTIFACTS, 'web-vectors.png') });
+    const shot = await h.page.screenshot({ path: join(ARTIFACTS, 'web-vectors.png') });
+    // A vector has no image: the card shows its id and asks the server for nothing.
+    const top = await h.page.$eval('#map', (c) => Math.ceil(c.getBoundingClientRect().top));
+    const dot = findColouredPixel(shot, { x0: 0, y0: top, x1: 1000, y1: 800 })!;
+    await h.page.mouse.move(dot[0] + 2, dot[1] + 2);
+    await h.page.waitForSelector('#hover-card:not([hidden])');
+    assert.equal(await h.page.isHidden('#hover-card img'), true);
+    assert.match((await h.page.textContent('#hover-card .caption'))!, /^digit \d+ · /);
+    assert.deepEqual(
+      h.requests.filter((u) => u.includes('/files/') && !/\/files\/digits(-f16|-f64)?\.(npy|csv)$/.test(u)),
+      [],
+    );
     assert.deepEqual(h.errors, []);
   } finally {
     await h.close();

@@ -53,6 +53,7 @@ export async function embedVectors(
 ): Promise<{ points: PointSet; seconds: number }> {
   const start = performance.now();
   const points = emptyPointSet(m.count, info.styleDim);
+  points.vectors = true;
   const paths = m.ids ?? Array.from({ length: m.count }, (_, i) => String(i));
   for (let from = 0; from < m.count; from += batch) {
     const n = Math.min(batch, m.count - from);
