@@ -15,7 +15,7 @@ import { openSession, type PageSession, type ProviderChoice } from './ort-runtim
 import { concatPoints, type PointSet } from './point-set.ts';
 import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
-import { comparePaths, describeInput, type ModelInfo, UserError } from './shared.ts';
+import { comparePaths, describeInput, type FeatureModelInfo, UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
 import { updateStyleOption } from './style-option.ts';
 import { PageTools } from './tools.ts';
@@ -149,7 +149,7 @@ async function openCsv(text: string, name: string): Promise<void> {
   status.message(`opened ${name}: ${set.count} points; thumbnails load from the served folder`);
 }
 
-async function embedVectorFile(file: File, model: LoadedModel, info: ModelInfo & { inputKind: 'features' }): Promise<void> {
+async function embedVectorFile(file: File, model: LoadedModel, info: FeatureModelInfo): Promise<void> {
   status.clearProvider();
   const m = await readVectorFile(file, info, model.name);
   const s = await sessionFor(model);
@@ -167,7 +167,7 @@ async function openFile(file: File): Promise<void> {
   if (info?.inputKind === 'features' && isVectorFile(file.name, text)) return embedVectorFile(file, model!, info);
   if (text === undefined)
     throw new UserError(
-      `${file.name} holds feature vectors; load a model trained on them first (this one takes ${info ? describeInput(info) : 'nothing yet'})`,
+      `${file.name} holds feature vectors; load a model trained on them first (${model ? `${model.name} takes ${describeInput(model.info)}` : 'no model is loaded'})`,
     );
   return openCsv(text, file.name);
 }
