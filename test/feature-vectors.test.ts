@@ -16,19 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import type { EvalReport } from '@aae-map/evaluate';
 import { openModel } from '@aae-map/infer';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadModel } from '@aae-map/train';
 import { assertRefused, readCsvFile, runNode } from './embed-helpers.ts';
 import { npyBytes, writeNpyF32, writeNpyLabels } from './fixtures/npy.ts';
+import { readDigits, SKLEARN } from './fixtures/sklearn.ts';
 
 // onnx-proto is shared's dependency, not the root's.
 const { onnx } = createRequire(new URL('../packages/shared/package.json', import.meta.url))('onnx-proto');
 
-// Copied from Debian's python3-sklearn (sklearn/datasets/data) by scripts/ensure-test-data.mjs.
-const SKLEARN = fileURLToPath(new URL('../.cache/sklearn', import.meta.url));
 const bin = (pkg: string, name: string) => fileURLToPath(new URL(`../packages/${pkg}/bin/${name}.js`, import.meta.url));
 const TRAIN_ROWS = 1500;
 
@@ -41,12 +39,7 @@ const csv = (rows: Array<Array<string | number>>) => rows.map((r) => r.join(',')
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'aae-features-'));
-  const rows = gunzipSync(await readFile(join(SKLEARN, 'digits.csv.gz')))
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => l.split(',').map(Number));
-  digits = { values: rows.map((r) => r.slice(0, 64)), labels: rows.map((r) => r[64]!) };
+  digits = await readDigits();
   // Training rows as CSV (no header, as the file comes), the held-out rows as float32 .npy.
   await writeFile(at('digits-train.csv'), csv(digits.values.slice(0, TRAIN_ROWS)));
   await writeFile(at('digits-train-labels.csv'), csv([['label'], ...digits.labels.slice(0, TRAIN_ROWS).map((l) => [l])]));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@aae-map/web';
-import { openPage } from '@aae-map/web/test-utils';
+import { openPage, statusAfter } from '@aae-map/web/test-utils';
 import { EMBED_BIN, makeModel, mnistFolder } from './embed-helpers.ts';
 
 const EVALUATE_BIN = fileURLToPath(new URL('../packages/evaluate/bin/evaluate.js', import.meta.url));
@@ -158,17 +158,19 @@ test('the page, served a model whose clusters disagree with its graph, says so a
   }
 });
 
-test('the page, served a model of feature vectors, says it embeds images and does not load it', async () => {
+test('the page, served a model of feature vectors, loads it and refuses images in one line', async () => {
   const model = await makeModel(join(tmp, 'vectors'), { features: 16 });
   const server = await startServer({ port: 0, model, root: images });
   try {
     const h = await openPage(server.url);
     try {
-      const status = await h.page.$eval('#run-status', (el) => el.textContent!);
-      assert.match(
-        status,
-        /^error: model\.onnx \(server\) takes 16-D feature vectors; this page embeds images, so embed vectors with 'pnpm embed --input vectors\.npy'/,
-      );
+      assert.match((await h.page.textContent('#model-status'))!, /^model\.onnx \(server\): 16-D vectors → 10 clusters/);
+      const status = await statusAfter(h.page, () => h.page.setInputFiles('#folder-input', images));
+      assert.deepEqual(status, {
+        text: 'error: model.onnx (server) takes 16-D feature vectors, not images; drop a .npy or a CSV of them',
+        error: true,
+      });
+      assert.equal(await h.page.getAttribute('#count', 'data-count'), '0');
       assert.deepEqual(h.errors, []);
     } finally {
       await h.close();

@@ -2,8 +2,9 @@
  * The page with imperfect inputs, in Debian's chromium: files left out of an embed are listed on
  * the page and downloadable as errors.csv in embed's format; an embed that yields nothing keeps
  * the map and says so as an error; "adds to the map" appends; a points.csv with a non-numeric x
- * is rejected with its record number; the style box follows the z columns; and webgpu forced in
- * a browser without an adapter runs on wasm and says so in plain words.
+ * is rejected with its record number, and a .npy of vectors given to an image model in one line;
+ * the style box follows the z columns; and webgpu forced in a browser without an adapter runs on
+ * wasm and says so in plain words.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +15,8 @@ import { exportModel } from '@aae-map/export';
 import { writeSampleImages } from '@aae-map/infer';
 import { ERROR_COLUMNS, parseCsv } from '@aae-map/shared';
 import { type RunningServer, startServer } from '@aae-map/web';
-import { ARTIFACTS, openPage, type PageHarness } from '@aae-map/web/test-utils';
+import { ARTIFACTS, openPage, type PageHarness, statusAfter } from '@aae-map/web/test-utils';
+import { writeNpyF32 } from './fixtures/npy.ts';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const GOOD = 30;
@@ -38,6 +40,7 @@ before(async () => {
   const head = 'path,x,y,cluster,confidence';
   await writeFile(dir('with-z.csv'), `${head},z0,z1\r\na/1.png,0.5,1,2,0.9,0.1,0.2\r\n`);
   await writeFile(dir('no-z.csv'), `${head}\r\na/1.png,0.5,1,2,0.9\r\nb/2.png,1,2,0,0.8\r\n`);
+  await writeNpyF32(dir('vectors.npy'), Float32Array.from([1, 2, 3, 4]), 2, 2);
   await writeFile(dir('bad-x.csv'), `${head}\r\na/1.png,0.5,1,2,0.9\r\nb/2.png,abc,2,0,0.8\r\n`);
   server = await startServer({ port: 0, model: dir('model.onnx'), root: tmp });
   await mkdir(ARTIFACTS, { recursive: true });
@@ -50,19 +53,7 @@ after(async () => {
 const count = (h: PageHarness) => h.page.getAttribute('#count', 'data-count');
 
 /** Picks files (or a folder) in an input and waits until the run ends: a new status line, no "embedding". */
-async function pick(h: PageHarness, input: string, files: string | string[]): Promise<{ text: string; error: boolean }> {
-  await h.page.evaluate(() => (document.getElementById('run-status')!.textContent = ''));
-  await h.page.setInputFiles(input, files);
-  await h.page.waitForFunction(
-    () => {
-      const t = document.getElementById('run-status')!.textContent!;
-      return t !== '' && !t.startsWith('embedding') && !t.startsWith('opening');
-    },
-    null,
-    { timeout: 60_000 },
-  );
-  return h.page.$eval('#run-status', (el) => ({ text: el.textContent!, error: el.classList.contains('error') }));
-}
+const pick = (h: PageHarness, input: string, files: string | string[]) => statusAfter(h.page, () => h.page.setInputFiles(input, files));
 
 async function download(h: PageHarness, selector: string): Promise<{ name: string; text: string }> {
   const [d] = await Promise.all([h.page.waitForEvent('download'), h.page.click(selector)]);
@@ -133,6 +124,11 @@ test('points.csv: a non-numeric x is rejected with its record number; the style 
     const bad = await pick(h, '#csv-input', dir('bad-x.csv'));
     assert.deepEqual(bad, { text: "error: bad-x.csv: record 3: x is 'abc', which is not a number; fix or remove that line", error: true });
     assert.equal(await count(h), '1', 'the map before the bad file stays');
+    assert.deepEqual(await pick(h, '#csv-input', dir('vectors.npy')), {
+      text: 'error: vectors.npy holds feature vectors; load a model trained on them first (model.onnx (server) takes 28×28 images)',
+      error: true,
+    });
+    assert.equal(await count(h), '1');
 
     await pick(h, '#csv-input', dir('no-z.csv'));
     assert.equal(await count(h), '2');

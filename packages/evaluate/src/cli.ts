@@ -28,9 +28,12 @@ const program = cliProgram(
   .option('--runs <dir>', 'where to look for the latest run', 'runs')
   .option(
     '--data <path>',
-    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), a folder with one subfolder of images per class, or feature vectors (.npy, .csv) (default: MNIST t10k, 10,000 images)',
+    'test set: an IDX image file (gzip or not), a folder holding an IDX set (its t10k files), a folder with one subfolder of images per class, or feature vectors (.npy, .csv, .parquet) (default: MNIST t10k, 10,000 images)',
   )
-  .option('--data-labels <labels>', 'labels for --data: IDX (default: the file named like it, images→labels), or .npy/.csv for vectors')
+  .option(
+    '--data-labels <labels>',
+    'labels for --data: IDX (default: the file named like it, images→labels), or .npy/.csv/.parquet for vectors',
+  )
   .option(
     '--train-data <path>',
     "the set kNN and the cluster labels are fitted on, in the same forms (default: the train files of --data's IDX folder, else MNIST train, 60,000 images; needed with an image folder or vectors)",

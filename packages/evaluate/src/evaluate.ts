@@ -21,7 +21,7 @@ export interface EvaluateOptions {
    * The test set: an IDX image file (gzip or not) and its labels (default: the file named like it
    * with images→labels); a folder holding an IDX set (its t10k files); a folder of images with one
    * subfolder per class (no `testLabels`; decoded at the model's size, gray or RGB); or feature
-   * vectors (.npy or .csv) and their labels. @default MNIST's 10k test set
+   * vectors (.npy, .csv or .parquet) and their labels. @default MNIST's 10k test set
    */
   testImages?: string;
   testLabels?: string;

@@ -33,7 +33,7 @@ const program = cliProgram(
 )
   .option(
     '--input <path>',
-    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard; or, for a model trained on feature vectors, a .npy [N, D] or .csv file of them (path = row index 0, 1, …)',
+    'folder of png/jpg/jpeg/webp/gif/tiff images, walked recursively; a .tar in it (or given here) is read as a shard; or, for a model trained on feature vectors, a .npy [N, D], .csv or .parquet file of them (path = row index 0, 1, …)',
   )
   .option(
     '--input-list <file>',
@@ -67,7 +67,10 @@ const program = cliProgram(
   .option('--style', 'add the style vector as columns z0..z{d-1}')
   .option('--plot <png>', 'also draw the map, coloured by subfolder (or cluster); replaces only a plot embed drew (see --overwrite)')
   .option('--resume', 'keep the rows already in --out and embed only the remaining files')
-  .option('--id-column <name>', 'CSV --input of vectors: the column that names each row, written as its path (default: the row index)')
+  .option(
+    '--id-column <name>',
+    'CSV or Parquet --input of vectors: the column that names each row, written as its path (default: the row index)',
+  )
   .option(
     '--overwrite',
     'replace --out and --plot even if embed did not write them (never <out>.errors.csv, the model or files under --input)',
@@ -101,7 +104,7 @@ const program = cliProgram(
     action(async (opts: EmbedCliOptions) => {
       const { featureFormat } = await import('@aae-map/shared');
       const vectors = opts.input !== undefined && featureFormat(opts.input) !== undefined;
-      if (opts.idColumn !== undefined && !vectors) throw new UserError('--id-column is for a CSV --input of feature vectors');
+      if (opts.idColumn !== undefined && !vectors) throw new UserError('--id-column is for a CSV or Parquet --input of feature vectors');
       if (opts.shard !== undefined && vectors) throw new UserError('--shard is for folders of images; a file of vectors embeds in one run');
       const { resolveShard } = await import('./shard-spec.ts');
       const { shard, source } = resolveShard(opts.shard, opts.shards);

@@ -1,11 +1,12 @@
 /**
- * `embed --input vectors.npy|.csv`: one points.csv row per feature vector of a feature model,
- * named by its row index (0, 1, …) or by its CSV `--id-column`. Vectors embed in one pass (a
+ * `embed --input vectors.npy|.csv|.parquet`: one points.csv row per feature vector of a feature model,
+ * named by its row index (0, 1, …) or by its CSV or Parquet `--id-column`. Vectors embed in one pass (a
  * million 64-D rows is 256 MB of floats and seconds of work), so there is no --resume, and the
  * file is written whole, atomically: a run that fails leaves nothing.
  */
 import { rm } from 'node:fs/promises';
 import {
+  checkVectorDim,
   csvRecord,
   describeInput,
   type FeatureModelInfo,
@@ -23,9 +24,9 @@ import { isParquetOut } from './points-sink.ts';
 import { type EmbedModel, openModel } from './runtime.ts';
 
 export interface EmbedVectorsOptions extends Omit<EmbedOptions, 'input' | 'inputList' | 'shard'> {
-  /** The .npy or .csv file of vectors. */
+  /** The .npy, .csv or .parquet file of vectors. */
   input: string;
-  /** A CSV column holding each row's id, written as its path; the other columns are the features. @default none: the row index */
+  /** A CSV or Parquet column holding each row's id, written as its path; the other columns are the features. @default none: the row index */
   idColumn?: string;
 }
 
@@ -36,10 +37,7 @@ function featureInfo(model: EmbedModel, modelFile: string, input: string, dim: n
     throw new UserError(
       `${modelFile} takes ${describeInput(info)}, and --input ${input} holds feature vectors; embed a folder of images with it`,
     );
-  if (dim !== info.inputDim)
-    throw new UserError(
-      `${input} holds ${dim}-D vectors but ${modelFile} takes ${info.inputDim}-D ones; give vectors of the features it was trained on`,
-    );
+  checkVectorDim(input, dim, modelFile, info.inputDim);
   return info;
 }
 

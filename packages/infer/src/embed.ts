@@ -193,7 +193,9 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
     model = await openModel(modelFile, { device: opts.device ?? 'auto', threads, spin: false, wideThreads });
     const info = model.info;
     if (info.inputKind !== 'image')
-      throw new UserError(`${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy or vectors.csv`);
+      throw new UserError(
+        `${modelFile} takes ${describeInput(info)}, not images; give --input vectors.npy, vectors.csv or vectors.parquet`,
+      );
     if (opts.shard) log.write(`${opts.shardSource ?? `shard ${shardName(opts.shard)}`}\n`);
     log.write(`device: ${model.provider}\n`);
     const shape = { clusters: model.info.clusters, styleDim: model.info.styleDim, withStyle: opts.style ?? false };

@@ -44,7 +44,7 @@ export async function resolveInput(o: InputOptions): Promise<InputSource> {
   if (s.isDirectory()) return { stage: { input }, protect: input };
   if (isTarName(input)) return { stage: { input: dirname(input), only: basename(input) }, protect: input };
   throw new UserError(
-    `--input ${input} is not a folder or a .tar; give the folder that holds the images, or feature vectors as a .npy or .csv file`,
+    `--input ${input} is not a folder or a .tar; give the folder that holds the images, or feature vectors as a .npy, .csv or .parquet file`,
   );
 }
 

@@ -3,15 +3,24 @@
  * per call, and joined into one file by copying their row groups' bytes, so that the end of a run
  * costs a file copy, not a decode and an encode of every row.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import type { FileMetaData, KeyValue, RowGroup } from 'hyparquet';
-import { asyncBufferFromFile, parquetMetadata, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import {
+  type FileMetaData,
+  type KeyValue,
+  PARQUET_MAGIC as MAGIC,
+  metaValue,
+  type RowGroup,
+  readAt,
+  readParquetMeta,
+  readParquetRows,
+} from '@aae-map/shared/parquet';
 import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 
+export { columnNames, metaValue, readParquetMeta } from '@aae-map/shared/parquet';
+
 /** Key-value metadata every points file from embed carries; its value is the format version. */
 export const POINTS_KEY = 'aae_map_points';
-const MAGIC = 0x31524150; // 'PAR1', little-endian
 
 export interface PointColumns {
   path: string[];
@@ -46,45 +55,11 @@ export function encodePoints(c: PointColumns, kv: KeyValue[]): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const buf = new Uint8Array(length);
-  for (let got = 0; got < length; ) {
-    const n = readSync(fd, buf, got, length - got, position + got);
-    if (n === 0) throw new Error('unexpected end of file');
-    got += n;
-  }
-  return buf;
-}
-
-/** The footer of a Parquet file; undefined when the file is not one (no PAR1 marks, or a bad footer). */
-export function readParquetMeta(file: string): FileMetaData | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size < 12) return undefined;
-    const tail = readAt(fd, size - 8, 8);
-    const view = new DataView(tail.buffer);
-    const length = view.getUint32(0, true);
-    if (view.getUint32(4, true) !== MAGIC || length + 12 > size) return undefined;
-    return parquetMetadata(readAt(fd, size - 8 - length, length + 8).buffer as ArrayBuffer);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The value of a key-value metadata entry. */
-export const metaValue = (meta: FileMetaData, key: string) => meta.key_value_metadata?.find((kv) => kv.key === key)?.value;
-
 /** Whether a file is a points file from embed: Parquet whose footer carries POINTS_KEY. */
 export const isPointsParquet = (file: string) => {
   const meta = readParquetMeta(file);
   return meta !== undefined && metaValue(meta, POINTS_KEY) !== undefined;
 };
-
-/** The names of a file's columns, in order. */
-export const columnNames = (meta: FileMetaData) => meta.schema.slice(1).map((e) => e.name);
 
 const shift = (v: bigint | undefined, by: bigint) => (v === undefined ? undefined : v + by);
 
@@ -162,24 +137,6 @@ export interface PlotRow {
   cluster: number;
 }
 
-/** The rows of a Parquet file as objects of the named columns, one row group at a time. */
-export async function* parquetRowGroups(file: string, columns: string[]): AsyncGenerator<Record<string, unknown>[]> {
-  const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
-  let rowStart = 0;
-  for (const rg of metadata.row_groups) {
-    const rowEnd = rowStart + Number(rg.num_rows);
-    yield await parquetReadObjects({ file: buffer, metadata, columns, rowStart, rowEnd });
-    rowStart = rowEnd;
-  }
-}
-
 /** Streams the rows of a points Parquet file, a row group at a time; returns their count. */
-export async function readParquetPoints(file: string, onRow: (row: PlotRow) => void): Promise<number> {
-  let count = 0;
-  for await (const rows of parquetRowGroups(file, ['path', 'x', 'y', 'cluster'])) {
-    for (const r of rows) onRow(r as unknown as PlotRow);
-    count += rows.length;
-  }
-  return count;
-}
+export const readParquetPoints = (file: string, onRow: (row: PlotRow) => void): Promise<number> =>
+  readParquetRows(file, ['path', 'x', 'y', 'cluster'], (r) => onRow(r as unknown as PlotRow));

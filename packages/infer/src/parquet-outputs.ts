@@ -13,7 +13,7 @@ import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bestCluster, type PointOutputs, UserError, writeFileAtomicSync } from '@aae-map/shared';
-import type { KeyValue } from 'hyparquet';
+import type { KeyValue } from '@aae-map/shared/parquet';
 import { type Cells, ErrorsLog, errorsPathFor, keepErrors } from './outputs.ts';
 import { columnNames, encodePoints, joinParquet, metaValue, POINTS_KEY, readParquetMeta } from './parquet-file.ts';
 

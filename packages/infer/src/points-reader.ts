@@ -7,9 +7,10 @@
  */
 import { formatFloat32, walkOrderKey } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared/cli';
+import { parquetRowGroups } from '@aae-map/shared/parquet';
 import { csvRecordChunks, readCsvHeader } from './csv-file.ts';
 import type { Cells } from './outputs.ts';
-import { columnNames, isPointsParquet, parquetRowGroups, readParquetMeta } from './parquet-file.ts';
+import { columnNames, isPointsParquet, readParquetMeta } from './parquet-file.ts';
 
 export interface PointsRow {
   /** The file's path in text form, unguarded (Cells.read). */

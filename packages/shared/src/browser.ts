@@ -1,6 +1,7 @@
 /**
  * The part of @aae-map/shared that runs in a browser (no node: modules, no sharp): the model
- * metadata contract, the points.csv format and CSV, gray conversion, image paths and colours.
+ * metadata contract, the points.csv format and CSV, feature vectors from .npy or CSV bytes, gray
+ * conversion, image paths and colours.
  * The page in packages/web bundles this entry.
  */
 
@@ -12,6 +13,8 @@ export * from './contracts/onnx-read.ts';
 export * from './contracts/path-encoding.ts';
 export * from './contracts/points-format.ts';
 export * from './contracts/shard.ts';
+export * from './data/feature-parse.ts';
+export * from './data/npy.ts';
 export * from './decode/gray.ts';
 export * from './decode/image-paths.ts';
 export * from './plot/category-color.ts';

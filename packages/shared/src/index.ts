@@ -14,6 +14,7 @@ export * from './contracts/checkpoint-format.ts';
 export * from './contracts/checkpoint-io.ts';
 export * from './data/data-file.ts';
 export * from './data/feature-file.ts';
+export * from './data/feature-parse.ts';
 export * from './data/idx-folder.ts';
 export * from './data/idx-reader.ts';
 export * from './data/labels-file.ts';

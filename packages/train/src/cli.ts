@@ -8,7 +8,7 @@ const program = cliProgram(
 )
   .addHelpText(
     'after',
-    '\nExamples:\n  pnpm train                                   # MNIST, n-D mode, 1000 labels\n  pnpm train --style-dim 2 --labels 100        # 2-D mode\n  pnpm train --labels 0 --clusters 20 --style-dim 2\n  pnpm train --resume --name mnist-nd-1000 --epochs 20\n  pnpm train --data my-images-idx3-ubyte --test-data t10k-images-idx3-ubyte\n  pnpm train --data /usr/share/datasets/fashion-mnist   # train-*/t10k-* IDX files, gzip or not\n  pnpm train --data features.npy --data-labels labels.npy   # feature vectors [N, D] (.npy or .csv)\n  pnpm train --data photos/ --size 32x24 --labels 500   # photos/<class>/*.jpg, photos/unlabeled/*\n  pnpm train --data scans/ --clusters 12 --test held-out/',
+    '\nExamples:\n  pnpm train                                   # MNIST, n-D mode, 1000 labels\n  pnpm train --style-dim 2 --labels 100        # 2-D mode\n  pnpm train --labels 0 --clusters 20 --style-dim 2\n  pnpm train --resume --name mnist-nd-1000 --epochs 20\n  pnpm train --data my-images-idx3-ubyte --test-data t10k-images-idx3-ubyte\n  pnpm train --data /usr/share/datasets/fashion-mnist   # train-*/t10k-* IDX files, gzip or not\n  pnpm train --data features.npy --data-labels labels.npy   # feature vectors [N, D] (.npy, .csv or .parquet)\n  pnpm train --data photos/ --size 32x24 --labels 500   # photos/<class>/*.jpg, photos/unlabeled/*\n  pnpm train --data scans/ --clusters 12 --test held-out/',
   )
   .action(
     action(async (values: Record<string, unknown>) => {

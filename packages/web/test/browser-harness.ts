@@ -197,3 +197,29 @@ export function insidePolygon(xs: readonly number[], ys: readonly number[], x: n
   }
   return odd;
 }
+
+/** The little of the DOM that statusAfter's page functions use (this file is compiled without DOM types). */
+interface StatusDocument {
+  document: { getElementById(id: string): { textContent: string | null; classList: { contains(c: string): boolean } } | null };
+}
+
+/** Runs `start` (a pick or a drop) on a cleared status line and waits until the run ends; returns the status line. */
+export async function statusAfter(page: Page, start: () => Promise<unknown>): Promise<{ text: string; error: boolean }> {
+  await page.evaluate(() => {
+    (globalThis as unknown as StatusDocument).document.getElementById('run-status')!.textContent = '';
+  });
+  await start();
+  // Functions, not strings: the page's CSP forbids the eval that waitForFunction would use for a string.
+  await page.waitForFunction(
+    () => {
+      const t = (globalThis as unknown as StatusDocument).document.getElementById('run-status')!.textContent!;
+      return t !== '' && !t.startsWith('embedding') && !t.startsWith('opening');
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  return page.evaluate(() => {
+    const el = (globalThis as unknown as StatusDocument).document.getElementById('run-status')!;
+    return { text: el.textContent!, error: el.classList.contains('error') };
+  });
+}

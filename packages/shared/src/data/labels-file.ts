@@ -1,7 +1,7 @@
 /**
  * Labels for feature vectors, one per row: a .npy vector of whole numbers (class indices; −1, or
- * NaN in a float array, is unlabelled) or a CSV column of class indices or class names (an empty
- * cell or −1 is unlabelled). Class names come from the CSV's names or from a JSON list.
+ * NaN in a float array, is unlabelled) or a CSV or Parquet column of class indices or class names
+ * (an empty cell, a null or −1 is unlabelled). Class names come from the CSV's names or from a JSON list.
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../cli/user-error.ts';
@@ -35,17 +35,21 @@ async function readNpyLabels(file: string): Promise<LabelColumn> {
   return { labels };
 }
 
-async function readCsvLabels(file: string): Promise<LabelColumn> {
+async function readCsvLabelCells(file: string): Promise<string[]> {
   const { header, rows } = await readCsvRecords(file);
   const width = header?.length ?? rows[0]?.length ?? 0;
   const at = header && width > 1 ? header.indexOf(LABEL_COLUMN) : 0;
   if (at < 0 || (!header && width > 1))
     throw new UserError(`${file} has ${width} columns; give one column of labels, or a header naming the '${LABEL_COLUMN}' column`);
-  const cells = rows.map((r, i) => {
+  return rows.map((r, i) => {
     if (r.length !== width)
       throw new UserError(`${file} row ${i + 1 + (header ? 1 : 0)} has ${r.length} cells but the header has ${width}`);
     return r[at]!.trim();
   });
+}
+
+/** Labels from text cells (a CSV's or a Parquet column's): all whole numbers are class indices, otherwise class names. */
+function labelsFromCells(file: string, cells: string[]): LabelColumn {
   const unlabelled = (c: string) => c === '' || c === '-1';
   if (cells.every((c) => unlabelled(c) || WHOLE.test(c))) {
     const labels = Int32Array.from(cells, (c) => (unlabelled(c) ? -1 : Number(c)));
@@ -58,11 +62,16 @@ async function readCsvLabels(file: string): Promise<LabelColumn> {
   return { labels: Int32Array.from(cells, (c) => (unlabelled(c) ? -1 : index.get(c)!)), classNames };
 }
 
+async function labelCells(file: string, format: 'csv' | 'parquet'): Promise<string[]> {
+  if (format === 'csv') return readCsvLabelCells(file);
+  return (await import('./parquet-features.ts')).readParquetLabelCells(file, LABEL_COLUMN);
+}
+
 /** Reads labels for `count` rows of `dataFile`; a different count is a UserError naming both files. */
 export async function readLabels(file: string, count: number, dataFile: string): Promise<LabelColumn> {
   const format = featureFormat(file);
-  if (!format) throw new UserError(`${file} is neither .npy nor .csv; give labels as a .npy vector or a one-column CSV`);
-  const col = format === 'npy' ? await readNpyLabels(file) : await readCsvLabels(file);
+  if (!format) throw new UserError(`${file} is not .npy, .csv or .parquet; give labels as a .npy vector or a one-column CSV or Parquet`);
+  const col = format === 'npy' ? await readNpyLabels(file) : labelsFromCells(file, await labelCells(file, format));
   if (col.labels.length !== count)
     throw new UserError(
       `${file} has ${col.labels.length} labels but ${dataFile} has ${count} rows; give one label per row (−1 or empty when unknown)`,

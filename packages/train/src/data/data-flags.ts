@@ -1,6 +1,6 @@
 /**
  * The CLI's data flags as TrainOptions.data. `--data` is, by what it is: a folder holding an IDX
- * set (train-images-idx3-ubyte[.gz], …), another folder (of images), a .npy or .csv file (feature
+ * set (train-images-idx3-ubyte[.gz], …), another folder (of images), a .npy, .csv or .parquet file (feature
  * vectors), or any other file (IDX images, gzipped or not).
  */
 import { stat } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Feature vectors as a Dataset: a .npy or CSV matrix [N, D] with labels from a .npy or CSV file
+ * Feature vectors as a Dataset: a .npy, CSV or Parquet matrix [N, D] with labels from a .npy, CSV or Parquet file
  * (−1 or an empty cell is unlabelled), a test matrix or a held-out share of the labelled rows, and
  * class names from the labels CSV or a JSON list. The networks see each vector as a 1×D row; the
  * standardisation is fitted later, on the training rows the run uses (standardize.ts).
@@ -19,9 +19,9 @@ import { heldOutIndices, splitOff } from './held-out.ts';
 
 /** A run on feature vectors: what it stores so `--resume` reads them again. */
 export interface FeatureFiles {
-  /** [N, D] float16/float32/float64 .npy, or a CSV of numbers. */
+  /** [N, D] float16/float32/float64 .npy, a CSV of numbers, or a Parquet table. */
   features: string;
-  /** One label per row (.npy or CSV). @default none: every row is unlabelled */
+  /** One label per row (.npy, CSV or Parquet). @default none: every row is unlabelled */
   labels?: string;
   /** A JSON list of class names for numeric labels. @default '0', '1', … */
   classNames?: string;

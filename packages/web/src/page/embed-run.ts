@@ -7,7 +7,7 @@ import type { PathedFile } from './file-collect.ts';
 import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { bestCluster, type ImageModelInfo, type ModelInfo } from './shared.ts';
+import { bestCluster, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
 
 export const DEFAULT_BATCH = 256;
 
@@ -50,10 +50,11 @@ async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<
   return { pixels: pixels.subarray(0, ok.length * size), ok, failed };
 }
 
-function append(set: PointSet, batch: PathedFile[], out: Awaited<ReturnType<PageSession['run']>>, info: ModelInfo): void {
+/** Adds a run's outputs for `paths` (and their files, for thumbnails) to the end of `set`. */
+export function appendOutputs(set: PointSet, paths: string[], out: PointOutputs, info: ModelInfo, files?: File[]): void {
   const n = info.clusters;
   const d = set.styleDim;
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = 0; i < paths.length; i++) {
     const j = set.count + i;
     const best = bestCluster(out.clusterProb, i, n);
     set.xy[2 * j] = out.point[2 * i]!;
@@ -61,10 +62,10 @@ function append(set: PointSet, batch: PathedFile[], out: Awaited<ReturnType<Page
     set.cluster[j] = best;
     set.confidence[j] = out.clusterProb[i * n + best]!;
     set.style.set(out.style.subarray(i * d, (i + 1) * d), j * d);
-    set.paths.push(batch[i]!.path);
-    set.files!.push(batch[i]!.file);
+    set.paths.push(paths[i]!);
+    if (files) set.files!.push(files[i]!);
   }
-  set.count += batch.length;
+  set.count += paths.length;
 }
 
 export async function embedImages(
@@ -91,7 +92,13 @@ export async function embedImages(
       const t = performance.now();
       const out = await session.run(cur.pixels, cur.ok.length);
       modelMs += performance.now() - t;
-      append(points, cur.ok, out, info);
+      appendOutputs(
+        points,
+        cur.ok.map((f) => f.path),
+        out,
+        info,
+        cur.ok.map((f) => f.file),
+      );
     }
     onProgress({ done: Math.min(images.length, (k + 1) * batchSize), total: images.length, seconds: (performance.now() - start) / 1000 });
   }

@@ -1,7 +1,8 @@
 /**
  * The card next to the cursor: the hovered image's thumbnail, path, cluster and confidence.
  * Dropped images are shown from their File (an object URL, freed when the card moves on);
- * points from a served points.csv load their image from the server's /files/.
+ * points from a served points.csv load their image from the server's /files/; points of feature
+ * vectors have none.
  */
 import type { PointSet } from './point-set.ts';
 import { textToUrlPath } from './shared.ts';
@@ -33,8 +34,9 @@ export class HoverCard {
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
       const file = set.files?.[i];
       this.objectUrl = file ? URL.createObjectURL(file) : '';
-      this.img.hidden = false;
-      this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);
+      this.img.hidden = set.vectors === true;
+      if (set.vectors) this.img.removeAttribute('src');
+      else this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);
       this.caption.textContent = `${set.paths[i]} · ${clusterName} · p=${set.confidence[i]!.toFixed(3)}`;
     }
     this.el.hidden = false;

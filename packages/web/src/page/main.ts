@@ -15,10 +15,11 @@ import { openSession, type PageSession, type ProviderChoice } from './ort-runtim
 import { concatPoints, type PointSet } from './point-set.ts';
 import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
-import { comparePaths, UserError } from './shared.ts';
+import { comparePaths, describeInput, type FeatureModelInfo, UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
 import { updateStyleOption } from './style-option.ts';
 import { PageTools } from './tools.ts';
+import { embedVectors, isVectorFile, readVectorFile } from './vector-embed.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const epSelect = $<HTMLSelectElement>('ep-select');
@@ -90,8 +91,9 @@ async function setModel(m: LoadedModel): Promise<void> {
   session = undefined;
   model = m;
   const { info } = m;
+  const input = info.inputKind === 'features' ? `${info.inputDim}-D vectors` : `${info.height}×${info.width}`;
   status.modelLoaded(
-    `${m.name}: ${info.height}×${info.width} → ${info.clusters} clusters, style ${info.styleDim}-D${info.dataset ? `, trained on ${info.dataset}` : ''}`,
+    `${m.name}: ${input} → ${info.clusters} clusters, style ${info.styleDim}-D${info.dataset ? `, trained on ${info.dataset}` : ''}`,
   );
   if (points) show(points);
 }
@@ -105,8 +107,21 @@ async function sessionFor(m: LoadedModel): Promise<PageSession> {
   return session.s;
 }
 
-async function embed(files: PathedFile[]): Promise<void> {
+function loadedModel(): LoadedModel {
   if (!model) throw new UserError('load a model first: start the server with --model model.onnx, or drop a model.onnx here');
+  return model;
+}
+
+/** The points of a run, added to the map or in its place as the user chose. */
+function showRun(set: PointSet): void {
+  show($<HTMLSelectElement>('embed-mode').value === 'add' && points ? concatPoints(points, set) : set);
+}
+
+async function embed(files: PathedFile[]): Promise<void> {
+  const model = loadedModel();
+  const info = model.info;
+  if (info.inputKind === 'features')
+    throw new UserError(`${model.name} takes ${describeInput(info)}, not images; drop a .npy or a CSV of them`);
   const list = imageList(files);
   const ignored = list.ignored.map((path) => ({ path, reason: NOT_AN_IMAGE }));
   if (list.images.length === 0) {
@@ -115,13 +130,13 @@ async function embed(files: PathedFile[]): Promise<void> {
   }
   status.clearProvider();
   const s = await sessionFor(model);
-  const result = await embedImages(list.images, s, model.info, (p) =>
+  const result = await embedImages(list.images, s, info, (p) =>
     status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
   );
   problems.show([...result.failed, ...ignored].sort((a, b) => comparePaths(a.path, b.path)));
   const { count } = result.points;
   // An embed that yields nothing must not take away the map the user had.
-  if (count > 0) show($<HTMLSelectElement>('embed-mode').value === 'add' && points ? concatPoints(points, result.points) : result.points);
+  if (count > 0) showRun(result.points);
   status.embedded(count, result.seconds, result.failed.length + ignored.length, s.provider, s.threads, s.note);
   if (count === 0)
     throw new UserError(`none of the ${list.images.length} images could be embedded (see the list below); the map is unchanged`);
@@ -132,6 +147,29 @@ async function openCsv(text: string, name: string): Promise<void> {
   problems.show([]);
   show(set);
   status.message(`opened ${name}: ${set.count} points; thumbnails load from the served folder`);
+}
+
+async function embedVectorFile(file: File, model: LoadedModel, info: FeatureModelInfo): Promise<void> {
+  status.clearProvider();
+  const m = await readVectorFile(file, info, model.name);
+  const s = await sessionFor(model);
+  status.message(`embedding ${m.count} vectors on ${s.provider}…`);
+  const result = await embedVectors(m, s, info);
+  problems.show([]);
+  showRun(result.points);
+  status.embedded(m.count, result.seconds, 0, s.provider, s.threads, s.note, 'vectors');
+}
+
+/** A dropped or picked .npy or CSV: vectors to embed when the model takes them and it is not a points.csv, else a points.csv to open. */
+async function openFile(file: File): Promise<void> {
+  const text = /\.csv$/i.test(file.name) ? await file.text() : undefined;
+  const info = model?.info;
+  if (info?.inputKind === 'features' && isVectorFile(file.name, text)) return embedVectorFile(file, model!, info);
+  if (text === undefined)
+    throw new UserError(
+      `${file.name} holds feature vectors; load a model trained on them first (${model ? `${model.name} takes ${describeInput(model.info)}` : 'no model is loaded'})`,
+    );
+  return openCsv(text, file.name);
 }
 
 function inputFiles(id: string, use: (files: FileList) => Promise<void>): void {
@@ -148,7 +186,7 @@ function inputFiles(id: string, use: (files: FileList) => Promise<void>): void {
 inputFiles('model-input', async (f) => setModel(await modelFromFile(f[0]!)));
 inputFiles('images-input', (f) => embed(filesFromInput(f)));
 inputFiles('folder-input', (f) => embed(filesFromInput(f)));
-inputFiles('csv-input', async (f) => openCsv(await f[0]!.text(), f[0]!.name));
+inputFiles('csv-input', (f) => openFile(f[0]!));
 colourSelect.addEventListener('change', recolour);
 $('reset-view').addEventListener('click', () => view.resetView());
 downloadButton.addEventListener('click', () => {
@@ -158,7 +196,7 @@ listenForDrops(
   $('drop-overlay'),
   {
     model: (file) => guard(async () => setModel(await modelFromFile(file)))(),
-    csv: (file) => guard(async () => openCsv(await file.text(), file.name))(),
+    csv: (file) => guard(() => openFile(file))(),
     images: (files) => guard(() => embed(files))(),
   },
   (err) => status.error(err),

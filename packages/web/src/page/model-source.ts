@@ -1,21 +1,16 @@
 /** Getting the model's bytes and metadata: from the server's /model.onnx or a file the user picks. */
-import { describeInput, type ImageModelInfo, readModelInfo, UserError } from './shared.ts';
+import { type ModelInfo, readModelInfo } from './shared.ts';
 
 export interface LoadedModel {
   /** Shown to the user, e.g. 'model.onnx (server)'. */
   name: string;
   bytes: Uint8Array;
-  info: ImageModelInfo;
+  info: ModelInfo;
 }
 
-/** Checks the metadata against the graph (as embed does) before anything sizes a tensor from it; the page embeds images only. */
+/** Checks the metadata against the graph (as embed does) before anything sizes a tensor from it. */
 function parse(bytes: Uint8Array, name: string): LoadedModel {
-  const info = readModelInfo(bytes, name);
-  if (info.inputKind !== 'image')
-    throw new UserError(
-      `${name} takes ${describeInput(info)}; this page embeds images, so embed vectors with 'pnpm embed --input vectors.npy'`,
-    );
-  return { name, bytes, info };
+  return { name, bytes, info: readModelInfo(bytes, name) };
 }
 
 /** The server's model, or undefined when it was started without one. */

@@ -4,7 +4,7 @@
  * onnxruntime would otherwise fall back silently.
  */
 import * as ort from 'onnxruntime-web';
-import { type ImageModelInfo, INPUT_NAME, type PointOutputs, UserError } from './shared.ts';
+import { inputNameOf, type ModelInfo, type PointOutputs, UserError } from './shared.ts';
 
 export type Provider = 'webgpu' | 'wasm';
 export type ProviderChoice = 'auto' | Provider;
@@ -15,8 +15,8 @@ export interface PageSession {
   threads: number;
   /** Why `auto` did not get webgpu, if it did not. */
   note: string;
-  /** Runs `count` images of the model's size and channels (gray, or RGB interleaved), packed row-major. */
-  run(images: Uint8Array, count: number): Promise<PointOutputs>;
+  /** Runs `count` inputs packed row-major: images of the model's size and channels (gray, or RGB interleaved), or D-D vectors. */
+  run(inputs: Uint8Array | Float32Array, count: number): Promise<PointOutputs>;
   release(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ async function create(bytes: Uint8Array, provider: Provider): Promise<ort.Infere
 }
 
 /** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
-export async function openSession(bytes: Uint8Array, info: ImageModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
+export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
   const threads = configureWasm();
   const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
   let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
@@ -73,15 +73,18 @@ export async function openSession(bytes: Uint8Array, info: ImageModelInfo, name:
     provider = 'wasm';
     session = await create(bytes, provider);
   }
-  const dims = (count: number) =>
-    info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels];
+  const dims = (count: number) => {
+    if (info.inputKind === 'features') return [count, info.inputDim];
+    return info.channels === 1 ? [count, info.height, info.width] : [count, info.height, info.width, info.channels];
+  };
   return {
     provider,
     threads,
     note,
-    async run(images, count) {
-      const input = new ort.Tensor('uint8', images, dims(count));
-      const out = await session.run({ [INPUT_NAME]: input });
+    async run(inputs, count) {
+      const input =
+        inputs instanceof Float32Array ? new ort.Tensor('float32', inputs, dims(count)) : new ort.Tensor('uint8', inputs, dims(count));
+      const out = await session.run({ [inputNameOf(info.inputKind)]: input });
       const data = (key: string) => out[key]!.data as Float32Array;
       const result = { point: data('point'), clusterProb: data('cluster_prob'), style: data('style') };
       input.dispose();

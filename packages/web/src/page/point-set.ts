@@ -13,6 +13,8 @@ export interface PointSet {
   paths: string[];
   /** The dropped files, for thumbnails; undefined (or a hole) where the images live on the server (/files/). */
   files?: (File | undefined)[];
+  /** Points of feature vectors: there are no images to show, and none to ask the server for. */
+  vectors?: boolean;
 }
 
 /** A set with room for `capacity` points; `count` grows as they are filled in. */
@@ -62,6 +64,7 @@ export function concatPoints(a: PointSet, b: PointSet): PointSet {
   // concat, not push(...): a spread of 100,000+ arguments overflows the stack.
   out.paths = a.paths.slice(0, a.count).concat(b.paths.slice(0, b.count));
   out.count = a.count + b.count;
+  out.vectors = a.vectors && b.vectors;
   if (a.files || b.files) out.files = [...(a.files ?? new Array(a.count)), ...(b.files ?? new Array(b.count))];
   return out;
 }

@@ -25,10 +25,10 @@ export class StatusLine {
     this.run.textContent = `error: ${err instanceof Error ? err.message : String(err)}`;
   }
 
-  embedded(images: number, seconds: number, failed: number, provider: string, threads: number, note: string): void {
+  embedded(images: number, seconds: number, failed: number, provider: string, threads: number, note: string, unit = 'images'): void {
     const rate = seconds > 0 ? images / seconds : 0;
     const skipped = failed > 0 ? `; ${failed} files left out (listed below)` : '';
-    this.message(`embedded ${images} images in ${seconds.toFixed(2)} s: ${Math.round(rate)} images/s${skipped}`);
+    this.message(`embedded ${images} ${unit} in ${seconds.toFixed(2)} s: ${Math.round(rate)} ${unit}/s${skipped}`);
     this.run.dataset.rate = String(rate);
     this.provider.dataset.provider = provider;
     this.provider.textContent = `on ${provider}${provider === 'wasm' ? ` (${threads} threads)` : ''}${note ? ` · ${note}` : ''}`;

@@ -9,13 +9,23 @@ import type { PointSet } from './point-set.ts';
 export class ThumbnailUrls {
   private urls: string[] = [];
 
-  /** An <img> of point i, loaded when scrolled into view; `caption` goes under it. */
+  /** An <img> of point i, loaded when scrolled into view (a vector's path as text); `caption` goes under it. */
   thumb(set: PointSet, i: number, caption?: string): HTMLElement {
     const fig = document.createElement('figure');
     fig.className = 'thumb';
     fig.dataset.index = String(i);
     fig.dataset.path = set.paths[i]!;
     fig.title = set.paths[i]!;
+    fig.append(set.vectors ? set.paths[i]! : this.image(set, i));
+    if (caption !== undefined) {
+      const c = document.createElement('figcaption');
+      c.textContent = caption;
+      fig.append(c);
+    }
+    return fig;
+  }
+
+  private image(set: PointSet, i: number): HTMLImageElement {
     const img = document.createElement('img');
     img.alt = set.paths[i]!;
     img.loading = 'lazy';
@@ -24,13 +34,7 @@ export class ThumbnailUrls {
     const url = file ? URL.createObjectURL(file) : serverImageUrl(set.paths[i]!);
     if (file) this.urls.push(url);
     img.src = url;
-    fig.append(img);
-    if (caption !== undefined) {
-      const c = document.createElement('figcaption');
-      c.textContent = caption;
-      fig.append(c);
-    }
-    return fig;
+    return img;
   }
 
   /** Frees the object URLs made since the last call. */
