@@ -1,0 +1,46 @@
+/**
+ * CPU time of this process's descendants (Chromium's browser, renderer, GPU and utility
+ * processes), from Linux's /proc. On a machine shared with other work the wall-clock rate of a
+ * run swings with the load; the CPU seconds it takes swing much less.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second for /proc's utime and stime (USER_HZ, 100 on Linux's ABIs). */
+const TICKS = 100;
+
+/** pid → [parent pid, utime + stime in ticks] of every process now alive. */
+function processTable(): Map<number, [number, number]> {
+  const table = new Map<number, [number, number]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited while listed
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    table.set(Number(name), [Number(f[1]), Number(f[11]) + Number(f[12])]);
+  }
+  return table;
+}
+
+/** CPU seconds used so far by the live descendants of this process, or NaN without /proc. */
+export function descendantsCpuSeconds(): number {
+  let table: Map<number, [number, number]>;
+  try {
+    table = processTable();
+  } catch {
+    return Number.NaN;
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, [ppid]] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  let ticks = 0;
+  const todo = [...(children.get(process.pid) ?? [])];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    ticks += table.get(pid)![1];
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return ticks / TICKS;
+}
