@@ -26,6 +26,15 @@ function processTable(): Map<number, [number, number]> {
   return table;
 }
 
+/** The live descendants of this process. */
+function descendants(table: Map<number, [number, number]>): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, [ppid]] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const out = [...(children.get(process.pid) ?? [])];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
 /** CPU seconds used so far by the live descendants of this process, or NaN without /proc. */
 export function descendantsCpuSeconds(): number {
   let table: Map<number, [number, number]>;
@@ -34,13 +43,28 @@ export function descendantsCpuSeconds(): number {
   } catch {
     return Number.NaN;
   }
-  const children = new Map<number, number[]>();
-  for (const [pid, [ppid]] of table) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  let ticks = 0;
-  const todo = [...(children.get(process.pid) ?? [])];
-  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
-    ticks += table.get(pid)![1];
-    todo.push(...(children.get(pid) ?? []));
+  return descendants(table).reduce((sum, pid) => sum + table.get(pid)![1], 0) / TICKS;
+}
+
+/**
+ * CPU seconds so far of the descendants' threads, summed by process type (Chromium's --type=, or
+ * "browser") and thread name ("renderer: DedicatedWorker"), digits dropped from the names.
+ */
+export function threadCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of descendants(processTable())) {
+    try {
+      const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d/]+$/, '');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = `${type}: ${name}`;
+        out.set(key, (out.get(key) ?? 0) + (Number(f[11]) + Number(f[12])) / TICKS);
+      }
+    } catch {
+      // exited while listed
+    }
   }
-  return ticks / TICKS;
+  return out;
 }
