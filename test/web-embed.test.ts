@@ -155,9 +155,15 @@ test('wasm: the page embeds a folder of 200 MNIST PNGs like onnxruntime-node, of
     assert.match(thumb.src, /^blob:http:\/\/127\.0\.0\.1:\d+\//);
     assert.deepEqual([thumb.w, thumb.h], [28, 28]);
     assert.deepEqual(offHostRequests(h.requests, server.url), []);
+    // wasm runs on the wasm-only build, and the WebGPU build is never fetched without an adapter.
     assert.ok(
-      h.requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.jsep.wasm')),
-      'onnxruntime-web wasm came from the server',
+      h.requests.some((u) => u.endsWith('/ort/ort-wasm-simd-threaded.wasm')),
+      "onnxruntime-web's plain wasm came from the server",
+    );
+    assert.deepEqual(
+      h.requests.filter((u) => /\/ort\/ort\.min\.mjs$|\.jsep\./.test(u)),
+      [],
+      'no WebGPU build',
     );
     assert.deepEqual(h.errors, []);
   } finally {

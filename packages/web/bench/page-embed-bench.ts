@@ -4,65 +4,128 @@
  * folder and model in the same run. Both figures include decoding; the page's is its own
  * #run-status rate (from reading the first batch to the last batch's points), `embed`'s is files / wall time of
  * embedFolder (model opening and the CSV included). Each runs `--rounds` times; the best counts.
+ * Beside the wall-clock rates, images per CPU second: Chromium's processes from the pick to the
+ * map (opening the model included), and embed's process for embedFolder. The machine's load moves
+ * these much less than the rates. --per-thread splits a second pick's CPU by Chromium's threads.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
 import { startServer } from '@aae-map/web';
-import { openPage } from '@aae-map/web/test-utils';
+import { openPage, type PageHarness } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
 import { makeModel } from '../../../test/embed-helpers.ts';
+import { descendantsCpuSeconds, threadCpuSeconds } from './process-cpu.ts';
 
 interface BenchOptions {
   files: number;
   rounds: number;
   model?: string;
+  perThread?: boolean;
 }
 
 const opts = new Command('bench:page')
   .option('--files <n>', 'MNIST test PNGs to write (at most 10,000)', Number, 5_000)
   .option('--rounds <n>', 'repeat each measurement, keep the best', Number, 2)
   .option('--model <file>', 'ONNX model (default: a random real-size one, hidden [1000, 1000], n = d = 10)')
+  .option('--per-thread', "also pick the folder a second time in the same page and print CPU µs per image by Chromium's threads")
   .parse()
   .opts<BenchOptions>();
 
 interface Doc {
-  getElementById(id: string): { dataset: Record<string, string | undefined> } | null;
+  getElementById(id: string): { dataset: Record<string, string | undefined>; textContent: string | null } | null;
   querySelector(sel: string): unknown;
 }
 
+/** Waits until the map shows `count` points or the run reports an error. */
+async function waitForMap(h: PageHarness, count: number): Promise<void> {
+  await h.page.waitForFunction(
+    (n) => {
+      // Typed without the DOM lib (the page's CSP forbids evaluating a string instead).
+      const doc = (globalThis as unknown as { document: Doc }).document;
+      return doc.getElementById('count')?.dataset.count === String(n) || doc.querySelector('#run-status.error') !== null;
+    },
+    count,
+    { timeout: 600_000 },
+  );
+}
+
+/**
+ * Picks the folder again in the same page (model open, wasm compiled) and prints the CPU µs per
+ * image of each of Chromium's threads from the end of the first batch to the map, leaving out
+ * the pick itself (the browser listing the folder) and the first batch.
+ */
+async function perThread(h: PageHarness, dir: string, count: number): Promise<void> {
+  await h.page.evaluate(() => {
+    // So that waitForMap waits for this pick's map.
+    const el = (globalThis as unknown as { document: Doc }).document.getElementById('count');
+    if (el) el.dataset.count = '';
+  });
+  await h.page.setInputFiles('#folder-input', dir);
+  await h.page.waitForFunction(
+    () => /^embedding [1-9]/.test((globalThis as unknown as { document: Doc }).document.getElementById('run-status')?.textContent ?? ''),
+    undefined,
+    { timeout: 600_000, polling: 5 },
+  );
+  const before = threadCpuSeconds();
+  const first = Number(/embedding (\d+)/.exec((await h.page.textContent('#run-status')) ?? '')?.[1]);
+  await waitForMap(h, count);
+  const after = threadCpuSeconds();
+  const images = count - first;
+  const rows = [...after]
+    .map(([name, s]) => [name, ((s - (before.get(name) ?? 0)) * 1e6) / images] as const)
+    .filter(([, us]) => us >= 5)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(`  per thread, second pick, ${images} images after the first batch (CPU µs per image):`);
+  for (const [name, us] of rows) console.log(`    ${us.toFixed(0).padStart(5)}  ${name}`);
+  console.log(
+    `    ${rows
+      .reduce((sum, [, us]) => sum + us, 0)
+      .toFixed(0)
+      .padStart(5)}  all`,
+  );
+}
+
 /** The page's images/s for one pick of the folder, read from #run-status once the map shows. */
-async function pageRate(url: string, dir: string, count: number): Promise<{ rate: number; provider: string }> {
+async function pageRate(url: string, dir: string, count: number): Promise<Measured & { provider: string }> {
   const h = await openPage(url);
   try {
     await h.page.selectOption('#ep-select', 'wasm');
+    const cpu = descendantsCpuSeconds();
     await h.page.setInputFiles('#folder-input', dir);
-    await h.page.waitForFunction(
-      (n) => {
-        // Typed without the DOM lib (the page's CSP forbids evaluating a string instead).
-        const doc = (globalThis as unknown as { document: Doc }).document;
-        return doc.getElementById('count')?.dataset.count === String(n) || doc.querySelector('#run-status.error') !== null;
-      },
-      count,
-      { timeout: 600_000 },
-    );
+    await waitForMap(h, count);
+    const cpuSeconds = descendantsCpuSeconds() - cpu;
     const status = await h.page.textContent('#run-status');
     if (!status?.startsWith('embedded')) throw new Error(`the page did not embed the folder: ${status}`);
-    return {
+    const measured = {
       rate: Number(await h.page.getAttribute('#run-status', 'data-rate')),
+      perCpuSecond: count / cpuSeconds,
       provider: (await h.page.textContent('#provider')) ?? '',
     };
+    if (opts.perThread) await perThread(h, dir, count);
+    return measured;
   } finally {
     await h.close();
   }
 }
 
-async function cliRate(model: string, input: string, out: string): Promise<number> {
-  const t = performance.now();
-  const summary = await embedFolder({ model, input, out, device: 'cpu', log: { write: () => true } as never });
-  return summary.embedded / ((performance.now() - t) / 1000);
+interface Measured {
+  /** images per wall-clock second */
+  rate: number;
+  /** images per CPU second */
+  perCpuSecond: number;
 }
+
+async function cliRate(model: string, input: string, out: string): Promise<Measured> {
+  const t = performance.now();
+  const cpu = process.cpuUsage();
+  const summary = await embedFolder({ model, input, out, device: 'cpu', log: { write: () => true } as never });
+  const used = process.cpuUsage(cpu);
+  return { rate: summary.embedded / ((performance.now() - t) / 1000), perCpuSecond: summary.embedded / ((used.user + used.system) / 1e6) };
+}
+
+const best = (runs: Measured[], key: keyof Measured) => Math.round(Math.max(...runs.map((r) => r[key])));
 
 async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'page-bench-'));
@@ -71,29 +134,32 @@ async function main(): Promise<void> {
     const dir = join(tmp, 'images');
     await writeSampleImages(dir, opts.files);
     const server = await startServer({ port: 0, model, root: dir });
-    const page: number[] = [];
-    const cli: number[] = [];
+    const page: Measured[] = [];
+    const cli: Measured[] = [];
     let provider = '';
     try {
       for (let r = 0; r < opts.rounds; r++) {
         const p = await pageRate(server.url, dir, opts.files);
         provider = p.provider;
-        page.push(p.rate);
-        cli.push(await cliRate(model, dir, join(tmp, `points-${r}.csv`)));
-        console.log(`round ${r + 1}: page ${Math.round(p.rate)} images/s, embed ${Math.round(cli.at(-1)!)} files/s`);
+        page.push(p);
+        const c = await cliRate(model, dir, join(tmp, `points-${r}.csv`));
+        cli.push(c);
+        console.log(
+          `round ${r + 1}: page ${Math.round(p.rate)} images/s (${Math.round(p.perCpuSecond)} per CPU s), ` +
+            `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s)`,
+        );
       }
     } finally {
       await server.close();
     }
-    const best = { page: Math.max(...page), cli: Math.max(...cli) };
     console.log(
       `files: ${opts.files} MNIST 28x28 PNGs; cores: ${availableParallelism()}; load average: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    console.log(`page (${provider}): ${Math.round(best.page)} images/s`);
-    console.log(`embed (CLI):  ${Math.round(best.cli)} files/s`);
-    console.log(`embed / page: ${(best.cli / best.page).toFixed(1)}x`);
+    console.log(`page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
+    console.log(`embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
+    console.log(`embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

@@ -10,13 +10,21 @@ import { build, type Plugin } from 'esbuild';
 // From src/ and from the build in dist/ alike.
 const ENTRY = fileURLToPath(new URL('../src/page/main.ts', import.meta.url));
 
-/** Where the page imports onnxruntime-web from; the server's /ort/ route serves it. */
-export const ORT_MODULE_URL = '/ort/ort.min.mjs';
+/** Where the page imports onnxruntime-web's builds from; the server's /ort/ route serves them. */
+export const ORT_MODULE_URLS = {
+  /** wasm only: loads ort-wasm-simd-threaded.wasm. */
+  'onnxruntime-web/wasm': '/ort/ort.wasm.min.mjs',
+  /** WebGPU and wasm: loads ort-wasm-simd-threaded.jsep.wasm. */
+  'onnxruntime-web': '/ort/ort.min.mjs',
+} as const;
 
 const ortFromServer: Plugin = {
   name: 'onnxruntime-web-from-server',
   setup(b) {
-    b.onResolve({ filter: /^onnxruntime-web$/ }, () => ({ path: ORT_MODULE_URL, external: true }));
+    b.onResolve({ filter: /^onnxruntime-web(\/wasm)?$/ }, (a) => ({
+      path: ORT_MODULE_URLS[a.path as keyof typeof ORT_MODULE_URLS],
+      external: true,
+    }));
   },
 };
 

@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { UserError } from '@aae-map/shared';
 import { type RunningServer, startServer } from '../src/index.ts';
-import { ORT_MODULE_URL } from '../src/page-bundle.ts';
+import { ORT_MODULE_URLS } from '../src/page-bundle.ts';
 
 let tmp: string;
 let server: RunningServer;
@@ -97,16 +97,20 @@ test('every response is cross-origin isolated and under a same-origin CSP, the p
   assert.doesNotMatch(page.body, /<style|\sstyle=|\son\w+=/i);
   const app = await get('/app.js');
   assert.equal(app.status, 200);
-  assert.ok(app.body.includes(`from "${ORT_MODULE_URL}"`), 'the bundle imports onnxruntime-web from the server');
-  assert.equal((await get(ORT_MODULE_URL)).status, 200);
+  const [wasmBuild, webGpuBuild] = [ORT_MODULE_URLS['onnxruntime-web/wasm'], ORT_MODULE_URLS['onnxruntime-web']];
+  assert.ok(app.body.includes(`from "${wasmBuild}"`), "the bundle imports onnxruntime-web's wasm build from the server");
+  assert.ok(app.body.includes(`import("${webGpuBuild}")`), 'and its WebGPU build when webgpu is tried');
+  for (const url of [wasmBuild, webGpuBuild]) assert.equal((await get(url)).status, 200, url);
 });
 
 test("onnxruntime-web's runtime files come from node_modules, and only those", async () => {
-  const wasm = await get('/ort/ort-wasm-simd-threaded.jsep.wasm');
-  assert.equal(wasm.status, 200);
-  assert.equal(wasm.headers['content-type'], 'application/wasm');
-  assert.equal(wasm.body.slice(0, 4), '\0asm');
-  assert.equal((await get('/ort/ort-wasm-simd-threaded.jsep.mjs')).headers['content-type'], 'text/javascript; charset=utf-8');
+  for (const build of ['ort-wasm-simd-threaded', 'ort-wasm-simd-threaded.jsep']) {
+    const wasm = await get(`/ort/${build}.wasm`);
+    assert.equal(wasm.status, 200, build);
+    assert.equal(wasm.headers['content-type'], 'application/wasm', build);
+    assert.equal(wasm.body.slice(0, 4), '\0asm', build);
+    assert.equal((await get(`/ort/${build}.mjs`)).headers['content-type'], 'text/javascript; charset=utf-8', build);
+  }
   assert.equal((await get('/ort/../package.json')).status, 404);
   assert.equal((await get('/ort/types.d.ts')).status, 404);
 });
