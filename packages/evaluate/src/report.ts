@@ -90,7 +90,7 @@ export function formatReport(r: EvalReport): string {
   rows.push(
     ['classification error, most-confident fit image per cluster', pct(c.mostConfident.error) + mark('mostConfident')],
     ['classification error, majority label per cluster', pct(c.majority.error)],
-    ...headRows(r.heads),
+    ...headRows(r.heads, m.classNames),
     ['1-NN accuracy in 2-D', num(r.knn.k1)],
     ['5-NN accuracy in 2-D', num(r.knn.k5)],
     [`trustworthiness (k = ${r.trustworthiness.k})`, num(r.trustworthiness.value)],
@@ -106,13 +106,17 @@ export function formatReport(r: EvalReport): string {
   ].join('\n');
 }
 
-function headRows(h: HeadAlignment): Array<[string, string]> {
+/** A class by the model's name for it, else its index. */
+const className = (names: string[], cls: number) => names[cls] ?? String(cls);
+
+function headRows(h: HeadAlignment, classNames: string[]): Array<[string, string]> {
   const worst = h.perClass.find((c) => c.ratio === h.max);
   const rows: Array<[string, string]> = [
     ['head distance / spacing, mean over classes', num(h.mean)],
-    ['head distance / spacing, max', worst ? `${num(h.max)}  (class ${worst.cls}, head ${worst.cluster})` : 'n/a'],
+    ['head distance / spacing, max', worst ? `${num(h.max)}  (class ${className(classNames, worst.cls)}, head ${worst.cluster})` : 'n/a'],
   ];
-  if (h.withoutHead.length) rows.push(['classes no cluster is labelled with', h.withoutHead.join(', ')]);
+  if (h.withoutHead.length)
+    rows.push(['classes no cluster is labelled with', h.withoutHead.map((c) => className(classNames, c)).join(', ')]);
   return rows;
 }
 
@@ -121,7 +125,7 @@ function usageLines(u: ClusterUsage, classNames: string[]): string[] {
   const used = u.counts.length - u.empty.length;
   const cells = u.counts.map((n, k) => {
     const cls = u.majorityClass[k]!;
-    const what = n === 0 ? 'empty' : `${classNames[cls] ?? cls} ${Math.round(100 * u.purity[k]!)}%`;
+    const what = n === 0 ? 'empty' : `${className(classNames, cls)} ${Math.round(100 * u.purity[k]!)}%`;
     return `${String(k).padStart(3)}: ${String(n).padStart(5)} ${what.padEnd(9)}`;
   });
   const lines = [
