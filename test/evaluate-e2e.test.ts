@@ -16,7 +16,12 @@ import { exportModel } from '@aae-map/export';
 import { openModel } from '@aae-map/infer';
 import { readMnist } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
-import { referenceKnnAccuracy, referenceSilhouette, referenceTrustworthiness } from '../packages/evaluate/test/reference-metrics.ts';
+import {
+  referenceHeadRatios,
+  referenceKnnAccuracy,
+  referenceSilhouette,
+  referenceTrustworthiness,
+} from '../packages/evaluate/test/reference-metrics.ts';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
 
 const BIN = fileURLToPath(new URL('../packages/evaluate/bin/evaluate.js', import.meta.url));
@@ -40,6 +45,45 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const inUnit = (v: number, what: string) => assert.ok(v >= 0 && v <= 1, `${what} = ${v} is not in [0, 1]`);
+
+/** Cluster of the largest probability in row i of [count, clusters] (first on ties). */
+const argmax = (p: Float32Array, clusters: number, i: number) =>
+  p.subarray(i * clusters, (i + 1) * clusters).reduce((b, v, k, row) => (v > row[b]! ? k : b), 0);
+
+/**
+ * eval.json's heads and cluster blocks against points from a separate onnxruntime session, the
+ * heads in the model's metadata, and the reference implementation.
+ */
+async function checkHeadsAndClusters(r: EvalReport, onnx: string, pixels: Uint8Array, labels: Uint8Array, clusterLabels: number[]) {
+  const model = await openModel(onnx, { device: 'cpu' });
+  const n = labels.length;
+  const out = await model.run(pixels, n);
+  const heads = model.info.heads2d;
+  await model.close();
+  const ref = referenceHeadRatios(out.point, labels, heads, clusterLabels);
+  assert.deepEqual(
+    r.heads.perClass.map((c) => c.cls),
+    [...ref.keys()].sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    r.heads.withoutHead,
+    [...new Set(labels)].filter((l) => !ref.has(l)).sort((a, b) => a - b),
+  );
+  const ratios = [...ref.values()];
+  assertClose(
+    [...r.heads.perClass.map((c) => c.ratio), r.heads.mean!, r.heads.max!],
+    [...r.heads.perClass.map((c) => ref.get(c.cls)!), ratios.reduce((s, v) => s + v, 0) / ratios.length, Math.max(...ratios)],
+    { atol: 1e-9 },
+    'head distance / spacing',
+  );
+  const histogram = new Array<number>(heads.length).fill(0);
+  for (let i = 0; i < n; i++) histogram[argmax(out.clusterProb, heads.length, i)]!++;
+  assert.deepEqual(r.clusters.counts, histogram);
+  assert.deepEqual(
+    r.clusters.empty,
+    histogram.flatMap((c, k) => (c === 0 ? [k] : [])),
+  );
+}
 
 test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and matches reference metrics', async () => {
   const runDir = join(tmp, 'run-nd');
@@ -103,9 +147,12 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
   assertClose([r.silhouette!], [referenceSilhouette(testOut.point, testLabels)], { atol: 1e-9 }, 'silhouette');
   assert.equal(r.knn.k1, referenceKnnAccuracy(fitOut.point, fitLabels, testOut.point, testLabels, 1));
   assert.equal(r.knn.k5, referenceKnnAccuracy(fitOut.point, fitLabels, testOut.point, testLabels, 5));
-  const argmax = (p: Float32Array, i: number) => p.subarray(i * 10, i * 10 + 10).reduce((b, v, k, row) => (v > row[b]! ? k : b), 0);
-  const directWrong = Array.from(testLabels).filter((l, i) => argmax(testOut.clusterProb, i) !== l).length;
+  const directWrong = Array.from(testLabels).filter((l, i) => argmax(testOut.clusterProb, 10, i) !== l).length;
   assert.equal(c.direct!.error, directWrong / LIMIT);
+  // Trained with labels, cluster k is class k.
+  await checkHeadsAndClusters(r, onnx, test.pixels.subarray(0, LIMIT * PIXELS), testLabels, [...Array(10).keys()]);
+  assert.match(res.stdout, /head distance \/ spacing, max\s+\d+\.\d{4} {2}\(class \d, head \d\)/);
+  assert.match(res.stdout, /clusters \(test images by argmax y.*\): \d+ of 10 used/);
 });
 
 test('an unsupervised 2-D model with 20 clusters, given as --model with IDX files: no direct variant', async () => {
@@ -138,6 +185,14 @@ test('an unsupervised 2-D model with 20 clusters, given as --model with IDX file
   for (const v of [r.classification.error, r.classification.majority.error, r.knn.k1, r.knn.k5, r.trustworthiness.value])
     inUnit(v, 'metric');
   assert.doesNotMatch(res.stdout, /cluster k = class k/);
+  // Unsupervised: each class is measured against the heads of the clusters the primary rule labels with it.
+  await checkHeadsAndClusters(
+    r,
+    onnx,
+    test.pixels.subarray(0, n * PIXELS),
+    test.labels.subarray(0, n),
+    r.classification.mostConfident.clusterLabels,
+  );
 });
 
 test('bad input exits with code 2 and one line saying what to do', async () => {

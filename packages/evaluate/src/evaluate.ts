@@ -4,6 +4,8 @@ import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/s
 import { defaultFitData, finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
+import { clusterUsage } from './metrics/cluster-usage.ts';
+import { headAlignment } from './metrics/heads.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
 import { silhouette2d } from './metrics/silhouette.ts';
 import { trustworthiness } from './metrics/trustworthiness.ts';
@@ -111,6 +113,15 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
       info,
       src.labelsUsed,
     );
+    const primaryLabels = classification.primary === 'direct' ? identityLabels(info.clusters) : classification.mostConfident.clusterLabels;
+    const heads = headAlignment(testOut.points, test.data.labels, info.heads2d, primaryLabels);
+    const clusters = clusterUsage(
+      testOut.clusterProb,
+      argmaxRows(testOut.clusterProb, info.clusters),
+      test.data.labels,
+      info.clusters,
+      classCount(test.data.labels, fit.data.labels),
+    );
     seconds.classification = lap();
 
     const knn = {
@@ -155,6 +166,8 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
       },
       data: { test: test.info, fit: fit.info },
       classification,
+      clusters,
+      heads,
       knn,
       trustworthiness: { k: TRUST_K, value: trust },
       silhouette: Number.isNaN(sil) ? null : sil,
@@ -196,7 +209,7 @@ function scoreClassification(
 ): EvalReport['classification'] {
   const n = info.clusters;
   const testCluster = argmaxRows(testProb, n);
-  const classes = Math.max(maxLabel(testLabels), maxLabel(fitLabels)) + 1;
+  const classes = classCount(testLabels, fitLabels);
   const confident = labelsByMostConfident(fitProb, n, fitLabels);
   const majority = labelsByMajority(argmaxRows(fitProb, n), fitLabels, n, classes, confident);
   const direct = n === classes ? { error: clusterError(testCluster, identityLabels(n), testLabels) } : null;
@@ -216,8 +229,9 @@ function scoreClassification(
   };
 }
 
-function maxLabel(labels: Int32Array): number {
+/** Labels are 0..classes − 1 in both sets. */
+function classCount(testLabels: Int32Array, fitLabels: Int32Array): number {
   let m = 0;
-  for (const l of labels) m = Math.max(m, l);
-  return m;
+  for (const labels of [testLabels, fitLabels]) for (const l of labels) m = Math.max(m, l);
+  return m + 1;
 }

@@ -1,5 +1,7 @@
 /** The eval.json schema, and the table the CLI prints from it. */
 import type { DataSetInfo } from './datasets.ts';
+import type { ClusterUsage } from './metrics/cluster-usage.ts';
+import type { HeadAlignment } from './metrics/heads.ts';
 
 export const REPORT_SCHEMA = 'aae-map-eval';
 export const REPORT_VERSION = 1;
@@ -54,6 +56,13 @@ export interface EvalReport {
     /** Each cluster takes the commonest label of the fit images assigned to it. */
     majority: ClusterLabelling & { emptyClusters: number[] };
   };
+  /** How the test images spread over the clusters (argmax y), with each cluster's commonest true label. */
+  clusters: ClusterUsage;
+  /**
+   * Per class, the distance from its median test point to its head over the spacing of that head
+   * from its nearest other head, under the primary labelling (see metrics/heads.ts).
+   */
+  heads: HeadAlignment;
   /** kNN vote accuracy in the 2-D map, fitted on the fit set's points, scored on the test set's. */
   knn: { k1: number; k5: number };
   /** Between raw pixels and the 2-D map, over the test set. */
@@ -81,6 +90,7 @@ export function formatReport(r: EvalReport): string {
   rows.push(
     ['classification error, most-confident fit image per cluster', pct(c.mostConfident.error) + mark('mostConfident')],
     ['classification error, majority label per cluster', pct(c.majority.error)],
+    ...headRows(r.heads, m.classNames),
     ['1-NN accuracy in 2-D', num(r.knn.k1)],
     ['5-NN accuracy in 2-D', num(r.knn.k5)],
     [`trustworthiness (k = ${r.trustworthiness.k})`, num(r.trustworthiness.value)],
@@ -91,6 +101,36 @@ export function formatReport(r: EvalReport): string {
     `${m.source} ${m.path}: ${m.mode === 'nd' ? `${m.clusters}-D` : '2-D'} mode, ${m.clusters} clusters, ${labels}${epochs}`,
     `test: ${r.data.test.count} ${unit(r.data.test)} of ${r.data.test.name}; fit: ${r.data.fit.count} ${unit(r.data.fit)} of ${r.data.fit.name}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
+    ...usageLines(r.clusters, m.classNames),
     `  time: ${r.seconds.total.toFixed(1)} s (embed ${r.seconds.embed.toFixed(1)}, trustworthiness ${r.seconds.trustworthiness.toFixed(1)})`,
   ].join('\n');
+}
+
+/** A class by the model's name for it, else its index. */
+const className = (names: string[], cls: number) => names[cls] ?? String(cls);
+
+function headRows(h: HeadAlignment, classNames: string[]): Array<[string, string]> {
+  const worst = h.perClass.find((c) => c.ratio === h.max);
+  const rows: Array<[string, string]> = [
+    ['head distance / spacing, mean over classes', num(h.mean)],
+    ['head distance / spacing, max', worst ? `${num(h.max)}  (class ${className(classNames, worst.cls)}, head ${worst.cluster})` : 'n/a'],
+  ];
+  if (h.withoutHead.length)
+    rows.push(['classes no cluster is labelled with', h.withoutHead.map((c) => className(classNames, c)).join(', ')]);
+  return rows;
+}
+
+/** The cluster histogram, five clusters a line: "k: images → commonest class (purity)". */
+function usageLines(u: ClusterUsage, classNames: string[]): string[] {
+  const used = u.counts.length - u.empty.length;
+  const cells = u.counts.map((n, k) => {
+    const cls = u.majorityClass[k]!;
+    const what = n === 0 ? 'empty' : `${className(classNames, cls)} ${Math.round(100 * u.purity[k]!)}%`;
+    return `${String(k).padStart(3)}: ${String(n).padStart(5)} ${what.padEnd(9)}`;
+  });
+  const lines = [
+    `  clusters (test images by argmax y, commonest class, its share): ${used} of ${u.counts.length} used; mean max q(y|x) ${num(u.meanConfidence)}`,
+  ];
+  for (let i = 0; i < cells.length; i += 5) lines.push(`  ${cells.slice(i, i + 5).join(' ')}`.trimEnd());
+  return lines;
 }

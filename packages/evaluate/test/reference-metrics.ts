@@ -72,3 +72,31 @@ export function referenceSilhouette(points: Float32Array, labels: ArrayLike<numb
   }
   return total / n;
 }
+
+/**
+ * Per label, |median − head| / (distance from that head to its nearest other head), where the
+ * head is the nearest of the clusters labelled with it: the numbers sorted per axis, every pair
+ * of heads compared. Labels no cluster carries are left out.
+ */
+export function referenceHeadRatios(
+  points: Float32Array,
+  labels: ArrayLike<number>,
+  heads: number[][],
+  clusterLabels: ArrayLike<number>,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  const euclid = (a: number[], b: number[]) => Math.sqrt((a[0]! - b[0]!) ** 2 + (a[1]! - b[1]!) ** 2);
+  for (const label of new Set(Array.from(labels))) {
+    const mine = Array.from(labels).flatMap((l, i) => (l === label ? [i] : []));
+    const centre = [0, 1].map((axis) => {
+      const v = mine.map((i) => points[2 * i + axis]!).sort((p, q) => p - q);
+      return (v[Math.floor((v.length - 1) / 2)]! + v[Math.ceil((v.length - 1) / 2)]!) / 2;
+    });
+    const own = heads.map((h, k) => ({ h, k })).filter(({ k }) => clusterLabels[k] === label);
+    if (own.length === 0) continue;
+    const { h, k } = own.sort((p, q) => euclid(centre, p.h) - euclid(centre, q.h))[0]!;
+    const spacing = Math.min(...heads.filter((_, j) => j !== k).map((g) => euclid(h, g)));
+    out.set(label, euclid(centre, h) / spacing);
+  }
+  return out;
+}

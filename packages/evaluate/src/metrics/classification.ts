@@ -50,8 +50,7 @@ export function labelsByMajority(
   classes: number,
   fallback: Int32Array,
 ): { clusterLabels: Int32Array; emptyClusters: number[] } {
-  const counts = new Int32Array(clusters * classes);
-  for (let i = 0; i < assigned.length; i++) counts[assigned[i]! * classes + labels[i]!]!++;
+  const counts = labelCounts(assigned, labels, clusters, classes);
   const clusterLabels = new Int32Array(clusters);
   const emptyClusters: number[] = [];
   for (let c = 0; c < clusters; c++) {
@@ -63,6 +62,13 @@ export function labelsByMajority(
     } else clusterLabels[c] = best;
   }
   return { clusterLabels, emptyClusters };
+}
+
+/** How many images of each label each cluster holds: [clusters, classes], row-major. */
+export function labelCounts(assigned: Int32Array, labels: ArrayLike<number>, clusters: number, classes: number): Int32Array {
+  const counts = new Int32Array(clusters * classes);
+  for (let i = 0; i < assigned.length; i++) counts[assigned[i]! * classes + labels[i]!]!++;
+  return counts;
 }
 
 /** Fraction of images whose cluster's label differs from the true label. */

@@ -61,6 +61,8 @@ export interface PhaseSettings {
   headDistance: number;
   /** ε of virtual adversarial training in the generator phase (vat.ts); 0 or absent = off. */
   vat?: number;
+  /** Weight of clusterImbalance in the generator phase; 0 or absent = off. */
+  balance?: number;
 }
 
 export interface PhaseOutput {
@@ -105,6 +107,17 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
   const diff = tf.matMul(tf.tensor2d(pairs, [pairs.length, n]), heads);
   const dist = tf.sqrt(tf.add(tf.sum(tf.square(diff), 1), 1e-12));
   return tf.sum(tf.relu(tf.sub(eta, dist)));
+}
+
+/**
+ * KL(ȳ ‖ uniform) of the batch's mean y, ȳ = mean of softmax(logits): 0 when the batch uses every
+ * cluster equally, log n when it uses one. D_y judges each y alone, so it cannot see clusters
+ * that the encoder never uses; this term can. It is not a mean over examples, so replicas each
+ * balance their own share of the batch.
+ */
+export function clusterImbalance(logits: tf.Tensor2D): tf.Scalar {
+  const mean = tf.mean(tf.softmax(logits), 0);
+  return tf.sum(tf.mul(mean, tf.log(tf.add(tf.mul(mean, logits.shape[1]), 1e-12)))) as tf.Scalar;
 }
 
 const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
@@ -200,7 +213,7 @@ const generator: PhaseFn = (w, b, names, s, stats, carry) => {
   const kept = takeTrace(carry, b);
   try {
     const vat = s.vat && b.vatDirection ? virtualAdversarial(w, b, names, s, stats, kept) : undefined;
-    const out = fooling(w, b, names, s, kept);
+    const out = fooling(w, b, names, s, stats, kept);
     if (!vat) return out;
     return { loss: out.loss, grads: out.grads.map((g, i) => (vat.has(names[i]!) ? tf.add(g, vat.get(names[i]!)!) : g)) };
   } finally {
@@ -242,13 +255,18 @@ function fooling(
   b: IterationBatch,
   names: string[],
   s: PhaseSettings,
+  stats: Stats,
   kept?: EncoderTrace,
 ): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
-    return tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
+    const loss = tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
+    if (!s.balance) return loss;
+    const imbalance = clusterImbalance(logits);
+    stats.imbalance = tf.keep(imbalance);
+    return tf.add(loss, tf.mul(imbalance, s.balance)) as tf.Scalar;
   };
   if (!kept) {
     return differentiate(w, names, () => {

@@ -10,7 +10,15 @@ export interface EpochMetrics {
   /** Learning rate at the epoch's last iteration. */
   lr: number;
   /** Mean losses over the epoch's iterations. */
-  loss: { reconstruction: number; discriminator: number; generator: number; supervised: number | null; headPenalty: number | null };
+  loss: {
+    reconstruction: number;
+    discriminator: number;
+    generator: number;
+    supervised: number | null;
+    headPenalty: number | null;
+    /** KL(mean y ‖ uniform) of the batches, with --balance. */
+    imbalance: number | null;
+  };
   /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
   discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
   labelledAccuracy: number | null;
@@ -69,6 +77,7 @@ export class EpochAccumulator {
         generator: m('loss.generator'),
         supervised: this.mean('loss.supervised'),
         headPenalty: this.mean('headPenalty'),
+        imbalance: this.mean('imbalance'),
       },
       discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
       labelledAccuracy: ev.labelledAccuracy,
@@ -93,6 +102,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     `epoch ${m.epoch}/${epochs}: mse ${m.loss.reconstruction.toFixed(4)} D ${m.loss.discriminator.toFixed(3)} G ${m.loss.generator.toFixed(3)}` +
     (m.loss.supervised === null ? '' : ` sup ${m.loss.supervised.toFixed(3)}`) +
     (m.loss.headPenalty === null ? '' : ` heads ${m.loss.headPenalty.toFixed(3)}`) +
+    (m.loss.imbalance === null ? '' : ` imbalance ${m.loss.imbalance.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
     ` | lr ${m.lr.toExponential(2)} ${m.seconds.toFixed(1)} s`

@@ -134,6 +134,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ),
   ),
+  setting(
+    'balance',
+    opt(
+      '--balance <weight>',
+      "weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: 0)",
+      nonNegativeNumber,
+    ),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

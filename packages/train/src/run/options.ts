@@ -66,6 +66,11 @@ export interface TrainOptions {
    */
   vat?: number;
   /**
+   * Weight of a term in the generator phase that pushes each batch's mean y towards uniform
+   * (clusterImbalance in phases.ts), against clusters left empty; 0 = off. @default 0
+   */
+  balance?: number;
+  /**
    * Feature vectors: standardise each feature with the training rows' mean and std; false uses
    * them as given (mean 0, std 1 in the graph). @default true
    */
@@ -115,6 +120,7 @@ export interface ResolvedOptions {
   augmentRotate: number;
   augmentScale: number;
   vat: number;
+  balance: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   trainLimit?: number;
@@ -180,6 +186,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     vat: o.vat ?? withLabels(DEFAULTS.vat),
+    balance: o.balance ?? 0,
     standardize: o.standardize ?? true,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
@@ -205,6 +212,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.augmentRotate >= 0 && r.augmentRotate <= 180, `--augment-rotate must be a number of degrees in [0, 180], got ${r.augmentRotate}`);
   check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
+  check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
   check(
     images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
     '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',

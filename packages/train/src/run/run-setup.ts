@@ -36,13 +36,14 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale or --vat existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat or --balance existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
     augmentRotate: prior.options.augmentRotate ?? 0,
     augmentScale: prior.options.augmentScale ?? 0,
     vat: prior.options.vat ?? 0,
+    balance: prior.options.balance ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -92,7 +93,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat };
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance };
   const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
   const info = {
     arch,
