@@ -61,6 +61,8 @@ async function makeTree(): Promise<void> {
 interface Measured {
   filesPerSecond: number;
   peakRssMb: number;
+  /** CPU time of the whole process (user + system, every thread, start-up included) per file, µs. */
+  cpuPerFile: number;
 }
 
 /** Runs node with `args` under /usr/bin/time -v: its files/s (read from its output by `rate`) and peak RSS. */
@@ -70,20 +72,25 @@ function timedRun(args: string[], rate: (stdout: string) => number): Measured {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(report, 'utf8'))?.[1]);
-  return { filesPerSecond: rate(stdout), peakRssMb: kb / 1024 };
+  const text = readFileSync(report, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(text)?.[1]);
+  const cpu = field('User time \\(seconds\\)') + field('System time \\(seconds\\)');
+  return {
+    filesPerSecond: rate(stdout),
+    peakRssMb: field('Maximum resident set size \\(kbytes\\)') / 1024,
+    cpuPerFile: (cpu / opts.files) * 1e6,
+  };
 }
 
-/** The model alone, in its own process: images/s. */
-const modelRate = (model: string) =>
-  Number(
-    /(\d+) images\/s/.exec(
-      execFileSync(process.execPath, ['--import', 'tsx', MODEL_ONLY, model, String(MODEL_IMAGES)], { encoding: 'utf8' }),
-    )?.[1],
-  );
+/** The model alone, in its own process: images/s, and CPU µs an image. */
+function modelRate(model: string): { rate: number; cpuPerImage: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', MODEL_ONLY, model, String(MODEL_IMAGES)], { encoding: 'utf8' });
+  const m = /(\d+) images\/s, ([\d.]+) us CPU/.exec(out);
+  return { rate: Number(m?.[1]), cpuPerImage: Number(m?.[2]) };
+}
 
 /** The model alone while a decode-only process works through the tree (started a second earlier, stopped after). */
-async function modelBesideDecoding(model: string): Promise<number> {
+async function modelBesideDecoding(model: string): Promise<{ rate: number; cpuPerImage: number }> {
   const decoder = spawn(process.execPath, ['--import', 'tsx', DECODE_ONLY, tree], { stdio: 'ignore' });
   const exited = new Promise((resolve) => decoder.on('exit', resolve));
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -119,7 +126,12 @@ try {
     const alone = modelRate(model);
     const beside = await modelBesideDecoding(model);
     console.log(
-      `round ${r + 1}: model-only ${fmt(alone)} images/s alone, ${fmt(beside)} beside decode-only (${(beside / alone).toFixed(2)})`,
+      `round ${r + 1}: model-only ${fmt(alone.rate)} images/s alone, ${fmt(beside.rate)} beside decode-only (${(beside.rate / alone.rate).toFixed(2)})`,
+    );
+    // Both stages' CPU per file, however the threads share the cores: the most any split of them can do.
+    const perFile = decode.cpuPerFile + alone.cpuPerImage;
+    console.log(
+      `round ${r + 1}: CPU per file: decode-only ${decode.cpuPerFile.toFixed(1)} µs (whole process) + model ${alone.cpuPerImage.toFixed(1)} µs = ${perFile.toFixed(1)} µs, so ${availableParallelism()} cores embed at most ${fmt((availableParallelism() * 1e6) / perFile)} files/s; embed used ${embed.cpuPerFile.toFixed(1)} µs a file`,
     );
     console.log(
       `round ${r + 1}: embed ${fmt(embed.filesPerSecond)} files/s, peak RSS ${fmt(embed.peakRssMb)} MB; decode-only ${fmt(decode.filesPerSecond)} files/s, peak RSS ${fmt(decode.peakRssMb)} MB; load average ${load()}`,
