@@ -9,6 +9,7 @@ import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/la
 import { initialWeights } from '../model/model.ts';
 import { Rng } from '../rng.ts';
 import { EpochSampler } from '../step/batch-sampler.ts';
+import { GpuStepper } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
@@ -93,7 +94,12 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat };
-  const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
+  const stepper: Stepper =
+    backend.name === 'webgpu'
+      ? new GpuStepper(state, settings)
+      : r.replicas > 1
+        ? await ParallelStepper.start(state, settings, backend.name)
+        : new LocalStepper(state, settings);
   const info = {
     arch,
     classNames: ds.classNames,
