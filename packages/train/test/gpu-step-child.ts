@@ -22,6 +22,7 @@ const ITERATIONS = 4;
 const REPORT_EVERY = 2;
 const LR = 1e-3;
 
+const auto = await selectBackend('auto');
 const mnist = await loadMnistDataset();
 const opts = resolveOptions({ hidden: [32, 32], styleDim: 2, labels: 16, batch: 16, vat: 1 }, mnist);
 const arch = architectureFor(opts, mnist);
@@ -115,6 +116,7 @@ process.stdout.write(
   `${JSON.stringify({
     config: { iterations: ITERATIONS, reportEvery: REPORT_EVERY, lr: LR },
     wasmHasView,
+    auto,
     adam: await adamAgainstHost(),
     slots: lf.map((a, i) => ({ maxDiff: maxDiff(a, gf[i]!), maxAbs: maxAbs(a) })),
     steps: PHASES.map((p) => [local.state.optimizers[p].t, gpu.state.optimizers[p].t]),

@@ -22,6 +22,7 @@ interface Slot {
 interface ChildResult {
   config: { iterations: number; reportEvery: number; lr: number };
   wasmHasView: boolean;
+  auto: { name: string; reason: string };
   adam: { p: number; m: number; v: number; otherSlot: number; moved: number };
   slots: Slot[];
   steps: Array<[number, number]>;
@@ -98,4 +99,9 @@ test('an iteration reads nothing from the GPU except the periodic report, and le
     'tensors alive at the same point of a report cycle',
   );
   t.diagnostic(`dispatches per iteration (hidden 32,32, 2-D, labels, VAT): ${r.perIteration.map((it) => it.dispatches).join(', ')}`);
+});
+
+test('--backend auto does not take the software adapter (SwiftShader), and says so', () => {
+  assert.notEqual(r.auto.name, 'webgpu');
+  assert.match(r.auto.reason, /skipped .*webgpu \(the adapter, google swiftshader .*, is a software rasterizer/);
 });
