@@ -52,7 +52,8 @@ export class EpochAccumulator {
 
   /** Short running summary for the progress bar. */
   brief(): string {
-    const f = (k: string) => (this.mean(k) ?? NaN).toFixed(3);
+    // '-' until the first report (the GPU stepper reports every REPORT_EVERY iterations).
+    const f = (k: string) => this.mean(k)?.toFixed(3) ?? '-';
     return `mse ${f('mse')} D ${f('loss.discriminator')} G ${f('loss.generator')}`;
   }
 
