@@ -75,6 +75,20 @@ const settleReads = reads.reads() - last.reads;
 reads.restore();
 dispatches.restore();
 
+/** The same iterations in two GpuSteppers, the second started from the first's settled state (as a resumed run is). */
+async function resumed(): Promise<TrainingState> {
+  const state = new TrainingState(arch, initial);
+  const half = ITERATIONS / 2;
+  for (const part of [batches.slice(0, half), batches.slice(half)]) {
+    const stepper = new GpuStepper(state, settings, REPORT_EVERY);
+    for (const b of part) await stepper.step(b, LR);
+    await stepper.settle();
+    await stepper.dispose();
+  }
+  return state;
+}
+const resumedSlots = flat(await resumed());
+
 /**
  * The WGSL Adam on a buffer packed [p | m₁ | v₁ | m₂ | v₂], three steps on the second slot,
  * against adamRange on the host: the largest differences of p, m₂ and v₂, and of the first slot (which must stay 0).
@@ -119,6 +133,7 @@ process.stdout.write(
     auto,
     adam: await adamAgainstHost(),
     slots: lf.map((a, i) => ({ maxDiff: maxDiff(a, gf[i]!), maxAbs: maxAbs(a) })),
+    resumedDiff: Math.max(...gf.map((a, i) => maxDiff(a, resumedSlots[i]!))),
     steps: PHASES.map((p) => [local.state.optimizers[p].t, gpu.state.optimizers[p].t]),
     localReports: local.reports,
     gpuReports: gpu.reports,

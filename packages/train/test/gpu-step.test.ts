@@ -31,6 +31,8 @@ interface ChildResult {
   perIteration: Array<{ reads: number; dispatches: number; tensors: number }>;
   settleReads: number;
   weightTensors: number;
+  /** Largest difference between the run and the same iterations in two steppers, the second from the first's settled state. */
+  resumedDiff: number;
 }
 
 const child = spawnSync(process.execPath, ['--import', 'tsx', CHILD], {
@@ -57,6 +59,12 @@ test("GpuStepper's weights and Adam moments match LocalStepper's on wasm after t
   // Measured: at most 1.1e-5 of each slot's largest value (float32 sums in another order).
   for (const [i, s] of moments.entries()) assert.ok(s.maxDiff <= 1e-3 * s.maxAbs, `moment slot ${i}: ${s.maxDiff} against ${s.maxAbs}`);
   for (const [local, gpu] of r.steps) assert.equal(gpu, local, 'Adam step counts');
+});
+
+test('settle brings back weights and moments that a new GpuStepper continues from exactly (as when resuming)', () => {
+  // The same ops on the same device in the same order: identical (measured), so any slot lost or
+  // misplaced on the way to the host and back shows.
+  assert.equal(r.resumedDiff, 0);
 });
 
 /** Per phase, the mean loss over all iterations, as the trainer's EpochAccumulator weighs (bulk) reports. */
