@@ -78,6 +78,13 @@ async function tryBackend(name: Concrete, auto = false): Promise<string | undefi
   return withoutAddedProcessHandlers(() => (name === 'webgpu' ? loadWebgpu(auto) : loadBackend(name)));
 }
 
+/**
+ * Dawn's GPU object, made once per process: tfjs keeps the device of the first one it was given,
+ * and a second selection that dropped the first let the collector free it under that device (the
+ * process aborted).
+ */
+let dawnGpu: ReturnType<typeof import('webgpu').create> | undefined;
+
 /** The WebGPU adapter that loaded, for the reason line. */
 let adapterDescription = '';
 
@@ -126,7 +133,8 @@ async function loadWebgpu(gpuOnly = false): Promise<string | undefined> {
     if (gpuOnly && vulkanLoaderMissing()) return 'no Vulkan loader (libvulkan.so.1)';
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
-    const gpu = dawn.create([]);
+    dawnGpu ??= dawn.create([]);
+    const gpu = dawnGpu;
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return 'no WebGPU adapter (no Vulkan driver found)';
     const info: AdapterInfo = adapter.info ?? {};

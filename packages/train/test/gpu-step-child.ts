@@ -125,11 +125,30 @@ async function adamAgainstHost() {
   };
 }
 
+/**
+ * Selects webgpu again (as bench:train does for each configuration), lets the collector run
+ * (the child runs with --expose-gc) and multiplies on the GPU: 256·256·256 when the device tfjs
+ * holds survived.
+ */
+async function reselected(): Promise<number> {
+  await selectBackend('webgpu');
+  for (let i = 0; i < 3; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const a = tf.ones([256, 256]);
+  const total = tf.sum(tf.matMul(a, a));
+  const value = (await total.data())[0]!;
+  tf.dispose([a, total]);
+  return value;
+}
+
 const [lf, gf] = [flat(local.state), flat(gpu.state)];
 process.stdout.write(
   `${JSON.stringify({
     config: { iterations: ITERATIONS, reportEvery: REPORT_EVERY, lr: LR },
     wasmHasView,
+    reselected: await reselected(),
     auto,
     adam: await adamAgainstHost(),
     slots: lf.map((a, i) => ({ maxDiff: maxDiff(a, gf[i]!), maxAbs: maxAbs(a) })),

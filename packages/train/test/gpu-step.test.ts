@@ -22,6 +22,7 @@ interface Slot {
 interface ChildResult {
   config: { iterations: number; reportEvery: number; lr: number };
   wasmHasView: boolean;
+  reselected: number;
   auto: { name: string; reason: string };
   adam: { p: number; m: number; v: number; otherSlot: number; moved: number };
   slots: Slot[];
@@ -35,7 +36,7 @@ interface ChildResult {
   resumedDiff: number;
 }
 
-const child = spawnSync(process.execPath, ['--import', 'tsx', CHILD], {
+const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
   env: { ...process.env, LD_LIBRARY_PATH: CHROMIUM_LIBS, VK_ICD_FILENAMES: SWIFTSHADER_ICD },
   encoding: 'utf8',
   maxBuffer: 2 ** 24,
@@ -107,6 +108,11 @@ test('an iteration reads nothing from the GPU except the periodic report, and le
     'tensors alive at the same point of a report cycle',
   );
   t.diagnostic(`dispatches per iteration (hidden 32,32, 2-D, labels, VAT): ${r.perIteration.map((it) => it.dispatches).join(', ')}`);
+});
+
+test('selecting webgpu again keeps the device tfjs uses alive through garbage collection', () => {
+  // A second Dawn instance used to replace the first, which the collector then freed under tfjs's device: the process aborted.
+  assert.equal(r.reselected, 256 ** 3);
 });
 
 test('--backend auto does not take the software adapter (SwiftShader), and says so', () => {
