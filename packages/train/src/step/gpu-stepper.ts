@@ -13,7 +13,7 @@ import { type IterationReport, phasesFor, type Stepper, type TrainingState } fro
 
 /**
  * Iterations between reads of the summed losses. A read started at one report is collected at
- * the next, so it never waits for the GPU, and the host runs at most this far ahead of it.
+ * the next, so the host waits only when the GPU is that far behind (and never runs further ahead).
  */
 export const REPORT_EVERY = 50;
 
