@@ -13,7 +13,8 @@ import { type IterationReport, phasesFor, type Stepper, type TrainingState } fro
 
 /**
  * Iterations between reads of the summed losses. A read started at one report is collected at
- * the next, so the host waits only when the GPU is that far behind (and never runs further ahead).
+ * the next, so the host waits only when the GPU is that far behind, and never runs more than twice
+ * that far ahead of it.
  */
 export const REPORT_EVERY = 50;
 
