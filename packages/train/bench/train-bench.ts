@@ -208,7 +208,9 @@ for (const [k, c] of list.entries()) {
     base !== undefined && base !== k && c.impl === 'custom'
       ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10)
       : col('', 10);
-  const phases = PHASES.map((p) => col(median(ts.map((t) => t.phases[p] ?? NaN)).toFixed(0))).join('');
+  // '-' where a backend has no phase times (webgpu's step returns before the GPU has run it).
+  const phaseMs = (p: string) => median(ts.map((t) => t.phases[p] ?? NaN));
+  const phases = PHASES.map((p) => col(Number.isNaN(phaseMs(p)) ? '-' : phaseMs(p).toFixed(0))).join('');
   console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
   const counts = ts[0]!.counts;
   if (counts) console.log(`${''.padEnd(24)}${counts.dispatches.toFixed(0)} dispatches and ${counts.reads} GPU→host reads per iteration`);
