@@ -8,22 +8,25 @@
  * Flags: --rounds N (3), --iterations N (12, after 2 warm-up), --backends LIST (tensorflow-gpu,
  * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
  * 1 up to replicasFor's count), --naive-iterations N (0: off; tfjs's default dense gradient, one
- * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER).
+ * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER). webgpu runs the GPU-resident
+ * step and also prints its dispatches and GPU→host reads per iteration.
  * `--to-error E [--epochs N] [--backend B]` times training to a test error instead (to-error.ts).
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UserError } from '@aae-map/shared';
+import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
+import { countDispatches, countReads } from '../src/kernels/webgpu-internals.ts';
 import type { DenseImpl } from '../src/model/dense.ts';
 import { initialWeights } from '../src/model/model.ts';
-import { PHASES } from '../src/model/phases.ts';
+import { type IterationBatch, PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, replicasFor, resolveOptions } from '../src/run/options.ts';
+import { startStepper } from '../src/run/run-setup.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
-import { ParallelStepper } from '../src/step/parallel-stepper.ts';
-import { LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
+import { type Stepper, TrainingState } from '../src/step/stepper.ts';
 import { formatToError, trainToError } from './to-error.ts';
 import { findTorchPeer } from './torch-peer.ts';
 
@@ -76,6 +79,8 @@ interface Config {
 interface Timing {
   phases: Record<string, number>;
   iteration: number;
+  /** Per iteration, on webgpu. */
+  counts?: { reads: number; dispatches: number };
 }
 
 const median = (xs: number[]) => {
@@ -126,8 +131,10 @@ async function measure(c: Config): Promise<Timing> {
   const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance), c.replicas);
   const sampler = new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
   const settings = { arch, impl: c.impl, headDistance: opts.headDistance };
-  const stepper: Stepper = c.replicas > 1 ? await ParallelStepper.start(state, settings, c.backend) : new LocalStepper(state, settings);
+  const stepper = await startStepper(state, settings, c.backend);
   sampler.startEpoch(rng);
+  let drawn = 0;
+  if (c.backend === 'webgpu') return measureGpu(stepper, () => sampler.next(drawn++, rng), c.iterations);
   const perPhase: Record<string, number[]> = {};
   const totals: number[] = [];
   try {
@@ -147,6 +154,29 @@ async function measure(c: Config): Promise<Timing> {
     await stepper.dispose();
   }
   return { phases: Object.fromEntries(Object.entries(perPhase).map(([p, xs]) => [p, median(xs)])), iteration: median(totals) };
+}
+
+/**
+ * The GPU stepper returns before the GPU has run the step, so it is timed over all iterations up
+ * to its settle (which waits for the GPU and reads the weights back), and reports no phase times.
+ * Counts its dispatches and GPU→host reads per iteration (settle's excluded).
+ */
+async function measureGpu(stepper: Stepper, draw: () => IterationBatch, n: number): Promise<Timing> {
+  try {
+    for (let i = 0; i < WARMUP; i++) await stepper.step(draw(), opts.lr);
+    await stepper.settle();
+    const batches = Array.from({ length: n }, draw);
+    const [reads, dispatches] = [countReads(tf.backend()), countDispatches(tf.backend())];
+    const t0 = performance.now();
+    for (const b of batches) await stepper.step(b, opts.lr);
+    const counts = { reads: reads.reads() / n, dispatches: dispatches.dispatches() / n };
+    reads.restore();
+    dispatches.restore();
+    await stepper.settle();
+    return { phases: {}, iteration: (performance.now() - t0) / n, counts };
+  } finally {
+    await stepper.dispose();
+  }
 }
 
 const list = await configs();
@@ -189,8 +219,12 @@ for (const [k, c] of list.entries()) {
     base !== undefined && base !== k && c.impl === 'custom'
       ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10)
       : col('', 10);
-  const phases = PHASES.map((p) => col(median(ts.map((t) => t.phases[p] ?? NaN)).toFixed(0))).join('');
+  // '-' where a backend has no phase times (webgpu's step returns before the GPU has run it).
+  const phaseMs = (p: string) => median(ts.map((t) => t.phases[p] ?? NaN));
+  const phases = PHASES.map((p) => col(Number.isNaN(phaseMs(p)) ? '-' : phaseMs(p).toFixed(0))).join('');
   console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
+  const counts = ts[0]!.counts;
+  if (counts) console.log(`${''.padEnd(24)}${counts.dispatches.toFixed(0)} dispatches and ${counts.reads} GPU→host reads per iteration`);
 }
 if (torch.length)
   console.log(

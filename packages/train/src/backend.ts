@@ -1,8 +1,8 @@
 /**
  * The only file that imports tfjs backends. tfjs-node(-gpu) download libtensorflow at install
  * time, which fails offline and may leave a broken package behind, so they load through a
- * guarded dynamic import and `auto` falls back to wasm, then cpu. webgpu runs only when asked
- * for: on an H200 it trained no faster than wasm on 2 cores (docs/benchmarks.md).
+ * guarded dynamic import and `auto` falls back to wasm, then cpu. `auto` takes webgpu (with the
+ * GPU-resident step, step/gpu-stepper.ts) only when the adapter is a real GPU.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -73,22 +73,73 @@ async function withoutAddedProcessHandlers<T>(load: () => Promise<T>): Promise<T
   }
 }
 
-/** Loads and activates one backend; returns an error message instead of throwing. */
-async function tryBackend(name: Concrete): Promise<string | undefined> {
-  return withoutAddedProcessHandlers(() => loadBackend(name));
+/** Loads and activates one backend; returns an error message instead of throwing. `auto` takes webgpu only on a real GPU. */
+async function tryBackend(name: Concrete, auto = false): Promise<string | undefined> {
+  return withoutAddedProcessHandlers(() => (name === 'webgpu' ? loadWebgpu(auto) : loadBackend(name)));
+}
+
+/**
+ * Dawn's GPU object, made once per process: tfjs keeps the device of the first one it was given,
+ * and a second selection that dropped the first let the collector free it under that device (the
+ * process aborted).
+ */
+let dawnGpu: ReturnType<typeof import('webgpu').create> | undefined;
+
+/** The WebGPU adapter that loaded, for the reason line. */
+let adapterDescription = '';
+
+/** What a WebGPU adapter says it is (GPUAdapterInfo, as far as it is used here). */
+export interface AdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  /** Dawn sets it for CPU adapters (SwiftShader). */
+  isFallbackAdapter?: boolean;
+}
+
+/** Software rasterizers that present themselves as Vulkan GPUs: Chromium's SwiftShader, Mesa's lavapipe (llvmpipe) and softpipe. */
+const SOFTWARE = /swiftshader|lavapipe|llvmpipe|softpipe/i;
+
+/** Whether an adapter is a CPU emulating a GPU (on which the wasm backend trains faster). */
+export function isSoftwareAdapter(info: AdapterInfo): boolean {
+  return (
+    info.isFallbackAdapter === true || [info.vendor, info.architecture, info.device, info.description].some((s) => s && SOFTWARE.test(s))
+  );
+}
+
+export const describeAdapter = (i: AdapterInfo): string =>
+  [i.vendor, i.architecture, i.description].filter((s) => s).join(' ') || 'an adapter without a description';
+
+/** The system's Vulkan loader; Dawn prints a warning of its own when there is none, so `auto` looks first. */
+function vulkanLoaderMissing(): boolean {
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':'),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib',
+    '/lib',
+  ];
+  return !dirs.some((d) => d && existsSync(join(d, 'libvulkan.so.1')));
 }
 
 /**
  * tfjs-backend-webgpu on Dawn (the `webgpu` package), which gives Node a navigator.gpu through
- * Vulkan: a GPU, or SwiftShader's software one (tests).
+ * Vulkan: a GPU, or SwiftShader's software one (tests). With `gpuOnly` (auto), a software
+ * adapter is refused with the reason.
  */
-async function loadWebgpu(): Promise<string | undefined> {
+async function loadWebgpu(gpuOnly = false): Promise<string | undefined> {
   try {
+    if (gpuOnly && vulkanLoaderMissing()) return 'no Vulkan loader (libvulkan.so.1)';
     const dawn = await import('webgpu');
     Object.assign(globalThis, dawn.globals);
-    const gpu = dawn.create([]);
+    dawnGpu ??= dawn.create([]);
+    const gpu = dawnGpu;
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return 'no WebGPU adapter (no Vulkan driver found)';
+    const info: AdapterInfo = adapter.info ?? {};
+    if (gpuOnly && isSoftwareAdapter(info)) return `the adapter, ${describeAdapter(info)}, is a software rasterizer: wasm trains faster`;
+    adapterDescription = describeAdapter(info);
     const nav = (globalThis as { navigator?: object }).navigator;
     if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
@@ -101,8 +152,7 @@ async function loadWebgpu(): Promise<string | undefined> {
   }
 }
 
-async function loadBackend(name: Concrete): Promise<string | undefined> {
-  if (name === 'webgpu') return loadWebgpu();
+async function loadBackend(name: Exclude<Concrete, 'webgpu'>): Promise<string | undefined> {
   const missing =
     name === 'tensorflow-gpu'
       ? nativeBindingMissing('@tensorflow/tfjs-node-gpu')
@@ -126,7 +176,8 @@ async function loadBackend(name: Concrete): Promise<string | undefined> {
 }
 
 /**
- * Activates a tfjs backend. `auto` tries tensorflow-gpu, tensorflow, wasm, then cpu and says
+ * Activates a tfjs backend. `auto` tries tensorflow-gpu, tensorflow, webgpu on a real GPU
+ * (not a software rasterizer), wasm, then cpu and says
  * why it settled where it did; a forced backend that cannot load throws a one-line UserError
  * saying how to install it.
  */
@@ -150,11 +201,12 @@ async function choose(name: BackendName): Promise<BackendChoice> {
     return { name, reason: `forced with --backend ${name}` };
   }
   const skipped: string[] = [];
-  for (const candidate of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const) {
-    const err = await tryBackend(candidate);
+  for (const candidate of ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+    const err = await tryBackend(candidate, true);
     if (!err) {
       const why = skipped.length ? `; skipped ${skipped.join('; ')}` : '';
-      return { name: candidate, reason: `auto picked the first backend that loads${why}` };
+      const on = candidate === 'webgpu' ? ` (a GPU: ${adapterDescription})` : '';
+      return { name: candidate, reason: `auto picked the first backend that loads${on}${why}` };
     }
     skipped.push(`${candidate} (${err})`);
   }

@@ -3,7 +3,7 @@
  * reduction) with TensorFlow.js and writes Contract 1 checkpoints.
  * - `train(options)`: the full training loop (see TrainOptions for settings and defaults).
  * - `loadModel(runDir)`: a checkpoint's encoder as a tfjs forward pass.
- * - `selectBackend(name)`: activates a tfjs backend (auto: tensorflow-gpu → tensorflow → wasm → cpu; webgpu when named).
+ * - `selectBackend(name)`: activates a tfjs backend (auto: tensorflow-gpu → tensorflow → webgpu on a real GPU → wasm → cpu).
  * - Datasets: `loadIdxDataset`, `loadMnistDataset`, `loadFolderDataset` (image folders, decoded
  *   once into a cache), and the `Dataset` interface they produce.
  */

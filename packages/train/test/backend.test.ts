@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { UserError } from '@aae-map/shared';
 import { selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
+import { isSoftwareAdapter } from '../src/backend.ts';
 
 /** Whether libtensorflow was installed for a tfjs-node package (it is not on an offline machine). */
 function hasBinding(pkg: string): boolean {
@@ -55,4 +56,20 @@ test('wasm and cpu load when forced, and an unknown name is a UserError', async 
   assert.equal((await selectBackend('wasm')).name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
   await assert.rejects(selectBackend('tpu' as 'cpu'), UserError);
+});
+
+test('software rasterizers are told from GPUs by their adapter info', () => {
+  // What Dawn reports for SwiftShader here, and the descriptions Mesa's and NVIDIA's Vulkan drivers give.
+  const software = [
+    { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0' },
+    { vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' },
+    { vendor: 'mesa', description: 'Mesa lavapipe' },
+    { vendor: 'unknown', isFallbackAdapter: true },
+  ];
+  const gpus = [
+    { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' },
+    { vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)', isFallbackAdapter: false },
+  ];
+  for (const info of software) assert.equal(isSoftwareAdapter(info), true, JSON.stringify(info));
+  for (const info of gpus) assert.equal(isSoftwareAdapter(info), false, JSON.stringify(info));
 });

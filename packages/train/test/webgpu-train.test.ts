@@ -1,6 +1,7 @@
 /**
- * Training on the webgpu backend (tfjs-backend-webgpu on Dawn) against wasm: here it runs on the
- * SwiftShader Vulkan driver of Debian's chromium (a GPU emulated on the CPU, so the run is tiny).
+ * Training on the webgpu backend (tfjs-backend-webgpu on Dawn, with the GPU-resident GpuStepper)
+ * against wasm, through the CLI: here it runs on the SwiftShader Vulkan driver of Debian's
+ * chromium (a GPU emulated on the CPU, so the run is tiny).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

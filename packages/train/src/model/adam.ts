@@ -15,6 +15,15 @@ export interface AdamConfig {
   epsilon: number;
 }
 
+/**
+ * The scalars of update number `t` at learning rate `lr`: p −= lr · m̂ / (√v̂ + ε) with
+ * m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), the bias corrections folded into two scalars.
+ * The host kernels and the GPU one (webgpu-adam.ts) take the same ones.
+ */
+export function adamStepScalars(c: AdamConfig, lr: number, t: number): Omit<AdamScalars, 'wa' | 'wb'> {
+  return { b1: c.beta1, b2: c.beta2, stepSize: lr / (1 - c.beta1 ** t), vScale: 1 / Math.sqrt(1 - c.beta2 ** t), eps: c.epsilon };
+}
+
 /** Gradients to apply: one set, or several (from data-parallel replicas) averaged with weights that sum to 1. */
 export type GradientSources = FlatTensors | Array<{ grads: FlatTensors; weight: number }>;
 
@@ -43,20 +52,10 @@ export class Adam {
    * Several sources are averaged with their weights (see foldToTwo).
    */
   step(params: FlatTensors, grads: GradientSources, lr: number, range?: { from: number; to: number }, t = this.t + 1): void {
-    const { beta1, beta2, epsilon } = this.config;
     const sources = grads instanceof FlatTensors ? [{ grads, weight: 1 }] : grads;
     if (sources.length < 1) throw new Error('Adam needs at least one gradient source');
     const [a, b = { grads: sources[0]!.grads, weight: 0 }] = foldToTwo(sources, range ?? { from: 0, to: this.m.data.length });
-    // p -= lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β1ᵗ) and v̂ = v / (1 − β2ᵗ), folded into two scalars.
-    const s: AdamScalars = {
-      wa: a!.weight,
-      wb: b.weight,
-      b1: beta1,
-      b2: beta2,
-      stepSize: lr / (1 - beta1 ** t),
-      vScale: 1 / Math.sqrt(1 - beta2 ** t),
-      eps: epsilon,
-    };
+    const s: AdamScalars = { wa: a!.weight, wb: b.weight, ...adamStepScalars(this.config, lr, t) };
     FlatTensors.forEachInRange(this.m.specs, range, (name, _shape, from, to) => {
       const args = [params.view(name), a!.grads.view(name), b.grads.view(name), this.m.view(name), this.v.view(name), from, to, s] as const;
       if (!simdAdamRange(...args)) adamRange(...args);

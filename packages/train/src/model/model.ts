@@ -195,7 +195,7 @@ export class TfWeights {
     for (const name of names) {
       const view = src.view(name);
       const shape = src.shape(name);
-      this.set(name, tf.tensor(copy ? view.slice() : view, shape));
+      this.replace(name, tf.tensor(copy ? view.slice() : view, shape));
       if (!isKernel(name)) continue;
       let t = transposed?.view(name);
       if (!t || copy) {
@@ -203,11 +203,12 @@ export class TfWeights {
         t = copy ? new Float32Array(view.length) : this.scratch.subarray(0, view.length);
         transposeRange(view, shape[0]!, shape[1]!, t);
       }
-      this.set(transposedName(name), tf.tensor2d(t, [shape[1]!, shape[0]!]));
+      this.replace(transposedName(name), tf.tensor2d(t, [shape[1]!, shape[0]!]));
     }
   }
 
-  private set(name: string, t: tf.Tensor): void {
+  /** Puts `t` under `name`, freeing the tensor it replaces. */
+  replace(name: string, t: tf.Tensor): void {
     this.tensors.get(name)?.dispose();
     this.tensors.set(name, t);
   }

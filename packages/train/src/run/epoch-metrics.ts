@@ -41,14 +41,16 @@ export class EpochAccumulator {
 
   add(report: IterationReport): void {
     for (const [phase, r] of Object.entries(report)) {
-      this.push(`loss.${phase}`, r.loss);
-      for (const [k, v] of Object.entries(r.stats)) this.push(k, v);
+      const n = r.iterations ?? 1;
+      this.push(`loss.${phase}`, r.loss, n);
+      for (const [k, v] of Object.entries(r.stats)) this.push(k, v, n);
     }
   }
 
-  private push(key: string, v: number): void {
-    this.sums.set(key, (this.sums.get(key) ?? 0) + v);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  /** Adds the mean `v` of `n` iterations. */
+  private push(key: string, v: number, n: number): void {
+    this.sums.set(key, (this.sums.get(key) ?? 0) + v * n);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
 
   mean(key: string): number | null {
@@ -58,7 +60,8 @@ export class EpochAccumulator {
 
   /** Short running summary for the progress bar. */
   brief(): string {
-    const f = (k: string) => (this.mean(k) ?? NaN).toFixed(3);
+    // '-' until the first report (the GPU stepper reports every REPORT_EVERY iterations).
+    const f = (k: string) => this.mean(k)?.toFixed(3) ?? '-';
     return `mse ${f('mse')} D ${f('loss.discriminator')} G ${f('loss.generator')}`;
   }
 

@@ -96,7 +96,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'backend',
     opt(
       '--backend <name>',
-      'tfjs backend; auto tries tensorflow-gpu, tensorflow, wasm, cpu; webgpu (a GPU through Vulkan) only when asked for',
+      'tfjs backend; auto tries tensorflow-gpu, tensorflow, webgpu (a real GPU through Vulkan, not a software one), wasm, cpu',
     )
       .choices(BACKENDS)
       .default('auto'),

@@ -7,8 +7,10 @@ import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { initialWeights } from '../model/model.ts';
+import type { PhaseSettings } from '../model/phases.ts';
 import { Rng } from '../rng.ts';
 import { EpochSampler } from '../step/batch-sampler.ts';
+import { GpuStepper } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
@@ -62,6 +64,12 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
   }
 }
 
+/** The stepper for `backend`: GPU-resident on webgpu, else one replica per gradient buffer of `state` (worker threads when several). */
+export async function startStepper(state: TrainingState, settings: PhaseSettings, backend: string): Promise<Stepper> {
+  if (backend === 'webgpu') return new GpuStepper(state, settings);
+  return state.grads.length > 1 ? ParallelStepper.start(state, settings, backend) : new LocalStepper(state, settings);
+}
+
 /** Loads data and state and starts the stepper; bad options or data fail before the slower backend start. */
 export async function prepareRun(options: TrainOptions, log: (line: string) => void): Promise<Run> {
   // The run directory comes first: a resumed run rereads the data it stored.
@@ -94,7 +102,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance };
-  const stepper: Stepper = r.replicas > 1 ? await ParallelStepper.start(state, settings, backend.name) : new LocalStepper(state, settings);
+  const stepper = await startStepper(state, settings, backend.name);
   const info = {
     arch,
     classNames: ds.classNames,

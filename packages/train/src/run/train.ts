@@ -89,6 +89,7 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
     step++;
     bar?.tick(r.batch, acc.brief());
   }
+  for (const report of await stepper.settle()) acc.add(report);
   bar?.finish();
   return { acc, step, lr, trainSeconds: (performance.now() - t0) / 1000 };
 }

@@ -265,6 +265,10 @@ export class ParallelStepper implements Stepper {
     return report;
   }
 
+  async settle(): Promise<IterationReport[]> {
+    return [];
+  }
+
   async sync(): Promise<void> {
     this.state.refreshTransposed();
     this.stale = this.state.params.names;

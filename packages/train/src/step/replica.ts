@@ -14,6 +14,8 @@ export interface PhaseReport {
   stats: Record<string, number>;
   /** Wall time of the phase including its optimizer update, filled in by the stepper. */
   ms?: number;
+  /** Iterations whose mean `loss` and `stats` are (the GPU stepper reports in bulk); 1 when absent. */
+  iterations?: number;
 }
 
 export class Replica {

@@ -94,6 +94,12 @@ export class TrainingState {
 export interface Stepper {
   /** Runs the phases (the supervised one only when the batch has labels) at learning rate `lr`. */
   step(batch: IterationBatch, lr: number): Promise<IterationReport>;
+  /**
+   * Makes `state.params` and the optimizer slots current, and returns the reports `step` has not
+   * returned yet. Steppers that update the host copy at every step have nothing to do; the GPU
+   * one (gpu-stepper.ts) reports in bulk and keeps the weights on the GPU until asked.
+   */
+  settle(): Promise<IterationReport[]>;
   /** Makes the tfjs weights match `state.params` after it was changed from outside (e.g. restored). */
   sync(): Promise<void>;
   dispose(): Promise<void>;
@@ -129,6 +135,10 @@ export class LocalStepper implements Stepper {
       report[phase] = { ...r, ms: performance.now() - t0 };
     }
     return report;
+  }
+
+  async settle(): Promise<IterationReport[]> {
+    return [];
   }
 
   async sync(): Promise<void> {
