@@ -24,10 +24,10 @@ const LR = 1e-3;
 
 const auto = await selectBackend('auto');
 const mnist = await loadMnistDataset();
-const opts = resolveOptions({ hidden: [32, 32], styleDim: 2, labels: 16, batch: 16, vat: 1 }, mnist);
+const opts = resolveOptions({ hidden: [32, 32], styleDim: 2, labels: 120, batch: 120, vat: 1 }, mnist);
 const arch = architectureFor(opts, mnist);
-const train = { ...mnist.train, count: 80, labels: mnist.train.labels.subarray(0, 80) };
-const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 16, 1), arch, opts.batch, opts.noiseStd, undefined, true);
+const train = { ...mnist.train, count: 600, labels: mnist.train.labels.subarray(0, 600) };
+const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 120, 1), arch, opts.batch, opts.noiseStd, undefined, true);
 const rng = new Rng(3);
 const initial = initialWeights(arch, rng, opts.headDistance);
 sampler.startEpoch(rng);
