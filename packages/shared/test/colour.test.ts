@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { isColourImage, isGrayFile } from '../src/decode/colour.ts';
 
 const W = 24;
@@ -14,7 +14,7 @@ const rgb = Buffer.from(Array.from({ length: W * W * 3 }, (_, i) => (i * 13) % 2
 const raw = (channels: 1 | 3) => sharp(channels === 1 ? gray : rgb, { raw: { width: W, height: W, channels } });
 
 test('isGrayFile: PNG colour types 0 and 4 and one-component JPEGs are gray; colour ones not; other formats unknown', async () => {
-  const cases: [string, sharp.Sharp, boolean | undefined][] = [
+  const cases: [string, Sharp, boolean | undefined][] = [
     ['gray PNG', raw(1).toColourspace('b-w').png(), true],
     ['gray+alpha PNG', raw(1).toColourspace('b-w').ensureAlpha().png(), true],
     ['RGB PNG', raw(3).png(), false],
