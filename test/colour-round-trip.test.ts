@@ -8,9 +8,11 @@
  * - embed of the held-out folder gives the points of training's own forward pass on the same
  *   pixels (so train, the decoders and the ONNX graph agree on the channel layout);
  * - evaluate on the folders scores what training's test accuracy says;
- * - a gray file and its colour-stored copy embed alike with the RGB model (gray replicated);
+ * - a gray file and its colour-stored copy embed alike with the RGB model and --convert-colour
+ *   (gray replicated), and without it the gray file is listed as bad;
  * - --resume reads the folder as the run was trained (RGB), whatever --channels says;
- * - a --channels 1 model on the same colour photos takes [N, 32, 32] and embeds them (converted).
+ * - a --channels 1 model on the same colour photos takes [N, 32, 32]; embed lists them as bad, and
+ *   embeds them converted with --convert-colour (train converts by itself: --channels is the choice).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { evaluate } from '@aae-map/evaluate';
 import { exportModel } from '@aae-map/export';
 import { embedFolder } from '@aae-map/infer';
 import { checkModelContract, comparePaths, parseCsv, readMnist, readOnnxModel } from '@aae-map/shared';
+import { isColourImage } from '@aae-map/shared/decode';
 import { loadFolderDataset, loadModel, type TrainOptions, train } from '@aae-map/train';
 import { writeGray } from '../packages/train/test/image-fixtures.ts';
 import { photoClass, photoFiles, writeGrayAsRgb, writePatchFolder } from '../packages/train/test/photo-patches.ts';
@@ -41,9 +44,9 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-async function embedRows(model: string, input: string): Promise<string[][]> {
+async function embedRows(model: string, input: string, convertColour = false): Promise<string[][]> {
   const out = join(root, `points-${Math.random().toString(36).slice(2)}.csv`);
-  const s = await embedFolder({ input, out, model, device: 'cpu' });
+  const s = await embedFolder({ input, out, model, device: 'cpu', convertColour });
   assert.equal(s.skipped, 0);
   return parseCsv(await readFile(out, 'utf8')).slice(1);
 }
@@ -103,13 +106,15 @@ test('photos → train (RGB, chosen by sampling) → export [N, 32, 32, 3] → e
   );
   assert.ok(report.trustworthiness.value > 0.5 && report.trustworthiness.value <= 1, `trustworthiness ${report.trustworthiness.value}`);
 
-  // A gray file and the same pixels stored as colour: one point.
+  // A gray file and the same pixels stored as colour: one point, once converting is asked for.
   const mixed = join(root, 'gray-in-rgb');
   const digit = (await readMnist('test')).pixels.subarray(0, 784);
-  await writeGray(join(mixed, 'a-gray.png'), digit, 28, 28);
+  await writeGray(join(mixed, 'a-gray.png'), digit, 28, 28, 'png', true);
   await writeGrayAsRgb(join(mixed, 'b-rgb.png'), digit, 28, 28);
-  const [gray, rgb] = await embedRows(model, mixed);
+  const [gray, rgb] = await embedRows(model, mixed, true);
   assert.deepEqual(gray!.slice(1), rgb!.slice(1));
+  const refused = await embedFolder({ input: mixed, out: join(root, 'gray-in-rgb.csv'), model, device: 'cpu' });
+  assert.equal(refused.skipped, 1, 'the gray file, without --convert-colour');
 });
 
 test('--resume of the RGB run reads its folder as RGB, whatever --channels says now', async () => {
@@ -120,7 +125,7 @@ test('--resume of the RGB run reads its folder as RGB, whatever --channels says 
   assert.equal(r.manifest.architecture.channels, 3);
 });
 
-test('--channels 1 on the colour photos: a gray model, [N, 32, 32], that embeds them converted to gray', async () => {
+test('--channels 1 on the colour photos: a gray model, [N, 32, 32]; embed lists the colour patches, and converts them when asked', async () => {
   const runDir = join(root, 'gray-run');
   const r = await train({ ...tiny, data: { folder: trainDir, size: { width: SIDE, height: SIDE }, channels: 1 }, runDir, log: () => {} });
   assert.equal(r.manifest.architecture.channels, 1);
@@ -129,5 +134,14 @@ test('--channels 1 on the colour photos: a gray model, [N, 32, 32], that embeds 
   const { props, graph } = readOnnxModel(await readFile(model), model);
   assert.deepEqual(graph.inputs[0]!.dims, ['N', SIDE, SIDE]);
   assert.equal(props.input_channels, '1');
-  assert.equal((await embedRows(model, testDir)).length, 80);
+  // A patch of a flat, colourless part of a photo is gray by the rule, and is embedded.
+  const size = { width: SIDE, height: SIDE };
+  const { dataset } = await loadFolderDataset({ folder: testDir, size, testSplit: 0, channels: 3 }, { progress: false, log: () => {} });
+  const px = SIDE * SIDE * 3;
+  let inColour = 0;
+  for (let i = 0; i < 80; i++) if (isColourImage((dataset.train.pixels as Uint8Array).subarray(i * px, (i + 1) * px))) inColour++;
+  assert.ok(inColour >= 70, `${inColour} of 80 patches in colour`);
+  const refused = await embedFolder({ input: testDir, out: join(root, 'gray-refused.csv'), model, device: 'cpu' });
+  assert.equal(refused.skipped, inColour, 'the patches in colour, for a gray model without --convert-colour');
+  assert.equal((await embedRows(model, testDir, true)).length, 80);
 });

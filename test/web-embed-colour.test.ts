@@ -58,7 +58,7 @@ test('wasm: the page embeds colour photographs with an RGB model as embed does, 
   assert.equal(ref.size, paths.length);
 
   // What feeding gray would give: the files decoded to gray, each value in all three channels.
-  const gray = await decodeBatch({ root: imagesDir, paths, width: SIDE, height: SIDE, channels: 1 });
+  const gray = await decodeBatch({ root: imagesDir, paths, width: SIDE, height: SIDE, channels: 1, convertColour: true });
   const node = await openModel(model, { device: 'cpu' });
   const grayOut = await node.run(
     Uint8Array.from({ length: gray.pixels.length * 3 }, (_, i) => gray.pixels[Math.floor(i / 3)]!),

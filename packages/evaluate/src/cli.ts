@@ -1,6 +1,6 @@
 /** `pnpm evaluate [--run DIR | --model FILE] [--data …]`: thin wrapper over evaluate(). */
 import { DEVICES, type Device } from '@aae-map/infer/devices';
-import { action, cliProgram, examples, Option, wholeNumber } from '@aae-map/shared/cli';
+import { action, cliProgram, convertColourOption, examples, Option, wholeNumber } from '@aae-map/shared/cli';
 
 interface EvaluateCliOptions {
   run?: string;
@@ -17,6 +17,7 @@ interface EvaluateCliOptions {
   threads: number;
   batch: number;
   progress: boolean;
+  convertColour?: boolean;
 }
 
 const program = cliProgram(
@@ -49,6 +50,7 @@ const program = cliProgram(
   .addOption(new Option('--device <name>', 'onnxruntime device').choices(DEVICES).default('cpu'))
   .option('--threads <n>', 'onnxruntime intra-op threads, 0 = its choice', wholeNumber, 0)
   .option('--batch <n>', 'images per model call (cpu runs them 256 at a time)', wholeNumber, 1024)
+  .addOption(convertColourOption())
   .option('--no-progress', 'no progress bars on stderr')
   .addHelpText(
     'after',
@@ -79,6 +81,7 @@ const program = cliProgram(
         threads: opts.threads,
         batch: opts.batch,
         progress: opts.progress,
+        convertColour: opts.convertColour,
       });
       console.log(formatReport(report));
       console.log(`wrote ${outFile}`);

@@ -156,14 +156,14 @@ export async function startSet(s: SetFlags, split: Split): Promise<PendingSet> {
 }
 
 /** The test and fit sets as the model takes them; folder sets share one class numbering. */
-export async function finishSets(sets: PendingSet[], info: ModelInfo, progress: boolean): Promise<LoadedSet[]> {
+export async function finishSets(sets: PendingSet[], info: ModelInfo, progress: boolean, convertColour: boolean): Promise<LoadedSet[]> {
   const classes = classIndex(info);
   const out: LoadedSet[] = [];
   for (const s of sets) {
     if (!('folder' in s)) out.push(fitToModel(s, info));
     else if (info.inputKind !== 'image')
       throw new UserError(`${s.flags.flag.images} ${s.folder} is a folder of images, and the model takes ${describeInput(info)}`);
-    else out.push(await loadFolderSet(s.folder, s.flags.flag.images, info, classes, s.flags.limit, progress));
+    else out.push(await loadFolderSet(s.folder, s.flags.flag.images, info, classes, { limit: s.flags.limit, progress, convertColour }));
   }
   return out;
 }

@@ -48,6 +48,8 @@ export interface EvaluateOptions {
   out?: string;
   /** Progress bars on stderr. @default true */
   progress?: boolean;
+  /** Image folders: convert images whose colour differs from the model's instead of refusing the run (shared's decode/colour.ts). @default false */
+  convertColour?: boolean;
 }
 
 /** Neighbourhood size of trustworthiness, as in the Parametric UMAP paper. */
@@ -93,7 +95,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   try {
     const info = src.model.info;
     const show = opts.progress ?? true;
-    const [test, fit] = (await finishSets(pending, info, show)) as [LoadedSet, LoadedSet];
+    const [test, fit] = (await finishSets(pending, info, show, opts.convertColour ?? false)) as [LoadedSet, LoadedSet];
     checkCounts([test, fit]);
     const bar = (total: number, unit: string, label: string) => (show ? new Progress({ total, unit, label }) : undefined);
 

@@ -30,10 +30,9 @@ export async function loadFolderSet(
   flag: string,
   info: ImageModelInfo,
   classes: Map<string, number>,
-  limit: number | undefined,
-  progress: boolean,
+  o: { limit: number | undefined; progress: boolean; convertColour: boolean },
 ): Promise<LoadedSet> {
-  const listing = labelledFiles(await listImageFolder(folder, flag), limit);
+  const listing = labelledFiles(await listImageFolder(folder, flag), o.limit);
   if (listing.files.length === 0)
     throw new UserError(`${flag} ${folder} has no images in class subfolders; evaluate needs labelled images, one subfolder per class`);
   const label = listing.classNames.map((name) => {
@@ -41,7 +40,7 @@ export async function loadFolderSet(
     return classes.get(name)!;
   });
   if (classes.size > 256) throw new UserError(`${flag} ${folder}: evaluate scores at most 256 classes, and there are ${classes.size}`);
-  const decoded = await decodeListing(listing, info, progress);
+  const decoded = await decodeListing(listing, info, o.progress, o.convertColour);
   const first = decoded.failed[0];
   if (first)
     process.stderr.write(

@@ -1,6 +1,6 @@
 /** `embed --input images/ --out points.csv`: thin wrapper over embedFolder. */
 import { DEFAULT_MAX_PIXELS, type ShardSpec } from '@aae-map/shared';
-import { action, cliProgram, examples, Option, shardSpec, UserError, wholeNumber } from '@aae-map/shared/cli';
+import { action, cliProgram, convertColourOption, examples, Option, shardSpec, UserError, wholeNumber } from '@aae-map/shared/cli';
 import { DEVICES, type Device } from './devices.ts';
 import { DEFAULT_ROW_GROUP, MAX_ROW_GROUP } from './points-sink.ts';
 import { DEFAULT_BATCH, defaultThreads, MAX_BATCH, maxThreads } from './thread-split.ts';
@@ -23,6 +23,7 @@ interface EmbedCliOptions {
   idColumn?: string;
   shard?: ShardSpec | 'auto';
   shards?: number;
+  convertColour?: boolean;
 }
 
 const split = defaultThreads();
@@ -85,6 +86,7 @@ const program = cliProgram(
     wholeNumber,
     DEFAULT_MAX_PIXELS,
   )
+  .addOption(convertColourOption())
   .option(
     '--shard <K/N|auto>',
     'embed only share K (0 to N-1) of the files, by a hash of each path, so that N runs together embed each file once; auto reads a Slurm array task or a Kubernetes Indexed Job (docs/scale-out.md)',

@@ -35,6 +35,7 @@ async function decodeAndPost({ seq, batch, stage }: ToPeer): Promise<void> {
     height: stage.height,
     channels: stage.channels,
     maxPixels: stage.maxPixels,
+    convertColour: stage.convertColour,
     data,
   });
   post({ kind: 'batch', seq, batch: rest, result }, [result.pixels.buffer as ArrayBuffer]);

@@ -64,6 +64,8 @@ export interface EmbedOptions {
   shard?: ShardSpec;
   /** Said on `log` once the run is accepted: where the shard came from (embed --shard auto). @default `shard K/N` */
   shardSource?: string;
+  /** Convert images whose colour differs from the model's (shared's decode/colour.ts) instead of listing them as bad. @default false */
+  convertColour?: boolean;
   /** Where progress and bad files are reported. @default process.stderr */
   log?: NodeJS.WriteStream;
 }
@@ -216,6 +218,7 @@ export async function embedFolder(opts: EmbedOptions): Promise<EmbedSummary> {
       height,
       channels,
       maxPixels: opts.maxPixels,
+      convertColour: opts.convertColour ?? false,
       shard: opts.shard,
     };
     // The decode worker counts the files alongside the embedding, so the model need not wait for it.

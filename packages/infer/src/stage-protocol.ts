@@ -20,6 +20,8 @@ export interface StageOptions {
   height: number;
   /** The model's: gray or RGB pixels (shared's DecodeJob.channels). @default 1 */
   channels?: InputChannels;
+  /** shared's DecodeJob.convertColour. @default false */
+  convertColour?: boolean;
   /** Larger images are refused (shared's DecodeJob.maxPixels). */
   maxPixels?: number;
   /** Only this share of the files (shared's shard.ts); all when undefined. */

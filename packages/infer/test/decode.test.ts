@@ -211,7 +211,7 @@ test('decodeBatch packs the good images in order and gives each bad file a reaso
   const r = await decodeBatch({ root: dir, paths, width: W, height: H });
   assert.deepEqual(r.ok, [0, 2, 6]);
   assert.deepEqual(r.pixels, new Uint8Array([...digit(0), ...digit(1), ...digit(2)]));
-  const rgb = await decodeBatch({ root: dir, paths, width: W, height: H, channels: 3 });
+  const rgb = await decodeBatch({ root: dir, paths, width: W, height: H, channels: 3, convertColour: true });
   assert.deepEqual(rgb.ok, [0, 2, 6]);
   assert.deepEqual(
     rgb.pixels,

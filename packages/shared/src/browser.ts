@@ -15,6 +15,7 @@ export * from './contracts/points-format.ts';
 export * from './contracts/shard.ts';
 export * from './data/feature-parse.ts';
 export * from './data/npy.ts';
+export * from './decode/colour.ts';
 export * from './decode/gray.ts';
 export * from './decode/image-paths.ts';
 export * from './plot/category-color.ts';

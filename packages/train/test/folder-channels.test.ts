@@ -11,9 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type LabelledImages, readMnist } from '@aae-map/shared';
+import { isColourImage } from '@aae-map/shared/decode';
 import { loadFolderDataset } from '@aae-map/train';
 import sharp from 'sharp';
-import { COLOUR_SAMPLE, isColourImage } from '../src/data/folder-channels.ts';
+import { COLOUR_SAMPLE } from '../src/data/folder-channels.ts';
 import { writeGray, writeMnistFolder } from './image-fixtures.ts';
 import { photoClass, photoFiles, writePatchFolder } from './photo-patches.ts';
 

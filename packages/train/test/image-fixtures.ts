@@ -9,16 +9,22 @@ import sharp from 'sharp';
 
 export type ImageFormat = 'png' | 'jpg' | 'webp' | 'gif' | 'tiff';
 
-/** Writes gray pixels (width × height) as one image file; lossless except jpg. */
+/**
+ * Writes gray pixels (width × height) as one image file; lossless except jpg. sharp stores them as
+ * RGB (three equal channels) unless `grayTyped`: then as a gray file (PNG colour type 0, a
+ * one-component JPEG), which embed refuses for an RGB model.
+ */
 export async function writeGray(
   file: string,
   pixels: Uint8Array,
   width: number,
   height: number,
   format: ImageFormat = 'png',
+  grayTyped = false,
 ): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const img = sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } });
+  const raw = sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } });
+  const img = grayTyped ? raw.toColourspace('b-w') : raw;
   const encoded =
     format === 'jpg'
       ? img.jpeg({ quality: 95 })

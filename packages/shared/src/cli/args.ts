@@ -2,8 +2,9 @@
  * Parsers for command-line values, shared by every CLI. Each throws commander's
  * InvalidArgumentError, which commander prints as one line naming the option and the value.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { MAX_SHARDS, type ShardSpec } from '../contracts/shard.ts';
+import { CONVERT_COLOUR_FLAG } from '../decode/colour.ts';
 
 /** A parser for a finite number that passes `ok`, else the one-line `expected`. */
 export function numberParser(ok: (n: number) => boolean, expected: string): (value: string) => number {
@@ -56,3 +57,10 @@ export function shardSpec(value: string): ShardSpec | 'auto' {
   if (index >= count) throw new InvalidArgumentError(`K must be below N: the ${count} shards are numbered 0 to ${count - 1}`);
   return { index, count };
 }
+
+/** embed's and evaluate's opt-in to convert images whose colour differs from the model's (decode/colour.ts says which). */
+export const convertColourOption = (): Option =>
+  new Option(
+    CONVERT_COLOUR_FLAG,
+    "convert images whose colour differs from the model's (colour ones to gray for a gray model, gray ones copied into R, G and B for an RGB model) instead of refusing them",
+  );

@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { InputChannels } from '../contracts/model-metadata.ts';
+import { ColourMismatchError } from './colour.ts';
 import { checkHead, DecodeError, decodeImage } from './image-decode.ts';
 import { DEFAULT_MAX_PIXELS } from './image-limits.ts';
 import { fileTypeOf, fsPath } from './image-walk.ts';
@@ -18,6 +19,8 @@ export interface DecodeJob {
   height: number;
   /** 1: gray pixels; 3: RGB, interleaved (image-decode.ts says how other files are converted). @default 1 */
   channels?: InputChannels;
+  /** Convert images whose colour differs from the model's (colour.ts) instead of listing them as failed. @default false */
+  convertColour?: boolean | undefined;
   /** Larger images are refused; see DEFAULT_MAX_PIXELS and maxFileBytes. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number;
   /** Bytes already read, by index into paths (tar members): those paths are not opened. */
@@ -30,7 +33,7 @@ export interface DecodeResult {
   /** Index into paths of each image in `pixels`. */
   ok: number[];
   /** Files that could not be used, with a one-line reason. */
-  failed: { index: number; reason: string }[];
+  failed: { index: number; reason: string /** refused for its colour (colour.ts) */; colour?: true }[];
 }
 
 /** At most this many sharp decodes in flight per thread; each holds its file's bytes. */
@@ -156,6 +159,10 @@ async function readLarge(fd: number, size: number, maxPixels: number): Promise<[
   }
 }
 
+function failure(index: number, err: unknown): DecodeResult['failed'][number] {
+  return err instanceof ColourMismatchError ? { index, reason: err.message, colour: true } : { index, reason: describe(err) };
+}
+
 function describe(err: unknown): string {
   if (err instanceof DecodeError) return err.message;
   const code = (err as NodeJS.ErrnoException).code;
@@ -181,7 +188,7 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
       let bytes: Uint8Array;
       if (start instanceof Uint8Array) bytes = start;
       else [bytes, leave] = await readLarge(start.fd, start.size, maxPixels);
-      const pending = decodeImage(bytes, job.width, job.height, slots, i * size, maxPixels, channels);
+      const pending = decodeImage(bytes, job.width, job.height, slots, i * size, maxPixels, channels, job.convertColour ?? false);
       if (pending === undefined) {
         good[i] = true;
         continue;
@@ -194,12 +201,12 @@ export async function decodeBatch(job: DecodeJob): Promise<DecodeResult> {
         () => {
           good[i] = true;
         },
-        (err) => void failed.push({ index: i, reason: describe(err) }),
+        (err) => void failed.push(failure(i, err)),
       );
       inflight.push(p.finally(done));
       await sharpSlots.room();
     } catch (err) {
-      failed.push({ index: i, reason: describe(err) });
+      failed.push(failure(i, err));
     } finally {
       leave?.();
     }

@@ -1,13 +1,15 @@
 /**
  * Turns an image file's bytes into the model's input: width x height, row-major uint8, gray
- * (1 channel) or RGB (3 channels, interleaved). A colour file for a gray model is converted to
- * gray; a gray file for an RGB model has its value replicated to the three channels.
+ * (1 channel) or RGB (3 channels, interleaved). A file whose colour differs from the model's
+ * (colour.ts) is refused unless `convertColour`: then a colour file for a gray model is converted
+ * to gray, and a gray file for an RGB model has its value replicated to the three channels.
  * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that already have
  * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts), other
  * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import type { InputChannels } from '../contracts/model-metadata.ts';
+import { colourMismatch, grayUnlessColour, isColourImage, isGrayFile } from './colour.ts';
 import { DecodeError } from './decode-error.ts';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
 import { decodePngDirect } from './png-direct.ts';
@@ -69,23 +71,43 @@ export async function decodeWithSharp(
   offset: number,
   maxPixels = DEFAULT_MAX_PIXELS,
   channels: InputChannels = 1,
+  convertColour = true,
 ): Promise<void> {
   const sharp = await loadSharp();
-  let data: Buffer;
-  try {
-    const flat = sharp(buf, { pages: 1, limitInputPixels: maxPixels }).flatten({ background: '#000000' });
-    // toColourspace, not removeAlpha alone: a gray file must come out as three equal channels.
-    data = await (channels === 1 ? flat.grayscale() : flat.toColourspace('srgb')).resize(width, height, { fit: 'fill' }).raw().toBuffer();
-  } catch (err) {
-    throw new DecodeError(oneLine((err as Error).message));
+  const decode = async (as: InputChannels) => {
+    let data: Buffer;
+    try {
+      const flat = sharp(buf, { pages: 1, limitInputPixels: maxPixels }).flatten({ background: '#000000' });
+      // toColourspace, not removeAlpha alone: a gray file must come out as three equal channels.
+      data = await (as === 1 ? flat.grayscale() : flat.toColourspace('srgb')).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+    } catch (err) {
+      throw new DecodeError(oneLine((err as Error).message));
+    }
+    const bytes = width * height * as;
+    if (data.length !== bytes) throw new DecodeError(`decoded to ${data.length} bytes, expected ${bytes}`);
+    return data;
+  };
+  if (!convertColour) {
+    const gray = isGrayFile(buf) ?? (await sharpChannels(buf)) <= 2;
+    if (gray && channels === 3) throw colourMismatch(3);
+    // Checked at the model's size, as train decides; the gray pixels are then sharp's own, as with conversion.
+    if (!gray && channels === 1 && isColourImage(await decode(3))) throw colourMismatch(1);
   }
-  const bytes = width * height * channels;
-  if (data.length !== bytes) throw new DecodeError(`decoded to ${data.length} bytes, expected ${bytes}`);
-  out.set(data, offset);
+  out.set(await decode(channels), offset);
+}
+
+/** The file's channels as sharp reads them (alpha included); 3 when it cannot tell, and the decode will say why. */
+async function sharpChannels(buf: Uint8Array): Promise<number> {
+  const sharp = await loadSharp();
+  return sharp(buf, { pages: 1 })
+    .metadata()
+    .then((m) => m.channels ?? 3)
+    .catch(() => 3);
 }
 
 /**
- * Decodes into `out[offset .. offset + width·height·channels)`. Returns undefined when done synchronously
+ * Decodes into `out[offset .. offset + width·height·channels)`, converting colour unless `convertColour`
+ * is false (decodeBatch's default). Returns undefined when done synchronously
  * (the fast path), else a promise, so a caller can run sharp decodes concurrently. Images of more
  * than `maxPixels` pixels are refused.
  */
@@ -97,19 +119,35 @@ export function decodeImage(
   offset: number,
   maxPixels = DEFAULT_MAX_PIXELS,
   channels: InputChannels = 1,
+  convertColour = true,
 ): Promise<void> | undefined {
   if (buf.length === 0) throw new DecodeError('empty file');
   const header = readPngHeader(buf);
   if (header) checkPixels(header.width, header.height, maxPixels);
   if (fastPathApplies(header, width, height)) {
+    // The header says whether a PNG is gray, so a gray one for a gray model is never looked at twice.
+    const gray = isGrayFile(buf) === true;
+    if (!convertColour && gray && channels === 3) throw colourMismatch(3);
+    const check = !convertColour && !gray && channels === 1;
+    const into = check ? rgbScratch(width * height * 3) : out;
+    const at = check ? 0 : offset;
     try {
       const h = header;
-      if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, out, offset, channels))
-        decodePngWithPngjs(buf, h, out, offset, channels);
-      return undefined;
+      if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, into, at, check ? 3 : channels))
+        decodePngWithPngjs(buf, h, into, at, check ? 3 : channels);
     } catch {
       // Damaged file: let sharp have the final word, and give its reason.
+      return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels, convertColour);
     }
+    if (check) grayUnlessColour(into, out, offset);
+    return undefined;
   }
-  return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels);
+  return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels, convertColour);
+}
+
+let rgb = new Uint8Array(0);
+/** RGB pixels of a colour PNG to be checked before they become gray, reused from file to file. */
+function rgbScratch(bytes: number): Uint8Array {
+  if (rgb.length !== bytes) rgb = new Uint8Array(bytes);
+  return rgb;
 }

@@ -6,6 +6,7 @@
  */
 
 export { inShard, type ShardSpec } from '../contracts/shard.ts';
+export * from './colour.ts';
 export * from './decode-batch.ts';
 export * from './folder-decode.ts';
 export * from './folder-listing.ts';

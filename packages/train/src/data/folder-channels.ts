@@ -3,34 +3,15 @@
  * of its images, spread evenly over the listing (so over the classes, which the listing keeps
  * together), is decoded as RGB at the training size, and one image in colour makes it RGB.
  * Colour is decided on the pixels, not the file type: gray photos are often stored as RGB JPEGs.
+ * The rule (shared's isColourImage) is the one embed and evaluate apply to a gray model's files.
  */
 
 import type { InputChannels } from '@aae-map/shared';
-import { decodeBatch, type FolderListing } from '@aae-map/shared/decode';
+import { decodeBatch, type FolderListing, isColourImage } from '@aae-map/shared/decode';
 import type { ImageSize } from './folder-files.ts';
 
 /** Images decoded to decide (all of them in a smaller folder). */
 export const COLOUR_SAMPLE = 32;
-/**
- * A pixel is coloured when two of its channels differ by more than this many levels. JPEG's
- * chroma noise in a gray image saved as colour stays within a few levels.
- */
-const CHANNEL_SPREAD = 16;
-/** An image is in colour when at least this share of its pixels is coloured. */
-const COLOURED_SHARE = 0.01;
-
-/** Whether packed RGB pixels show colour (see CHANNEL_SPREAD and COLOURED_SHARE). */
-export function isColourImage(rgb: Uint8Array): boolean {
-  const pixels = rgb.length / 3;
-  let coloured = 0;
-  for (let p = 0; p < rgb.length; p += 3) {
-    const r = rgb[p]!;
-    const g = rgb[p + 1]!;
-    const b = rgb[p + 2]!;
-    if (Math.max(r, g, b) - Math.min(r, g, b) > CHANNEL_SPREAD) coloured++;
-  }
-  return coloured >= COLOURED_SHARE * pixels && coloured > 0;
-}
 
 export interface ChannelChoice {
   channels: InputChannels;
@@ -44,7 +25,7 @@ export async function chooseChannels(listing: FolderListing, size: ImageSize): P
   const n = listing.files.length;
   const m = Math.min(n, COLOUR_SAMPLE);
   const paths = Array.from({ length: m }, (_, k) => listing.files[Math.floor((k * n) / m)]!.path);
-  const r = await decodeBatch({ root: listing.root, paths, ...size, channels: 3 });
+  const r = await decodeBatch({ root: listing.root, paths, ...size, channels: 3, convertColour: true });
   const px = size.width * size.height * 3;
   let colour = 0;
   for (let i = 0; i < r.ok.length; i++) if (isColourImage(r.pixels.subarray(i * px, (i + 1) * px))) colour++;

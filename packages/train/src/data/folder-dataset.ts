@@ -101,7 +101,7 @@ async function readFolder(
   let decoded = cacheDir ? await readCache(cacheDir, listing, to) : undefined;
   const fromCache = decoded !== undefined;
   if (!decoded) {
-    decoded = await decodeListing(listing, to, o.progress ?? true);
+    decoded = await decodeListing(listing, to, o.progress ?? true, true); // --channels is the user's choice: train converts the rest
     if (cacheDir && decoded.kept.length > 0) await writeCache(cacheDir, listing, to, decoded);
   }
   const labels = Int32Array.from(decoded.kept, (i) => listing.files[i]!.label);

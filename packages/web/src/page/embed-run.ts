@@ -4,10 +4,11 @@
  */
 
 import type { PathedFile } from './file-collect.ts';
+import type { FileProblem } from './file-problems.ts';
 import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
-import { bestCluster, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
+import { bestCluster, ColourMismatchError, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
 
 export const DEFAULT_BATCH = 256;
 
@@ -19,7 +20,7 @@ export interface EmbedProgress {
 
 export interface EmbedResult {
   points: PointSet;
-  failed: { path: string; reason: string }[];
+  failed: FileProblem[];
   /** Wall time, decoding included. */
   seconds: number;
   /** Time inside session.run. */
@@ -30,22 +31,29 @@ interface DecodedBatch {
   pixels: Uint8Array;
   /** The files that decoded, in order; their images are packed in `pixels`. */
   ok: PathedFile[];
-  failed: { path: string; reason: string }[];
+  failed: FileProblem[];
 }
 
 async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<DecodedBatch> {
   const size = decoder.size;
-  const bitmaps = await Promise.allSettled(files.map((f) => ImageDecoder.decode(f.file)));
+  const bitmaps = await Promise.allSettled(files.map((f) => decoder.decode(f.file)));
   const pixels = new Uint8Array(files.length * size);
   const ok: PathedFile[] = [];
   const failed: DecodedBatch['failed'] = [];
   bitmaps.forEach((b, i) => {
+    const path = files[i]!.path;
     if (b.status === 'rejected') {
-      failed.push({ path: files[i]!.path, reason: `the browser cannot decode it (${(b.reason as Error)?.message ?? b.reason})` });
+      if (b.reason instanceof ColourMismatchError) failed.push({ path, reason: b.reason.message, colour: true });
+      else failed.push({ path, reason: `the browser cannot decode it (${(b.reason as Error)?.message ?? b.reason})` });
       return;
     }
-    decoder.put(b.value, pixels, ok.length * size);
-    ok.push(files[i]!);
+    try {
+      decoder.put(b.value, pixels, ok.length * size);
+      ok.push(files[i]!);
+    } catch (err) {
+      if (!(err instanceof ColourMismatchError)) throw err;
+      failed.push({ path, reason: err.message, colour: true });
+    }
   });
   return { pixels: pixels.subarray(0, ok.length * size), ok, failed };
 }
@@ -73,9 +81,10 @@ export async function embedImages(
   session: PageSession,
   info: ImageModelInfo,
   onProgress: (p: EmbedProgress) => void,
+  convertColour = false,
   batchSize = DEFAULT_BATCH,
 ): Promise<EmbedResult> {
-  const decoder = new ImageDecoder(info.width, info.height, info.channels);
+  const decoder = new ImageDecoder(info.width, info.height, info.channels, convertColour);
   const points = emptyPointSet(images.length, info.styleDim);
   points.files = [];
   const failed: EmbedResult['failed'] = [];

@@ -8,6 +8,8 @@ import { csvRecord, ERROR_COLUMNS, IMAGE_EXTENSIONS } from './shared.ts';
 export interface FileProblem {
   path: string;
   reason: string;
+  /** Refused because its colour differs from the model's (shared's colour.ts). */
+  colour?: true;
 }
 
 /** Why a file without an image extension is not embedded (embed passes over such files too). */
@@ -36,10 +38,12 @@ export class ProblemList {
     this.problems = problems;
     this.details.hidden = problems.length === 0;
     this.details.dataset.count = String(problems.length);
-    const skipped = problems.filter((p) => p.reason !== NOT_AN_IMAGE).length;
-    const ignored = problems.length - skipped;
+    const colour = problems.filter((p) => p.colour).length;
+    const skipped = problems.filter((p) => p.reason !== NOT_AN_IMAGE && !p.colour).length;
+    const ignored = problems.length - skipped - colour;
     const parts = [
       skipped > 0 ? `${skipped} skipped (cannot be read as images)` : '',
+      colour > 0 ? `${colour} skipped (colour differs from the model's)` : '',
       ignored > 0 ? `${ignored} ignored (not images)` : '',
     ];
     this.summary.textContent = `${problems.length} files left out of the last embed: ${parts.filter(Boolean).join(', ')}`;

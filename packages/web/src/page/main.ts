@@ -26,6 +26,7 @@ const epSelect = $<HTMLSelectElement>('ep-select');
 const colourSelect = $<HTMLSelectElement>('colour-select');
 const downloadButton = $<HTMLButtonElement>('download');
 const styleCheck = $<HTMLInputElement>('style-check');
+const convertColour = $<HTMLInputElement>('convert-colour');
 
 const status = new StatusLine();
 const problems = new ProblemList($<HTMLDetailsElement>('problems'));
@@ -130,8 +131,12 @@ async function embed(files: PathedFile[]): Promise<void> {
   }
   status.clearProvider();
   const s = await sessionFor(model);
-  const result = await embedImages(list.images, s, info, (p) =>
-    status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
+  const result = await embedImages(
+    list.images,
+    s,
+    info,
+    (p) => status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
+    convertColour.checked,
   );
   problems.show([...result.failed, ...ignored].sort((a, b) => comparePaths(a.path, b.path)));
   const { count } = result.points;
