@@ -63,6 +63,8 @@ export interface PhaseSettings {
   vat?: number;
   /** Weight of clusterImbalance in the generator phase; 0 or absent = off. */
   balance?: number;
+  /** Weight of meanEntropy in the generator phase; 0 or absent = off. */
+  confidence?: number;
 }
 
 export interface PhaseOutput {
@@ -118,6 +120,31 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
 export function clusterImbalance(logits: tf.Tensor2D): tf.Scalar {
   const mean = tf.mean(tf.softmax(logits), 0);
   return tf.sum(tf.mul(mean, tf.log(tf.add(tf.mul(mean, logits.shape[1]), 1e-12)))) as tf.Scalar;
+}
+
+/**
+ * Mean over the batch of H(y_i), the entropy of each softmax(logits) row: 0 when every y is
+ * one-hot, log n when every y is uniform. clusterImbalance is also 0 when every y is uniform;
+ * the two together are the mutual-information objective of RIM and IIC, −(H(ȳ) − mean H(y)) up
+ * to the constant log n. Unlike clusterImbalance it is a mean over examples.
+ */
+export function meanEntropy(logits: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(logits), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** The generator phase's terms on y alone, each weighted and reported when its weight is set. */
+function clusterTerms(loss: tf.Scalar, logits: tf.Tensor2D, s: PhaseSettings, stats: Stats): tf.Scalar {
+  let out = loss;
+  for (const [weight, key, term] of [
+    [s.balance, 'imbalance', clusterImbalance],
+    [s.confidence, 'entropy', meanEntropy],
+  ] as const) {
+    if (!weight) continue;
+    const value = term(logits);
+    stats[key] = tf.keep(value);
+    out = tf.add(out, tf.mul(value, weight)) as tf.Scalar;
+  }
+  return out;
 }
 
 const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
@@ -262,11 +289,7 @@ function fooling(
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
-    const loss = tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
-    if (!s.balance) return loss;
-    const imbalance = clusterImbalance(logits);
-    stats.imbalance = tf.keep(imbalance);
-    return tf.add(loss, tf.mul(imbalance, s.balance)) as tf.Scalar;
+    return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
   };
   if (!kept) {
     return differentiate(w, names, () => {
