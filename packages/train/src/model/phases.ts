@@ -11,6 +11,7 @@
 
 import type { Architecture } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
+import { clusterTerms } from './cluster-terms.ts';
 import type { DenseImpl } from './dense.ts';
 import {
   decode,
@@ -63,6 +64,8 @@ export interface PhaseSettings {
   vat?: number;
   /** Weight of clusterImbalance in the generator phase; 0 or absent = off. */
   balance?: number;
+  /** Weight of meanEntropy in the generator phase; 0 or absent = off. */
+  confidence?: number;
 }
 
 export interface PhaseOutput {
@@ -107,17 +110,6 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
   const diff = tf.matMul(tf.tensor2d(pairs, [pairs.length, n]), heads);
   const dist = tf.sqrt(tf.add(tf.sum(tf.square(diff), 1), 1e-12));
   return tf.sum(tf.relu(tf.sub(eta, dist)));
-}
-
-/**
- * KL(ȳ ‖ uniform) of the batch's mean y, ȳ = mean of softmax(logits): 0 when the batch uses every
- * cluster equally, log n when it uses one. D_y judges each y alone, so it cannot see clusters
- * that the encoder never uses; this term can. It is not a mean over examples, so replicas each
- * balance their own share of the batch.
- */
-export function clusterImbalance(logits: tf.Tensor2D): tf.Scalar {
-  const mean = tf.mean(tf.softmax(logits), 0);
-  return tf.sum(tf.mul(mean, tf.log(tf.add(tf.mul(mean, logits.shape[1]), 1e-12)))) as tf.Scalar;
 }
 
 const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
@@ -262,11 +254,7 @@ function fooling(
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
-    const loss = tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar;
-    if (!s.balance) return loss;
-    const imbalance = clusterImbalance(logits);
-    stats.imbalance = tf.keep(imbalance);
-    return tf.add(loss, tf.mul(imbalance, s.balance)) as tf.Scalar;
+    return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
   };
   if (!kept) {
     return differentiate(w, names, () => {

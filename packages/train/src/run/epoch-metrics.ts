@@ -18,6 +18,8 @@ export interface EpochMetrics {
     headPenalty: number | null;
     /** KL(mean y ‖ uniform) of the batches, with --balance. */
     imbalance: number | null;
+    /** Mean entropy of y over the batches, with --confidence. */
+    entropy: number | null;
   };
   /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
   discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
@@ -81,6 +83,7 @@ export class EpochAccumulator {
         supervised: this.mean('loss.supervised'),
         headPenalty: this.mean('headPenalty'),
         imbalance: this.mean('imbalance'),
+        entropy: this.mean('entropy'),
       },
       discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
       labelledAccuracy: ev.labelledAccuracy,
@@ -106,6 +109,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     (m.loss.supervised === null ? '' : ` sup ${m.loss.supervised.toFixed(3)}`) +
     (m.loss.headPenalty === null ? '' : ` heads ${m.loss.headPenalty.toFixed(3)}`) +
     (m.loss.imbalance === null ? '' : ` imbalance ${m.loss.imbalance.toFixed(3)}`) +
+    (m.loss.entropy === null ? '' : ` entropy ${m.loss.entropy.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
     ` | lr ${m.lr.toExponential(2)} ${m.seconds.toFixed(1)} s`

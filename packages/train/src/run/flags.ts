@@ -142,6 +142,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ),
   ),
+  setting(
+    'confidence',
+    opt(
+      '--confidence <weight>',
+      'weight of the mean entropy of y, pushing each y towards one-hot (unsupervised; with --balance, the mutual information of RIM/IIC); 0 = off (default: 0)',
+      nonNegativeNumber,
+    ),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

@@ -67,9 +67,14 @@ export interface TrainOptions {
   vat?: number;
   /**
    * Weight of a term in the generator phase that pushes each batch's mean y towards uniform
-   * (clusterImbalance in phases.ts), against clusters left empty; 0 = off. @default 0
+   * (clusterImbalance in cluster-terms.ts), against clusters left empty; 0 = off. @default 0
    */
   balance?: number;
+  /**
+   * Weight of a term in the generator phase that makes each y confident: the batch's mean entropy
+   * of y (meanEntropy in cluster-terms.ts); with `balance`, the mutual-information objective of RIM/IIC. 0 = off. @default 0
+   */
+  confidence?: number;
   /**
    * Feature vectors: standardise each feature with the training rows' mean and std; false uses
    * them as given (mean 0, std 1 in the graph). @default true
@@ -121,6 +126,7 @@ export interface ResolvedOptions {
   augmentScale: number;
   vat: number;
   balance: number;
+  confidence: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   trainLimit?: number;
@@ -187,6 +193,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     vat: o.vat ?? withLabels(DEFAULTS.vat),
     balance: o.balance ?? 0,
+    confidence: o.confidence ?? 0,
     standardize: o.standardize ?? true,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
@@ -213,6 +220,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
   check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
+  check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
   check(
     images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
     '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',

@@ -38,7 +38,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat or --balance existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance or --confidence existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -46,6 +46,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     augmentScale: prior.options.augmentScale ?? 0,
     vat: prior.options.vat ?? 0,
     balance: prior.options.balance ?? 0,
+    confidence: prior.options.confidence ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -101,7 +102,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance };
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance, confidence: r.confidence };
   const stepper = await startStepper(state, settings, backend.name);
   const info = {
     arch,

@@ -1,0 +1,42 @@
+/**
+ * Terms on the cluster assignment y alone, for training without labels (the generator phase adds
+ * them when their weights are set): the batch's balance over the clusters, and each y's entropy.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { PhaseSettings, Stats } from './phases.ts';
+
+/**
+ * KL(ȳ ‖ uniform) of the batch's mean y, ȳ = mean of softmax(logits): 0 when the batch uses every
+ * cluster equally, log n when it uses one. D_y judges each y alone, so it cannot see clusters
+ * that the encoder never uses; this term can. It is not a mean over examples, so replicas each
+ * balance their own share of the batch.
+ */
+export function clusterImbalance(logits: tf.Tensor2D): tf.Scalar {
+  const mean = tf.mean(tf.softmax(logits), 0);
+  return tf.sum(tf.mul(mean, tf.log(tf.add(tf.mul(mean, logits.shape[1]), 1e-12)))) as tf.Scalar;
+}
+
+/**
+ * Mean over the batch of H(y_i), the entropy of each softmax(logits) row: 0 when every y is
+ * one-hot, log n when every y is uniform. clusterImbalance is also 0 when every y is uniform;
+ * the two together are the mutual-information objective of RIM and IIC, −(H(ȳ) − mean H(y)) up
+ * to the constant log n. Unlike clusterImbalance it is a mean over examples.
+ */
+export function meanEntropy(logits: tf.Tensor2D): tf.Scalar {
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(logits), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+/** The generator phase's terms on y alone, each weighted and reported when its weight is set. */
+export function clusterTerms(loss: tf.Scalar, logits: tf.Tensor2D, s: PhaseSettings, stats: Stats): tf.Scalar {
+  let out = loss;
+  for (const [weight, key, term] of [
+    [s.balance, 'imbalance', clusterImbalance],
+    [s.confidence, 'entropy', meanEntropy],
+  ] as const) {
+    if (!weight) continue;
+    const value = term(logits);
+    stats[key] = tf.keep(value);
+    out = tf.add(out, tf.mul(value, weight)) as tf.Scalar;
+  }
+  return out;
+}
