@@ -55,13 +55,15 @@ function jpegComponents(head: Uint8Array): number | undefined {
   return undefined;
 }
 
+/** Whether a PNG colour type (IHDR) stores gray pixels: gray, or gray with alpha. */
+export const isGrayPngType = (colorType: number) => colorType === 0 || colorType === 4;
+
 /**
  * Whether the file stores gray pixels, from its first bytes: a PNG of colour type 0 or 4, or a
  * JPEG of one component. undefined for other formats, or when `head` is too short to say.
  */
 export function isGrayFile(head: Uint8Array): boolean | undefined {
-  if (head.length >= 26 && head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47)
-    return head[25] === 0 || head[25] === 4;
+  if (head.length >= 26 && head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) return isGrayPngType(head[25]!);
   if (head.length >= 4 && head[0] === 0xff && head[1] === 0xd8) {
     const n = jpegComponents(head);
     return n === undefined ? undefined : n === 1;

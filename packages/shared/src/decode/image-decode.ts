@@ -9,7 +9,7 @@
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import type { InputChannels } from '../contracts/model-metadata.ts';
-import { colourMismatch, grayUnlessColour, isColourImage, isGrayFile } from './colour.ts';
+import { colourMismatch, grayUnlessColour, isColourImage, isGrayFile, isGrayPngType } from './colour.ts';
 import { DecodeError } from './decode-error.ts';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
 import { decodePngDirect } from './png-direct.ts';
@@ -126,7 +126,7 @@ export function decodeImage(
   if (header) checkPixels(header.width, header.height, maxPixels);
   if (fastPathApplies(header, width, height)) {
     // The header says whether a PNG is gray, so a gray one for a gray model is never looked at twice.
-    const gray = isGrayFile(buf) === true;
+    const gray = isGrayPngType(header.colorType);
     if (!convertColour && gray && channels === 3) throw colourMismatch(3);
     const check = !convertColour && !gray && channels === 1;
     const into = check ? rgbScratch(width * height * 3) : out;
