@@ -1,6 +1,6 @@
 /**
- * Just enough of a WebAssembly assembler for the hand-written kernels (train's simd-adam.ts,
- * simd-transpose.ts and simd-gemm.ts, and png-unfilter.ts here): LEB128 numbers, sections, and
+ * Just enough of a WebAssembly assembler for the hand-written kernels (train's simd-adam.ts
+ * and simd-gemm.ts, and png-unfilter.ts here): LEB128 numbers, sections, and
  * a one-function module that imports a memory, so no wasm toolchain is needed.
  */
 export const uleb = (n: number): number[] => {

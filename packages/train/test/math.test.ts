@@ -5,9 +5,7 @@ import { assertClose } from '@aae-map/shared/test-utils';
 import { selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
-import { transposeRange } from '../src/kernels/kernel-transpose.ts';
 import { adamRange, simdAdamRange } from '../src/kernels/simd-adam.ts';
-import { simdTransposeTiles } from '../src/kernels/simd-transpose.ts';
 import { Adam } from '../src/model/adam.ts';
 import { type Activation, denseT, NO_GRADS, naiveDense } from '../src/model/dense.ts';
 import { encodeImages } from '../src/model/encode-images.ts';
@@ -137,11 +135,10 @@ for (const act of activations) {
     const rng = new Rng(5);
     const t = (shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
     const [x, w, b, r] = [t([6, 5]), t([5, 4]), t([4]), t([6, 4])] as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
-    const wT = tf.transpose(w);
     // The custom layer works on xᵀ and returns yᵀ; the loss compares in batch-major layout.
     const custom = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, needs: { input: boolean; weights: boolean }) =>
       tf.sum(
-        tf.mul(tf.transpose(denseT(tf.transpose(xx as tf.Tensor2D), ww as tf.Tensor2D, wT, bb as tf.Tensor1D, act, needs)), r),
+        tf.mul(tf.transpose(denseT(tf.transpose(xx as tf.Tensor2D), ww as tf.Tensor2D, bb as tf.Tensor1D, act, needs)), r),
       ) as tf.Scalar;
     const naive = tf.grads(
       (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
@@ -157,66 +154,11 @@ for (const act of activations) {
     assertClose(onlyW[1]!.dataSync(), naive[2]!.dataSync(), { atol: 1e-5 }, 'db (weights only)');
     const onlyX = tf.grad((xx: tf.Tensor) => custom(xx, w, b, { input: true, weights: false }))(x);
     assertClose(onlyX.dataSync(), naive[0]!.dataSync(), { atol: 1e-5 }, 'dx (input only)');
-    const value = tf.transpose(denseT(tf.transpose(x), w, wT, b, act, NO_GRADS));
+    const value = tf.transpose(denseT(tf.transpose(x), w, b, act, NO_GRADS));
     assertClose(value.dataSync(), naiveDense(x, w, b, act).dataSync(), { atol: 1e-5 }, 'forward only');
-    tf.dispose([x, w, b, r, wT, value, ...both, ...naive, ...onlyW, onlyX]);
+    tf.dispose([x, w, b, r, value, ...both, ...naive, ...onlyW, onlyX]);
   });
 }
-
-test('transpose of any element range equals the element-by-element definition and touches nothing else, in JS and with the SIMD kernel on arena memory', () => {
-  const arena = SharedArena.create(2 * 4 * 65 * 70 + 64);
-  for (const [rows, cols] of [
-    [1, 1],
-    [3, 70],
-    [8, 12],
-    [13, 16],
-    [33, 32],
-    [65, 7],
-    [20, 64],
-  ] as const) {
-    const n = rows * cols;
-    const pair = arena.tensors([
-      ['src', [rows, cols]],
-      ['out', [cols, rows]],
-    ]);
-    for (const [from, to] of [
-      [0, n],
-      [1, n - 1],
-      [Math.floor(n / 3), Math.floor(n / 2)],
-      [cols, 2 * cols],
-      [cols, 6 * cols],
-      [n - 1, n],
-    ] as const) {
-      if (from >= to || to > n) continue;
-      for (const [src, out] of [
-        [new Float32Array(n), new Float32Array(n)],
-        [pair.view('src'), pair.view('out')],
-      ] as const) {
-        src.forEach((_, i) => {
-          src[i] = i + 0.5;
-        });
-        out.fill(-1);
-        transposeRange(src, rows, cols, out, from, to);
-        for (let r = 0; r < rows; r++) {
-          for (let c = 0; c < cols; c++) {
-            const i = r * cols + c;
-            assert.equal(
-              out[c * rows + r],
-              i >= from && i < to ? src[i] : -1,
-              `[${r},${c}] of ${rows}x${cols}, range [${from}, ${to}), ${src.buffer instanceof SharedArrayBuffer ? 'arena' : 'plain'}`,
-            );
-          }
-        }
-      }
-    }
-  }
-  const pair = arena.tensors([
-    ['src', [8, 8]],
-    ['out', [8, 8]],
-  ]);
-  assert.equal(simdTransposeTiles(pair.view('src'), 8, 8, pair.view('out'), 0, 8, 8), true, 'the kernel runs on arena memory');
-  assert.equal(simdTransposeTiles(new Float32Array(64), 8, 8, new Float32Array(64), 0, 8, 8), false, 'plain arrays are left to JS');
-});
 
 test('the SIMD Adam kernel equals the float32 JS update bit for bit, on whole and odd ranges', () => {
   const rng = new Rng(11);

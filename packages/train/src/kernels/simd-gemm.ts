@@ -18,6 +18,9 @@ import { setFlagsFromString } from 'node:v8';
 import { get, I32, I32_ADD, I32_CONST, I32_GE_U, I32_MUL, I32_SUB, moduleBytes, set, simd, uleb, V128 } from '@aae-map/shared/wasm-asm';
 
 const MR = 4;
+/** Strips of a transposed A copied together: 4 strips of 4 floats are one 64-byte line of Aᵀ. */
+const STRIPS = 4;
+const [I32_AND, I32_EQZ, I32_SHR_U] = [0x71, 0x45, 0x76];
 const NV = 2;
 const i32 = I32_CONST;
 const load = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
@@ -48,15 +51,26 @@ export interface GemmShape {
   m: number;
   k: number;
   n: number;
+  /** A is stored transposed, [k, m]: C = Aᵀ·B. */
+  transposeA?: boolean;
 }
 
-/** Bytes of the scratch area where the gemm of `shape` packs B. */
-export function scratchBytes({ k, n }: GemmShape): number {
-  return 16 * k * Math.ceil(n / 4);
+/** Bytes of B's packed panels in the scratch area; a transposed A's strip is packed after them. */
+const panelBytes = ({ k, n }: GemmShape) => 16 * k * Math.ceil(n / 4);
+
+/** Bytes of the scratch area where the gemm of `shape` packs B (and a transposed A's current strip). */
+export function scratchBytes(shape: GemmShape): number {
+  return panelBytes(shape) + (shape.transposeA ? 16 * STRIPS * shape.k : 0);
 }
 
-/** The module for one shape: `gemm(a, b, c, s)` with byte offsets into the imported memory; s: scratchBytes of scratch. */
-export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<ArrayBuffer> {
+/**
+ * The module for one shape: `gemm(a, b, c, s)` with byte offsets into the imported memory; s: scratchBytes of scratch.
+ * A transposed A ([k, m]) is read one strip of MR rows of Aᵀ at a time, first copied to 16 contiguous bytes per k
+ * (64-byte lines of Aᵀ hold 4 strips, so read in place each tile's A loads would come from L2); the tile reads the
+ * same values in the same order as from an untransposed A, so both give the same bits.
+ */
+export function gemmBytes(shape: GemmShape, fused: boolean): Uint8Array<ArrayBuffer> {
+  const { m, k, n, transposeA = false } = shape;
   const [A, B, C, S] = [0, 1, 2, 3];
   const [I, J, PA, PB, KK, PC] = [4, 5, 6, 7, 8, 9];
   const ACC = Array.from({ length: MR * NV }, (_, i) => 10 + i);
@@ -74,12 +88,12 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
     const acc = (r: number, v: number) => ACC[r * NV + v]!;
     const out: number[] = [];
     for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) out.push(...ZERO, ...set(acc(r, v)));
-    out.push(...get(A), ...get(I), ...i32(4 * k), I32_MUL, I32_ADD, ...set(PA));
+    out.push(...(transposeA ? stripArea : [...get(A), ...get(I), ...i32(4 * k), I32_MUL, I32_ADD]), ...set(PA));
     out.push(...panel(PB));
     out.push(...i32(k), ...set(KK), 0x03, 0x40);
     for (let v = 0; v < vectors; v++) out.push(...get(PB), ...load(16 * v), ...set(BV[v]!));
     for (let r = 0; r < rows; r++) {
-      out.push(...get(PA), ...loadSplat(4 * k * r), ...set(AV));
+      out.push(...get(PA), ...loadSplat(transposeA ? 4 * r : 4 * k * r), ...set(AV));
       for (let v = 0; v < vectors; v++) {
         const product = fused
           ? [...get(AV), ...get(BV[v]!), ...get(acc(r, v)), ...MADD]
@@ -87,7 +101,7 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
         out.push(...product, ...set(acc(r, v)));
       }
     }
-    out.push(...get(PA), ...i32(4), I32_ADD, ...set(PA), ...get(PB), ...i32(16 * vectors), I32_ADD, ...set(PB));
+    out.push(...get(PA), ...i32(transposeA ? 16 : 4), I32_ADD, ...set(PA), ...get(PB), ...i32(16 * vectors), I32_ADD, ...set(PB));
     out.push(...untilZero(KK));
     out.push(...get(C), ...get(I), ...i32(4 * n), I32_MUL, I32_ADD, ...get(J), ...i32(16 * NV), I32_MUL, I32_ADD, ...set(PC));
     for (let r = 0; r < rows; r++) {
@@ -108,8 +122,35 @@ export function gemmBytes({ m, k, n }: GemmShape, fused: boolean): Uint8Array<Ar
     out.push(...get(PA), ...i32(4 * n), I32_ADD, ...set(PA), ...get(PB), ...i32(16 * vectors), I32_ADD, ...set(PB));
     return [...out, ...untilZero(KK)];
   };
+  /**
+   * At the first of every STRIPS strips, copies Aᵀ's columns I..I+4·STRIPS−1 into the strip areas, one
+   * 16-byte group per strip and k (whole 64-byte lines of Aᵀ per read); reads up to 4·STRIPS−1 floats past
+   * the last rows (the caller checks they are inside the memory), which no tile reads back.
+   */
+  const packStrips = (): number[] => {
+    const out = [...get(A), ...get(I), ...i32(4), I32_MUL, I32_ADD, ...set(PA), ...get(S), ...i32(panelBytes(shape)), I32_ADD, ...set(PB)];
+    out.push(...i32(k), ...set(KK), 0x03, 0x40);
+    for (let q = 0; q < STRIPS; q++) out.push(...get(PB), ...get(PA), ...load(16 * q), ...store(16 * k * q));
+    out.push(...get(PA), ...i32(4 * m), I32_ADD, ...set(PA), ...get(PB), ...i32(16), I32_ADD, ...set(PB));
+    return [...get(I), ...i32(4 * STRIPS - 1), I32_AND, I32_EQZ, 0x04, 0x40, ...out, ...untilZero(KK), 0x0b];
+  };
+  /** Where the current strip's copy of Aᵀ starts. */
+  const stripArea = [
+    ...get(S),
+    ...i32(panelBytes(shape)),
+    I32_ADD,
+    ...get(I),
+    ...i32(2),
+    I32_SHR_U,
+    ...i32(STRIPS - 1),
+    I32_AND,
+    ...i32(16 * k),
+    I32_MUL,
+    I32_ADD,
+  ];
   /** Every column block of the row strip at I. */
   const strip = (rows: number): number[] => [
+    ...(transposeA ? packStrips() : []),
     ...i32(0),
     ...set(J),
     ...(blocks > 0 ? whileBelow(J, i32(blocks), [...tile(rows, NV, 0), ...get(J), ...i32(1), I32_ADD, ...set(J)]) : []),
@@ -181,7 +222,7 @@ export class GemmKernels {
 
   /** The kernel for `shape`, or undefined where wasm SIMD is missing. */
   for(shape: GemmShape): GemmFn | undefined {
-    const key = `${shape.m}x${shape.k}x${shape.n}`;
+    const key = `${shape.m}x${shape.k}x${shape.n}${shape.transposeA ? 'T' : ''}`;
     let kernel = this.kernels.get(key);
     if (kernel === undefined) {
       try {
@@ -196,13 +237,14 @@ export class GemmKernels {
   }
 
   /**
-   * C = A·B for float32 matrices at byte offsets `a` ([m, k]), `b` ([k, n]) and `c` ([m, n]) in
-   * the memory, using scratchBytes(shape) at `s`; false (nothing done) when there is no kernel
-   * or B's last row cannot be over-read.
+   * C = A·B (or Aᵀ·B) for float32 matrices at byte offsets `a` ([m, k], or [k, m]), `b` ([k, n]) and `c`
+   * ([m, n]) in the memory, using scratchBytes(shape) at `s`; false (nothing done) when there is no kernel
+   * or the last row of B (or of a transposed A) cannot be over-read.
    */
   run(shape: GemmShape, a: number, b: number, c: number, s: number): boolean {
     const { m, k, n } = shape;
-    if (m < 1 || k < 1 || n < 1 || b + 4 * k * n + 16 > this.memory.buffer.byteLength) return false;
+    const end = this.memory.buffer.byteLength;
+    if (m < 1 || k < 1 || n < 1 || b + 4 * k * n + 16 > end || (shape.transposeA && a + 4 * k * m + 64 > end)) return false;
     const kernel = this.for(shape);
     if (!kernel) return false;
     kernel(a, b, c, s);

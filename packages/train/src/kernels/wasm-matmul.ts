@@ -1,5 +1,6 @@
 /**
- * `matMul2d`: the dense layers' product of two float32 matrices. On tfjs-wasm it runs the
+ * `matMul2d`: the dense layers' product of two float32 matrices, the first optionally stored
+ * transposed (so one copy of each kernel serves both directions). On tfjs-wasm it runs the
  * generated SIMD kernels of simd-gemm.ts, registered as the op 'AaeMatMul' (with its gradient,
  * so it also works under a tape); on other backends it is tf.matMul.
  */
@@ -23,9 +24,9 @@ function kernelsOf(view: WasmView | undefined): GemmKernels | undefined {
 }
 
 /** tfjs-wasm's own BatchMatMul, for inputs the generated kernels do not take. */
-function fallback(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): tf.TensorInfo {
+function fallback(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }, transposeA: boolean): tf.TensorInfo {
   const own = tf.getKernel('BatchMatMul', 'wasm')!;
-  return own.kernelFunc({ ...args, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  return own.kernelFunc({ ...args, attrs: { transposeA, transposeB: false } }) as tf.TensorInfo;
 }
 
 tf.registerKernel({
@@ -35,10 +36,12 @@ tf.registerKernel({
     const { inputs } = args;
     const backend = args.backend as tf.KernelBackend;
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const transposeA = (args.attrs as { transposeA?: boolean } | undefined)?.transposeA ?? false;
     const view = wasmView(backend);
     const kernels = kernelsOf(view);
-    if (!view || !kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend });
-    const shape = { m: a.shape[0]!, k: a.shape[1]!, n: b.shape[1]! };
+    if (!view || !kernels || a.dtype !== 'float32' || b.dtype !== 'float32') return fallback({ inputs, backend }, transposeA);
+    const [m, k] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+    const shape = { m, k, n: b.shape[1]!, transposeA };
     const out = view.makeOutput([shape.m, shape.n], 'float32');
     // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.
     const scratch = view.makeOutput([scratchBytes(shape) / 4], 'float32');
@@ -47,22 +50,26 @@ tf.registerKernel({
     backend.disposeData(scratch.dataId);
     if (done) return out;
     backend.disposeData(out.dataId);
-    return fallback({ inputs, backend });
+    return fallback({ inputs, backend }, transposeA);
   },
 });
 
 tf.registerGradient({
   kernelName: KERNEL,
   inputsToSave: ['a', 'b'],
-  gradFunc: (dy, saved) => {
+  gradFunc: (dy, saved, attrs) => {
     const [a, b] = saved as [tf.Tensor2D, tf.Tensor2D];
-    return { a: () => tf.matMul(dy as tf.Tensor2D, b, false, true), b: () => tf.matMul(a, dy as tf.Tensor2D, true, false) };
+    const d = dy as tf.Tensor2D;
+    // C = Aᵀ·B: dA = B·dCᵀ, dB = A·dC. C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC.
+    if ((attrs as { transposeA?: boolean }).transposeA) return { a: () => tf.matMul(b, d, false, true), b: () => tf.matMul(a, d) };
+    return { a: () => tf.matMul(d, b, false, true), b: () => tf.matMul(a, d, true, false) };
   },
 });
 
-/** a [m, k] · b [k, n] → [m, n]. */
-export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b);
-  if (a.shape[1] !== b.shape[0]) throw new Error(`matMul2d: inner dimensions differ (${a.shape} · ${b.shape})`);
-  return tf.engine().runKernel(KERNEL, { a, b }, {}) as tf.Tensor2D;
+/** a [m, k] · b [k, n] → [m, n]; with `transposeA`, a is stored as [k, m] and aᵀ·b is returned. */
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA);
+  if (a.shape[transposeA ? 0 : 1] !== b.shape[0])
+    throw new Error(`matMul2d: inner dimensions differ (${a.shape}${transposeA ? 'ᵀ' : ''} · ${b.shape})`);
+  return tf.engine().runKernel(KERNEL, { a, b }, { transposeA }) as tf.Tensor2D;
 }

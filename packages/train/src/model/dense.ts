@@ -1,15 +1,16 @@
 /**
  * Dense layers with two implementations:
  * - 'custom' (the default): feature-major. Activations are [features, batch] and a layer computes
- *   yᵀ = act(Wᵀ·xᵀ + b) from a transposed copy Wᵀ of its kernel, with a tf.customGrad. On
- *   tfjs-wasm only the second operand of a matMul is repacked (XNNPACK weight packing, about
- *   3.5 ms per million floats, paid again whenever that tensor is new), and matMul with a
- *   transpose flag is ~10× slower (docs/design.md, Speed). Feature-major, every product has the big weight
- *   matrix first (Wᵀ forward, W for the input's gradient) and a small activation second, so no
- *   weight is repacked after an update and no transpose flag is used. It also skips gradients
- *   the caller says are not needed (the pixels' gradient, a frozen discriminator's weights).
- *   On wasm the products run in generated SIMD kernels (matMul2d, simd-gemm.ts), which suit the
- *   same layout: a strip of the big first operand stays in L1 while the small second one streams.
+ *   yᵀ = act(Wᵀ·xᵀ + b) with a tf.customGrad. On tfjs-wasm only the second operand of a matMul is
+ *   repacked (XNNPACK weight packing, about 3.5 ms per million floats, paid again whenever that
+ *   tensor is new), and XNNPACK's matMul with a transpose flag is ~10× slower (docs/design.md,
+ *   Speed). Feature-major, every product has the big weight matrix first (Wᵀ forward, W for the
+ *   input's gradient) and a small activation second, so no weight is repacked after an update.
+ *   It also skips gradients the caller says are not needed (the pixels' gradient, a frozen
+ *   discriminator's weights). On wasm the products run in generated SIMD kernels (matMul2d,
+ *   simd-gemm.ts), which suit the same layout: a strip of the big first operand stays in L1
+ *   while the small second one streams. They read Wᵀ from W itself (a strip at a time), so
+ *   each kernel is stored, updated and loaded into each replica once.
  * - 'naive': batch-major tf.fused.matMul with tfjs's default gradient, kept for the benchmark's
  *   baseline.
  */
@@ -33,8 +34,8 @@ export function naiveDense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: 
   return act === 'tanh' ? tf.tanh(y) : y;
 }
 
-function forwardT(xT: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor1D, act: Activation): tf.Tensor2D {
-  const pre = tf.add(matMul2d(wT, xT), tf.reshape(b, [-1, 1])) as tf.Tensor2D;
+function forwardT(xT: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation): tf.Tensor2D {
+  const pre = tf.add(matMul2d(w, xT, true), tf.reshape(b, [-1, 1])) as tf.Tensor2D;
   return act === 'relu' ? tf.relu(pre) : act === 'tanh' ? tf.tanh(pre) : pre;
 }
 
@@ -64,12 +65,9 @@ export function denseBackward(
   return grads;
 }
 
-/**
- * Feature-major layer: xT [in, batch] → yT [out, batch], given the kernel W [in, out] and its
- * transpose wT [out, in]. Gradients are taken with respect to xT, W and b (wT is a copy).
- */
-export function denseT(xT: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D, b: tf.Tensor1D, act: Activation, needs: GradNeeds): tf.Tensor2D {
-  if (!needs.input && !needs.weights) return forwardT(xT, wT, b, act);
+/** Feature-major layer: xT [in, batch] → yT [out, batch], given the kernel W [in, out]. Gradients are taken with respect to xT, W and b. */
+export function denseT(xT: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Activation, needs: GradNeeds): tf.Tensor2D {
+  if (!needs.input && !needs.weights) return forwardT(xT, w, b, act);
   // customGrad differentiates only its arguments, so tensors that need no gradient are closed
   // over instead. Backprop must read x and y from `saved`: the tape disposes the forward
   // pass's intermediates (such as x, the previous layer's output) before it runs. W is a
@@ -79,7 +77,7 @@ export function denseT(xT: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D, b: tf.T
   if (needs.weights) args.push(w, b);
   const f = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = inputs[inputs.length - 1] as tf.GradSaveFunc;
-    const yT = forwardT(xT, wT, b, act);
+    const yT = forwardT(xT, w, b, act);
     save([xT, yT]);
     return {
       value: yT,

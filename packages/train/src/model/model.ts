@@ -7,7 +7,6 @@
 import { type Architecture, modelWeightShapes } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
-import { isKernel, transposeRange } from '../kernels/kernel-transpose.ts';
 import type { Rng } from '../rng.ts';
 import { type Activation, type DenseImpl, denseBackward, denseT, type GradNeeds, naiveDense } from './dense.ts';
 import { circlePoints } from './projection.ts';
@@ -32,15 +31,12 @@ export interface TracedLayer {
 
 export const inference = (impl: DenseImpl = 'custom'): Pass => ({ train: false, inputGrad: false, impl });
 
-/** Name of the transposed copy of a kernel, which TfWeights keeps for the feature-major layers. */
-export const transposedName = (kernel: string): string => `${kernel}:T`;
-
 /** One layer; `x` is feature-major ([features, batch]) for 'custom', batch-major for 'naive'. */
 function layer(w: WeightTensors, name: string, x: tf.Tensor2D, act: Activation, needs: GradNeeds, pass: Pass): tf.Tensor2D {
   const kernel = w.get(`${name}/kernel`) as tf.Tensor2D;
   const bias = w.get(`${name}/bias`) as tf.Tensor1D;
   if (pass.impl === 'naive') return naiveDense(x, kernel, bias, act);
-  const y = denseT(x, kernel, w.get(transposedName(`${name}/kernel`)) as tf.Tensor2D, bias, act, needs);
+  const y = denseT(x, kernel, bias, act, needs);
   pass.record?.push({ name, xT: x, yT: y });
   return y;
 }
@@ -177,33 +173,19 @@ export function phaseWeightNames(a: Architecture): Record<'reconstruction' | 'di
   };
 }
 
-/** tfjs tensors mirroring (some of) a FlatTensors' values, plus a transposed copy of each kernel. */
+/** tfjs tensors mirroring (some of) a FlatTensors' values. */
 export class TfWeights {
   readonly tensors: WeightTensors = new Map();
-  private scratch = new Float32Array(0);
 
-  /**
-   * Replaces the tensors for `names`, and the kernels' transposed copies, with the current values
-   * in `src`; the copies come from `transposed` when given (see kernel-transpose.ts), else are
-   * computed here.
-   */
-  upload(src: FlatTensors, names: Iterable<string> = src.names, transposed?: FlatTensors): void {
+  /** Replaces the tensors for `names` with the current values in `src`. */
+  upload(src: FlatTensors, names: Iterable<string> = src.names): void {
     // The cpu backend keeps a reference to the array it is given instead of copying it, and
     // webgpu keeps one until the tensor's first use, so they get private copies; wasm (and
     // tfjs-node) copy into their own memory at once.
     const copy = tf.getBackend() === 'cpu' || tf.getBackend() === 'webgpu';
     for (const name of names) {
       const view = src.view(name);
-      const shape = src.shape(name);
-      this.replace(name, tf.tensor(copy ? view.slice() : view, shape));
-      if (!isKernel(name)) continue;
-      let t = transposed?.view(name);
-      if (!t || copy) {
-        if (this.scratch.length < view.length) this.scratch = new Float32Array(view.length);
-        t = copy ? new Float32Array(view.length) : this.scratch.subarray(0, view.length);
-        transposeRange(view, shape[0]!, shape[1]!, t);
-      }
-      this.replace(transposedName(name), tf.tensor2d(t, [shape[1]!, shape[0]!]));
+      this.replace(name, tf.tensor(copy ? view.slice() : view, src.shape(name)));
     }
   }
 

@@ -6,11 +6,10 @@
  * TrainingState is written only by download (checkpoints, evaluation).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isKernel } from '../kernels/kernel-transpose.ts';
 import { adamInPlace } from '../kernels/webgpu-adam.ts';
 import { type GpuBuffer, requireWebgpuView } from '../kernels/webgpu-internals.ts';
 import { adamStepScalars } from '../model/adam.ts';
-import { TfWeights, transposedName, type WeightTensors } from '../model/model.ts';
+import { TfWeights, type WeightTensors } from '../model/model.ts';
 import { PHASES, type Phase } from '../model/phases.ts';
 import { ADAM, type TrainingState } from './stepper.ts';
 
@@ -23,7 +22,7 @@ interface Packed {
 }
 
 export class GpuWeights {
-  /** The model's view: each weight, and each kernel's transpose (kept current after every update). */
+  /** The model's view: each weight, a tensor on its packed buffer. */
   private readonly view = new TfWeights();
   readonly tensors: WeightTensors = this.view.tensors;
   private readonly packed = new Map<string, Packed>();
@@ -52,7 +51,6 @@ export class GpuWeights {
       // The old buffers are left to the garbage collector: commands tfjs has recorded but not yet submitted may still use them.
       p.buffer = gpu.bufferWith(host);
       this.view.replace(name, tf.tensor({ buffer: p.buffer, zeroCopy: true }, params.shape(name), 'float32'));
-      this.refreshTransposed(name);
     }
   }
 
@@ -61,7 +59,6 @@ export class GpuWeights {
     const s = adamStepScalars(ADAM, lr, t);
     names.forEach((name, i) => {
       adamInPlace(this.tensors.get(name)!, grads[i]!, this.packed.get(name)!.slots.get(phase)!, s);
-      this.refreshTransposed(name);
     });
   }
 
@@ -80,10 +77,6 @@ export class GpuWeights {
         }
       }),
     );
-  }
-
-  private refreshTransposed(name: string): void {
-    if (isKernel(name)) this.view.replace(transposedName(name), tf.transpose(this.tensors.get(name)!));
   }
 
   dispose(): void {

@@ -27,10 +27,8 @@ export interface WorkerInit {
   settings: PhaseSettings;
   arena: ArenaHandle;
   paramSpecs: TensorSpec[];
-  /** Byte offsets in the arena of the weights, their transposed kernels, each replica's gradient buffer (one per worker), and the Adam slots. */
+  /** Byte offsets in the arena of the weights, each replica's gradient buffer (one per worker), and the Adam slots. */
   params: number;
-  transposedSpecs: TensorSpec[];
-  transposed: number;
   phaseSpecs: Record<Phase, TensorSpec[]>;
   grads: number[];
   slots: Record<Phase, { m: number; v: number }>;
@@ -138,8 +136,6 @@ export class ParallelStepper implements Stepper {
       arena: state.arena.handle,
       paramSpecs: state.params.specs,
       params: state.params.data.byteOffset,
-      transposedSpecs: state.transposed.specs,
-      transposed: state.transposed.data.byteOffset,
       phaseSpecs: state.phaseSpecs,
       grads: state.grads.map((g) => g.reconstruction.data.byteOffset),
       slots,
@@ -270,7 +266,6 @@ export class ParallelStepper implements Stepper {
   }
 
   async sync(): Promise<void> {
-    this.state.refreshTransposed();
     this.stale = this.state.params.names;
   }
 

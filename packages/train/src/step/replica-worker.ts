@@ -2,7 +2,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, readInto, selectBackend } from '../backend.ts';
-import { refreshTransposed } from '../kernels/kernel-transpose.ts';
 import { Adam } from '../model/adam.ts';
 import { type IterationBatch, PHASES, type Phase } from '../model/phases.ts';
 import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
@@ -17,7 +16,7 @@ const perPhase = <T>(f: (p: Phase) => T) => Object.fromEntries(PHASES.map((p) =>
 let batch: IterationBatch | undefined;
 
 async function handle(replica: Replica, req: WorkerRequest): Promise<unknown> {
-  replica.upload(params, req.upload, transposed);
+  replica.upload(params, req.upload);
   if (req.cmd === 'read') {
     const tensors = req.names.map((n) => replica.weights.tensors.get(n)!);
     const values = tensors.map((t) => new Float32Array(t.size));
@@ -34,14 +33,12 @@ async function handle(replica: Replica, req: WorkerRequest): Promise<unknown> {
   const sources = grads.map((g, k) => ({ grads: g[req.phase], weight: req.weights[k]! }));
   const range = { from: req.from, to: req.to };
   optimizers[req.phase].step(params, sources, req.lr, range, req.t);
-  refreshTransposed(params, transposed, init.phaseSpecs[req.phase], range);
   barrier.arrive();
   return report;
 }
 
 const arena = SharedArena.attach(init.arena);
 const params = arena.at(init.paramSpecs, init.params);
-const transposed = arena.at(init.transposedSpecs, init.transposed);
 const grads = init.grads.map((offset) => perPhase((p) => arena.at(init.phaseSpecs[p], offset)));
 const optimizers = perPhase(
   (p) =>
@@ -54,7 +51,7 @@ const barrier = new ReplicaBarrier(init.barrier);
 try {
   await selectBackend(init.backend as BackendName);
   const replica = new Replica(init.settings);
-  replica.upload(params, undefined, transposed);
+  replica.upload(params);
   // One request at a time, in order: the phases of an iteration arrive together.
   let queue = Promise.resolve();
   port.on('message', (req: WorkerRequest) => {

@@ -24,9 +24,9 @@ export class Replica {
 
   constructor(readonly settings: PhaseSettings) {}
 
-  /** Copies the current values of `names` (default all) from `params`, and the kernels' transposes from `transposed`, into tfjs. */
-  upload(params: FlatTensors, names?: Iterable<string>, transposed?: FlatTensors): void {
-    this.weights.upload(params, names, transposed);
+  /** Copies the current values of `names` (default all) from `params` into tfjs. */
+  upload(params: FlatTensors, names?: Iterable<string>): void {
+    this.weights.upload(params, names);
   }
 
   /** Computes the phase's gradients on `batch` into `grads` (which lists exactly the phase's weights). */

@@ -1,13 +1,12 @@
 /**
  * One shared block of memory for a run's weights, optimizer slots and gradient buffers, carved
  * into 16-byte-aligned regions. It is a shared WebAssembly.Memory, so the SIMD kernels update
- * weights in place (simd-adam.ts) and refresh their transposes (simd-transpose.ts), and worker
+ * weights in place (simd-adam.ts), and worker
  * threads see the same bytes; a run too big for one wasm memory (4 GiB) gets a plain
  * SharedArrayBuffer and the JS code instead.
  */
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import { attachKernel } from '../kernels/simd-adam.ts';
-import { attachTransposeKernel } from '../kernels/simd-transpose.ts';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
@@ -25,7 +24,6 @@ export class SharedArena {
   private constructor(readonly handle: ArenaHandle) {
     if (handle.memory) {
       attachKernel(handle.memory);
-      attachTransposeKernel(handle.memory);
     }
     this.buffer = (handle.memory?.buffer ?? handle.buffer) as SharedArrayBuffer;
   }

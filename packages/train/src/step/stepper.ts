@@ -4,7 +4,6 @@
  */
 import type { Architecture } from '@aae-map/shared';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
-import { refreshTransposed, transposedSpecs } from '../kernels/kernel-transpose.ts';
 import { Adam, type AdamConfig } from '../model/adam.ts';
 import { phaseWeightNames } from '../model/model.ts';
 import { type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
@@ -30,8 +29,6 @@ export class TrainingState {
   readonly optimizers: Record<Phase, Adam>;
   readonly arena: SharedArena;
   readonly params: FlatTensors;
-  /** The kernels' transposes ([out, in]), kept current by refreshTransposed after each update. */
-  readonly transposed: FlatTensors;
   /** Per replica, one buffer sized for the largest phase, viewed as each phase's gradients. */
   readonly grads: Array<Record<Phase, FlatTensors>>;
 
@@ -46,20 +43,11 @@ export class TrainingState {
     this.phaseSpecs = Object.fromEntries(PHASES.map((p) => [p, names[p].map(spec)])) as Record<Phase, TensorSpec[]>;
     const slotFloats = PHASES.map((p) => FlatTensors.floats(this.phaseSpecs[p]));
     const largest = Math.max(...slotFloats);
-    const tSpecs = transposedSpecs(initial.specs);
     this.arena = SharedArena.create(
-      SharedArena.bytesFor([
-        initial.data.length,
-        FlatTensors.floats(tSpecs),
-        ...slotFloats,
-        ...slotFloats,
-        ...Array<number>(replicas).fill(largest),
-      ]),
+      SharedArena.bytesFor([initial.data.length, ...slotFloats, ...slotFloats, ...Array<number>(replicas).fill(largest)]),
     );
     this.params = this.arena.tensors(initial.specs);
     this.params.data.set(initial.data);
-    this.transposed = this.arena.tensors(tSpecs);
-    this.refreshTransposed();
     this.optimizers = Object.fromEntries(
       PHASES.map((p) => [
         p,
@@ -83,11 +71,6 @@ export class TrainingState {
       to.t = from.t;
     }
     return copy;
-  }
-
-  /** Recomputes every transposed kernel (after the weights were changed from outside). */
-  refreshTransposed(): void {
-    refreshTransposed(this.params, this.transposed, this.params.specs);
   }
 }
 
@@ -119,7 +102,7 @@ export class LocalStepper implements Stepper {
     settings: PhaseSettings,
   ) {
     this.replica = new Replica(settings);
-    this.replica.upload(state.params, undefined, state.transposed);
+    this.replica.upload(state.params);
     this.grads = state.grads[0]!;
   }
 
@@ -130,8 +113,7 @@ export class LocalStepper implements Stepper {
       const grads = this.grads[phase];
       const r = await this.replica.gradients(phase, batch, grads);
       this.state.optimizers[phase].step(this.state.params, grads, lr);
-      refreshTransposed(this.state.params, this.state.transposed, this.state.phaseSpecs[phase]);
-      this.replica.upload(this.state.params, grads.names, this.state.transposed);
+      this.replica.upload(this.state.params, grads.names);
       report[phase] = { ...r, ms: performance.now() - t0 };
     }
     return report;
@@ -142,8 +124,7 @@ export class LocalStepper implements Stepper {
   }
 
   async sync(): Promise<void> {
-    this.state.refreshTransposed();
-    this.replica.upload(this.state.params, undefined, this.state.transposed);
+    this.replica.upload(this.state.params);
   }
 
   async dispose(): Promise<void> {
