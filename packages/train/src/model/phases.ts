@@ -21,6 +21,7 @@ import {
   encode,
   encoderGrads,
   inference,
+  meanOnDevice,
   represent,
   traceEncoder,
   type WeightTensors,
@@ -161,7 +162,7 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   return differentiate(w, names, () => {
     const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
     const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
-    const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
+    const mse = meanOnDevice(tf.squaredDifference(xHat, x));
     stats.mse = tf.keep(mse);
     if (a.mode !== '2d') return mse;
     const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
