@@ -6,7 +6,7 @@
  * the test asserts on as JSON.
  */
 import { inputValuesOf } from '@aae-map/shared';
-import { loadMnistDataset, selectBackend } from '@aae-map/train';
+import { type Dataset, loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { adamRange } from '../src/kernels/simd-adam.ts';
@@ -116,24 +116,44 @@ function drawBytes(d: BatchDraw): number {
   return arrays.reduce((sum, a) => sum + a.byteLength, warps);
 }
 
+/** The first `count` training digits as RGB images whose three channels differ (p, 255 − p, 7p mod 256). */
+function rgbDigits(count: number): Dataset {
+  const px = 28 * 28;
+  const pixels = new Uint8Array(count * px * 3);
+  for (let i = 0; i < count * px; i++) {
+    const p = mnist.train.pixels[i]!;
+    pixels.set([p, 255 - p, (7 * p) % 256], 3 * i);
+  }
+  return { ...mnist, channels: 3, train: { pixels, count, labels: mnist.train.labels.subarray(0, count) } };
+}
+
 /**
  * The GPU's batch against the host's for the same draw, for no augmentation, whole-pixel shifts
- * and warps: the largest difference over the unlabelled and labelled images of one batch.
+ * and warps, and warps of RGB images: the largest difference over the unlabelled and labelled
+ * images of one batch.
  */
 async function batchesAgainstHost(): Promise<Record<string, number>> {
-  const images = GpuImages.upload(train, arch)!;
+  const rgb = rgbDigits(train.count);
+  const rgbArch = architectureFor(resolveOptions({ ...opts }, rgb), rgb);
   const out: Record<string, number> = {};
-  for (const [name, warp] of Object.entries({ none: undefined, shift: { shift: 2, rotate: 0, scale: 0 }, warp: WARP })) {
-    const s = new EpochSampler(train, split, arch, opts.batch, opts.noiseStd, warp);
+  const cases = {
+    none: [train, arch, undefined],
+    shift: [train, arch, { shift: 2, rotate: 0, scale: 0 }],
+    warp: [train, arch, WARP],
+    rgb: [rgb.train, rgbArch, WARP],
+  } as const;
+  for (const [name, [set, a, warp]] of Object.entries(cases)) {
+    const images = GpuImages.upload(set, a)!;
+    const s = new EpochSampler(set, split, a, opts.batch, opts.noiseStd, warp);
     const r = new Rng(5);
     s.startEpoch(r);
     const d = s.draw(0, r);
     const [host, onGpu] = [s.hostBatch(d), images.batch(d)];
     const values = await Promise.all([onGpu.xU.data(), onGpu.xL!.data()]);
     tf.dispose([onGpu.xU, onGpu.xL!]);
+    images.dispose();
     out[name] = Math.max(maxDiff(host.xU, values[0] as Float32Array), maxDiff(host.xL!, values[1] as Float32Array));
   }
-  images.dispose();
   return out;
 }
 
