@@ -9,7 +9,8 @@
  * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
  * 1 up to replicasFor's count), --naive-iterations N (0: off; tfjs's default dense gradient, one
  * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER). webgpu runs the GPU-resident
- * step and also prints its dispatches and GPU→host reads per iteration.
+ * step (batches gathered and warped on the GPU from the host's draws) and also prints its dispatches, GPU→host reads and
+ * host→GPU bytes per iteration.
  * `--to-error E [--epochs N] [--backend B]` times training to a test error instead (to-error.ts).
  */
 import { availableParallelism } from 'node:os';
@@ -18,14 +19,14 @@ import { UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
-import { countDispatches, countReads } from '../src/kernels/webgpu-internals.ts';
+import { countDispatches, countReads, countUploads } from '../src/kernels/webgpu-internals.ts';
 import type { DenseImpl } from '../src/model/dense.ts';
 import { initialWeights } from '../src/model/model.ts';
-import { type IterationBatch, PHASES } from '../src/model/phases.ts';
+import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, replicasFor, resolveOptions } from '../src/run/options.ts';
 import { startStepper } from '../src/run/run-setup.ts';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
+import { type BatchDraw, EpochSampler } from '../src/step/batch-sampler.ts';
 import { type Stepper, TrainingState } from '../src/step/stepper.ts';
 import { formatToError, trainToError } from './to-error.ts';
 import { findTorchPeer } from './torch-peer.ts';
@@ -80,7 +81,7 @@ interface Timing {
   phases: Record<string, number>;
   iteration: number;
   /** Per iteration, on webgpu. */
-  counts?: { reads: number; dispatches: number };
+  counts?: { reads: number; dispatches: number; data: number; uniforms: number };
 }
 
 const median = (xs: number[]) => {
@@ -131,10 +132,10 @@ async function measure(c: Config): Promise<Timing> {
   const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance), c.replicas);
   const sampler = new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
   const settings = { arch, impl: c.impl, headDistance: opts.headDistance };
-  const stepper = await startStepper(state, settings, c.backend);
+  const stepper = await startStepper(state, settings, c.backend, ds.train);
   sampler.startEpoch(rng);
   let drawn = 0;
-  if (c.backend === 'webgpu') return measureGpu(stepper, () => sampler.next(drawn++, rng), c.iterations);
+  if (c.backend === 'webgpu') return measureGpu(stepper, sampler, () => sampler.draw(drawn++, rng), c.iterations);
   const perPhase: Record<string, number[]> = {};
   const totals: number[] = [];
   try {
@@ -159,19 +160,26 @@ async function measure(c: Config): Promise<Timing> {
 /**
  * The GPU stepper returns before the GPU has run the step, so it is timed over all iterations up
  * to its settle (which waits for the GPU and reads the weights back), and reports no phase times.
- * Counts its dispatches and GPU→host reads per iteration (settle's excluded).
+ * The draws are made first, as the host batches of the other backends are; the timed loop
+ * gathers each batch (on the GPU) and steps. Counts its dispatches, GPU→host reads and host→GPU
+ * bytes (tensor data and uniform blocks) per iteration, settle's excluded.
  */
-async function measureGpu(stepper: Stepper, draw: () => IterationBatch, n: number): Promise<Timing> {
+async function measureGpu(stepper: Stepper, sampler: EpochSampler, draw: () => BatchDraw, n: number): Promise<Timing> {
+  const batchOf = (d: BatchDraw) => stepper.gather?.(d) ?? sampler.hostBatch(d);
   try {
-    for (let i = 0; i < WARMUP; i++) await stepper.step(draw(), opts.lr);
+    for (let i = 0; i < WARMUP; i++) await stepper.step(batchOf(draw()), opts.lr);
     await stepper.settle();
-    const batches = Array.from({ length: n }, draw);
-    const [reads, dispatches] = [countReads(tf.backend()), countDispatches(tf.backend())];
+    const draws = Array.from({ length: n }, draw);
+    const [reads, dispatches, uploads] = [countReads(tf.backend()), countDispatches(tf.backend()), countUploads(tf.backend())];
     const t0 = performance.now();
-    for (const b of batches) await stepper.step(b, opts.lr);
-    const counts = { reads: reads.reads() / n, dispatches: dispatches.dispatches() / n };
-    reads.restore();
-    dispatches.restore();
+    for (const d of draws) await stepper.step(batchOf(d), opts.lr);
+    const counts = {
+      reads: reads.reads() / n,
+      dispatches: dispatches.dispatches() / n,
+      data: uploads.data() / n,
+      uniforms: uploads.uniforms() / n,
+    };
+    for (const c of [reads, dispatches, uploads]) c.restore();
     await stepper.settle();
     return { phases: {}, iteration: (performance.now() - t0) / n, counts };
   } finally {
@@ -204,6 +212,7 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 const col = (s: string | number, w = 14) => String(s).padStart(w);
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const epoch = (ms: number) => (ms * ITERATIONS_PER_EPOCH) / 1000;
 const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[c.backend, k] as const] : [])));
 console.log(`\nmedians over rounds; a phase's time includes its Adam update (ms)`);
@@ -224,7 +233,10 @@ for (const [k, c] of list.entries()) {
   const phases = PHASES.map((p) => col(Number.isNaN(phaseMs(p)) ? '-' : phaseMs(p).toFixed(0))).join('');
   console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
   const counts = ts[0]!.counts;
-  if (counts) console.log(`${''.padEnd(24)}${counts.dispatches.toFixed(0)} dispatches and ${counts.reads} GPU→host reads per iteration`);
+  if (counts)
+    console.log(
+      `${''.padEnd(24)}per iteration: ${counts.dispatches.toFixed(0)} dispatches, ${counts.reads} GPU→host reads, ${kb(counts.data)} KB of tensor data and ${kb(counts.uniforms)} KB of uniforms host→GPU`,
+    );
 }
 if (torch.length)
   console.log(

@@ -1,20 +1,24 @@
 /**
  * Child process of gpu-step.test.ts (the Vulkan driver is chosen by environment variables at
- * process start): runs the same few iterations with LocalStepper on wasm and GpuStepper on
- * webgpu, and the WGSL Adam against the host's, and prints what the test asserts on as JSON.
+ * process start): runs the same few iterations with LocalStepper on wasm (batches gathered and
+ * warped on the host) and GpuStepper on webgpu (the same draws gathered and warped on the GPU),
+ * the WGSL Adam against the host's and the GPU's batches against the host's, and prints what
+ * the test asserts on as JSON.
  */
-import { loadMnistDataset, selectBackend } from '@aae-map/train';
+import { inputValuesOf } from '@aae-map/shared';
+import { type Dataset, loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { adamRange } from '../src/kernels/simd-adam.ts';
 import { adamInPlace } from '../src/kernels/webgpu-adam.ts';
-import { countDispatches, countReads, requireWebgpuView, webgpuView } from '../src/kernels/webgpu-internals.ts';
+import { countDispatches, countReads, countUploads, requireWebgpuView, webgpuView } from '../src/kernels/webgpu-internals.ts';
 import { adamStepScalars } from '../src/model/adam.ts';
 import { initialWeights } from '../src/model/model.ts';
 import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { EpochSampler } from '../src/step/batch-sampler.ts';
+import { type BatchDraw, EpochSampler } from '../src/step/batch-sampler.ts';
+import { GpuImages } from '../src/step/gpu-images.ts';
 import { GpuStepper } from '../src/step/gpu-stepper.ts';
 import { ADAM, type IterationReport, LocalStepper, type Stepper, TrainingState } from '../src/step/stepper.ts';
 
@@ -27,11 +31,13 @@ const mnist = await loadMnistDataset();
 const opts = resolveOptions({ hidden: [32, 32], styleDim: 2, labels: 120, batch: 120, vat: 1 }, mnist);
 const arch = architectureFor(opts, mnist);
 const train = { ...mnist.train, count: 600, labels: mnist.train.labels.subarray(0, 600) };
-const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 120, 1), arch, opts.batch, opts.noiseStd, undefined, true);
+const split = balancedSplit(train.labels, 10, 120, 1);
+const WARP = { shift: 2, rotate: 15, scale: 0.1 };
+const sampler = new EpochSampler(train, split, arch, opts.batch, opts.noiseStd, WARP, true);
 const rng = new Rng(3);
 const initial = initialWeights(arch, rng, opts.headDistance);
 sampler.startEpoch(rng);
-const batches = Array.from({ length: ITERATIONS }, (_, i) => sampler.next(i, rng));
+const draws = Array.from({ length: ITERATIONS }, (_, i) => sampler.draw(i, rng));
 const settings = { arch, impl: opts.denseImpl, headDistance: opts.headDistance, vat: opts.vat };
 
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((mx, x, i) => Math.max(mx, Math.abs(x - b[i]!)), 0);
@@ -44,8 +50,8 @@ async function run(make: (s: TrainingState) => Stepper, perStep?: () => void) {
   const state = new TrainingState(arch, initial);
   const stepper = make(state);
   const reports: IterationReport[] = [];
-  for (const b of batches) {
-    reports.push(await stepper.step(b, LR));
+  for (const d of draws) {
+    reports.push(await stepper.step(stepper.gather?.(d) ?? sampler.hostBatch(d), LR));
     perStep?.();
   }
   reports.push(...(await stepper.settle()));
@@ -61,27 +67,103 @@ await selectBackend('webgpu');
 const backend = tf.backend();
 const reads = countReads(backend);
 const dispatches = countDispatches(backend);
-const perIteration: Array<{ reads: number; dispatches: number; tensors: number }> = [];
-let last = { reads: 0, dispatches: 0 };
+let gpuImages = false;
+const perIteration: Array<{ reads: number; dispatches: number; tensors: number; data: number; uniforms: number }> = [];
+let last = { reads: 0, dispatches: 0, data: 0, uniforms: 0 };
+let uploads = countUploads(backend);
 const gpu = await run(
-  (s) => new GpuStepper(s, settings, REPORT_EVERY),
+  (s) => {
+    const stepper = new GpuStepper(s, settings, REPORT_EVERY, train);
+    gpuImages = stepper.images !== undefined;
+    uploads.restore();
+    uploads = countUploads(backend); // from the first iteration on, the set and the weights uploaded
+    return stepper;
+  },
   () => {
-    const now = { reads: reads.reads(), dispatches: dispatches.dispatches() };
-    perIteration.push({ reads: now.reads - last.reads, dispatches: now.dispatches - last.dispatches, tensors: tf.memory().numTensors });
+    const now = { reads: reads.reads(), dispatches: dispatches.dispatches(), data: uploads.data(), uniforms: uploads.uniforms() };
+    const diff = (k: keyof typeof now) => now[k] - last[k];
+    perIteration.push({
+      ...Object.fromEntries((['reads', 'dispatches', 'data', 'uniforms'] as const).map((k) => [k, diff(k)])),
+      tensors: tf.memory().numTensors,
+    } as (typeof perIteration)[number]);
     last = now;
   },
 );
 const settleReads = reads.reads() - last.reads;
 reads.restore();
 dispatches.restore();
+uploads.restore();
+
+/** Bytes of tensor data uploaded by the second of two iterations of a GpuStepper given host batches (without the training set). */
+async function hostBatchUploads(): Promise<number> {
+  const stepper = new GpuStepper(new TrainingState(arch, initial), settings, REPORT_EVERY);
+  let counted = 0;
+  for (const d of draws.slice(0, 2)) {
+    const up = countUploads(tf.backend());
+    await stepper.step(sampler.hostBatch(d), LR);
+    counted = up.data();
+    up.restore();
+  }
+  await stepper.settle();
+  await stepper.dispose();
+  return counted;
+}
+
+/** Bytes of the host's per-iteration arrays in a draw (indices, prior samples, noise, labels, VAT directions) and of its warps as the GPU takes them. */
+function drawBytes(d: BatchDraw): number {
+  const arrays = Object.values(d).filter((v): v is Float32Array | Int32Array => v instanceof Float32Array || v instanceof Int32Array);
+  const warps = [d.warpsU, d.warpsL].reduce((sum, w) => sum + (w ? w.params.length * 16 : 0), 0);
+  return arrays.reduce((sum, a) => sum + a.byteLength, warps);
+}
+
+/** The first `count` training digits as RGB images whose three channels differ (p, 255 − p, 7p mod 256). */
+function rgbDigits(count: number): Dataset {
+  const px = 28 * 28;
+  const pixels = new Uint8Array(count * px * 3);
+  for (let i = 0; i < count * px; i++) {
+    const p = mnist.train.pixels[i]!;
+    pixels.set([p, 255 - p, (7 * p) % 256], 3 * i);
+  }
+  return { ...mnist, channels: 3, train: { pixels, count, labels: mnist.train.labels.subarray(0, count) } };
+}
+
+/**
+ * The GPU's batch against the host's for the same draw, for no augmentation, whole-pixel shifts
+ * and warps, and warps of RGB images: the largest difference over the unlabelled and labelled
+ * images of one batch.
+ */
+async function batchesAgainstHost(): Promise<Record<string, number>> {
+  const rgb = rgbDigits(train.count);
+  const rgbArch = architectureFor(resolveOptions({ ...opts }, rgb), rgb);
+  const out: Record<string, number> = {};
+  const cases = {
+    none: [train, arch, undefined],
+    shift: [train, arch, { shift: 2, rotate: 0, scale: 0 }],
+    warp: [train, arch, WARP],
+    rgb: [rgb.train, rgbArch, WARP],
+  } as const;
+  for (const [name, [set, a, warp]] of Object.entries(cases)) {
+    const images = GpuImages.upload(set, a)!;
+    const s = new EpochSampler(set, split, a, opts.batch, opts.noiseStd, warp);
+    const r = new Rng(5);
+    s.startEpoch(r);
+    const d = s.draw(0, r);
+    const [host, onGpu] = [s.hostBatch(d), images.batch(d)];
+    const values = await Promise.all([onGpu.xU.data(), onGpu.xL!.data()]);
+    tf.dispose([onGpu.xU, onGpu.xL!]);
+    images.dispose();
+    out[name] = Math.max(maxDiff(host.xU, values[0] as Float32Array), maxDiff(host.xL!, values[1] as Float32Array));
+  }
+  return out;
+}
 
 /** The same iterations in two GpuSteppers, the second started from the first's settled state (as a resumed run is). */
 async function resumed(): Promise<TrainingState> {
   const state = new TrainingState(arch, initial);
   const half = ITERATIONS / 2;
-  for (const part of [batches.slice(0, half), batches.slice(half)]) {
-    const stepper = new GpuStepper(state, settings, REPORT_EVERY);
-    for (const b of part) await stepper.step(b, LR);
+  for (const part of [draws.slice(0, half), draws.slice(half)]) {
+    const stepper = new GpuStepper(state, settings, REPORT_EVERY, train);
+    for (const d of part) await stepper.step(stepper.gather(d)!, LR);
     await stepper.settle();
     await stepper.dispose();
   }
@@ -147,6 +229,11 @@ const [lf, gf] = [flat(local.state), flat(gpu.state)];
 process.stdout.write(
   `${JSON.stringify({
     config: { iterations: ITERATIONS, reportEvery: REPORT_EVERY, lr: LR },
+    gpuImages,
+    batches: await batchesAgainstHost(),
+    drawBytes: drawBytes(draws[0]!),
+    hostBatchData: await hostBatchUploads(),
+    imageBytes: opts.batch * inputValuesOf(arch) * 4,
     wasmHasView,
     reselected: await reselected(),
     auto,

@@ -1,8 +1,10 @@
 /**
  * The GPU-resident training step (GpuStepper) on SwiftShader's software Vulkan adapter, in a
  * child process (gpu-step-child.ts) since the driver is chosen at process start: a few
- * iterations of a tiny 2-D model with labels and VAT, at batch 120 (above the default 100), match LocalStepper's on wasm, the WGSL Adam
- * matches the host's, and no iteration reads from the GPU except the periodic loss report.
+ * iterations of a tiny 2-D model with labels, VAT and warps, at batch 120 (above the default
+ * 100), its batches gathered and warped on the GPU, match LocalStepper's on wasm with host
+ * batches from the same draws; the WGSL Adam and the GPU's batches match the host's; no
+ * iteration reads from the GPU except the periodic loss report, nor uploads images.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,12 @@ interface Slot {
 }
 interface ChildResult {
   config: { iterations: number; reportEvery: number; lr: number };
+  gpuImages: boolean;
+  /** Largest |GPU − host| over one batch's images, per augmentation. */
+  batches: { none: number; shift: number; warp: number; rgb: number };
+  drawBytes: number;
+  imageBytes: number;
+  hostBatchData: number;
   wasmHasView: boolean;
   reselected: number;
   auto: { name: string; reason: string };
@@ -29,7 +37,7 @@ interface ChildResult {
   steps: Array<[number, number]>;
   localReports: IterationReport[];
   gpuReports: IterationReport[];
-  perIteration: Array<{ reads: number; dispatches: number; tensors: number }>;
+  perIteration: Array<{ reads: number; dispatches: number; tensors: number; data: number; uniforms: number }>;
   settleReads: number;
   weightTensors: number;
   /** Largest difference between the run and the same iterations in two steppers, the second from the first's settled state. */
@@ -50,6 +58,32 @@ test('the WGSL Adam updates a packed weight and one phase slot like adamRange on
   assert.equal(r.adam.otherSlot, 0, "another phase's moments are not touched");
   assert.ok(r.adam.moved > 1e-3, 'the weight moved');
   assert.equal(r.wasmHasView, false, 'webgpuView is undefined on other backends');
+});
+
+test('the GPU gathers, normalises and warps a batch as the host does from the same draw', (t) => {
+  assert.equal(r.gpuImages, true, 'the stepper took the training set onto the GPU');
+  // Pixels go through the host's own table and whole-pixel shifts sample at fraction 0: exact.
+  assert.equal(r.batches.none, 0, 'no augmentation');
+  assert.equal(r.batches.shift, 0, 'whole-pixel shifts');
+  // Rotation and scaling: source positions in float32 on the GPU, float64 on the host. Measured 3.9e-6 gray, 6.0e-6 RGB (pixels in [-1, 1]).
+  assert.ok(r.batches.warp <= 1e-5, `warps: max |gpu - host| ${r.batches.warp}`);
+  assert.ok(r.batches.rgb <= 1e-5, `warps of RGB images: max |gpu - host| ${r.batches.rgb}`);
+  t.diagnostic(`max |gpu - host|: ${JSON.stringify(r.batches)}`);
+});
+
+test('an iteration with GPU batches uploads its draws, not its images', (t) => {
+  const data = r.perIteration.map((it) => it.data);
+  // Beyond the draws (indices, four numbers per image's warp, priors, noise, labels, VAT directions),
+  // tfjs's gradients of its smaller reductions build ones tensors on the host, over [B, clusters]
+  // and [B, 1] (measured 21 KB in all here, which 32 KB covers); the reconstruction loss's, over
+  // [2B, pixels], is filled on the GPU (meanOnDevice).
+  const bound = r.drawBytes + 32 * 1024;
+  for (const [i, d] of data.entries()) assert.ok(d <= bound, `iteration ${i}: ${d} bytes uploaded, bound ${bound}`);
+  // Host batches send the images to every phase that reads them (five uploads with labels and VAT).
+  assert.ok(r.hostBatchData - data.at(-1)! >= 4 * r.imageBytes, `host batches ${r.hostBatchData} bytes, GPU batches ${data.at(-1)}`);
+  t.diagnostic(
+    `bytes uploaded per iteration: ${data.join(', ')} (tensor data), ${r.perIteration.map((it) => it.uniforms).join(', ')} (uniforms); host batches ${r.hostBatchData}`,
+  );
 });
 
 test("GpuStepper's weights and Adam moments match LocalStepper's on wasm after the same iterations", () => {

@@ -5,7 +5,7 @@ import { loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
-import { initialWeights } from '../src/model/model.ts';
+import { initialWeights, meanOnDevice } from '../src/model/model.ts';
 import { PHASES, type Phase } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
@@ -105,4 +105,19 @@ test("batch 250 (above the default 100): each phase's gradients with the custom 
     assertClose([lc], [ln], { rtol: 1e-5 }, `${phase} loss`);
   }
   for (const r of [custom!, naive!]) r.dispose();
+});
+
+test("meanOnDevice's value and gradient are tf.mean's bit for bit (the reconstruction loss uses it; the wasm path must not change)", () => {
+  const rng = new Rng(4);
+  const [a, b] = [0, 1].map(() => tf.tensor2d(rng.fillNormal(new Float32Array(40 * 784)), [40, 784]));
+  for (const scale of [1, 0.37]) {
+    const grad = (mean: (x: tf.Tensor) => tf.Scalar) =>
+      tf.valueAndGrad((x: tf.Tensor) => tf.mul(mean(tf.squaredDifference(x, b!)), scale) as tf.Scalar)(a!);
+    const [ours, theirs] = [grad(meanOnDevice), grad((x) => tf.mean(x) as tf.Scalar)];
+    assert.deepEqual(ours.value.dataSync(), theirs.value.dataSync(), 'value');
+    assert.deepEqual(ours.grad.dataSync(), theirs.grad.dataSync(), `gradient, dy ${scale}`);
+    assert.notEqual(ours.grad.dataSync()[0], 0);
+    tf.dispose([ours.value, ours.grad, theirs.value, theirs.grad]);
+  }
+  tf.dispose([a!, b!]);
 });

@@ -91,14 +91,18 @@ export function gatherNormalized(
     }
     return out;
   }
-  const { scale, offset } = norm;
   for (let k = 0; k < indices.length; k++) {
     const from = indices[k]! * pixelsPerImage;
     const to = k * pixelsPerImage;
-    for (let p = 0; p < pixelsPerImage; p++) out[to + p] = src[from + p]! * scale + offset;
+    for (let p = 0; p < pixelsPerImage; p++) out[to + p] = scalePixel(src[from + p]!, norm);
   }
   return out;
 }
+
+const scalePixel = (v: number, n: Normalization) => v * n.scale + n.offset;
+
+/** The encoder input of each uint8 pixel value 0..255, as gatherNormalized computes it (the GPU's gather looks pixels up here). */
+export const pixelTable = (norm: Normalization): Float32Array => Float32Array.from({ length: 256 }, (_, v) => scalePixel(v, norm));
 
 /** The input scaling an architecture trains with: its standardisation for feature vectors, else its pixel normalization. */
 export const inputScaling = (a: { normalization: Normalization; standardization?: Standardization }): Normalization | Standardization =>

@@ -2,15 +2,17 @@
  * tfjs-backend-webgpu's backend object beyond tfjs-core's types: running a hand-written WGSL
  * program (WebGPUProgram) with a chosen output tensor, and the adapter's description. The fused
  * Adam update (webgpu-adam.ts) writes the weights and moments in place, which no tfjs op does,
- * so it calls runWebGPUProgram rather than registering a kernel. This is the one file that
- * reaches in; the GPU step's test (gpu-step.test.ts) fails loudly when a tfjs update moves them.
+ * so it calls runWebGPUProgram rather than registering a kernel; the batch gather
+ * (webgpu-batch.ts) runs its program the same way, into a new tensor. The counters below
+ * (dispatches, reads, uploads) wrap the backend's methods. This is the one file that reaches
+ * in; the GPU step's test (gpu-step.test.ts) fails loudly when a tfjs update moves them.
  *
  * It also relies on two behaviours of tfjs-backend-webgpu 4.22 that its types do not promise:
  * a program's output binding covers the tensor's whole GPU buffer (so one dispatch can update
  * several arrays packed in it), and a zero-copy tensor (tf.tensor({buffer, zeroCopy: true}))
  * uses the buffer as it is. The same test checks the Adam results that depend on both.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** What tfjs-backend-webgpu needs of a program (its WebGPUProgram interface, the parts used here). */
 export interface WgslProgram {
@@ -37,7 +39,8 @@ export type GpuBuffer = tf.WebGPUData['buffer'];
 
 interface Device {
   createBuffer(d: { size: number; usage: number }): GpuBuffer;
-  queue: { writeBuffer(b: GpuBuffer, offset: number, data: Float32Array): void };
+  queue: { writeBuffer(b: GpuBuffer, offset: number, data: Float32Array | Int32Array): void };
+  limits: { maxStorageBufferBindingSize: number };
 }
 
 interface Internals {
@@ -55,11 +58,15 @@ interface Internals {
 export interface WebgpuView {
   /** Records `program` writing into `output` (in place: it may read the output's buffer first). */
   runInPlace(program: WgslProgram, inputs: tf.TensorInfo[], output: tf.TensorInfo, uniforms: Uniform[]): void;
+  /** Records `program` writing a new float32 tensor of its output shape. */
+  run(program: WgslProgram, inputs: tf.TensorInfo[], uniforms: Uniform[]): tf.Tensor;
   /**
    * A new storage buffer holding `values`, for tf.tensor({ buffer, zeroCopy: true }). The write
    * reaches the GPU before any command tfjs records after this call.
    */
-  bufferWith(values: Float32Array): GpuBuffer;
+  bufferWith(values: Float32Array | Int32Array): GpuBuffer;
+  /** The largest buffer one program may bind, in bytes. */
+  maxBindingBytes: number;
 }
 
 // WebGPU's GPUBufferUsage flags (fixed by the spec): tfjs wants STORAGE | COPY_SRC, and writeBuffer COPY_DST.
@@ -73,8 +80,9 @@ export function webgpuView(backend: tf.KernelBackend): WebgpuView | undefined {
   if (cached) return cached;
   const b = backend as unknown as Internals;
   const { runWebGPUProgram: run, device } = b;
-  if (typeof run !== 'function' || typeof device?.createBuffer !== 'function') return undefined;
+  if (typeof run !== 'function' || typeof device?.createBuffer !== 'function' || !device.limits) return undefined;
   const view: WebgpuView = {
+    maxBindingBytes: device.limits.maxStorageBufferBindingSize,
     bufferWith: (values) => {
       const buffer = device.createBuffer({ size: values.byteLength, usage: STORAGE_COPY_SRC_DST });
       device.queue.writeBuffer(buffer, 0, values);
@@ -84,6 +92,7 @@ export function webgpuView(backend: tf.KernelBackend): WebgpuView | undefined {
     runInPlace: (program, inputs, output, uniforms) => {
       b.runWebGPUProgram!(program, inputs, output.dtype, uniforms, output);
     },
+    run: (program, inputs, uniforms) => tf.engine().makeTensorFromTensorInfo(b.runWebGPUProgram!(program, inputs, 'float32', uniforms)),
   };
   views.set(backend, view);
   return view;
@@ -138,6 +147,40 @@ export function countDispatches(backend: tf.KernelBackend): { dispatches: () => 
     dispatches: () => n,
     restore: () => {
       b.runWebGPUProgram = own;
+    },
+  };
+}
+
+/**
+ * Counts the bytes the backend sends to the GPU from now on: tensor values uploaded from the host
+ * (uploadToGPU of data that is not on the GPU yet) and each dispatch's uniform block (makeUniforms).
+ */
+export function countUploads(backend: tf.KernelBackend): { data: () => number; uniforms: () => number; restore: () => void } {
+  const b = backend as unknown as {
+    uploadToGPU: (id: object) => void;
+    makeUniforms: (u: unknown) => { size: number };
+    tensorMap?: { get(id: object): { values?: ArrayBufferView | null; resource?: unknown } | undefined };
+  };
+  const own = { upload: b.uploadToGPU, uniforms: b.makeUniforms };
+  if (typeof own.upload !== 'function' || typeof own.uniforms !== 'function' || typeof b.tensorMap?.get !== 'function')
+    throw new Error('tfjs-webgpu changed: no uploadToGPU/makeUniforms methods or tensorMap');
+  let [data, uniforms] = [0, 0];
+  b.uploadToGPU = (id: object) => {
+    const t = b.tensorMap!.get(id);
+    if (t?.resource == null && t?.values) data += t.values.byteLength;
+    own.upload.call(backend, id);
+  };
+  b.makeUniforms = (u: unknown) => {
+    const binding = own.uniforms.call(backend, u);
+    uniforms += binding.size;
+    return binding;
+  };
+  return {
+    data: () => data,
+    uniforms: () => uniforms,
+    restore: () => {
+      b.uploadToGPU = own.upload;
+      b.makeUniforms = own.uniforms;
     },
   };
 }

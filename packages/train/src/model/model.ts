@@ -116,6 +116,29 @@ export function encoderGrads(w: WeightTensors, trace: EncoderTrace, dLogits: tf.
 }
 
 /**
+ * tf.mean over all values, with tf.mean's gradient (dy · 1 / size, the same values) built from a
+ * ones tensor the backend fills itself: tfjs's own builds it on the host, which on webgpu uploads
+ * an array the size of the input at every step (two batches of images for the reconstruction).
+ */
+export const meanOnDevice = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  return {
+    value: tf.mean(x) as tf.Scalar,
+    gradFunc: (dy: tf.Tensor) =>
+      tf.div(
+        tf.mul(
+          tf.reshape(
+            dy,
+            x.shape.map(() => 1),
+          ),
+          tf.fill(x.shape, 1, 'float32'),
+        ),
+        x.size,
+      ),
+  };
+}) as (x: tf.Tensor) => tf.Scalar;
+
+/**
  * The value of `f` and its gradients with respect to the weights `names`, in that order. The
  * value stays a tensor: WebGPU can only read it back asynchronously (Replica reads it).
  */

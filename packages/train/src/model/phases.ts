@@ -21,6 +21,7 @@ import {
   encode,
   encoderGrads,
   inference,
+  meanOnDevice,
   represent,
   traceEncoder,
   type WeightTensors,
@@ -30,14 +31,17 @@ import { vatGradients } from './vat.ts';
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Everything random or data-dependent that one iteration consumes, per example (row-major). */
-export interface IterationBatch {
+/**
+ * Everything random or data-dependent that one iteration consumes, per example (row-major). The
+ * images are host arrays, or tensors already on the device (the GPU step gathers them there).
+ */
+export interface IterationBatch<Images extends Float32Array | tf.Tensor2D = Float32Array> {
   /** Number of examples in each per-example array. */
   size: number;
   /** [size, pixels] unlabelled images, normalised. */
-  xU: Float32Array;
+  xU: Images;
   /** [size, pixels] labelled images, normalised; absent when training without labels. */
-  xL?: Float32Array;
+  xL?: Images;
   /** [size] class of each labelled image. */
   labels?: Int32Array;
   /** [size] categories drawn from the categorical prior (D_y's real samples). */
@@ -54,6 +58,9 @@ export interface IterationBatch {
   /** [size, pixels] N(0, 1) draws: the random start of each unlabelled image's VAT direction (only with `vat`). */
   vatDirection?: Float32Array;
 }
+
+/** A batch whose images may be on the host or on the device: what the phases accept. */
+export type AnyBatch = IterationBatch<Float32Array> | IterationBatch<tf.Tensor2D>;
 
 export interface PhaseSettings {
   arch: Architecture;
@@ -112,7 +119,8 @@ export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
   return tf.sum(tf.relu(tf.sub(eta, dist)));
 }
 
-const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data.length / size]);
+const rows = (data: Float32Array | tf.Tensor2D, size: number): tf.Tensor2D =>
+  data instanceof Float32Array ? tf.tensor2d(data, [size, data.length / size]) : data;
 
 /**
  * What one phase leaves for the next within an iteration: the discriminator phase's encoder
@@ -120,7 +128,7 @@ const rows = (data: Float32Array, size: number) => tf.tensor2d(data, [size, data
  * encoder does not change in between). Its tensors outlive tf.tidy until the generator phase.
  */
 export interface PhaseCarry {
-  trace?: { xU: Float32Array; encoder: EncoderTrace };
+  trace?: { xU: Float32Array | tf.Tensor2D; encoder: EncoderTrace };
 }
 
 function releaseTrace(carry: PhaseCarry): EncoderTrace | undefined {
@@ -141,7 +149,7 @@ export type Stats = Record<string, tf.Scalar>;
 
 type PhaseFn = (
   w: WeightTensors,
-  b: IterationBatch,
+  b: AnyBatch,
   names: string[],
   s: PhaseSettings,
   stats: Stats,
@@ -154,7 +162,7 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   return differentiate(w, names, () => {
     const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
     const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
-    const mse = tf.mean(tf.squaredDifference(xHat, x)) as tf.Scalar;
+    const mse = meanOnDevice(tf.squaredDifference(xHat, x));
     stats.mse = tf.keep(mse);
     if (a.mode !== '2d') return mse;
     const pen = headPenalty(w.get('heads') as tf.Tensor2D, s.headDistance);
@@ -214,18 +222,24 @@ const generator: PhaseFn = (w, b, names, s, stats, carry) => {
 };
 
 /** Takes the discriminator phase's encoder pass out of the carry: the pass if it was on these images, else frees it. */
-function takeTrace(carry: PhaseCarry, b: IterationBatch): EncoderTrace | undefined {
+function takeTrace(carry: PhaseCarry, b: AnyBatch): EncoderTrace | undefined {
   const xU = carry.trace?.xU;
   const encoder = releaseTrace(carry);
-  if (!encoder || (xU!.length === b.xU.length && xU!.every((v, i) => v === b.xU[i]))) return encoder;
+  if (!encoder || sameImages(xU!, b.xU)) return encoder;
   tf.dispose(traceTensors(encoder));
   return undefined;
+}
+
+/** Whether two batches' images are the same: equal host arrays, or the same device tensor. */
+function sameImages(a: Float32Array | tf.Tensor2D, b: Float32Array | tf.Tensor2D): boolean {
+  if (a instanceof Float32Array && b instanceof Float32Array) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
 }
 
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
 function virtualAdversarial(
   w: WeightTensors,
-  b: IterationBatch,
+  b: AnyBatch,
   names: string[],
   s: PhaseSettings,
   stats: Stats,
@@ -244,7 +258,7 @@ function virtualAdversarial(
  */
 function fooling(
   w: WeightTensors,
-  b: IterationBatch,
+  b: AnyBatch,
   names: string[],
   s: PhaseSettings,
   stats: Stats,
@@ -284,7 +298,7 @@ const PHASE_FNS: Record<Phase, PhaseFn> = { reconstruction, discriminator, gener
 export function runPhase(
   phase: Phase,
   w: WeightTensors,
-  b: IterationBatch,
+  b: AnyBatch,
   names: string[],
   s: PhaseSettings,
   carry: PhaseCarry = {},

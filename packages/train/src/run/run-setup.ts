@@ -4,13 +4,13 @@
  */
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
-import { type Dataset, limitSplit, pixelsPerImage } from '../data/dataset.ts';
+import { type Dataset, type ImageSplit, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
 import { Rng } from '../rng.ts';
 import { EpochSampler } from '../step/batch-sampler.ts';
-import { GpuStepper } from '../step/gpu-stepper.ts';
+import { GpuStepper, REPORT_EVERY } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
@@ -65,9 +65,12 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
   }
 }
 
-/** The stepper for `backend`: GPU-resident on webgpu, else one replica per gradient buffer of `state` (worker threads when several). */
-export async function startStepper(state: TrainingState, settings: PhaseSettings, backend: string): Promise<Stepper> {
-  if (backend === 'webgpu') return new GpuStepper(state, settings);
+/**
+ * The stepper for `backend`: GPU-resident on webgpu (with `train`'s images on the GPU too), else
+ * one replica per gradient buffer of `state` (worker threads when several).
+ */
+export async function startStepper(state: TrainingState, settings: PhaseSettings, backend: string, train?: ImageSplit): Promise<Stepper> {
+  if (backend === 'webgpu') return new GpuStepper(state, settings, REPORT_EVERY, train);
   return state.grads.length > 1 ? ParallelStepper.start(state, settings, backend) : new LocalStepper(state, settings);
 }
 
@@ -103,7 +106,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance, confidence: r.confidence };
-  const stepper = await startStepper(state, settings, backend.name);
+  const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,
     classNames: ds.classNames,

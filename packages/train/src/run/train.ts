@@ -79,12 +79,12 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
   sampler.startEpoch(rng);
   let lr = r.lr;
   // The next batch is drawn while the replica workers run this one (the same draws, in the same order).
-  let batch = sampler.next(0, rng);
+  let batch = sampler.nextFor(stepper, 0, rng);
   for (let i = 0; i < sampler.iterations; i++) {
     if (options.signal?.aborted) return undefined;
     lr = learningRate(step, run.totalSteps, r.lr, r.lrFinal);
     const report = stepper.step(batch, lr);
-    if (i + 1 < sampler.iterations) batch = sampler.next(i + 1, rng);
+    if (i + 1 < sampler.iterations) batch = sampler.nextFor(stepper, i + 1, rng);
     acc.add(await report);
     step++;
     bar?.tick(r.batch, acc.brief());

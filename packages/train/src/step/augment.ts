@@ -25,23 +25,29 @@ export function shiftImages(
   rng: Rng,
   channels = 1,
 ): void {
-  if (maxShift <= 0) return;
+  const warps = drawWarps(count, { shift: maxShift, rotate: 0, scale: 0 }, rng);
+  if (warps) applyWarps(x, count, height, width, warps, fill, channels);
+}
+
+/** Writes `img` shifted by the whole pixels (dy, dx) into `out`; pixels shifted in are `fill`. */
+function shiftImage(
+  img: Float32Array,
+  height: number,
+  width: number,
+  dy: number,
+  dx: number,
+  fill: number,
+  out: Float32Array,
+  channels: number,
+) {
   const row = width * channels;
-  const px = height * row;
-  const tmp = new Float32Array(px);
-  for (let k = 0; k < count; k++) {
-    const dy = rng.int(2 * maxShift + 1) - maxShift;
-    const dx = rng.int(2 * maxShift + 1) - maxShift;
-    const img = x.subarray(k * px, (k + 1) * px);
-    tmp.fill(fill);
-    for (let r = Math.max(0, dy); r < Math.min(height, height + dy); r++) {
-      const src = (r - dy) * row;
-      const c0 = Math.max(0, dx) * channels;
-      const c1 = Math.min(width, width + dx) * channels;
-      const d = dx * channels;
-      tmp.set(img.subarray(src + c0 - d, src + c1 - d), r * row + c0);
-    }
-    img.set(tmp);
+  out.fill(fill);
+  for (let r = Math.max(0, dy); r < Math.min(height, height + dy); r++) {
+    const src = (r - dy) * row;
+    const c0 = Math.max(0, dx) * channels;
+    const c1 = Math.min(width, width + dx) * channels;
+    const d = dx * channels;
+    out.set(img.subarray(src + c0 - d, src + c1 - d), r * row + c0);
   }
 }
 
@@ -70,6 +76,9 @@ export function drawWarp(warp: Warp, rng: Rng): WarpParams {
   return { angle: (u() * warp.rotate * Math.PI) / 180, scale: 1 + u() * warp.scale, dy: u() * warp.shift, dx: u() * warp.shift };
 }
 
+/** The rotation-and-scaling part of a warp, as the sampling uses it (the GPU's warp takes these too). */
+export const warpMatrix = (p: WarpParams) => ({ cos: Math.cos(p.angle) / p.scale, sin: Math.sin(p.angle) / p.scale });
+
 /**
  * Writes `img` (height × width × channels, row-major) warped by `p` into `out`, sampling
  * bilinearly; pixels from outside the image are `fill`. Output pixel q reads the source at
@@ -86,8 +95,7 @@ export function warpImage(
 ): void {
   const cy = (height - 1) / 2;
   const cx = (width - 1) / 2;
-  const cos = Math.cos(p.angle) / p.scale;
-  const sin = Math.sin(p.angle) / p.scale;
+  const { cos, sin } = warpMatrix(p);
   const row = width * channels;
   const at = (r: number, c: number, ch: number) =>
     r >= 0 && r < height && c >= 0 && c < width ? img[(r * width + c) * channels + ch]! : fill;
@@ -133,19 +141,57 @@ export function warpImages(
   rng: Rng,
   channels = 1,
 ): void {
+  applyWarps(x, count, height, width, { integer: false, params: Array.from({ length: count }, () => drawWarp(warp, rng)) }, fill, channels);
+}
+
+/**
+ * One batch's warps, drawn before any pixel is touched so that the host and the GPU
+ * (webgpu-batch.ts) apply the same ones. `integer`: whole-pixel shifts (angle 0, scale 1),
+ * which the host copies rather than resamples.
+ */
+export interface ImageWarps {
+  integer: boolean;
+  params: WarpParams[];
+}
+
+/**
+ * The sampler's augmentation draws for `count` images: integer shifts when there is no rotation
+ * or scaling, which keeps runs stored before those options drawing the same numbers; else warps
+ * (drawWarp). Undefined, drawing nothing, when there is nothing to change.
+ */
+export function drawWarps(count: number, warp: Warp, rng: Rng): ImageWarps | undefined {
+  if (warp.rotate !== 0 || warp.scale !== 0) return { integer: false, params: Array.from({ length: count }, () => drawWarp(warp, rng)) };
+  const max = warp.shift;
+  if (max <= 0) return undefined;
+  const params = Array.from({ length: count }, () => {
+    const dy = rng.int(2 * max + 1) - max;
+    return { angle: 0, scale: 1, dy, dx: rng.int(2 * max + 1) - max };
+  });
+  return { integer: true, params };
+}
+
+/** Applies `warps` to the `count` images in `x`, in place. */
+export function applyWarps(
+  x: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+  warps: ImageWarps,
+  fill: number,
+  channels = 1,
+): void {
   const px = height * width * channels;
   const tmp = new Float32Array(px);
   for (let k = 0; k < count; k++) {
     const img = x.subarray(k * px, (k + 1) * px);
-    warpImage(img, height, width, drawWarp(warp, rng), fill, tmp, channels);
+    const p = warps.params[k]!;
+    if (warps.integer) shiftImage(img, height, width, p.dy, p.dx, fill, tmp, channels);
+    else warpImage(img, height, width, p, fill, tmp, channels);
     img.set(tmp);
   }
 }
 
-/**
- * The sampler's augmentation: integer shifts (shiftImages) when there is no rotation or
- * scaling, which keeps runs stored before those options drawing the same numbers; else warps.
- */
+/** The sampler's augmentation in one call: drawWarps, then applyWarps. */
 export function augmentImages(
   x: Float32Array,
   count: number,
@@ -156,6 +202,6 @@ export function augmentImages(
   rng: Rng,
   channels = 1,
 ): void {
-  if (warp.rotate === 0 && warp.scale === 0) shiftImages(x, count, height, width, warp.shift, fill, rng, channels);
-  else warpImages(x, count, height, width, warp, fill, rng, channels);
+  const warps = drawWarps(count, warp, rng);
+  if (warps) applyWarps(x, count, height, width, warps, fill, channels);
 }

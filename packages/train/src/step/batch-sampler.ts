@@ -7,9 +7,10 @@
 import { type Architecture, inputValuesOf } from '@aae-map/shared';
 import { gatherNormalized, type ImageSplit, inputScaling } from '../data/dataset.ts';
 import type { LabelledSplit } from '../data/labelled-split.ts';
-import type { IterationBatch } from '../model/phases.ts';
+import type { AnyBatch, IterationBatch } from '../model/phases.ts';
 import type { Rng } from '../rng.ts';
-import { augmentImages, NO_WARP, type Warp } from './augment.ts';
+import { applyWarps, drawWarps, type ImageWarps, NO_WARP, type Warp } from './augment.ts';
+import type { Stepper } from './stepper.ts';
 
 export class EpochSampler {
   readonly iterations: number;
@@ -45,15 +46,20 @@ export class EpochSampler {
     }
   }
 
-  /** The batch for iteration `i` of the current epoch; draws its prior samples and noise from `rng`. */
-  next(i: number, rng: Rng): IterationBatch {
+  /**
+   * Everything random in iteration `i` of the current epoch, drawn from `rng` in a fixed order
+   * (prior samples and noise, the unlabelled images' warps, the VAT directions, the labelled
+   * images' warps), with the images' indices but not their pixels: the host (hostBatch) and the
+   * GPU (GpuImages) gather and warp those from the same draws.
+   */
+  draw(i: number, rng: Rng): BatchDraw {
     const B = this.batch;
-    const { clusters: n, styleDim: d, normalization } = this.arch;
+    const { clusters: n, styleDim: d } = this.arch;
     const at = (order: Int32Array) => order.subarray(i * B, (i + 1) * B);
     const noise = (width: number) => rng.fillNormal(new Float32Array(B * width), this.noiseStd);
-    const batch: IterationBatch = {
+    const draw: BatchDraw = {
       size: B,
-      xU: gatherNormalized(this.train, at(this.unlabelledOrder), this.pixels, inputScaling(this.arch)),
+      indicesU: at(this.unlabelledOrder),
       priorY: Int32Array.from({ length: B }, () => rng.int(n)),
       priorZ: rng.fillNormal(new Float32Array(B * d)),
       noiseRealY: noise(n),
@@ -63,18 +69,59 @@ export class EpochSampler {
       noiseGenY: noise(n),
       noiseGenZ: noise(d),
     };
-    const augment = (x: Float32Array) =>
-      augmentImages(x, B, this.arch.inputHeight, this.arch.inputWidth, this.warp, normalization.offset, rng, this.arch.channels);
-    augment(batch.xU);
-    if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
+    draw.warpsU = drawWarps(B, this.warp, rng);
+    if (this.vat) draw.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {
-      const idx = at(this.labelledOrder);
-      batch.xL = gatherNormalized(this.train, idx, this.pixels, inputScaling(this.arch));
-      augment(batch.xL);
-      batch.labels = Int32Array.from(idx, (k) => this.train.labels[k]!);
+      draw.indicesL = at(this.labelledOrder);
+      draw.warpsL = drawWarps(B, this.warp, rng);
+      draw.labels = Int32Array.from(draw.indicesL, (k) => this.train.labels[k]!);
     }
+    return draw;
+  }
+
+  /** The images of `draw` gathered, normalised and warped on the host. */
+  hostBatch(draw: BatchDraw): IterationBatch {
+    const { indicesU, indicesL, warpsU, warpsL, ...rest } = draw;
+    const images = (indices: Int32Array, warps?: ImageWarps) => {
+      const x = gatherNormalized(this.train, indices, this.pixels, inputScaling(this.arch));
+      const { inputHeight, inputWidth, channels, normalization } = this.arch;
+      if (warps) applyWarps(x, draw.size, inputHeight, inputWidth, warps, normalization.offset, channels);
+      return x;
+    };
+    const batch: IterationBatch = { ...rest, xU: images(indicesU, warpsU) };
+    if (indicesL) batch.xL = images(indicesL, warpsL);
     return batch;
   }
+
+  /** The batch for iteration `i` of the current epoch, on the host; draws its random numbers from `rng`. */
+  next(i: number, rng: Rng): IterationBatch {
+    return this.hostBatch(this.draw(i, rng));
+  }
+
+  /** The same, its images gathered by `stepper` where it can (GpuStepper: on the GPU), else on the host. */
+  nextFor(stepper: Pick<Stepper, 'gather'>, i: number, rng: Rng): AnyBatch {
+    const draw = this.draw(i, rng);
+    return stepper.gather?.(draw) ?? this.hostBatch(draw);
+  }
+}
+
+/**
+ * An iteration's random draws and image indices (EpochSampler.draw): an IterationBatch without
+ * the images' pixels.
+ */
+export interface BatchDraw extends Omit<IterationBatch, 'xU' | 'xL'> {
+  /** [size] rows of the training split: the unlabelled images, and the labelled ones when training with labels. */
+  indicesU: Int32Array;
+  indicesL?: Int32Array;
+  /** Each image's warp; absent without augmentation. */
+  warpsU?: ImageWarps;
+  warpsL?: ImageWarps;
+}
+
+/** `b` as a host batch, for the steppers that train on host arrays (GPU batches come only from GpuStepper.gather). */
+export function onHost(b: AnyBatch): IterationBatch {
+  if (!(b.xU instanceof Float32Array)) throw new Error('this stepper trains on host batches; only GpuStepper takes GPU batches');
+  return b as IterationBatch;
 }
 
 /** Copies of rows [from, to) of every per-example array: one replica's share of a batch. */

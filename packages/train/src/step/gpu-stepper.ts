@@ -4,10 +4,15 @@
  * dispatch per weight, and nothing is read back inside an iteration. Losses and stats are summed
  * on the GPU and read asynchronously every REPORT_EVERY iterations; weights and moments come back
  * to the host only in settle (before the epoch's evaluation and checkpoint).
- * Batches are still drawn on the host and uploaded with each phase.
+ * The training images are resident too (GpuImages): gather turns the sampler's draws (indices,
+ * warp parameters, prior samples, noise, VAT directions; all still drawn on the host, from the
+ * run's one random stream) into a batch gathered and warped on the GPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { clearCarry, type IterationBatch, type Phase, type PhaseCarry, type PhaseSettings, runPhase } from '../model/phases.ts';
+import type { ImageSplit } from '../data/dataset.ts';
+import { type AnyBatch, clearCarry, type Phase, type PhaseCarry, type PhaseSettings, runPhase } from '../model/phases.ts';
+import type { BatchDraw } from './batch-sampler.ts';
+import { type GpuBatch, GpuImages } from './gpu-images.ts';
 import { GpuWeights } from './gpu-weights.ts';
 import { type IterationReport, phasesFor, type Stepper, type TrainingState } from './stepper.ts';
 
@@ -27,6 +32,8 @@ interface Sums {
 
 export class GpuStepper implements Stepper {
   readonly weights: GpuWeights;
+  /** The training images on the GPU, when given and the GPU can gather them. */
+  readonly images?: GpuImages;
   private readonly carry: PhaseCarry = {};
   private sums: Partial<Record<Phase, Sums>> = {};
   private summed = 0;
@@ -37,20 +44,32 @@ export class GpuStepper implements Stepper {
     private readonly settings: PhaseSettings,
     /** Iterations between reports (REPORT_EVERY; tests use fewer). */
     private readonly reportEvery = REPORT_EVERY,
+    /** The split the sampler draws from, uploaded once for gather. */
+    train?: ImageSplit,
   ) {
     this.weights = new GpuWeights(state);
+    this.images = train && GpuImages.upload(train, settings.arch);
   }
 
-  /** Records the iteration's work; returns the iterations summed up to the previous report, when one is due. */
-  async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
+  /** `draw`'s batch gathered and warped on the GPU; undefined when the images are not there (the host gathers them). */
+  gather(draw: BatchDraw): GpuBatch | undefined {
+    return this.images?.batch(draw);
+  }
+
+  /**
+   * Records the iteration's work; returns the iterations summed up to the previous report, when one is due.
+   * A batch from gather is used up: its images are freed.
+   */
+  async step(batch: AnyBatch, lr: number): Promise<IterationReport> {
     for (const phase of phasesFor(batch)) this.phase(phase, batch, lr);
+    if (!(batch.xU instanceof Float32Array)) tf.dispose([batch.xU, ...(batch.xL ? [batch.xL] : [])]);
     if (++this.summed < this.reportEvery) return {};
     const due = this.reading;
     this.reading = this.startRead();
     return (await due) ?? {};
   }
 
-  private phase(phase: Phase, batch: IterationBatch, lr: number): void {
+  private phase(phase: Phase, batch: AnyBatch, lr: number): void {
     const names = this.state.phaseSpecs[phase].map(([n]) => n);
     const out = tf.tidy(() => {
       const o = runPhase(phase, this.weights.tensors, batch, names, this.settings, this.carry);
@@ -108,5 +127,6 @@ export class GpuStepper implements Stepper {
     for (const s of Object.values(this.sums)) s.sum.dispose();
     clearCarry(this.carry);
     this.weights.dispose();
+    this.images?.dispose();
   }
 }

@@ -13,8 +13,8 @@
 import type { Worker } from 'node:worker_threads';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import type { AdamConfig } from '../model/adam.ts';
-import { type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
-import { sliceBatch } from './batch-sampler.ts';
+import { type AnyBatch, type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
+import { onHost, sliceBatch } from './batch-sampler.ts';
 import type { PhaseReport } from './replica.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
 import type { ArenaHandle } from './shared-arena.ts';
@@ -219,7 +219,8 @@ export class ParallelStepper implements Stepper {
    * Posts all of the iteration's phases to every worker at once, each phase with its Adam
    * update split between them; a phase's time is from the previous phase's report to its own.
    */
-  async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
+  async step(any: AnyBatch, lr: number): Promise<IterationReport> {
+    const batch = onHost(any);
     if (this.steps > 0 && this.steps % RENEW_EVERY === 0) await this.renew();
     this.steps++;
     const shares = this.shares(batch.size);

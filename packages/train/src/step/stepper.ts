@@ -6,7 +6,9 @@ import type { Architecture } from '@aae-map/shared';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
 import { Adam, type AdamConfig } from '../model/adam.ts';
 import { phaseWeightNames } from '../model/model.ts';
-import { type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
+import { type AnyBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
+import { type BatchDraw, onHost } from './batch-sampler.ts';
+import type { GpuBatch } from './gpu-images.ts';
 import { type PhaseReport, Replica } from './replica.ts';
 import { SharedArena } from './shared-arena.ts';
 
@@ -76,7 +78,9 @@ export class TrainingState {
 
 export interface Stepper {
   /** Runs the phases (the supervised one only when the batch has labels) at learning rate `lr`. */
-  step(batch: IterationBatch, lr: number): Promise<IterationReport>;
+  step(batch: AnyBatch, lr: number): Promise<IterationReport>;
+  /** Gathers `draw`'s images where the weights are (GpuStepper); steppers without it take host batches. */
+  gather?(draw: BatchDraw): GpuBatch | undefined;
   /**
    * Makes `state.params` and the optimizer slots current, and returns the reports `step` has not
    * returned yet. Steppers that update the host copy at every step have nothing to do; the GPU
@@ -88,7 +92,7 @@ export interface Stepper {
   dispose(): Promise<void>;
 }
 
-export function phasesFor(batch: IterationBatch): Phase[] {
+export function phasesFor(batch: AnyBatch): Phase[] {
   return PHASES.filter((p) => p !== 'supervised' || batch.labels !== undefined);
 }
 
@@ -106,7 +110,8 @@ export class LocalStepper implements Stepper {
     this.grads = state.grads[0]!;
   }
 
-  async step(batch: IterationBatch, lr: number): Promise<IterationReport> {
+  async step(any: AnyBatch, lr: number): Promise<IterationReport> {
+    const batch = onHost(any);
     const report: IterationReport = {};
     for (const phase of phasesFor(batch)) {
       const t0 = performance.now();
