@@ -15,7 +15,7 @@ const program = cliProgram('export', 'Write the encoder and its 2-D map from a t
   .addOption(
     new Option(
       '--quantize <type>',
-      'store the hidden layers as int8 (about 3x less CPU an image in embed; see docs/model-format.md)',
+      'store the hidden layers as int8 weights: the model then takes about a third of the CPU time (docs/model-format.md)',
     ).choices(QUANTIZE_MODES),
   )
   .addHelpText('after', examples('pnpm export model.onnx --run runs/mnist-100', 'pnpm export model-int8.onnx --quantize int8'))
