@@ -1,7 +1,9 @@
 /**
  * `export --quantize int8`: the encoder's hidden dense layers as onnxruntime's quantize_dynamic
  * writes them (DynamicQuantizeLinear on the activations, MatMulInteger with int8 weights), which
- * onnxruntime's CPU provider fuses into one DynamicQuantizeMatMul (VNNI where the CPU has it).
+ * onnxruntime's CPU provider fuses into one DynamicQuantizeMatMul (VNNI where the CPU has it);
+ * the first layer of an image model is MatMulInteger on the pixels, left unfused by onnxruntime
+ * (its int8 GEMM, then the rescaling as three elementwise nodes).
  * The rest of the graph stays float32; docs/model-format.md says what and why.
  */
 import type { Normalization } from '@aae-map/shared';
