@@ -138,3 +138,18 @@ test('CLI: without --run it exports the run under ./runs whose manifest is newes
   const info = readModelInfo(await readFile(join(cwd, 'out/model.onnx')), 'model.onnx');
   assert.equal(info.clusters, 4);
 });
+
+test('CLI: --quantize takes int8 only, and says what it wrote', async () => {
+  const dir = await goodRun('cli-quantize');
+  const bad = await run(process.execPath, [BIN, 'q.onnx', '--run', dir, '--quantize', 'int4'], { cwd: tmp }).then(
+    () => assert.fail('--quantize int4 succeeded'),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^error: .*int4.*int8/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.ok(!existsSync(join(tmp, 'q.onnx')));
+  const { stdout } = await run(process.execPath, [BIN, 'q.onnx', '--run', dir, '--quantize', 'int8'], { cwd: tmp });
+  assert.match(stdout, /, int8 weights, opset 17$/m);
+  assert.equal(readModelInfo(await readFile(join(tmp, 'q.onnx')), 'q.onnx').clusters, 10);
+});

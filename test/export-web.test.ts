@@ -12,31 +12,7 @@ import { openModel } from '@aae-map/infer';
 import { INPUT_NAME, OUTPUT_NAMES, readMnist } from '@aae-map/shared';
 import { maxAbsDiff } from '@aae-map/shared/test-utils';
 import { writeRandomCheckpoint } from './fixtures/random-checkpoint.ts';
-
-/** The part of onnxruntime-web's API this test uses (its types do not resolve from test/). */
-interface OrtWeb {
-  env: { wasm: { numThreads: number } };
-  Tensor: new (type: 'uint8', data: Uint8Array, dims: number[]) => unknown;
-  InferenceSession: {
-    create(
-      bytes: Uint8Array,
-      opts: { executionProviders: string[] },
-    ): Promise<{
-      inputNames: readonly string[];
-      outputNames: readonly string[];
-      inputMetadata: ReadonlyArray<{ name: string; type?: string; shape?: ReadonlyArray<number | string> }>;
-      outputMetadata: ReadonlyArray<{ name: string; type?: string; shape?: ReadonlyArray<number | string> }>;
-      run(feeds: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>>;
-      release(): Promise<void>;
-    }>;
-  };
-}
-
-/** onnxruntime-web, the root's dev dependency for this test (the page's own copy belongs to @aae-map/web). */
-async function loadOrtWeb(): Promise<OrtWeb> {
-  const ort = (await import('onnxruntime-web')) as unknown as OrtWeb & { default?: OrtWeb };
-  return ort.default ?? ort;
-}
+import { loadOrtWeb } from './ort-web.ts';
 
 const COUNT = 512;
 /**

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { readCheckpoint, UserError, writeFileAtomic } from '@aae-map/shared';
-import { buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
+import { type BuildOptions, buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
 
 /** What `exportModel` wrote. */
 export interface ExportSummary {
@@ -20,18 +20,20 @@ export interface ExportSummary {
   mode: 'nd' | '2d';
   /** Completed training epochs of the checkpoint. */
   epochs: number;
+  /** How the hidden layers' weights are stored: float32, or quantized (BuildOptions.quantize). */
+  weights: 'float32' | 'int8';
 }
 
 /**
  * Reads the checkpoint in `runDir` and writes its ONNX graph to `outFile` atomically. A bad
  * checkpoint throws a one-line UserError before anything is written.
  */
-export async function exportModel(runDir: string, outFile: string): Promise<ExportSummary> {
+export async function exportModel(runDir: string, outFile: string, opts: BuildOptions = {}): Promise<ExportSummary> {
   if ((await stat(outFile).catch(() => undefined))?.isDirectory()) {
     throw new UserError(`${outFile} is a directory; give a file name such as model.onnx`);
   }
   const { manifest, weights } = await readCheckpoint(runDir);
-  const bytes = buildModel(manifest, weights);
+  const bytes = buildModel(manifest, weights, opts);
   try {
     await writeFileAtomic(outFile, bytes);
   } catch (err) {
@@ -51,5 +53,6 @@ export async function exportModel(runDir: string, outFile: string): Promise<Expo
     styleDim: a.styleDim,
     mode: a.mode,
     epochs: manifest.epochs,
+    weights: opts.quantize ?? 'float32',
   };
 }

@@ -18,6 +18,8 @@ import {
   UserError,
 } from '@aae-map/shared';
 import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts';
+import { int8Dense, int8PixelDense } from './quantize.ts';
+import type { QuantizeMode } from './quantize-modes.ts';
 
 /** Standard operators only (Cast, Reshape, Mul, Add, Sub, Div, Gemm, Relu, Softmax, MatMul), all from this opset. */
 export const OPSET = 17;
@@ -66,8 +68,11 @@ function checkExportable(m: Manifest): void {
 
 const isFeatures = (a: Architecture) => a.inputKind === 'features';
 
-/** The nodes and constants from the graph's input to `x`, the encoder's input row. */
-function inputNodes(a: Architecture): { nodes: Node[]; init: Tensor[] } {
+/**
+ * The nodes and constants from the graph's input to `x`, the encoder's input row; with
+ * `pixelsOnly`, an image model's only to `pixels_u8` (int8PixelDense scales the pixels itself).
+ */
+function inputNodes(a: Architecture, pixelsOnly: boolean): { nodes: Node[]; init: Tensor[] } {
   const d = inputValuesOf(a);
   if (isFeatures(a)) {
     // The training set's statistics; validateManifest has checked that every std is positive.
@@ -77,6 +82,8 @@ function inputNodes(a: Architecture): { nodes: Node[]; init: Tensor[] } {
       nodes: [node('Sub', [FEATURES_INPUT_NAME, 'feature_mean'], ['centered']), node('Div', ['centered', 'feature_std'], ['x'])],
     };
   }
+  const reshape = node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']);
+  if (pixelsOnly) return { init: [int64Tensor('flat_shape', [-1, d])], nodes: [reshape] };
   return {
     init: [
       int64Tensor('flat_shape', [-1, d]),
@@ -84,7 +91,7 @@ function inputNodes(a: Architecture): { nodes: Node[]; init: Tensor[] } {
       floatTensor('norm_offset', [], [a.normalization.offset]),
     ],
     nodes: [
-      node('Reshape', [INPUT_NAME, 'flat_shape'], ['pixels_u8']),
+      reshape,
       node('Cast', ['pixels_u8'], ['pixels'], { to: onnx.TensorProto.DataType.FLOAT }),
       node('Mul', ['pixels', 'norm_scale'], ['pixels_scaled']),
       node('Add', ['pixels_scaled', 'norm_offset'], ['x']),
@@ -92,10 +99,17 @@ function inputNodes(a: Architecture): { nodes: Node[]; init: Tensor[] } {
   };
 }
 
+/** What buildModel may change in the graph; the default is the float32 graph. */
+export interface BuildOptions {
+  /** Quantize the hidden dense layers (quantize.ts). */
+  quantize?: QuantizeMode;
+}
+
 /** Nodes and initializers from the input to the four outputs. */
-function layers(manifest: Manifest, weights: NamedTensors): { nodes: Node[]; init: Tensor[] } {
+function layers(manifest: Manifest, weights: NamedTensors, opts: BuildOptions): { nodes: Node[]; init: Tensor[] } {
   const a = manifest.architecture;
-  const { nodes, init } = inputNodes(a);
+  const pixelsFirst = opts.quantize !== undefined && !isFeatures(a);
+  const { nodes, init } = inputNodes(a, pixelsFirst);
   init.push(floatTensor('projection', [a.styleDim, 2], manifest.projection.flat()));
   const param = (name: string, dims: number[]) => {
     init.push(floatTensor(name, dims, encoderTensor(weights, manifest, name)));
@@ -105,7 +119,15 @@ function layers(manifest: Manifest, weights: NamedTensors): { nodes: Node[]; ini
   let width = inputValuesOf(a);
   a.hidden.forEach((size, i) => {
     const pre = `encoder/dense${i}`;
-    nodes.push(node('Gemm', [h, param(`${pre}/kernel`, [width, size]), param(`${pre}/bias`, [size])], [`${pre}/linear`]));
+    if (opts.quantize) {
+      const tensor = (name: string) => encoderTensor(weights, manifest, `${pre}/${name}`);
+      const args = [pre, tensor('kernel'), tensor('bias'), [width, size]] as const;
+      const dense = i === 0 && pixelsFirst ? int8PixelDense('pixels_u8', ...args, a.normalization) : int8Dense(h, ...args);
+      nodes.push(...dense.nodes);
+      init.push(...dense.init);
+    } else {
+      nodes.push(node('Gemm', [h, param(`${pre}/kernel`, [width, size]), param(`${pre}/bias`, [size])], [`${pre}/linear`]));
+    }
     nodes.push(node('Relu', [`${pre}/linear`], [`${pre}/relu`]));
     h = `${pre}/relu`;
     width = size;
@@ -145,10 +167,10 @@ function metadata(manifest: Manifest, weights: NamedTensors): Array<{ key: strin
 }
 
 /** Returns the serialized ModelProto. `manifest` must already be validated (readCheckpoint does). */
-export function buildModel(manifest: Manifest, weights: NamedTensors): Uint8Array {
+export function buildModel(manifest: Manifest, weights: NamedTensors, opts: BuildOptions = {}): Uint8Array {
   checkExportable(manifest);
   const a = manifest.architecture;
-  const { nodes, init } = layers(manifest, weights);
+  const { nodes, init } = layers(manifest, weights, opts);
   const input = isFeatures(a)
     ? valueInfo(FEATURES_INPUT_NAME, onnx.TensorProto.DataType.FLOAT, [BATCH, inputValuesOf(a)])
     : valueInfo(

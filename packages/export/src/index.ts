@@ -6,5 +6,6 @@
  */
 
 export { type ExportSummary, exportModel } from './export-model.ts';
-export { buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
+export { type BuildOptions, buildModel, IR_VERSION, OPSET } from './graph-builder.ts';
 export { latestRun } from './latest-run.ts';
+export { QUANTIZE_MODES, type QuantizeMode } from './quantize-modes.ts';

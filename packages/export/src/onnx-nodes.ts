@@ -15,6 +15,12 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
   return onnx.TensorProto.create({ name, dims, dataType: DataType.FLOAT, rawData: raw });
 }
 
+/** An int8 initializer (quantized weights), as raw_data. */
+export function int8Tensor(name: string, dims: number[], values: Int8Array): InstanceType<typeof onnx.TensorProto> {
+  const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  return onnx.TensorProto.create({ name, dims, dataType: DataType.INT8, rawData: raw });
+}
+
 /** An int64 initializer (Reshape's shape input), as little-endian raw_data. */
 export function int64Tensor(name: string, values: number[]): InstanceType<typeof onnx.TensorProto> {
   const raw = new Uint8Array(values.length * 8);

@@ -11,7 +11,9 @@
  *
  * What bounds embed on 2 cores is the model's core while the other decodes: so the bench also
  * runs the model alone (million-model.ts, embed's threads, on 300,000 images in memory), and the
- * same again while a decode-only process works through the tree beside it.
+ * same again while a decode-only process works through the tree beside it. With `--int8` each
+ * round also runs embed and the model alone with `export --quantize int8` of the same checkpoint,
+ * right after the float32 model's runs.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportModel } from '@aae-map/export';
 import { Command } from 'commander';
 import { makeModel } from '../../../test/embed-helpers.ts';
 import { writeSampleImages } from '../src/sample-images.ts';
@@ -27,8 +30,9 @@ const opts = new Command('bench:million')
   .option('--files <n>', 'files in the tree (1,000 a folder)', Number, 1_000_000)
   .option('--rounds <n>', 'repeat each measurement, keep the fastest', Number, 1)
   .option('--remove', 'delete the tree afterwards (it is kept for the next run otherwise)')
+  .option('--int8', 'also run embed and the model alone with the int8 export of the same checkpoint')
   .parse()
-  .opts<{ files: number; rounds: number; remove?: boolean }>();
+  .opts<{ files: number; rounds: number; remove?: boolean; int8?: boolean }>();
 
 const PER_FOLDER = 1000;
 const SOURCES = 10_000;
@@ -115,14 +119,18 @@ await rm(work, { recursive: true, force: true });
 await mkdir(work);
 try {
   const model = await makeModel(work, { hidden: [1000, 1000] });
+  const int8 = opts.int8 ? join(work, 'model-int8.onnx') : undefined;
+  if (int8) await exportModel(join(work, 'run'), int8, { quantize: 'int8' });
+  const embedRun = (m: string) =>
+    timedRun([EMBED_BIN, '--model', m, '--input', tree, '--out', join(work, 'points.csv')], (s) =>
+      Number(/\((\d+) files\/s\)/.exec(s)?.[1]),
+    );
   console.log(`cores ${availableParallelism()}; load average before: ${load()}`);
   const best = { embed: undefined as Measured | undefined, decode: undefined as Measured | undefined };
   const faster = (a: Measured | undefined, b: Measured) => (a && a.filesPerSecond >= b.filesPerSecond ? a : b);
   for (let r = 0; r < opts.rounds; r++) {
     const decode = timedRun(['--import', 'tsx', DECODE_ONLY, tree], (s) => Number(/(\d+) files\/s/.exec(s)?.[1]));
-    const embed = timedRun([EMBED_BIN, '--model', model, '--input', tree, '--out', join(work, 'points.csv')], (s) =>
-      Number(/\((\d+) files\/s\)/.exec(s)?.[1]),
-    );
+    const embed = embedRun(model);
     const alone = modelRate(model);
     const beside = await modelBesideDecoding(model);
     console.log(
@@ -136,6 +144,12 @@ try {
     console.log(
       `round ${r + 1}: embed ${fmt(embed.filesPerSecond)} files/s, peak RSS ${fmt(embed.peakRssMb)} MB; decode-only ${fmt(decode.filesPerSecond)} files/s, peak RSS ${fmt(decode.peakRssMb)} MB; load average ${load()}`,
     );
+    if (int8) {
+      const [e8, m8] = [embedRun(int8), modelRate(int8)];
+      console.log(
+        `round ${r + 1}: int8: embed ${fmt(e8.filesPerSecond)} files/s (${e8.cpuPerFile.toFixed(1)} µs CPU a file), peak RSS ${fmt(e8.peakRssMb)} MB; model-only ${fmt(m8.rate)} images/s, ${m8.cpuPerImage.toFixed(1)} µs CPU an image; load average ${load()}`,
+      );
+    }
     best.embed = faster(best.embed, embed);
     best.decode = faster(best.decode, decode);
   }

@@ -5,11 +5,14 @@
  * `.jsep.wasm` also runs the wasm provider) and on its wasm-only build (`ort.wasm.min.mjs`, the
  * page's), and in Node's onnxruntime-web, each on 1 and 2 threads. Reports images/s and images per
  * CPU second (Chromium's processes from /proc; Node's process), which other load moves far less.
+ * With `--int8`, every measurement is repeated right after with `export --quantize int8` of the
+ * same checkpoint.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportModel } from '@aae-map/export';
 import { startServer } from '@aae-map/web';
 import { CHROMIUM, CHROMIUM_ARGS } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
@@ -22,12 +25,14 @@ interface BenchOptions {
   batch: number;
   runs: number;
   rounds: number;
+  int8?: boolean;
 }
 
 const opts = new Command('bench:ort-web')
   .option('--batch <n>', 'images per session.run', Number, 256)
   .option('--runs <n>', 'timed runs per measurement', Number, 30)
   .option('--rounds <n>', 'rounds of all measurements, alternating', Number, 3)
+  .option('--int8', 'also measure the int8 export of the same checkpoint after each measurement')
   .parse()
   .opts<BenchOptions>();
 
@@ -104,17 +109,25 @@ const format = (m: Measured) => `${Math.round(m.rate)} images/s, ${Math.round(m.
 async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'ort-web-bench-'));
   try {
-    const model = await makeModel(tmp, { hidden: [1000, 1000] });
-    const server = await startServer({ port: 0, model, root: tmp });
+    const models: Record<string, string> = { float32: await makeModel(tmp, { hidden: [1000, 1000] }) };
+    if (opts.int8) {
+      models.int8 = join(tmp, 'model-int8.onnx');
+      await exportModel(join(tmp, 'run'), models.int8, { quantize: 'int8' });
+    }
+    const servers = Object.fromEntries(
+      await Promise.all(
+        Object.entries(models).map(async ([name, model]) => [name, await startServer({ port: 0, model, root: tmp })] as const),
+      ),
+    );
     try {
       console.log(`batch ${opts.batch}, ${opts.runs} timed runs after ${WARM_UP_RUNS} warm-up runs`);
       for (let r = 0; r < opts.rounds; r++) {
         for (const threads of THREADS) {
-          console.log(`round ${r + 1}, ${threads} thread(s): node: ${format(nodeRun(model, threads))}`);
+          const at = (m: string) => `round ${r + 1}, ${threads} thread(s), ${m}`;
+          for (const [m, model] of Object.entries(models)) console.log(`${at(m)}: node: ${format(nodeRun(model, threads))}`);
           for (const [name, build] of Object.entries(BUILDS))
-            console.log(
-              `round ${r + 1}, ${threads} thread(s): chromium ${name} build: ${format(await browserRun(server.url, build, threads))}`,
-            );
+            for (const m of Object.keys(models))
+              console.log(`${at(m)}: chromium ${name} build: ${format(await browserRun(servers[m]!.url, build, threads))}`);
         }
         console.log(
           `load average: ${loadavg()
@@ -123,7 +136,7 @@ async function main(): Promise<void> {
         );
       }
     } finally {
-      await server.close();
+      await Promise.all(Object.values(servers).map((s) => s.close()));
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
