@@ -76,6 +76,13 @@ export interface TrainOptions {
    */
   confidence?: number;
   /**
+   * Weight of IIC's term in the generator phase: the mutual information between y on each
+   * unlabelled image and y on a second, independent warp of it (pairMutualInformation in
+   * cluster-terms.ts), maximised; 0 = off. It needs warps, so with it the augmentation defaults
+   * are those with labels. @default 0
+   */
+  invariance?: number;
+  /**
    * Feature vectors: standardise each feature with the training rows' mean and std; false uses
    * them as given (mean 0, std 1 in the graph). @default true
    */
@@ -127,6 +134,7 @@ export interface ResolvedOptions {
   vat: number;
   balance: number;
   confidence: number;
+  invariance: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   trainLimit?: number;
@@ -173,7 +181,8 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   // feature vectors have no pixels to move. VAT's radius is in input units, which pixels share
   // and features do not, so features take it only when asked.
   const images = dataset.inputKind !== 'features';
-  const withLabels = (v: number) => (labels > 0 && images ? v : 0);
+  const invariance = o.invariance ?? 0;
+  const withLabels = (v: number) => ((labels > 0 || invariance > 0) && images ? v : 0);
   const r: ResolvedOptions = {
     name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
     runDir: '',
@@ -194,6 +203,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     vat: o.vat ?? withLabels(DEFAULTS.vat),
     balance: o.balance ?? 0,
     confidence: o.confidence ?? 0,
+    invariance,
     standardize: o.standardize ?? true,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
@@ -221,6 +231,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
   check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
   check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
+  check(Number.isFinite(r.invariance) && r.invariance >= 0, `--invariance must be a number >= 0, got ${r.invariance}`);
+  check(
+    r.invariance === 0 || r.augment > 0 || r.augmentRotate > 0 || r.augmentScale > 0,
+    '--invariance compares y on two warps of each image, and with no warp they are the same image; set --augment, --augment-rotate or --augment-scale, or --invariance 0',
+  );
   check(
     images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
     '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',

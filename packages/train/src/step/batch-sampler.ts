@@ -28,6 +28,8 @@ export class EpochSampler {
     private readonly warp: Warp = NO_WARP,
     /** Draw the random starts of the VAT directions (IterationBatch.vatDirection). */
     private readonly vat = false,
+    /** Draw a second, independent warp of each unlabelled image (IterationBatch.xU2). */
+    private readonly invariance = false,
   ) {
     this.pixels = inputValuesOf(arch);
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -51,9 +53,10 @@ export class EpochSampler {
     const { clusters: n, styleDim: d, normalization } = this.arch;
     const at = (order: Int32Array) => order.subarray(i * B, (i + 1) * B);
     const noise = (width: number) => rng.fillNormal(new Float32Array(B * width), this.noiseStd);
+    const gather = (order: Int32Array) => gatherNormalized(this.train, at(order), this.pixels, inputScaling(this.arch));
     const batch: IterationBatch = {
       size: B,
-      xU: gatherNormalized(this.train, at(this.unlabelledOrder), this.pixels, inputScaling(this.arch)),
+      xU: gather(this.unlabelledOrder),
       priorY: Int32Array.from({ length: B }, () => rng.int(n)),
       priorZ: rng.fillNormal(new Float32Array(B * d)),
       noiseRealY: noise(n),
@@ -69,9 +72,14 @@ export class EpochSampler {
     if (this.vat) batch.vatDirection = rng.fillNormal(new Float32Array(B * this.pixels));
     if (this.labelledOrder.length > 0) {
       const idx = at(this.labelledOrder);
-      batch.xL = gatherNormalized(this.train, idx, this.pixels, inputScaling(this.arch));
+      batch.xL = gather(this.labelledOrder);
       augment(batch.xL);
       batch.labels = Int32Array.from(idx, (k) => this.train.labels[k]!);
+    }
+    // Drawn last, so that everything else in the iteration is what it is without it.
+    if (this.invariance) {
+      batch.xU2 = gather(this.unlabelledOrder);
+      augment(batch.xU2);
     }
     return batch;
   }
@@ -98,5 +106,6 @@ export function sliceBatch(b: IterationBatch, from: number, to: number): Iterati
     noiseGenY: cut(b.noiseGenY),
     noiseGenZ: cut(b.noiseGenZ),
     vatDirection: b.vatDirection && cut(b.vatDirection),
+    xU2: b.xU2 && cut(b.xU2),
   };
 }
