@@ -9,7 +9,7 @@ import { pairMutualInformation } from '../src/model/cluster-terms.ts';
 import { encode, inference, initialWeights, TfWeights } from '../src/model/model.ts';
 import type { IterationBatch, PhaseSettings } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
-import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { architectureFor, INVARIANCE_WARP, resolveOptions } from '../src/run/options.ts';
 import { augmentImages, type Warp } from '../src/step/augment.ts';
 import { EpochSampler, sliceBatch } from '../src/step/batch-sampler.ts';
 import { ParallelStepper } from '../src/step/parallel-stepper.ts';
@@ -62,41 +62,43 @@ test('pair mutual information: its gradient in both views matches central differ
   assertGradientMatches(stackedTerm, plainPairInformation, logits);
 });
 
-test('--invariance: default 0, must be >= 0, turns on the warp defaults without labels, and refuses no warp at all', () => {
-  const off = resolveOptions({ labels: 0 }, mnist);
-  assert.deepEqual([off.invariance, off.augment, off.augmentRotate, off.augmentScale], [0, 0, 0, 0]);
+test('--invariance: default 0, must be >= 0, leaves the first copy unwarped without labels; the second copy takes the labelled default warp', () => {
+  assert.equal(resolveOptions({ labels: 0 }, mnist).invariance, 0);
   const on = resolveOptions({ labels: 0, invariance: 1 }, mnist);
-  assert.deepEqual([on.augment, on.augmentRotate, on.augmentScale], [2, 15, 0.1]);
-  assert.equal(resolveOptions({ labels: 0, invariance: 1, augmentRotate: 30 }, mnist).augmentRotate, 30);
+  assert.deepEqual([on.invariance, on.augment, on.augmentRotate, on.augmentScale], [1, 0, 0, 0]);
+  const labelled = resolveOptions({}, mnist);
+  assert.deepEqual(INVARIANCE_WARP, { shift: labelled.augment, rotate: labelled.augmentRotate, scale: labelled.augmentScale });
   assert.throws(() => resolveOptions({ invariance: -1 }, mnist), /--invariance must be a number >= 0/);
-  assert.throws(
-    () => resolveOptions({ labels: 0, invariance: 1, augment: 0, augmentRotate: 0, augmentScale: 0 }, mnist),
-    /--invariance compares y on two warps/,
-  );
 });
 
-/** Iteration 0 of a seeded unsupervised sampler, and the Rng after it. */
-function firstBatch(warp: Warp, invariance: boolean, batch = 10) {
+/** Iteration 0 of a seeded unsupervised sampler whose images get `warp` (and a second copy under `pairWarp`), and the Rng after it. */
+function firstBatch(warp: Warp, pairWarp?: Warp, batch = 10) {
   const opts = resolveOptions({ labels: 0, clusters: 20, styleDim: 2, batch, hidden: [32, 16] }, mnist);
   const arch = architectureFor(opts, mnist);
   const rng = new Rng(7);
-  const s = new EpochSampler(train, balancedSplit(train.labels, 10, 0, 1), arch, batch, opts.noiseStd, warp, false, invariance);
+  const s = new EpochSampler(train, balancedSplit(train.labels, 10, 0, 1), arch, batch, opts.noiseStd, warp, false, pairWarp);
   s.startEpoch(rng);
   return { arch, batch: s.next(0, rng), rng };
 }
 
+const NO_WARP: Warp = { shift: 0, rotate: 0, scale: 0 };
+
 test('the sampler: the second copy is the same images under their own warp, drawn after everything else', () => {
-  const plain = firstBatch(WARP, false);
-  const paired = firstBatch(WARP, true);
+  const plain = firstBatch(WARP);
+  const paired = firstBatch(WARP, WARP);
   assert.equal(plain.batch.xU2, undefined);
   const { xU2, ...rest } = paired.batch;
   assert.deepEqual(rest, plain.batch, 'every other array is as without the second copy');
   // The same images unwarped, warped with the draws that follow the batch's own.
-  const expected = firstBatch({ shift: 0, rotate: 0, scale: 0 }, false).batch.xU;
+  const expected = firstBatch(NO_WARP).batch.xU;
   augmentImages(expected, 10, 28, 28, WARP, -1, plain.rng);
   assert.deepEqual(xU2, expected);
   assert.notDeepEqual(xU2, paired.batch.xU, 'the two copies are warped differently');
   assert.deepEqual(sliceBatch(paired.batch, 3, 7).xU2, xU2!.slice(3 * 784, 7 * 784), "a replica's share of the second copy");
+  // Without warps on the first copy (the unsupervised default) only the second is warped.
+  const single = firstBatch(NO_WARP, WARP).batch;
+  assert.deepEqual(single.xU, firstBatch(NO_WARP).batch.xU);
+  assert.notDeepEqual(single.xU2, single.xU);
 });
 
 /** Initial weights with 8 times larger y logits, so that y is far from uniform, where I and its gradient are near 0. */
@@ -118,7 +120,7 @@ async function generatorGradients(replica: Replica, state: TrainingState, b: Ite
 }
 
 test("the generator phase: the loss falls by exactly weight × I(y, y'), with gradients through both copies equal on every code path", async () => {
-  const { arch, batch: b } = firstBatch(WARP, true, 20);
+  const { arch, batch: b } = firstBatch(WARP, WARP, 20);
   const state = new TrainingState(arch, confidentWeights(arch, 3));
   const base: PhaseSettings = { arch, impl: 'custom', headDistance: 6 };
   const run = (extra: Partial<PhaseSettings>, after = false) => {
@@ -151,7 +153,7 @@ test("the generator phase: the loss falls by exactly weight × I(y, y'), with gr
 });
 
 test('two replicas each take the mutual information of their own half batch: the average of the halves, not the full batch', async () => {
-  const { arch, batch: b } = firstBatch(WARP, true, 20);
+  const { arch, batch: b } = firstBatch(WARP, WARP, 20);
   const settings: PhaseSettings = { arch, impl: 'custom', headDistance: 6, invariance: 2 };
   const state = new TrainingState(arch, confidentWeights(arch, 5), 2);
   const parallel = await ParallelStepper.start(state, settings, 'wasm');

@@ -154,7 +154,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'invariance',
     opt(
       '--invariance <weight>',
-      'weight of the mutual information between y on each unlabelled image and on a second, independent warp of it (IIC), maximised; needs image warps, whose defaults it turns on as with labels; 0 = off (default: 0)',
+      'weight of the mutual information between y on each unlabelled image and y on a second copy under its own warp (2 px, 15°, ±10%; IIC), maximised (unsupervised); 0 = off (default: 0)',
       nonNegativeNumber,
     ),
   ),

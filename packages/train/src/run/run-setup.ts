@@ -14,7 +14,15 @@ import { GpuStepper } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
-import { architectureFor, checkReplicas, type ResolvedOptions, replicasFor, resolveOptions, type TrainOptions } from './options.ts';
+import {
+  architectureFor,
+  checkReplicas,
+  INVARIANCE_WARP,
+  type ResolvedOptions,
+  replicasFor,
+  resolveOptions,
+  type TrainOptions,
+} from './options.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
 
 export interface Run {
@@ -94,7 +102,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     r.noiseStd,
     { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
     r.vat > 0,
-    r.invariance > 0,
+    r.invariance > 0 ? INVARIANCE_WARP : undefined,
   );
   if (sampler.iterations < 1)
     throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);

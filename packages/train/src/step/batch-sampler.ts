@@ -28,8 +28,8 @@ export class EpochSampler {
     private readonly warp: Warp = NO_WARP,
     /** Draw the random starts of the VAT directions (IterationBatch.vatDirection). */
     private readonly vat = false,
-    /** Draw a second, independent warp of each unlabelled image (IterationBatch.xU2). */
-    private readonly invariance = false,
+    /** Draw a second copy of each unlabelled image under its own warp of up to this much (IterationBatch.xU2); absent = none. */
+    private readonly pairWarp?: Warp,
   ) {
     this.pixels = inputValuesOf(arch);
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -77,9 +77,18 @@ export class EpochSampler {
       batch.labels = Int32Array.from(idx, (k) => this.train.labels[k]!);
     }
     // Drawn last, so that everything else in the iteration is what it is without it.
-    if (this.invariance) {
+    if (this.pairWarp) {
       batch.xU2 = gather(this.unlabelledOrder);
-      augment(batch.xU2);
+      augmentImages(
+        batch.xU2,
+        B,
+        this.arch.inputHeight,
+        this.arch.inputWidth,
+        this.pairWarp,
+        normalization.offset,
+        rng,
+        this.arch.channels,
+      );
     }
     return batch;
   }
