@@ -5,9 +5,10 @@
  * the WGSL Adam against the host's and the GPU's batches against the host's, and prints what
  * the test asserts on as JSON.
  */
-import { inputValuesOf } from '@aae-map/shared';
+import { type Architecture, inputValuesOf } from '@aae-map/shared';
 import { type Dataset, loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
+import type { ImageSplit } from '../src/data/dataset.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { adamRange } from '../src/kernels/simd-adam.ts';
 import { adamInPlace } from '../src/kernels/webgpu-adam.ts';
@@ -17,6 +18,7 @@ import { initialWeights } from '../src/model/model.ts';
 import { PHASES } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import type { Warp } from '../src/step/augment.ts';
 import { type BatchDraw, EpochSampler } from '../src/step/batch-sampler.ts';
 import { GpuImages } from '../src/step/gpu-images.ts';
 import { GpuStepper } from '../src/step/gpu-stepper.ts';
@@ -141,18 +143,27 @@ async function batchesAgainstHost(): Promise<Record<string, number>> {
     shift: [train, arch, { shift: 2, rotate: 0, scale: 0 }],
     warp: [train, arch, WARP],
     rgb: [rgb.train, rgbArch, WARP],
+    // --invariance's second copy of the unlabelled images, under its own warp.
+    pair: [train, arch, undefined, WARP],
   } as const;
-  for (const [name, [set, a, warp]] of Object.entries(cases)) {
+  for (const [name, [set, a, warp, pairWarp]] of Object.entries(cases) as Array<
+    [string, readonly [ImageSplit, Architecture, Warp?, Warp?]]
+  >) {
     const images = GpuImages.upload(set, a)!;
-    const s = new EpochSampler(set, split, a, opts.batch, opts.noiseStd, warp);
+    const s = new EpochSampler(set, split, a, opts.batch, opts.noiseStd, warp, false, pairWarp);
     const r = new Rng(5);
     s.startEpoch(r);
     const d = s.draw(0, r);
     const [host, onGpu] = [s.hostBatch(d), images.batch(d)];
-    const values = await Promise.all([onGpu.xU.data(), onGpu.xL!.data()]);
-    tf.dispose([onGpu.xU, onGpu.xL!]);
+    const pairs: Array<[Float32Array, tf.Tensor2D]> = [
+      [host.xU, onGpu.xU],
+      [host.xL!, onGpu.xL!],
+    ];
+    if (pairWarp) pairs.push([host.xU2!, onGpu.xU2!]);
+    const values = await Promise.all(pairs.map(([, t]) => t.data()));
+    tf.dispose(pairs.map(([, t]) => t));
     images.dispose();
-    out[name] = Math.max(maxDiff(host.xU, values[0] as Float32Array), maxDiff(host.xL!, values[1] as Float32Array));
+    out[name] = Math.max(...pairs.map(([h], i) => maxDiff(h, values[i] as Float32Array)));
   }
   return out;
 }

@@ -25,7 +25,7 @@ interface ChildResult {
   config: { iterations: number; reportEvery: number; lr: number };
   gpuImages: boolean;
   /** Largest |GPU − host| over one batch's images, per augmentation. */
-  batches: { none: number; shift: number; warp: number; rgb: number };
+  batches: { none: number; shift: number; warp: number; rgb: number; pair: number };
   drawBytes: number;
   imageBytes: number;
   hostBatchData: number;
@@ -60,7 +60,7 @@ test('the WGSL Adam updates a packed weight and one phase slot like adamRange on
   assert.equal(r.wasmHasView, false, 'webgpuView is undefined on other backends');
 });
 
-test('the GPU gathers, normalises and warps a batch as the host does from the same draw', (t) => {
+test("the GPU gathers, normalises and warps a batch (and --invariance's second copy) as the host does from the same draw", (t) => {
   assert.equal(r.gpuImages, true, 'the stepper took the training set onto the GPU');
   // Pixels go through the host's own table and whole-pixel shifts sample at fraction 0: exact.
   assert.equal(r.batches.none, 0, 'no augmentation');
@@ -68,6 +68,7 @@ test('the GPU gathers, normalises and warps a batch as the host does from the sa
   // Rotation and scaling: source positions in float32 on the GPU, float64 on the host. Measured 3.9e-6 gray, 6.0e-6 RGB (pixels in [-1, 1]).
   assert.ok(r.batches.warp <= 1e-5, `warps: max |gpu - host| ${r.batches.warp}`);
   assert.ok(r.batches.rgb <= 1e-5, `warps of RGB images: max |gpu - host| ${r.batches.rgb}`);
+  assert.ok(r.batches.pair <= 1e-5, `--invariance's warped second copy: max |gpu - host| ${r.batches.pair}`);
   t.diagnostic(`max |gpu - host|: ${JSON.stringify(r.batches)}`);
 });
 

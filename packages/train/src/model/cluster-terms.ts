@@ -26,6 +26,23 @@ export function meanEntropy(logits: tf.Tensor2D): tf.Scalar {
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(logits), tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
+/**
+ * IIC's objective (Ji et al. 2019): the mutual information I(y, y') between the clusters of two
+ * views of the same images, from logits `a` and `b` of the same rows. The joint is
+ * P = mean over rows of y·y'ᵀ, symmetrised; I = Σ P log(P / (P_i P_j)) with its marginals. It is
+ * largest (log n) when both views of each image land in the same confident cluster and the batch
+ * uses every cluster equally. Like clusterImbalance it is not a mean over examples: replicas
+ * each take the joint of their own share of the batch (docs/design.md).
+ */
+export function pairMutualInformation(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
+  const joint = tf.div(tf.matMul(tf.softmax(a), tf.softmax(b), true, false), a.shape[0]);
+  const p = tf.div(tf.add(joint, tf.transpose(joint)), 2);
+  // Entries that underflow to 0 contribute 0 · log(…); the offset keeps their logs finite.
+  const log = (t: tf.Tensor) => tf.log(tf.add(t, 1e-12));
+  const marginals = tf.add(log(tf.sum(p, 1, true)), log(tf.sum(p, 0, true)));
+  return tf.sum(tf.mul(p, tf.sub(log(p), marginals))) as tf.Scalar;
+}
+
 /** The generator phase's terms on y alone, each weighted and reported when its weight is set. */
 export function clusterTerms(loss: tf.Scalar, logits: tf.Tensor2D, s: PhaseSettings, stats: Stats): tf.Scalar {
   let out = loss;

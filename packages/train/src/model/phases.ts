@@ -11,8 +11,9 @@
 
 import type { Architecture } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
-import { clusterTerms } from './cluster-terms.ts';
+import { clusterTerms, pairMutualInformation } from './cluster-terms.ts';
 import type { DenseImpl } from './dense.ts';
+import { headPenalty } from './head-penalty.ts';
 import {
   decode,
   differentiate,
@@ -26,7 +27,10 @@ import {
   traceEncoder,
   type WeightTensors,
 } from './model.ts';
+import { clearCarry, type PhaseCarry, takeTrace, traceTensors } from './phase-carry.ts';
 import { vatGradients } from './vat.ts';
+
+export { clearCarry, type PhaseCarry } from './phase-carry.ts';
 
 export const PHASES = ['reconstruction', 'discriminator', 'generator', 'supervised'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -57,6 +61,8 @@ export interface IterationBatch<Images extends Float32Array | tf.Tensor2D = Floa
   noiseGenZ: Float32Array;
   /** [size, pixels] N(0, 1) draws: the random start of each unlabelled image's VAT direction (only with `vat`). */
   vatDirection?: Float32Array;
+  /** [size, pixels] each unlabelled image again, warped independently of xU (only with `invariance`). */
+  xU2?: Images;
 }
 
 /** A batch whose images may be on the host or on the device: what the phases accept. */
@@ -73,6 +79,8 @@ export interface PhaseSettings {
   balance?: number;
   /** Weight of meanEntropy in the generator phase; 0 or absent = off. */
   confidence?: number;
+  /** Weight of pairMutualInformation between y on xU and on xU2, maximised in the generator phase; 0 or absent = off. */
+  invariance?: number;
 }
 
 export interface PhaseOutput {
@@ -106,44 +114,8 @@ function confidence(logits: tf.Tensor2D, cls: number): tf.Scalar {
   return tf.keep(tf.mean(tf.slice(tf.softmax(logits), [0, cls], [-1, 1])) as tf.Scalar);
 }
 
-/** Σ over head pairs of relu(η − ‖h_i − h_j‖): pushes apart heads closer than η. */
-export function headPenalty(heads: tf.Tensor2D, eta: number): tf.Scalar {
-  // Pairwise differences as S·H, with one row of S per pair (+1 at i, −1 at j): a matMul,
-  // whose gradient every backend has (gather's needs UnsortedSegmentSum, which wasm lacks).
-  const n = heads.shape[0];
-  const pairs: number[][] = [];
-  for (let i = 0; i < n; i++)
-    for (let j = i + 1; j < n; j++) pairs.push(Array.from({ length: n }, (_, k) => (k === i ? 1 : k === j ? -1 : 0)));
-  const diff = tf.matMul(tf.tensor2d(pairs, [pairs.length, n]), heads);
-  const dist = tf.sqrt(tf.add(tf.sum(tf.square(diff), 1), 1e-12));
-  return tf.sum(tf.relu(tf.sub(eta, dist)));
-}
-
 const rows = (data: Float32Array | tf.Tensor2D, size: number): tf.Tensor2D =>
   data instanceof Float32Array ? tf.tensor2d(data, [size, data.length / size]) : data;
-
-/**
- * What one phase leaves for the next within an iteration: the discriminator phase's encoder
- * pass on the unlabelled images, which the generator phase backpropagates through (the
- * encoder does not change in between). Its tensors outlive tf.tidy until the generator phase.
- */
-export interface PhaseCarry {
-  trace?: { xU: Float32Array | tf.Tensor2D; encoder: EncoderTrace };
-}
-
-function releaseTrace(carry: PhaseCarry): EncoderTrace | undefined {
-  const t = carry.trace?.encoder;
-  carry.trace = undefined;
-  return t;
-}
-
-const traceTensors = (t: EncoderTrace) => [t.logits, t.z, ...t.layers.flatMap((l) => [l.xT, l.yT])];
-
-/** Frees what a carry holds (before a fresh discriminator phase, or when a replica stops). */
-export function clearCarry(carry: PhaseCarry): void {
-  const t = releaseTrace(carry);
-  if (t) tf.dispose(traceTensors(t));
-}
 
 export type Stats = Record<string, tf.Scalar>;
 
@@ -221,21 +193,6 @@ const generator: PhaseFn = (w, b, names, s, stats, carry) => {
   }
 };
 
-/** Takes the discriminator phase's encoder pass out of the carry: the pass if it was on these images, else frees it. */
-function takeTrace(carry: PhaseCarry, b: AnyBatch): EncoderTrace | undefined {
-  const xU = carry.trace?.xU;
-  const encoder = releaseTrace(carry);
-  if (!encoder || sameImages(xU!, b.xU)) return encoder;
-  tf.dispose(traceTensors(encoder));
-  return undefined;
-}
-
-/** Whether two batches' images are the same: equal host arrays, or the same device tensor. */
-function sameImages(a: Float32Array | tf.Tensor2D, b: Float32Array | tf.Tensor2D): boolean {
-  if (a instanceof Float32Array && b instanceof Float32Array) return a.length === b.length && a.every((v, i) => v === b[i]);
-  return a === b;
-}
-
 /** The VAT term's gradients (vat.ts), with y on the unlabelled images, held fixed, as its target. */
 function virtualAdversarial(
   w: WeightTensors,
@@ -255,6 +212,8 @@ function virtualAdversarial(
 /**
  * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
  * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
+ * With `invariance` it also maximises the mutual information between y on the images and y on
+ * their second warps, with gradients through both encoder passes.
  */
 function fooling(
   w: WeightTensors,
@@ -270,14 +229,29 @@ function fooling(
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
   };
+  const second = s.invariance && b.xU2 ? rows(b.xU2, b.size) : undefined;
+  const total = (logits: tf.Tensor2D, z: tf.Tensor2D, logits2?: tf.Tensor2D): tf.Scalar => {
+    if (!logits2) return fool(logits, z);
+    const mi = pairMutualInformation(logits, logits2);
+    stats.mutualInformation = tf.keep(mi);
+    return tf.sub(fool(logits, z), tf.mul(mi, s.invariance!));
+  };
   if (!kept) {
     return differentiate(w, names, () => {
-      const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), { train: true, inputGrad: false, impl: s.impl });
-      return fool(logits, z!);
+      const pass = { train: true, inputGrad: false, impl: s.impl };
+      const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), pass);
+      return total(logits, z!, second && encode(w, s.arch, second, pass, false).logits);
     });
   }
-  const { value, grads } = tf.valueAndGrads((l, z) => fool(l as tf.Tensor2D, z as tf.Tensor2D))([kept.logits, kept.z]);
-  return { loss: value as tf.Scalar, grads: encoderGrads(w, kept, grads[0] as tf.Tensor2D, grads[1] as tf.Tensor2D, names) };
+  // With a second copy, the total derivative is the sum of the two passes' backward passes.
+  const pair = second && traceEncoder(w, s.arch, second);
+  const { value, grads: d } = tf.valueAndGrads((...xs: tf.Tensor[]) => total(...(xs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?])))(
+    pair ? [kept.logits, kept.z, pair.logits] : [kept.logits, kept.z],
+  );
+  const grads = encoderGrads(w, kept, d[0] as tf.Tensor2D, d[1] as tf.Tensor2D, names);
+  if (!pair) return { loss: value as tf.Scalar, grads };
+  const other = encoderGrads(w, pair, d[2] as tf.Tensor2D, tf.zerosLike(pair.z), names);
+  return { loss: value as tf.Scalar, grads: grads.map((g, i) => tf.add(g, other[i]!)) };
 }
 
 const supervised: PhaseFn = (w, b, names, s) => {

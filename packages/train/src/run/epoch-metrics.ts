@@ -20,6 +20,8 @@ export interface EpochMetrics {
     imbalance: number | null;
     /** Mean entropy of y over the batches, with --confidence. */
     entropy: number | null;
+    /** Mutual information between y on the two warps of each image, with --invariance. */
+    mutualInformation: number | null;
   };
   /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
   discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
@@ -84,6 +86,7 @@ export class EpochAccumulator {
         headPenalty: this.mean('headPenalty'),
         imbalance: this.mean('imbalance'),
         entropy: this.mean('entropy'),
+        mutualInformation: this.mean('mutualInformation'),
       },
       discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
       labelledAccuracy: ev.labelledAccuracy,
@@ -110,6 +113,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     (m.loss.headPenalty === null ? '' : ` heads ${m.loss.headPenalty.toFixed(3)}`) +
     (m.loss.imbalance === null ? '' : ` imbalance ${m.loss.imbalance.toFixed(3)}`) +
     (m.loss.entropy === null ? '' : ` entropy ${m.loss.entropy.toFixed(3)}`) +
+    (m.loss.mutualInformation === null ? '' : ` MI ${m.loss.mutualInformation.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
     ` | lr ${m.lr.toExponential(2)} ${m.seconds.toFixed(1)} s`

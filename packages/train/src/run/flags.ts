@@ -150,6 +150,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ),
   ),
+  setting(
+    'invariance',
+    opt(
+      '--invariance <weight>',
+      'weight of the mutual information between y on each unlabelled image and y on a second copy under its own warp (2 px, 15°, ±10%; IIC), maximised (unsupervised); 0 = off (default: 0)',
+      nonNegativeNumber,
+    ),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

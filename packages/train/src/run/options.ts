@@ -6,6 +6,7 @@ import type { Dataset, ImageSplit } from '../data/dataset.ts';
 import type { DataFiles } from '../data/folder-files.ts';
 import { decoderOutputFor, fitStandardization, noStandardization } from '../data/standardize.ts';
 import type { DenseImpl } from '../model/dense.ts';
+import type { Warp } from '../step/augment.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
 
 /** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */
@@ -76,6 +77,12 @@ export interface TrainOptions {
    */
   confidence?: number;
   /**
+   * Weight of IIC's term in the generator phase: the mutual information between y on each
+   * unlabelled image and y on a second copy of it under its own warp (INVARIANCE_WARP;
+   * pairMutualInformation in cluster-terms.ts), maximised; 0 = off. @default 0
+   */
+  invariance?: number;
+  /**
    * Feature vectors: standardise each feature with the training rows' mean and std; false uses
    * them as given (mean 0, std 1 in the graph). @default true
    */
@@ -127,6 +134,7 @@ export interface ResolvedOptions {
   vat: number;
   balance: number;
   confidence: number;
+  invariance: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   trainLimit?: number;
@@ -153,6 +161,13 @@ export const DEFAULTS = {
   vat: 1.5,
   headScale: 10,
 } as const;
+
+/**
+ * The second copy's warp with `invariance`: the labelled runs' default augmentation. The first
+ * copy keeps the run's own (none by default without labels, where warping the images that are
+ * reconstructed made clusters worse: docs/results.md).
+ */
+export const INVARIANCE_WARP: Warp = { shift: DEFAULTS.augment, rotate: DEFAULTS.augmentRotate, scale: DEFAULTS.augmentScale };
 
 const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
 
@@ -194,6 +209,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     vat: o.vat ?? withLabels(DEFAULTS.vat),
     balance: o.balance ?? 0,
     confidence: o.confidence ?? 0,
+    invariance: o.invariance ?? 0,
     standardize: o.standardize ?? true,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
@@ -221,6 +237,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
   check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
   check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
+  check(Number.isFinite(r.invariance) && r.invariance >= 0, `--invariance must be a number >= 0, got ${r.invariance}`);
+  check(
+    images || r.invariance === 0,
+    '--invariance compares y on two warps of each image, and feature vectors have no pixels; leave it at 0',
+  );
   check(
     images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
     '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',

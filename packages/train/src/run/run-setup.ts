@@ -14,7 +14,15 @@ import { GpuStepper, REPORT_EVERY } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
-import { architectureFor, checkReplicas, type ResolvedOptions, replicasFor, resolveOptions, type TrainOptions } from './options.ts';
+import {
+  architectureFor,
+  checkReplicas,
+  INVARIANCE_WARP,
+  type ResolvedOptions,
+  replicasFor,
+  resolveOptions,
+  type TrainOptions,
+} from './options.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
 
 export interface Run {
@@ -38,7 +46,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance or --confidence existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence or --invariance existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -47,6 +55,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     vat: prior.options.vat ?? 0,
     balance: prior.options.balance ?? 0,
     confidence: prior.options.confidence ?? 0,
+    invariance: prior.options.invariance ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -96,6 +105,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     r.noiseStd,
     { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
     r.vat > 0,
+    r.invariance > 0 ? INVARIANCE_WARP : undefined,
   );
   if (sampler.iterations < 1)
     throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
@@ -105,7 +115,8 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat: r.vat, balance: r.balance, confidence: r.confidence };
+  const { vat, balance, confidence, invariance } = r;
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat, balance, confidence, invariance };
   const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,

@@ -29,6 +29,8 @@ export class EpochSampler {
     private readonly warp: Warp = NO_WARP,
     /** Draw the random starts of the VAT directions (IterationBatch.vatDirection). */
     private readonly vat = false,
+    /** Draw a second copy of each unlabelled image under its own warp of up to this much (IterationBatch.xU2); absent = none. */
+    private readonly pairWarp?: Warp,
   ) {
     this.pixels = inputValuesOf(arch);
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -76,12 +78,14 @@ export class EpochSampler {
       draw.warpsL = drawWarps(B, this.warp, rng);
       draw.labels = Int32Array.from(draw.indicesL, (k) => this.train.labels[k]!);
     }
+    // Drawn last, so that everything else in the iteration is what it is without it.
+    if (this.pairWarp) draw.warpsU2 = drawWarps(B, this.pairWarp, rng);
     return draw;
   }
 
   /** The images of `draw` gathered, normalised and warped on the host. */
   hostBatch(draw: BatchDraw): IterationBatch {
-    const { indicesU, indicesL, warpsU, warpsL, ...rest } = draw;
+    const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
     const images = (indices: Int32Array, warps?: ImageWarps) => {
       const x = gatherNormalized(this.train, indices, this.pixels, inputScaling(this.arch));
       const { inputHeight, inputWidth, channels, normalization } = this.arch;
@@ -90,6 +94,7 @@ export class EpochSampler {
     };
     const batch: IterationBatch = { ...rest, xU: images(indicesU, warpsU) };
     if (indicesL) batch.xL = images(indicesL, warpsL);
+    if (warpsU2) batch.xU2 = images(indicesU, warpsU2);
     return batch;
   }
 
@@ -109,13 +114,15 @@ export class EpochSampler {
  * An iteration's random draws and image indices (EpochSampler.draw): an IterationBatch without
  * the images' pixels.
  */
-export interface BatchDraw extends Omit<IterationBatch, 'xU' | 'xL'> {
+export interface BatchDraw extends Omit<IterationBatch, 'xU' | 'xL' | 'xU2'> {
   /** [size] rows of the training split: the unlabelled images, and the labelled ones when training with labels. */
   indicesU: Int32Array;
   indicesL?: Int32Array;
   /** Each image's warp; absent without augmentation. */
   warpsU?: ImageWarps;
   warpsL?: ImageWarps;
+  /** The second copy's warps (only with `invariance`). */
+  warpsU2?: ImageWarps;
 }
 
 /** `b` as a host batch, for the steppers that train on host arrays (GPU batches come only from GpuStepper.gather). */
@@ -145,5 +152,6 @@ export function sliceBatch(b: IterationBatch, from: number, to: number): Iterati
     noiseGenY: cut(b.noiseGenY),
     noiseGenZ: cut(b.noiseGenZ),
     vatDirection: b.vatDirection && cut(b.vatDirection),
+    xU2: b.xU2 && cut(b.xU2),
   };
 }

@@ -56,9 +56,10 @@ export class GpuImages {
 
   /** `draw`'s images gathered, normalised and warped on the GPU; uploads only indices and warps. */
   batch(draw: BatchDraw): GpuBatch {
-    const { indicesU, indicesL, warpsU, warpsL, ...rest } = draw;
+    const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
     const batch: GpuBatch = { ...rest, xU: this.gather(indicesU, warpsU) };
     if (indicesL) batch.xL = this.gather(indicesL, warpsL);
+    if (warpsU2) batch.xU2 = this.gather(indicesU, warpsU2);
     return batch;
   }
 

@@ -62,7 +62,7 @@ export class GpuStepper implements Stepper {
    */
   async step(batch: AnyBatch, lr: number): Promise<IterationReport> {
     for (const phase of phasesFor(batch)) this.phase(phase, batch, lr);
-    if (!(batch.xU instanceof Float32Array)) tf.dispose([batch.xU, ...(batch.xL ? [batch.xL] : [])]);
+    if (!(batch.xU instanceof Float32Array)) tf.dispose([batch.xU, batch.xL, batch.xU2].filter((x) => x !== undefined));
     if (++this.summed < this.reportEvery) return {};
     const due = this.reading;
     this.reading = this.startRead();
