@@ -21,7 +21,7 @@ import { floatTensor, int64Tensor, node, onnx, valueInfo } from './onnx-nodes.ts
 import { int8Dense, int8PixelDense } from './quantize.ts';
 import type { QuantizeMode } from './quantize-modes.ts';
 
-/** Standard operators only (Cast, Reshape, Mul, Add, Sub, Div, Gemm, Relu, Softmax, MatMul), all from this opset. */
+/** Standard operators only (Cast, Reshape, Mul, Add, Sub, Div, Gemm, Relu, Softmax, MatMul; with --quantize int8 also DynamicQuantizeLinear and MatMulInteger), all from this opset. */
 export const OPSET = 17;
 /** IR version 8 is the one that goes with opsets 15–17 (ONNX 1.10–1.12); onnxruntime ≥ 1.10 reads it. */
 export const IR_VERSION = 8;

@@ -165,14 +165,13 @@ async function measure(c: Config): Promise<Timing> {
  * bytes (tensor data and uniform blocks) per iteration, settle's excluded.
  */
 async function measureGpu(stepper: Stepper, sampler: EpochSampler, draw: () => BatchDraw, n: number): Promise<Timing> {
-  const batchOf = (d: BatchDraw) => stepper.gather?.(d) ?? sampler.hostBatch(d);
   try {
-    for (let i = 0; i < WARMUP; i++) await stepper.step(batchOf(draw()), opts.lr);
+    for (let i = 0; i < WARMUP; i++) await stepper.step(sampler.batchFor(stepper, draw()), opts.lr);
     await stepper.settle();
     const draws = Array.from({ length: n }, draw);
     const [reads, dispatches, uploads] = [countReads(tf.backend()), countDispatches(tf.backend()), countUploads(tf.backend())];
     const t0 = performance.now();
-    for (const d of draws) await stepper.step(batchOf(d), opts.lr);
+    for (const d of draws) await stepper.step(sampler.batchFor(stepper, d), opts.lr);
     const counts = {
       reads: reads.reads() / n,
       dispatches: dispatches.dispatches() / n,

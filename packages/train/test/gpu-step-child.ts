@@ -53,7 +53,7 @@ async function run(make: (s: TrainingState) => Stepper, perStep?: () => void) {
   const stepper = make(state);
   const reports: IterationReport[] = [];
   for (const d of draws) {
-    reports.push(await stepper.step(stepper.gather?.(d) ?? sampler.hostBatch(d), LR));
+    reports.push(await stepper.step(sampler.batchFor(stepper, d), LR));
     perStep?.();
   }
   reports.push(...(await stepper.settle()));

@@ -25,8 +25,7 @@ export function shiftImages(
   rng: Rng,
   channels = 1,
 ): void {
-  const warps = drawWarps(count, { shift: maxShift, rotate: 0, scale: 0 }, rng);
-  if (warps) applyWarps(x, count, height, width, warps, fill, channels);
+  augmentImages(x, count, height, width, { shift: maxShift, rotate: 0, scale: 0 }, fill, rng, channels);
 }
 
 /** Writes `img` shifted by the whole pixels (dy, dx) into `out`; pixels shifted in are `fill`. */

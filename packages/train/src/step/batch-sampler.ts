@@ -105,7 +105,11 @@ export class EpochSampler {
 
   /** The same, its images gathered by `stepper` where it can (GpuStepper: on the GPU), else on the host. */
   nextFor(stepper: Pick<Stepper, 'gather'>, i: number, rng: Rng): AnyBatch {
-    const draw = this.draw(i, rng);
+    return this.batchFor(stepper, this.draw(i, rng));
+  }
+
+  /** `draw`'s images gathered by `stepper` where it can (GpuStepper: on the GPU), else on the host. */
+  batchFor(stepper: Pick<Stepper, 'gather'>, draw: BatchDraw): AnyBatch {
     return stepper.gather?.(draw) ?? this.hostBatch(draw);
   }
 }
