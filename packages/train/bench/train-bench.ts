@@ -7,7 +7,9 @@
  * both; the table gives medians over the rounds, and each ratio is the median of the rounds' own.
  * Flags: --rounds N (3), --iterations N (12, after 2 warm-up), --backends LIST (tensorflow-gpu,
  * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
- * 1 up to replicasFor's count), --naive-iterations N (0: off; tfjs's default dense gradient, one
+ * 1 up to replicasFor's count), --gemms LIST (onnxruntime,wasm: the products' kernels on wasm, each
+ * timed), --default-recipe (VAT and warps as `pnpm train` has them; PyTorch's iteration stays plain),
+ * --naive-iterations N (0: off; tfjs's default dense gradient, one
  * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER). webgpu runs the GPU-resident
  * step (batches gathered and warped on the GPU from the host's draws) and also prints its dispatches, GPU→host reads and
  * host→GPU bytes per iteration.
@@ -19,6 +21,7 @@ import { UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
+import { selectGemm } from '../src/kernels/wasm-matmul.ts';
 import { countDispatches, countReads, countUploads } from '../src/kernels/webgpu-internals.ts';
 import type { DenseImpl } from '../src/model/dense.ts';
 import { initialWeights } from '../src/model/model.ts';
@@ -37,7 +40,9 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '12' },
     backends: { type: 'string', default: 'tensorflow-gpu,tensorflow,webgpu,wasm' },
     replicas: { type: 'string' },
+    gemms: { type: 'string', default: 'onnxruntime,wasm' },
     'naive-iterations': { type: 'string', default: '0' },
+    'default-recipe': { type: 'boolean', default: false },
     peer: { type: 'string' },
     'to-error': { type: 'string' },
     epochs: { type: 'string', default: '20' },
@@ -57,6 +62,7 @@ if (values['to-error'] !== undefined) {
 }
 const rounds = count('rounds', values.rounds, 1);
 const iterations = count('iterations', values.iterations, 1);
+const fullRecipe = values['default-recipe'];
 const naiveIterations = count('naive-iterations', values['naive-iterations'], 0);
 const peerScript = values.peer ?? process.env.AAE_TORCH_PEER;
 const requestedReplicas = values.replicas?.split(',').map((v) => count('replicas', v, 1));
@@ -70,6 +76,8 @@ const WARMUP = 2;
 
 interface Config {
   backend: string;
+  /** The products' kernels, on wasm. */
+  gemm?: 'onnxruntime' | 'wasm';
   replicas: number;
   impl: DenseImpl;
   iterations: number;
@@ -104,15 +112,19 @@ async function configs(): Promise<Config[]> {
     const perCore = backend === 'wasm' || backend === 'cpu';
     const top = replicasFor(undefined, backend, opts.batch);
     const counts = perCore ? (requestedReplicas ?? Array.from({ length: top }, (_, i) => i + 1)) : [1];
-    for (const replicas of counts)
-      out.push({
-        backend,
-        replicas,
-        impl: 'custom',
-        iterations,
-        label: `${backend}, ${replicas} replica${replicas > 1 ? 's' : ''}`,
-        short: `${backend} ×${replicas}`,
-      });
+    for (const gemm of backend === 'wasm' ? gemms() : [undefined]) {
+      const kernels = gemm === 'wasm' ? ' (wasm gemm)' : '';
+      for (const replicas of counts)
+        out.push({
+          backend,
+          gemm,
+          replicas,
+          impl: 'custom',
+          iterations,
+          label: `${backend}${kernels}, ${replicas} replica${replicas > 1 ? 's' : ''}`,
+          short: `${backend}${gemm === 'wasm' ? '-gemm' : ''} ×${replicas}`,
+        });
+    }
   }
   if (naiveIterations > 0)
     out.push({
@@ -126,12 +138,25 @@ async function configs(): Promise<Config[]> {
   return out;
 }
 
+/** The products' kernels to time on wasm: those asked for that load here. */
+function gemms(): Array<'onnxruntime' | 'wasm'> {
+  const asked = values.gemms.split(',') as Array<'onnxruntime' | 'wasm'>;
+  const loads = selectGemm('auto');
+  if (asked.includes('onnxruntime') && loads.name !== 'onnxruntime') console.log(`onnxruntime gemm: not measured (${loads.reason})`);
+  return asked.filter((g) => g === 'wasm' || loads.name === 'onnxruntime');
+}
+
 async function measure(c: Config): Promise<Timing> {
   await selectBackend(c.backend as BackendName);
+  selectGemm(c.gemm ?? 'wasm');
   const rng = new Rng(1);
   const state = new TrainingState(arch, initialWeights(arch, rng, opts.headDistance), c.replicas);
-  const sampler = new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
-  const settings = { arch, impl: c.impl, headDistance: opts.headDistance };
+  // The comparison with PyTorch is on the plain iteration; --default-recipe adds what `pnpm train` adds.
+  const warps = { shift: opts.augment, rotate: opts.augmentRotate, scale: opts.augmentScale };
+  const sampler = fullRecipe
+    ? new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd, warps, opts.vat > 0)
+    : new EpochSampler(ds.train, split, arch, opts.batch, opts.noiseStd);
+  const settings = { arch, impl: c.impl, headDistance: opts.headDistance, vat: fullRecipe ? opts.vat : 0 };
   const stepper = await startStepper(state, settings, c.backend, ds.train);
   sampler.startEpoch(rng);
   let drawn = 0;
@@ -191,7 +216,7 @@ if (list.length === 0) throw new Error('no backend could be measured');
 const peer = await findTorchPeer(peerScript);
 console.log(typeof peer === 'string' ? `PyTorch: not measured: ${peer}; our figures alone` : `PyTorch: ${peer.label} (${peer.script})`);
 console.log(
-  `batch ${opts.batch}, hidden ${arch.hidden.join('-')}, no VAT, ${availableParallelism()} cores; ${rounds} rounds of ${iterations} iterations after ${WARMUP} warm-up, each configuration and then PyTorch in turn\n`,
+  `batch ${opts.batch}, hidden ${arch.hidden.join('-')}, ${fullRecipe ? `the default recipe (VAT, warps; PyTorch's iteration has neither)` : 'no VAT'}, ${availableParallelism()} cores; ${rounds} rounds of ${iterations} iterations after ${WARMUP} warm-up, each configuration and then PyTorch in turn\n`,
 );
 
 const timings = list.map((): Timing[] => []);
@@ -213,16 +238,17 @@ for (let round = 1; round <= rounds; round++) {
 const col = (s: string | number, w = 14) => String(s).padStart(w);
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const epoch = (ms: number) => (ms * ITERATIONS_PER_EPOCH) / 1000;
-const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[c.backend, k] as const] : [])));
+const kind = (c: Config) => `${c.backend} ${c.gemm}`;
+const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[kind(c), k] as const] : [])));
 console.log(`\nmedians over rounds; a phase's time includes its Adam update (ms)`);
 console.log(
-  `${'backend, replicas'.padEnd(24)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`,
+  `${'backend, replicas'.padEnd(30)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`,
 );
 for (const [k, c] of list.entries()) {
   const ts = timings[k]!;
   const ms = median(ts.map((t) => t.iteration));
   const ratio = torch.length ? col(median(ts.map((t, r) => t.iteration / torch[r]!)).toFixed(2), 11) : col('', 11);
-  const base = oneReplica.get(c.backend);
+  const base = oneReplica.get(kind(c));
   const speedup =
     base !== undefined && base !== k && c.impl === 'custom'
       ? col(`${median(ts.map((t, r) => timings[base]![r]!.iteration / t.iteration)).toFixed(2)}×`, 10)
@@ -230,16 +256,16 @@ for (const [k, c] of list.entries()) {
   // '-' where a backend has no phase times (webgpu's step returns before the GPU has run it).
   const phaseMs = (p: string) => median(ts.map((t) => t.phases[p] ?? NaN));
   const phases = PHASES.map((p) => col(Number.isNaN(phaseMs(p)) ? '-' : phaseMs(p).toFixed(0))).join('');
-  console.log(`${c.label.padEnd(24)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
+  console.log(`${c.label.padEnd(30)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
   const counts = ts[0]!.counts;
   if (counts)
     console.log(
-      `${''.padEnd(24)}per iteration: ${counts.dispatches.toFixed(0)} dispatches, ${counts.reads} GPU→host reads, ${kb(counts.data)} KB of tensor data and ${kb(counts.uniforms)} KB of uniforms host→GPU`,
+      `${''.padEnd(30)}per iteration: ${counts.dispatches.toFixed(0)} dispatches, ${counts.reads} GPU→host reads, ${kb(counts.data)} KB of tensor data and ${kb(counts.uniforms)} KB of uniforms host→GPU`,
     );
 }
 if (torch.length)
   console.log(
-    `${'PyTorch'.padEnd(24)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`,
+    `${'PyTorch'.padEnd(30)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`,
   );
 console.log(
   `\n× PyTorch: our ms per iteration over PyTorch's in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`,

@@ -1,14 +1,62 @@
 /**
  * `matMul2d`: the dense layers' product of two float32 matrices, the first optionally stored
- * transposed (so one copy of each kernel serves both directions). On tfjs-wasm it runs the
- * generated SIMD kernels of simd-gemm.ts, registered as the op 'AaeMatMul' (with its gradient,
- * so it also works under a tape); on other backends it is tf.matMul.
+ * transposed (so one copy of each kernel serves both directions). On tfjs-wasm it is the op
+ * 'AaeMatMul' (registered with its gradient, so it also works under a tape), run by one of two
+ * kernels that `selectGemm` picks for the process: onnxruntime's native CPU kernels
+ * (native-gemm.ts), or the generated wasm SIMD kernels of simd-gemm.ts. On other backends it is
+ * tf.matMul.
  */
+import { UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
+import type { GemmName } from '../backend-names.ts';
+import { NativeGemm } from './native-gemm.ts';
 import { GemmKernels, scratchBytes } from './simd-gemm.ts';
 import { type WasmView, wasmView } from './wasm-internals.ts';
 
 const KERNEL = 'AaeMatMul';
+
+/** Set by selectGemm; undefined runs the wasm kernels. */
+let native: NativeGemm | undefined;
+let loaded: NativeGemm | undefined;
+
+/**
+ * onnxruntime is used for products with at least this inner dimension. Each call has a fixed cost
+ * (30–90 µs), and onnxruntime-node also copies the output into a new JS buffer after writing it in
+ * place: both weigh against the m·k·n work by 1/k. Below it run the heads' input gradients, the
+ * discriminators' first layers and the weight gradients (k is the replica's share of the batch),
+ * where onnxruntime gained nothing in the training step.
+ */
+const NATIVE_MIN_K = 128;
+
+export interface GemmChoice {
+  name: Exclude<GemmName, 'auto'>;
+  /** Why this one, for the log. */
+  reason: string;
+}
+
+/**
+ * Picks the products' kernels for this process (each replica worker picks the main thread's).
+ * `auto` takes onnxruntime's when onnxruntime-node loads: they use the CPU's full vector width
+ * (AVX-512 or AVX2), where wasm SIMD has 128 bits. Until this is called, the wasm kernels run.
+ */
+export function selectGemm(name: GemmName): GemmChoice {
+  native = undefined;
+  if (name === 'wasm') return { name, reason: 'forced with --gemm wasm' };
+  try {
+    loaded ??= NativeGemm.load();
+  } catch (err) {
+    const why = String((err as Error)?.message ?? err).split('\n')[0];
+    if (name === 'onnxruntime')
+      throw new UserError(`--gemm onnxruntime: onnxruntime-node could not load (${why}); run pnpm install, or use --gemm wasm`);
+    return { name: 'wasm', reason: `auto: onnxruntime-node did not load (${why})` };
+  }
+  native = loaded;
+  const reason = name === 'auto' ? "auto: onnxruntime-node's native CPU kernels loaded" : 'forced with --gemm onnxruntime';
+  return { name: 'onnxruntime', reason };
+}
+
+/** The kernels selectGemm picked, for replica workers to pick the same. */
+export const activeGemm = (): GemmChoice['name'] => (native ? 'onnxruntime' : 'wasm');
 
 const byMemory = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
@@ -43,9 +91,13 @@ tf.registerKernel({
     const [m, k] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
     const shape = { m, k, n: b.shape[1]!, transposeA };
     const out = view.makeOutput([shape.m, shape.n], 'float32');
+    const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
+    if (native && shape.k >= NATIVE_MIN_K) {
+      native.run(shape, view.heapF32(), offset(a), offset(b), offset(out));
+      return out;
+    }
     // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.
     const scratch = view.makeOutput([scratchBytes(shape) / 4], 'float32');
-    const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
     const done = kernels.run(shape, offset(a), offset(b), offset(out), offset(scratch));
     backend.disposeData(scratch.dataId);
     if (done) return out;

@@ -4,7 +4,7 @@
  * back by this table, so a new setting is one row here plus its field in TrainOptions.
  */
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
-import { BACKENDS } from '../backend-names.ts';
+import { BACKENDS, GEMMS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
 import { MIN_REPLICA_SHARE, type TrainOptions } from './options.ts';
 
@@ -99,6 +99,15 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       'tfjs backend; auto tries tensorflow-gpu, tensorflow, webgpu (a real GPU through Vulkan, not a software one), wasm, cpu',
     )
       .choices(BACKENDS)
+      .default('auto'),
+  ),
+  setting(
+    'gemm',
+    opt(
+      '--gemm <kernels>',
+      "on wasm, what runs the dense layers' products: onnxruntime's native CPU kernels (AVX-512/AVX2), or wasm SIMD; auto takes onnxruntime when it loads",
+    )
+      .choices(GEMMS)
       .default('auto'),
   ),
   setting('seed', opt('--seed <n>', 'seeds weights, labelled subset, batches and noise', integer).default(1)),

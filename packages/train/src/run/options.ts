@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
-import type { BackendName } from '../backend.ts';
+import type { BackendName, GemmName } from '../backend-names.ts';
 import type { Dataset, ImageSplit } from '../data/dataset.ts';
 import type { DataFiles } from '../data/folder-files.ts';
 import { decoderOutputFor, fitStandardization, noStandardization } from '../data/standardize.ts';
@@ -41,6 +41,8 @@ export interface TrainOptions {
   hidden?: number[];
   /** tfjs backend. @default 'auto' */
   backend?: BackendName;
+  /** On wasm, the products' kernels (kernels/wasm-matmul.ts). @default 'auto' */
+  gemm?: GemmName;
   /** Seeds weights, the labelled subset, batches and every random sample. @default 1 */
   seed?: number;
   /** Peak Adam learning rate; a cosine schedule decays it to lr·lrFinal over the run. @default 0.001 */

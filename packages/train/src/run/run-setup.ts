@@ -6,6 +6,7 @@ import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, type ImageSplit, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
+import { selectGemm } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
 import { Rng } from '../rng.ts';
@@ -112,6 +113,10 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
 
   const backend = await selectBackend(options.backend ?? 'auto');
   log(`backend: ${backend.name} (${backend.reason})`);
+  if (backend.name === 'wasm') {
+    const gemm = selectGemm(options.gemm ?? 'auto');
+    log(`products: ${gemm.name} (${gemm.reason})`);
+  }
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);

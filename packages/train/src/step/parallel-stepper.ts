@@ -11,7 +11,9 @@
  * reports, so no phase waits for a round trip through it.
  */
 import type { Worker } from 'node:worker_threads';
+import type { GemmName } from '../backend-names.ts';
 import { FlatTensors, type TensorSpec } from '../kernels/flat-tensors.ts';
+import { activeGemm } from '../kernels/wasm-matmul.ts';
 import type { AdamConfig } from '../model/adam.ts';
 import { type AnyBatch, type IterationBatch, PHASES, type Phase, type PhaseSettings } from '../model/phases.ts';
 import { onHost, sliceBatch } from './batch-sampler.ts';
@@ -24,6 +26,8 @@ import { startModuleWorker } from './ts-worker.ts';
 export interface WorkerInit {
   index: number;
   backend: string;
+  /** The products' kernels, as the main thread selected them. */
+  gemm: GemmName;
   settings: PhaseSettings;
   arena: ArenaHandle;
   paramSpecs: TensorSpec[];
@@ -59,6 +63,12 @@ export type WorkerRequest =
       weights: number[];
     }
   | { cmd: 'read'; names: string[]; upload: string[] };
+
+/** A worker's first reply: its tfjs backend and the products' kernels it selected. */
+export interface WorkerKernels {
+  backend: string;
+  gemm: GemmName;
+}
 
 type WorkerReply = { ok: unknown } | { error: string };
 
@@ -132,6 +142,7 @@ export class ParallelStepper implements Stepper {
     ) as WorkerInit['slots'];
     const stepper = new ParallelStepper(state, {
       backend,
+      gemm: activeGemm(),
       settings,
       arena: state.arena.handle,
       paramSpecs: state.params.specs,
@@ -146,9 +157,12 @@ export class ParallelStepper implements Stepper {
     return stepper;
   }
 
+  /** What each worker runs on, as it reported when it started. */
+  workerKernels: WorkerKernels[] = [];
+
   private async ready(): Promise<void> {
     try {
-      await Promise.all(this.channels.map((c) => c.call({ cmd: 'ready' })));
+      this.workerKernels = await Promise.all(this.channels.map((c) => c.call<WorkerKernels>({ cmd: 'ready' })));
     } catch (err) {
       await this.dispose();
       throw err;

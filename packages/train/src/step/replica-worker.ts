@@ -2,9 +2,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, readInto, selectBackend } from '../backend.ts';
+import { activeGemm, selectGemm } from '../kernels/wasm-matmul.ts';
 import { Adam } from '../model/adam.ts';
 import { type IterationBatch, PHASES, type Phase } from '../model/phases.ts';
-import type { WorkerInit, WorkerRequest } from './parallel-stepper.ts';
+import type { WorkerInit, WorkerKernels, WorkerRequest } from './parallel-stepper.ts';
 import { Replica } from './replica.ts';
 import { ReplicaBarrier } from './replica-barrier.ts';
 import { SharedArena } from './shared-arena.ts';
@@ -50,6 +51,7 @@ const optimizers = perPhase(
 const barrier = new ReplicaBarrier(init.barrier);
 try {
   await selectBackend(init.backend as BackendName);
+  selectGemm(init.gemm);
   const replica = new Replica(init.settings);
   replica.upload(params);
   // One request at a time, in order: the phases of an iteration arrive together.
@@ -64,7 +66,7 @@ try {
       }
     });
   });
-  port.postMessage({ ok: tf.getBackend() });
+  port.postMessage({ ok: { backend: tf.getBackend(), gemm: activeGemm() } satisfies WorkerKernels });
 } catch (err) {
   port.postMessage({ error: (err as Error).stack ?? String(err) });
 }
