@@ -113,9 +113,12 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
 
   const backend = await selectBackend(options.backend ?? 'auto');
   log(`backend: ${backend.name} (${backend.reason})`);
+  // Recorded with the run: the two kernels round differently (kernels/wasm-matmul.ts).
+  let ranOn = backend.name;
   if (backend.name === 'wasm') {
     const gemm = selectGemm(options.gemm ?? 'auto');
     log(`products: ${gemm.name} (${gemm.reason})`);
+    ranOn = `wasm, ${gemm.name} products`;
   }
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
@@ -129,7 +132,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     datasetName: ds.name,
     labels: split.labelled.length,
     seed: r.seed,
-    backend: backend.name,
+    backend: ranOn,
   };
   return { r, full: ds, data, arch, backend, split, sampler, rng, state, stepper, info, totalSteps: r.epochs * sampler.iterations, prior };
 }

@@ -112,7 +112,7 @@ async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, me
       seconds: (performance.now() - t0) / 1000,
       trainSeconds: t.trainSeconds,
       samples,
-      backend: run.backend.name,
+      backend: run.info.backend,
     },
     ev,
   );
