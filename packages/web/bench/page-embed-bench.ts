@@ -7,10 +7,12 @@
  * Beside the wall-clock rates, images per CPU second: Chromium's processes from the pick to the
  * map (opening the model included), and embed's process for embedFolder. The machine's load moves
  * these much less than the rates. --per-thread splits a second pick's CPU by Chromium's threads.
+ * --int8 measures both again with `export --quantize int8` of the same checkpoint.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportModel } from '@aae-map/export';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
 import { startServer } from '@aae-map/web';
 import { openPage, type PageHarness } from '@aae-map/web/test-utils';
@@ -23,12 +25,14 @@ interface BenchOptions {
   rounds: number;
   model?: string;
   perThread?: boolean;
+  int8?: boolean;
 }
 
 const opts = new Command('bench:page')
   .option('--files <n>', 'MNIST test PNGs to write (at most 10,000)', Number, 5_000)
   .option('--rounds <n>', 'repeat each measurement, keep the best', Number, 2)
   .option('--model <file>', 'ONNX model (default: a random real-size one, hidden [1000, 1000], n = d = 10)')
+  .option('--int8', 'also measure the int8 export (export --quantize int8) of the same checkpoint; not with --model')
   .option('--per-thread', "also pick the folder a second time in the same page and print CPU µs per image by Chromium's threads")
   .parse()
   .opts<BenchOptions>();
@@ -127,39 +131,49 @@ async function cliRate(model: string, input: string, out: string): Promise<Measu
 
 const best = (runs: Measured[], key: keyof Measured) => Math.round(Math.max(...runs.map((r) => r[key])));
 
+/** Rounds of the page and embed on one model; prints each and the best. */
+async function measureModel(label: string, model: string, dir: string, tmp: string): Promise<void> {
+  const server = await startServer({ port: 0, model, root: dir });
+  const page: Measured[] = [];
+  const cli: Measured[] = [];
+  let provider = '';
+  try {
+    for (let r = 0; r < opts.rounds; r++) {
+      const p = await pageRate(server.url, dir, opts.files);
+      provider = p.provider;
+      page.push(p);
+      const c = await cliRate(model, dir, join(tmp, `points-${r}.csv`));
+      cli.push(c);
+      console.log(
+        `${label}, round ${r + 1}: page ${Math.round(p.rate)} images/s (${Math.round(p.perCpuSecond)} per CPU s), ` +
+          `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s)`,
+      );
+    }
+  } finally {
+    await server.close();
+  }
+  console.log(
+    `files: ${opts.files} MNIST 28x28 PNGs; cores: ${availableParallelism()}; load average: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(`${label} model, page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
+  console.log(`${label} model, embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
+  console.log(`${label} model, embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
+}
+
 async function main(): Promise<void> {
+  if (opts.int8 && opts.model) throw new Error("--int8 exports the benchmark's own checkpoint: leave out --model");
   const tmp = await mkdtemp(join(tmpdir(), 'page-bench-'));
   try {
-    const model = opts.model ?? (await makeModel(tmp, { hidden: [1000, 1000] }));
+    const models: Record<string, string> = { float32: opts.model ?? (await makeModel(tmp, { hidden: [1000, 1000] })) };
+    if (opts.int8) {
+      models.int8 = join(tmp, 'model-int8.onnx');
+      await exportModel(join(tmp, 'run'), models.int8, { quantize: 'int8' });
+    }
     const dir = join(tmp, 'images');
     await writeSampleImages(dir, opts.files);
-    const server = await startServer({ port: 0, model, root: dir });
-    const page: Measured[] = [];
-    const cli: Measured[] = [];
-    let provider = '';
-    try {
-      for (let r = 0; r < opts.rounds; r++) {
-        const p = await pageRate(server.url, dir, opts.files);
-        provider = p.provider;
-        page.push(p);
-        const c = await cliRate(model, dir, join(tmp, `points-${r}.csv`));
-        cli.push(c);
-        console.log(
-          `round ${r + 1}: page ${Math.round(p.rate)} images/s (${Math.round(p.perCpuSecond)} per CPU s), ` +
-            `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s)`,
-        );
-      }
-    } finally {
-      await server.close();
-    }
-    console.log(
-      `files: ${opts.files} MNIST 28x28 PNGs; cores: ${availableParallelism()}; load average: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
-    console.log(`page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
-    console.log(`embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
-    console.log(`embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
+    for (const [label, model] of Object.entries(models)) await measureModel(label, model, dir, tmp);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
