@@ -54,7 +54,7 @@ function gemmModel(transA: boolean): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, graph, opsetImport: [{ domain: '', version: 17 }] })).finish();
 }
 
-/** Products in onnxruntime's CPU kernels, on one thread (a replica per core runs beside it). */
+/** Products in onnxruntime's CPU kernels, on this thread. */
 export class NativeGemm {
   private readonly sessions: [NativeSession, NativeSession];
 
@@ -66,14 +66,15 @@ export class NativeGemm {
   }
 
   /** Loads onnxruntime-node; throws with its reason when it cannot. */
-  static load(threads = 1): NativeGemm {
+  static load(): NativeGemm {
     const require = createRequire(import.meta.url);
     const ort = require('onnxruntime-node') as { Tensor: TensorClass };
     const internal = require(join(dirname(require.resolve('onnxruntime-node')), 'binding.js')) as Binding;
     if (typeof internal.initOrt !== 'function' || typeof internal.binding?.InferenceSession !== 'function')
       throw new Error('onnxruntime-node no longer exposes its native binding (dist/binding.js)');
     internal.initOrt();
-    const options = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+    // One thread: each replica worker has a core of its own (two threads in one replica were slower).
+    const options = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
     return new NativeGemm(ort.Tensor, (transA) => {
       const session = new internal.binding.InferenceSession();
       const bytes = gemmModel(transA);
