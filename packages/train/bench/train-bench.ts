@@ -141,6 +141,8 @@ async function configs(): Promise<Config[]> {
 /** The products' kernels to time on wasm: those asked for that load here. */
 function gemms(): Array<'onnxruntime' | 'wasm'> {
   const asked = values.gemms.split(',') as Array<'onnxruntime' | 'wasm'>;
+  const unknown = asked.find((g) => g !== 'onnxruntime' && g !== 'wasm');
+  if (unknown) throw new Error(`--gemms takes onnxruntime and wasm, got ${unknown}`);
   const loads = selectGemm('auto');
   if (asked.includes('onnxruntime') && loads.name !== 'onnxruntime') console.log(`onnxruntime gemm: not measured (${loads.reason})`);
   return asked.filter((g) => g === 'wasm' || loads.name === 'onnxruntime');
