@@ -22,6 +22,13 @@ export async function makeModel(dir: string, opts: RandomCheckpointOptions = {})
   return file;
 }
 
+/** `export --quantize int8` of the checkpoint makeModel wrote in `dir`, as dir/model-int8.onnx. */
+export async function makeInt8Model(dir: string): Promise<string> {
+  const file = join(dir, 'model-int8.onnx');
+  await exportModel(join(dir, 'run'), file, { quantize: 'int8' });
+  return file;
+}
+
 export interface RunResult {
   code: number | null;
   stdout: string;

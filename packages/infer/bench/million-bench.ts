@@ -21,9 +21,8 @@ import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exportModel } from '@aae-map/export';
 import { Command } from 'commander';
-import { makeModel } from '../../../test/embed-helpers.ts';
+import { makeInt8Model, makeModel } from '../../../test/embed-helpers.ts';
 import { writeSampleImages } from '../src/sample-images.ts';
 
 const opts = new Command('bench:million')
@@ -119,8 +118,7 @@ await rm(work, { recursive: true, force: true });
 await mkdir(work);
 try {
   const model = await makeModel(work, { hidden: [1000, 1000] });
-  const int8 = opts.int8 ? join(work, 'model-int8.onnx') : undefined;
-  if (int8) await exportModel(join(work, 'run'), int8, { quantize: 'int8' });
+  const int8 = opts.int8 ? await makeInt8Model(work) : undefined;
   const embedRun = (m: string) =>
     timedRun([EMBED_BIN, '--model', m, '--input', tree, '--out', join(work, 'points.csv')], (s) =>
       Number(/\((\d+) files\/s\)/.exec(s)?.[1]),

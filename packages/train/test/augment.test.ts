@@ -4,12 +4,14 @@ import { loadMnistDataset } from '@aae-map/train';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
-import { augmentImages, drawWarp, shiftImages, warpImage, warpImages } from '../src/step/augment.ts';
+import { augmentImages, drawWarp, warpImage, warpImages } from '../src/step/augment.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
 
 const H = 5;
 const W = 7;
 const FILL = -1;
+/** Whole-pixel shifts of up to `max` only: augmentImages copies such images rather than resampling them. */
+const shiftsOnly = (max: number) => ({ shift: max, rotate: 0, scale: 0 });
 
 /** The image shifted by (dy, dx) by definition: out[r][c] = img[r − dy][c − dx], FILL outside. */
 function shifted(img: Float32Array, dy: number, dx: number): number[] {
@@ -19,12 +21,12 @@ function shifted(img: Float32Array, dy: number, dx: number): number[] {
   });
 }
 
-test('shiftImages moves each image by one offset within ±max, fills the rest, and covers every offset', () => {
+test('augmentImages with shifts only moves each image by one offset within ±max, fills the rest, and covers every offset', () => {
   const count = 400;
   const rng = new Rng(3);
   const x = Float32Array.from({ length: count * H * W }, (_, i) => (i % (H * W)) + 1 + 0.001 * Math.floor(i / (H * W)));
   const before = x.slice();
-  shiftImages(x, count, H, W, 2, FILL, rng);
+  augmentImages(x, count, H, W, shiftsOnly(2), FILL, rng);
   const seen = new Set<string>();
   for (let k = 0; k < count; k++) {
     const img = before.subarray(k * H * W, (k + 1) * H * W);
@@ -40,10 +42,10 @@ test('shiftImages moves each image by one offset within ±max, fills the rest, a
   assert.equal(seen.size, 25, 'all 25 offsets of ±2 occur in 400 images');
 });
 
-test('shiftImages with 0 pixels changes nothing and draws no random numbers', () => {
+test('augmentImages with shifts of 0 pixels changes nothing and draws no random numbers', () => {
   const rng = new Rng(4);
   const x = Float32Array.from({ length: 3 * H * W }, (_, i) => i);
-  shiftImages(x, 3, H, W, 0, FILL, rng);
+  augmentImages(x, 3, H, W, shiftsOnly(0), FILL, rng);
   assert.deepEqual(
     [...x],
     Array.from({ length: 3 * H * W }, (_, i) => i),
@@ -85,7 +87,7 @@ test('--augment defaults to 2 with labels and to 0 without; an explicit value wi
   assert.throws(() => resolveOptions({ augment: -1 }, mnist), /--augment must be a whole number/);
 });
 
-test("warpImage: no warp is the identity, an integer shift is shiftImages' shift, a quarter turn is a rotation of the pixel grid", () => {
+test('warpImage: no warp is the identity, an integer shift is the whole-pixel shift, a quarter turn is a rotation of the pixel grid', () => {
   const img = Float32Array.from({ length: H * H }, (_, i) => Math.sin(i) * 100);
   const out = new Float32Array(H * H);
   const square = (f: (r: number, c: number) => number) => Array.from({ length: H * H }, (_, i) => f(Math.floor(i / H), i % H));

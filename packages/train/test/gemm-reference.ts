@@ -1,5 +1,7 @@
 /** The float64 product and float32 error bound that the gemm tests check every kernel against. */
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from '../src/kernels/wasm-matmul.ts';
 import type { Rng } from '../src/rng.ts';
 
 /** C = A·B in float64, and Σ|a||b| per element, which bounds float32 rounding error. */
@@ -36,4 +38,15 @@ export function transposed(a: Float32Array, m: number, k: number): Float32Array 
   const t = new Float32Array(m * k);
   for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) t[p * m + i] = a[i * k + p]!;
   return t;
+}
+
+/** Random a [m, k] and b [k, n], and matMul2d's a·b on the active backend, from a plain A and from A stored transposed. */
+export function matMul2dBothWays(rng: Rng, m: number, k: number, n: number) {
+  const a = random(rng, m * k);
+  const b = random(rng, k * n);
+  const run = (stored: Float32Array, transposeA: boolean) =>
+    tf.tidy(
+      () => matMul2d(tf.tensor2d(stored, transposeA ? [k, m] : [m, k]), tf.tensor2d(b, [k, n]), transposeA).dataSync() as Float32Array,
+    );
+  return { a, b, plain: run(a, false), stored: run(transposed(a, m, k), true) };
 }

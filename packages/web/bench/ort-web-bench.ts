@@ -12,12 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportModel } from '@aae-map/export';
 import { startServer } from '@aae-map/web';
 import { CHROMIUM, CHROMIUM_ARGS } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
 import { chromium } from 'playwright-core';
-import { makeModel } from '../../../test/embed-helpers.ts';
+import { makeInt8Model, makeModel } from '../../../test/embed-helpers.ts';
 import { benchInput, INPUT_NAME, WARM_UP_RUNS } from './ort-web-input.ts';
 import { descendantsCpuSeconds } from './process-cpu.ts';
 
@@ -110,10 +109,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'ort-web-bench-'));
   try {
     const models: Record<string, string> = { float32: await makeModel(tmp, { hidden: [1000, 1000] }) };
-    if (opts.int8) {
-      models.int8 = join(tmp, 'model-int8.onnx');
-      await exportModel(join(tmp, 'run'), models.int8, { quantize: 'int8' });
-    }
+    if (opts.int8) models.int8 = await makeInt8Model(tmp);
     const servers = Object.fromEntries(
       await Promise.all(
         Object.entries(models).map(async ([name, model]) => [name, await startServer({ port: 0, model, root: tmp })] as const),

@@ -12,12 +12,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportModel } from '@aae-map/export';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
 import { startServer } from '@aae-map/web';
 import { openPage, type PageHarness } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
-import { makeModel } from '../../../test/embed-helpers.ts';
+import { makeInt8Model, makeModel } from '../../../test/embed-helpers.ts';
 import { descendantsCpuSeconds, threadCpuSeconds } from './process-cpu.ts';
 
 interface BenchOptions {
@@ -167,10 +166,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'page-bench-'));
   try {
     const models: Record<string, string> = { float32: opts.model ?? (await makeModel(tmp, { hidden: [1000, 1000] })) };
-    if (opts.int8) {
-      models.int8 = join(tmp, 'model-int8.onnx');
-      await exportModel(join(tmp, 'run'), models.int8, { quantize: 'int8' });
-    }
+    if (opts.int8) models.int8 = await makeInt8Model(tmp);
     const dir = join(tmp, 'images');
     await writeSampleImages(dir, opts.files);
     for (const [label, model] of Object.entries(models)) await measureModel(label, model, dir, tmp);

@@ -11,23 +11,6 @@
  */
 import type { Rng } from '../rng.ts';
 
-/**
- * Shifts each of `count` images (row-major height × width × channels, packed in `x`) in place by
- * its own random (dy, dx), each uniform in [-maxShift, maxShift]; pixels shifted in are `fill`.
- */
-export function shiftImages(
-  x: Float32Array,
-  count: number,
-  height: number,
-  width: number,
-  maxShift: number,
-  fill: number,
-  rng: Rng,
-  channels = 1,
-): void {
-  augmentImages(x, count, height, width, { shift: maxShift, rotate: 0, scale: 0 }, fill, rng, channels);
-}
-
 /** Writes `img` shifted by the whole pixels (dy, dx) into `out`; pixels shifted in are `fill`. */
 function shiftImage(
   img: Float32Array,

@@ -5,6 +5,7 @@
  * is dropped); labelled batches cycle through reshuffled passes over the labelled subset.
  */
 import { type Architecture, inputValuesOf } from '@aae-map/shared';
+import type * as tf from '@tensorflow/tfjs-core';
 import { gatherNormalized, type ImageSplit, inputScaling } from '../data/dataset.ts';
 import type { LabelledSplit } from '../data/labelled-split.ts';
 import type { AnyBatch, IterationBatch } from '../model/phases.ts';
@@ -85,17 +86,12 @@ export class EpochSampler {
 
   /** The images of `draw` gathered, normalised and warped on the host. */
   hostBatch(draw: BatchDraw): IterationBatch {
-    const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
-    const images = (indices: Int32Array, warps?: ImageWarps) => {
+    const { inputHeight, inputWidth, channels, normalization } = this.arch;
+    return withImages(draw, (indices, warps) => {
       const x = gatherNormalized(this.train, indices, this.pixels, inputScaling(this.arch));
-      const { inputHeight, inputWidth, channels, normalization } = this.arch;
       if (warps) applyWarps(x, draw.size, inputHeight, inputWidth, warps, normalization.offset, channels);
       return x;
-    };
-    const batch: IterationBatch = { ...rest, xU: images(indicesU, warpsU) };
-    if (indicesL) batch.xL = images(indicesL, warpsL);
-    if (warpsU2) batch.xU2 = images(indicesU, warpsU2);
-    return batch;
+    });
   }
 
   /** The batch for iteration `i` of the current epoch, on the host; draws its random numbers from `rng`. */
@@ -127,6 +123,21 @@ export interface BatchDraw extends Omit<IterationBatch, 'xU' | 'xL' | 'xU2'> {
   warpsL?: ImageWarps;
   /** The second copy's warps (only with `invariance`). */
   warpsU2?: ImageWarps;
+}
+
+/**
+ * `draw` as a batch, its images made by `images` (on the host or the GPU) from each set's indices
+ * and warps: the unlabelled images, the labelled ones, and the unlabelled ones' second copy.
+ */
+export function withImages<X extends Float32Array | tf.Tensor2D>(
+  draw: BatchDraw,
+  images: (indices: Int32Array, warps?: ImageWarps) => X,
+): IterationBatch<X> {
+  const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
+  const batch: IterationBatch<X> = { ...rest, xU: images(indicesU, warpsU) };
+  if (indicesL) batch.xL = images(indicesL, warpsL);
+  if (warpsU2) batch.xU2 = images(indicesU, warpsU2);
+  return batch;
 }
 
 /** `b` as a host batch, for the steppers that train on host arrays (GPU batches come only from GpuStepper.gather). */

@@ -12,7 +12,7 @@ import { gatherWarped, WARP_FLOATS } from '../kernels/webgpu-batch.ts';
 import { requireWebgpuView } from '../kernels/webgpu-internals.ts';
 import type { IterationBatch } from '../model/phases.ts';
 import { type ImageWarps, warpMatrix } from './augment.ts';
-import type { BatchDraw } from './batch-sampler.ts';
+import { type BatchDraw, withImages } from './batch-sampler.ts';
 
 /** A batch whose images are GPU tensors; GpuStepper.step frees them. */
 export type GpuBatch = IterationBatch<tf.Tensor2D>;
@@ -56,11 +56,7 @@ export class GpuImages {
 
   /** `draw`'s images gathered, normalised and warped on the GPU; uploads only indices and warps. */
   batch(draw: BatchDraw): GpuBatch {
-    const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
-    const batch: GpuBatch = { ...rest, xU: this.gather(indicesU, warpsU) };
-    if (indicesL) batch.xL = this.gather(indicesL, warpsL);
-    if (warpsU2) batch.xU2 = this.gather(indicesU, warpsU2);
-    return batch;
+    return withImages(draw, (indices, warps) => this.gather(indices, warps));
   }
 
   private gather(indices: Int32Array, warps?: ImageWarps): tf.Tensor2D {
