@@ -17,9 +17,20 @@ export interface TorchPeer {
   script: string;
   /** What runs it, e.g. "torch 1.13.0a0, 1 thread". */
   label: string;
-  /** Mean ms per iteration of one run of the script. */
-  time(batch: number, iterations: number): Promise<number>;
+  /** Mean ms per iteration of one run of the script; `blasThreads` caps its BLAS's threads (default: its own choice). */
+  time(batch: number, iterations: number, blasThreads?: number): Promise<number>;
 }
+
+/**
+ * Torch's own thread count covers its intra-op pool only: Debian's torch hands matrix products to
+ * OpenBLAS, whose threads (one per core by default) are counted apart.
+ */
+const PROBE = [
+  'import ctypes, torch',
+  'try: blas = f"OpenBLAS on {ctypes.CDLL(\'libopenblas.so.0\').openblas_get_num_threads()} threads"',
+  'except Exception: blas = "its BLAS\'s own threads"',
+  'print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op thread(s), products in {blas}")',
+].join('\n');
 
 const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !UNSET.includes(k)));
 
@@ -36,16 +47,19 @@ export async function findTorchPeer(script: string | undefined): Promise<TorchPe
   if (!existsSync(script)) return `the PyTorch peer script ${script} does not exist`;
   let label: string;
   try {
-    const probe = `import torch; print(f"torch {torch.__version__}, {torch.get_num_threads()} thread{'s' if torch.get_num_threads() > 1 else ''}")`;
-    label = (await run(PYTHON, ['-c', probe], { env: env() })).stdout.trim();
+    label = (await run(PYTHON, ['-c', PROBE], { env: env() })).stdout.trim();
   } catch (err) {
     return `${PYTHON} cannot import torch (${firstLine(err)}); on Debian: apt-get install python3-torch`;
   }
   return {
     script,
     label,
-    async time(batch, iterations) {
-      const { stdout } = await run(PYTHON, [script, String(batch), String(iterations)], { env: env(), maxBuffer: 1 << 20 });
+    async time(batch, iterations, blasThreads) {
+      const threads = blasThreads ? { OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(blasThreads) } : {};
+      const { stdout } = await run(PYTHON, [script, String(batch), String(iterations)], {
+        env: { ...env(), ...threads },
+        maxBuffer: 1 << 20,
+      });
       const ms = /([\d.]+) ms\/iter/.exec(stdout)?.[1];
       if (!ms) throw new Error(`the PyTorch peer printed no "ms/iter": ${stdout.trim().slice(0, 200)}`);
       return Number(ms);

@@ -7,7 +7,7 @@
  * both; the table gives medians over the rounds, and each ratio is the median of the rounds' own.
  * Flags: --rounds N (3), --iterations N (12, after 2 warm-up), --backends LIST (tensorflow-gpu,
  * tensorflow,webgpu,wasm; cpu, tfjs's plain-JS backend, only when named), --replicas LIST (default
- * 1 up to replicasFor's count), --gemms LIST (onnxruntime,wasm: the products' kernels on wasm, each
+ * 1 up to replicasFor's count), --gemms LIST (openblas,onnxruntime,wasm: the products' kernels on wasm, each
  * timed), --default-recipe (VAT and warps as `pnpm train` has them; PyTorch's iteration stays plain),
  * --naive-iterations N (0: off; tfjs's default dense gradient, one
  * replica, for comparison), --peer PATH (default $AAE_TORCH_PEER). webgpu runs the GPU-resident
@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
+import { GEMMS, type GemmName } from '../src/backend-names.ts';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { type BackendName, loadMnistDataset, selectBackend } from '../src/index.ts';
 import { selectGemm } from '../src/kernels/wasm-matmul.ts';
@@ -40,7 +41,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '12' },
     backends: { type: 'string', default: 'tensorflow-gpu,tensorflow,webgpu,wasm' },
     replicas: { type: 'string' },
-    gemms: { type: 'string', default: 'onnxruntime,wasm' },
+    gemms: { type: 'string', default: 'openblas,onnxruntime,wasm' },
     'naive-iterations': { type: 'string', default: '0' },
     'default-recipe': { type: 'boolean', default: false },
     peer: { type: 'string' },
@@ -77,7 +78,7 @@ const WARMUP = 2;
 interface Config {
   backend: string;
   /** The products' kernels, on wasm. */
-  gemm?: 'onnxruntime' | 'wasm';
+  gemm?: Kernels;
   replicas: number;
   impl: DenseImpl;
   iterations: number;
@@ -113,7 +114,7 @@ async function configs(): Promise<Config[]> {
     const top = replicasFor(undefined, backend, opts.batch);
     const counts = perCore ? (requestedReplicas ?? Array.from({ length: top }, (_, i) => i + 1)) : [1];
     for (const gemm of backend === 'wasm' ? gemms() : [undefined]) {
-      const kernels = gemm === 'wasm' ? ' (wasm gemm)' : '';
+      const kernels = gemm ? ` (${gemm} gemm)` : '';
       for (const replicas of counts)
         out.push({
           backend,
@@ -122,7 +123,7 @@ async function configs(): Promise<Config[]> {
           impl: 'custom',
           iterations,
           label: `${backend}${kernels}, ${replicas} replica${replicas > 1 ? 's' : ''}`,
-          short: `${backend}${gemm === 'wasm' ? '-gemm' : ''} ×${replicas}`,
+          short: `${gemm ?? backend} ×${replicas}`,
         });
     }
   }
@@ -138,14 +139,23 @@ async function configs(): Promise<Config[]> {
   return out;
 }
 
+type Kernels = Exclude<GemmName, 'auto'>;
+
 /** The products' kernels to time on wasm: those asked for that load here. */
-function gemms(): Array<'onnxruntime' | 'wasm'> {
-  const asked = values.gemms.split(',') as Array<'onnxruntime' | 'wasm'>;
-  const unknown = asked.find((g) => g !== 'onnxruntime' && g !== 'wasm');
-  if (unknown) throw new Error(`--gemms takes onnxruntime and wasm, got ${unknown}`);
-  const loads = selectGemm('auto');
-  if (asked.includes('onnxruntime') && loads.name !== 'onnxruntime') console.log(`onnxruntime gemm: not measured (${loads.reason})`);
-  return asked.filter((g) => g === 'wasm' || loads.name === 'onnxruntime');
+function gemms(): Kernels[] {
+  const asked = values.gemms.split(',') as Kernels[];
+  const unknown = asked.find((g) => !GEMMS.includes(g) || g === ('auto' as GemmName));
+  if (unknown) throw new Error(`--gemms takes ${GEMMS.filter((g) => g !== 'auto').join(', ')}, got ${unknown}`);
+  return asked.filter((g) => {
+    try {
+      selectGemm(g);
+      return true;
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      console.log(`${g} gemm: not measured (${err.message})`);
+      return false;
+    }
+  });
 }
 
 async function measure(c: Config): Promise<Timing> {
@@ -223,6 +233,8 @@ console.log(
 
 const timings = list.map((): Timing[] => []);
 const torch: number[] = [];
+/** PyTorch with its BLAS on one thread: one core's figure, beside our one replica. */
+const torchOneCore: number[] = [];
 for (let round = 1; round <= rounds; round++) {
   const parts: string[] = [];
   for (const [k, c] of list.entries()) {
@@ -232,19 +244,22 @@ for (let round = 1; round <= rounds; round++) {
   }
   if (typeof peer !== 'string') {
     torch.push(await peer.time(opts.batch, iterations));
-    parts.push(`PyTorch ${torch.at(-1)!.toFixed(0)}`);
+    torchOneCore.push(await peer.time(opts.batch, iterations, 1));
+    parts.push(`PyTorch ${torch.at(-1)!.toFixed(0)} | PyTorch, 1 BLAS thread ${torchOneCore.at(-1)!.toFixed(0)}`);
   }
   console.log(`round ${round}, ms per iteration: ${parts.join(' | ')}`);
 }
 
 const col = (s: string | number, w = 14) => String(s).padStart(w);
+/** The first column's width: the longest label, e.g. "wasm (onnxruntime gemm), 2 replicas". */
+const LABEL = 38;
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 const epoch = (ms: number) => (ms * ITERATIONS_PER_EPOCH) / 1000;
 const kind = (c: Config) => `${c.backend} ${c.gemm}`;
 const oneReplica = new Map(list.flatMap((c, k) => (c.replicas === 1 && c.impl === 'custom' ? [[kind(c), k] as const] : [])));
 console.log(`\nmedians over rounds; a phase's time includes its Adam update (ms)`);
 console.log(
-  `${'backend, replicas'.padEnd(30)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`,
+  `${'backend, replicas'.padEnd(LABEL)}${PHASES.map((p) => col(p)).join('')}${col('ms/iter', 10)}${col('s/60k epoch')}${col('× PyTorch', 11)}${col('speed-up', 10)}`,
 );
 for (const [k, c] of list.entries()) {
   const ts = timings[k]!;
@@ -258,17 +273,21 @@ for (const [k, c] of list.entries()) {
   // '-' where a backend has no phase times (webgpu's step returns before the GPU has run it).
   const phaseMs = (p: string) => median(ts.map((t) => t.phases[p] ?? NaN));
   const phases = PHASES.map((p) => col(Number.isNaN(phaseMs(p)) ? '-' : phaseMs(p).toFixed(0))).join('');
-  console.log(`${c.label.padEnd(30)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
+  console.log(`${c.label.padEnd(LABEL)}${phases}${col(ms.toFixed(0), 10)}${col(epoch(ms).toFixed(0))}${ratio}${speedup}`);
   const counts = ts[0]!.counts;
   if (counts)
     console.log(
-      `${''.padEnd(30)}per iteration: ${counts.dispatches.toFixed(0)} dispatches, ${counts.reads} GPU→host reads, ${kb(counts.data)} KB of tensor data and ${kb(counts.uniforms)} KB of uniforms host→GPU`,
+      `${''.padEnd(LABEL)}per iteration: ${counts.dispatches.toFixed(0)} dispatches, ${counts.reads} GPU→host reads, ${kb(counts.data)} KB of tensor data and ${kb(counts.uniforms)} KB of uniforms host→GPU`,
     );
 }
-if (torch.length)
+const torchRow = (label: string, ms: number[]) =>
   console.log(
-    `${'PyTorch'.padEnd(30)}${PHASES.map(() => col('')).join('')}${col(median(torch).toFixed(0), 10)}${col(epoch(median(torch)).toFixed(0))}${col('1.00', 11)}`,
+    `${label.padEnd(LABEL)}${PHASES.map(() => col('')).join('')}${col(median(ms).toFixed(0), 10)}${col(epoch(median(ms)).toFixed(0))}${col(median(ms.map((t, r) => t / torch[r]!)).toFixed(2), 11)}`,
   );
+if (torch.length) {
+  torchRow('PyTorch', torch);
+  torchRow('PyTorch, BLAS on 1 thread', torchOneCore);
+}
 console.log(
-  `\n× PyTorch: our ms per iteration over PyTorch's in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`,
+  `\n× PyTorch: ms per iteration over PyTorch's (its products on every core, as it runs by default) in the same round (median of the rounds); speed-up: over 1 replica on the same backend, in the same round`,
 );

@@ -3,5 +3,5 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm
 export type BackendName = (typeof BACKENDS)[number];
 
 /** What `--gemm` takes: which kernels run the dense layers' products on wasm (kernels/wasm-matmul.ts). */
-export const GEMMS = ['auto', 'onnxruntime', 'wasm'] as const;
+export const GEMMS = ['auto', 'openblas', 'onnxruntime', 'wasm'] as const;
 export type GemmName = (typeof GEMMS)[number];

@@ -37,7 +37,7 @@ test('a short real run on 6,000 MNIST images: reconstruction falls, test accurac
   const { manifest } = await readCheckpoint(runDir);
   assert.equal(manifest.epochs, 4);
   assert.equal(manifest.labels, 500);
-  assert.equal(manifest.backend, 'wasm, onnxruntime products', 'the backend and the kernels that ran the products');
+  assert.equal(manifest.backend, 'wasm, openblas products', 'the backend and the kernels that ran the products');
   const mnist = await loadMnistDataset();
   const model = await loadModel(runDir);
   const test = mnist.test!;

@@ -1,32 +1,39 @@
 /**
  * `matMul2d`: the dense layers' product of two float32 matrices, the first optionally stored
  * transposed (so one copy of each kernel serves both directions). On tfjs-wasm it is the op
- * 'AaeMatMul' (registered with its gradient, so it also works under a tape), run by one of two
- * kernels that `selectGemm` picks for the process: onnxruntime's native CPU kernels
- * (native-gemm.ts), or the generated wasm SIMD kernels of simd-gemm.ts. On other backends it is
- * tf.matMul.
+ * 'AaeMatMul' (registered with its gradient, so it also works under a tape), run by the kernels
+ * that `selectGemm` picks for the process: the system's OpenBLAS (blas-gemm.ts), onnxruntime's
+ * native CPU kernels (native-gemm.ts), or the generated wasm SIMD kernels of simd-gemm.ts. On
+ * other backends it is tf.matMul.
  */
 import { UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GemmName } from '../backend-names.ts';
+import { BlasGemm } from './blas-gemm.ts';
 import { NativeGemm } from './native-gemm.ts';
-import { GemmKernels, scratchBytes } from './simd-gemm.ts';
+import { GemmKernels, type GemmShape, scratchBytes } from './simd-gemm.ts';
 import { type WasmView, wasmView } from './wasm-internals.ts';
 
 const KERNEL = 'AaeMatMul';
 
+/** Native products on tfjs-wasm's memory: OpenBLAS (blas-gemm.ts) or onnxruntime (native-gemm.ts). */
+interface NativeProducts {
+  run(shape: GemmShape, heap: Float32Array, a: number, b: number, c: number): void;
+}
+
 /** Set by selectGemm; undefined runs the wasm kernels. */
-let native: NativeGemm | undefined;
-let loaded: NativeGemm | undefined;
+let native: { name: 'openblas' | 'onnxruntime'; kernel: NativeProducts; minK: number } | undefined;
+const loaded: { openblas?: BlasGemm; onnxruntime?: NativeGemm } = {};
 
 /**
  * onnxruntime is used for products with at least this inner dimension. Each call has a fixed cost
  * (30–90 µs), and onnxruntime-node also copies the output into a new JS buffer after writing it in
  * place: both weigh against the m·k·n work by 1/k. Below it run the heads' input gradients, the
  * discriminators' first layers and the weight gradients (k is the replica's share of the batch),
- * where onnxruntime gained nothing in the training step.
+ * where onnxruntime gained nothing in the training step. OpenBLAS writes in place and costs about
+ * half a microsecond a call, so it takes every product.
  */
-const NATIVE_MIN_K = 128;
+const ONNXRUNTIME_MIN_K = 128;
 
 export interface GemmChoice {
   name: Exclude<GemmName, 'auto'>;
@@ -34,29 +41,49 @@ export interface GemmChoice {
   reason: string;
 }
 
+const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!;
+
+/** Loads (once) the native kernels `name`; the reason they cannot load, otherwise. */
+function load(name: 'openblas' | 'onnxruntime'): NativeProducts | string {
+  try {
+    if (name === 'openblas') {
+      loaded.openblas ??= BlasGemm.load();
+      return loaded.openblas;
+    }
+    loaded.onnxruntime ??= NativeGemm.load();
+    return loaded.onnxruntime;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
 /**
  * Picks the products' kernels for this process (each replica worker picks the main thread's).
- * `auto` takes onnxruntime's when onnxruntime-node loads: they use the CPU's full vector width
- * (AVX-512 or AVX2), where wasm SIMD has 128 bits. Until this is called, the wasm kernels run.
+ * `auto` takes OpenBLAS where it is installed, else onnxruntime's when onnxruntime-node loads:
+ * both use the CPU's full vector width (AVX-512 or AVX2), where wasm SIMD has 128 bits; OpenBLAS
+ * runs these shapes faster and writes its output in place. Until this is called, the wasm kernels run.
  */
 export function selectGemm(name: GemmName): GemmChoice {
   native = undefined;
   if (name === 'wasm') return { name, reason: 'forced with --gemm wasm' };
-  try {
-    loaded ??= NativeGemm.load();
-  } catch (err) {
-    const why = String((err as Error)?.message ?? err).split('\n')[0];
-    if (name === 'onnxruntime')
-      throw new UserError(`--gemm onnxruntime: onnxruntime-node could not load (${why}); run pnpm install, or use --gemm wasm`);
-    return { name: 'wasm', reason: `auto: onnxruntime-node did not load (${why})` };
+  const tried: string[] = [];
+  for (const candidate of name === 'auto' ? (['openblas', 'onnxruntime'] as const) : [name]) {
+    const kernel = load(candidate);
+    if (typeof kernel === 'string') {
+      if (name !== 'auto') throw new UserError(`--gemm ${name}: ${kernel}; or use --gemm auto`);
+      tried.push(`${candidate}: ${kernel}`);
+      continue;
+    }
+    native = { name: candidate, kernel, minK: candidate === 'onnxruntime' ? ONNXRUNTIME_MIN_K : 0 };
+    const what = candidate === 'openblas' ? `OpenBLAS (${loaded.openblas!.path})` : "onnxruntime-node's native CPU kernels";
+    const reason = name === 'auto' ? `auto: ${what} loaded${tried.length ? ` (${tried.join('; ')})` : ''}` : `forced with --gemm ${name}`;
+    return { name: candidate, reason };
   }
-  native = loaded;
-  const reason = name === 'auto' ? "auto: onnxruntime-node's native CPU kernels loaded" : 'forced with --gemm onnxruntime';
-  return { name: 'onnxruntime', reason };
+  return { name: 'wasm', reason: `auto: no native kernels loaded (${tried.join('; ')})` };
 }
 
 /** The kernels selectGemm picked, for replica workers to pick the same. */
-export const activeGemm = (): GemmChoice['name'] => (native ? 'onnxruntime' : 'wasm');
+export const activeGemm = (): GemmChoice['name'] => native?.name ?? 'wasm';
 
 const byMemory = new WeakMap<WebAssembly.Memory, GemmKernels>();
 
@@ -92,8 +119,8 @@ tf.registerKernel({
     const shape = { m, k, n: b.shape[1]!, transposeA };
     const out = view.makeOutput([shape.m, shape.n], 'float32');
     const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
-    if (native && shape.k >= NATIVE_MIN_K) {
-      native.run(shape, view.heapF32(), offset(a), offset(b), offset(out));
+    if (native && shape.k >= native.minK) {
+      native.kernel.run(shape, view.heapF32(), offset(a), offset(b), offset(out));
       return out;
     }
     // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.

@@ -105,7 +105,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'gemm',
     opt(
       '--gemm <kernels>',
-      "on wasm, what runs the dense layers' products: onnxruntime's native CPU kernels (AVX-512/AVX2), or wasm SIMD; auto takes onnxruntime when it loads",
+      "on wasm, what runs the dense layers' products: the system's OpenBLAS, onnxruntime's native CPU kernels, or wasm SIMD; auto takes the first of these that loads",
     )
       .choices(GEMMS)
       .default('auto'),

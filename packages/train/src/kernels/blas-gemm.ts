@@ -1,0 +1,106 @@
+/**
+ * The dense layers' products in the system's OpenBLAS (`cblas_sgemm`), called through koffi's
+ * foreign-function interface on tfjs-wasm's own memory: the inputs are read and the output is
+ * written in place, with no copy and about half a microsecond of call overhead. OpenBLAS's
+ * kernels use the CPU's full vector width (AVX-512 where it exists), where wasm SIMD has 128
+ * bits, and on these products they run about 1.2–2× faster than onnxruntime's (docs/design.md,
+ * Speed). PyTorch on Linux uses the same library, so the benchmark compares like with like.
+ *
+ * The one file in this package that imports koffi. OpenBLAS is not an npm package: on Debian,
+ * `apt-get install libopenblas0-pthread` (or any build that exports cblas_sgemm, named by
+ * AAE_BLAS_LIBRARY). Each replica worker calls it from its own thread with OpenBLAS's own
+ * threads set to one, since the replicas already take a core each.
+ */
+import koffi, { type LibraryHandle } from 'koffi';
+import type { GemmShape } from './simd-gemm.ts';
+
+/** Where OpenBLAS is looked for, in order, by the dynamic loader's search path. */
+const LIBRARIES = ['libopenblas.so.0', 'libopenblas.so', 'libopenblas.dylib', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib'];
+export const BLAS_HOW_TO =
+  'on Debian or Ubuntu: apt-get install libopenblas0-pthread (or set AAE_BLAS_LIBRARY to a library with cblas_sgemm)';
+
+// CBLAS's enum values (cblas.h).
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+type Sgemm = (
+  order: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+) => void;
+
+function open(): { lib: LibraryHandle; path: string } {
+  const asked = process.env.AAE_BLAS_LIBRARY;
+  let last = '';
+  for (const path of asked ? [asked] : LIBRARIES) {
+    try {
+      return { lib: koffi.load(path), path };
+    } catch (err) {
+      last = String((err as Error).message ?? err).split('\n')[0]!;
+    }
+  }
+  const tried = asked ? `AAE_BLAS_LIBRARY=${asked}` : LIBRARIES.join(', ');
+  throw new Error(`no OpenBLAS found (${tried}: ${last}); ${BLAS_HOW_TO}`);
+}
+
+/** Products in OpenBLAS, on the calling thread. */
+export class BlasGemm {
+  private constructor(
+    private readonly sgemm: Sgemm,
+    /** The library that was loaded, for the log. */
+    readonly path: string,
+  ) {}
+
+  /** Loads OpenBLAS and sets it to one thread; throws, saying how to install it, when it cannot. */
+  static load(): BlasGemm {
+    const { lib, path } = open();
+    const sgemm = lib.func(
+      'void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)',
+    ) as unknown as Sgemm;
+    try {
+      (lib.func('void openblas_set_num_threads(int)') as unknown as (n: number) => void)(1);
+    } catch {
+      // Not OpenBLAS (AAE_BLAS_LIBRARY named another CBLAS): it keeps its own threading.
+    }
+    return new BlasGemm(sgemm, path);
+  }
+
+  /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), all three at byte offsets in `heap`'s buffer. */
+  run(shape: GemmShape, heap: Float32Array, a: number, b: number, c: number): void {
+    const { m, k, n, transposeA = false } = shape;
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      heap.fill(0, c / 4, c / 4 + m * n);
+      return;
+    }
+    const view = (offset: number, length: number) => heap.subarray(offset / 4, offset / 4 + length);
+    this.sgemm(
+      ROW_MAJOR,
+      transposeA ? TRANS : NO_TRANS,
+      NO_TRANS,
+      m,
+      n,
+      k,
+      1,
+      view(a, m * k),
+      transposeA ? m : k,
+      view(b, k * n),
+      n,
+      0,
+      view(c, m * n),
+      n,
+    );
+  }
+}
