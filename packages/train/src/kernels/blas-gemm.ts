@@ -11,7 +11,8 @@
  * AAE_BLAS_LIBRARY). Each replica worker calls it from its own thread with OpenBLAS's own
  * threads set to one, since the replicas already take a core each.
  */
-import koffi, { type LibraryHandle } from 'koffi';
+import { createRequire } from 'node:module';
+import type { LibraryHandle } from 'koffi';
 import type { GemmShape } from './simd-gemm.ts';
 
 /** Where OpenBLAS is looked for, in order, by the dynamic loader's search path. */
@@ -42,6 +43,8 @@ type Sgemm = (
 ) => void;
 
 function open(): { lib: LibraryHandle; path: string } {
+  // Loaded on first use, so that a platform without koffi's prebuilt binary only loses this kernel.
+  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
   const asked = process.env.AAE_BLAS_LIBRARY;
   let last = '';
   for (const path of asked ? [asked] : LIBRARIES) {
