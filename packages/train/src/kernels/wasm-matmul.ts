@@ -53,7 +53,8 @@ function load(name: 'openblas' | 'onnxruntime'): NativeProducts | string {
     loaded.onnxruntime ??= NativeGemm.load();
     return loaded.onnxruntime;
   } catch (err) {
-    return firstLine(err);
+    // OpenBLAS's message says how to install it; onnxruntime-node comes with pnpm install.
+    return name === 'openblas' ? firstLine(err) : `onnxruntime-node could not load (${firstLine(err)}); run pnpm install`;
   }
 }
 
@@ -70,7 +71,7 @@ export function selectGemm(name: GemmName): GemmChoice {
   for (const candidate of name === 'auto' ? (['openblas', 'onnxruntime'] as const) : [name]) {
     const kernel = load(candidate);
     if (typeof kernel === 'string') {
-      if (name !== 'auto') throw new UserError(`--gemm ${name}: ${kernel}; or use --gemm auto`);
+      if (name !== 'auto') throw new UserError(`--gemm ${name}: ${kernel}, or use --gemm auto`);
       tried.push(`${candidate}: ${kernel}`);
       continue;
     }
