@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node build registers no op gradients; the @tensorflow/tfjs bundle registers them
 // all (its ESM file that does only that uses directory imports, which Node's ESM loader rejects).
 import '@tensorflow/tfjs';
-import { UserError, VULKAN_HOW_TO } from '@aae-map/shared';
+import { firstLine, UserError, VULKAN_HOW_TO } from '@aae-map/shared';
 import { BACKENDS, type BackendName } from './backend-names.ts';
 import { wasmView } from './kernels/wasm-internals.ts';
 
@@ -36,10 +36,7 @@ const HOW_TO_INSTALL: Record<Concrete, string> = {
   cpu: 'run pnpm install (it provides @tensorflow/tfjs-backend-cpu)',
 };
 
-const firstLine = (err: unknown) =>
-  String((err as Error)?.message ?? err)
-    .split('\n')[0]!
-    .slice(0, 200);
+const shortLine = (err: unknown) => firstLine(err).slice(0, 200);
 
 /**
  * Whether a tfjs-node package has its native binding. Checked before importing, because a
@@ -148,7 +145,7 @@ async function loadWebgpu(gpuOnly = false): Promise<string | undefined> {
     await tf.ready();
     return undefined;
   } catch (err) {
-    return firstLine(err);
+    return shortLine(err);
   }
 }
 
@@ -171,7 +168,7 @@ async function loadBackend(name: Exclude<Concrete, 'webgpu'>): Promise<string | 
     await tf.ready();
     return undefined;
   } catch (err) {
-    return firstLine(err);
+    return shortLine(err);
   }
 }
 

@@ -46,7 +46,12 @@ for (const kernel of KERNELS)
         heap.fill(12345, 0, cAt + m * n + GUARD);
         heap.set(stored, aAt);
         heap.set(b, bAt);
-        gemm.run({ m, k, n, transposeA }, heap, 4 * aAt, 4 * bAt, 4 * cAt);
+        gemm.run(
+          { m, k, n, transposeA },
+          heap.subarray(aAt, aAt + m * k),
+          heap.subarray(bAt, bAt + k * n),
+          heap.subarray(cAt, cAt + m * n),
+        );
         assertProduct(heap.slice(cAt, cAt + m * n), a, b, m, k, n, `${m}×${k}·${k}×${n}`);
         const around = [...heap.subarray(0, aAt), ...heap.subarray(bAt + k * n, cAt), ...heap.subarray(cAt + m * n, cAt + m * n + GUARD)];
         assert.ok(

@@ -7,4 +7,4 @@ export { Option } from 'commander';
 export * from './args.ts';
 export * from './program.ts';
 export { runCli } from './run-cli.ts';
-export { UserError } from './user-error.ts';
+export { firstLine, UserError } from './user-error.ts';

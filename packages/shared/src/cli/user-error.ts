@@ -11,3 +11,6 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** The first line of an error's message (or of whatever was thrown), for one-line reports. */
+export const firstLine = (err: unknown): string => String((err as Error)?.message ?? err).split('\n')[0]!;

@@ -12,6 +12,7 @@
  * threads set to one, since the replicas already take a core each.
  */
 import { createRequire } from 'node:module';
+import { firstLine } from '@aae-map/shared';
 import type { LibraryHandle } from 'koffi';
 import type { GemmShape } from './simd-gemm.ts';
 
@@ -51,7 +52,7 @@ function open(): { lib: LibraryHandle; path: string } {
     try {
       return { lib: koffi.load(path), path };
     } catch (err) {
-      last = String((err as Error).message ?? err).split('\n')[0]!;
+      last = firstLine(err);
     }
   }
   const tried = asked ? `AAE_BLAS_LIBRARY=${asked}` : LIBRARIES.join(', ');
@@ -80,30 +81,14 @@ export class BlasGemm {
     return new BlasGemm(sgemm, path);
   }
 
-  /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), all three at byte offsets in `heap`'s buffer. */
-  run(shape: GemmShape, heap: Float32Array, a: number, b: number, c: number): void {
+  /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), into `c`; each a view of exactly its matrix. */
+  run(shape: GemmShape, a: Float32Array, b: Float32Array, c: Float32Array): void {
     const { m, k, n, transposeA = false } = shape;
     if (m === 0 || n === 0) return;
     if (k === 0) {
-      heap.fill(0, c / 4, c / 4 + m * n);
+      c.fill(0);
       return;
     }
-    const view = (offset: number, length: number) => heap.subarray(offset / 4, offset / 4 + length);
-    this.sgemm(
-      ROW_MAJOR,
-      transposeA ? TRANS : NO_TRANS,
-      NO_TRANS,
-      m,
-      n,
-      k,
-      1,
-      view(a, m * k),
-      transposeA ? m : k,
-      view(b, k * n),
-      n,
-      0,
-      view(c, m * n),
-      n,
-    );
+    this.sgemm(ROW_MAJOR, transposeA ? TRANS : NO_TRANS, NO_TRANS, m, n, k, 1, a, transposeA ? m : k, b, n, 0, c, n);
   }
 }

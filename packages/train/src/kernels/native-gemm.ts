@@ -83,14 +83,10 @@ export class NativeGemm {
     });
   }
 
-  /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), all three at byte offsets in `heap`'s buffer. */
-  run(shape: GemmShape, heap: Float32Array, a: number, b: number, c: number): void {
+  /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), into `c`; each a view of exactly its matrix. */
+  run(shape: GemmShape, a: Float32Array, b: Float32Array, c: Float32Array): void {
     const { m, k, n, transposeA = false } = shape;
-    const view = (offset: number, length: number) => heap.subarray(offset / 4, offset / 4 + length);
-    const feeds = {
-      a: new this.Tensor('float32', view(a, m * k), transposeA ? [k, m] : [m, k]),
-      b: new this.Tensor('float32', view(b, k * n), [k, n]),
-    };
-    this.sessions[transposeA ? 1 : 0].run(feeds, { c: new this.Tensor('float32', view(c, m * n), [m, n]) }, {});
+    const feeds = { a: new this.Tensor('float32', a, transposeA ? [k, m] : [m, k]), b: new this.Tensor('float32', b, [k, n]) };
+    this.sessions[transposeA ? 1 : 0].run(feeds, { c: new this.Tensor('float32', c, [m, n]) }, {});
   }
 }

@@ -6,7 +6,7 @@
  * native CPU kernels (native-gemm.ts), or the generated wasm SIMD kernels of simd-gemm.ts. On
  * other backends it is tf.matMul.
  */
-import { UserError } from '@aae-map/shared';
+import { firstLine, UserError } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GemmName } from '../backend-names.ts';
 import { BlasGemm } from './blas-gemm.ts';
@@ -16,9 +16,9 @@ import { type WasmView, wasmView } from './wasm-internals.ts';
 
 const KERNEL = 'AaeMatMul';
 
-/** Native products on tfjs-wasm's memory: OpenBLAS (blas-gemm.ts) or onnxruntime (native-gemm.ts). */
+/** Native products on views of tfjs-wasm's memory: OpenBLAS (blas-gemm.ts) or onnxruntime (native-gemm.ts). */
 interface NativeProducts {
-  run(shape: GemmShape, heap: Float32Array, a: number, b: number, c: number): void;
+  run(shape: GemmShape, a: Float32Array, b: Float32Array, c: Float32Array): void;
 }
 
 /** Set by selectGemm; undefined runs the wasm kernels. */
@@ -40,8 +40,6 @@ export interface GemmChoice {
   /** Why this one, for the log. */
   reason: string;
 }
-
-const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0]!;
 
 /** Loads (once) the native kernels `name`; the reason they cannot load, otherwise. */
 function load(name: 'openblas' | 'onnxruntime'): NativeProducts | string {
@@ -121,7 +119,9 @@ tf.registerKernel({
     const out = view.makeOutput([shape.m, shape.n], 'float32');
     const offset = (t: tf.TensorInfo) => view.offsetOf(t.dataId)!;
     if (native && shape.k >= native.minK) {
-      native.kernel.run(shape, view.heapF32(), offset(a), offset(b), offset(out));
+      const heap = view.heapF32();
+      const at = (t: tf.TensorInfo, length: number) => heap.subarray(offset(t) / 4, offset(t) / 4 + length);
+      native.kernel.run(shape, at(a, m * k), at(b, k * shape.n), at(out, m * shape.n));
       return out;
     }
     // Where the kernel packs B: a tensor's memory, so tfjs's allocator places and frees it.
