@@ -99,7 +99,21 @@ test('first screen: a guide, file buttons reached with Tab and opened from the k
     // Focused, the button shows a ring, and Space opens its picker.
     await h.page.focus('#images-input');
     assert.notEqual(await h.page.$eval('#images-input', (el) => getComputedStyle(el.parentElement!).outlineStyle), 'none');
-    const [chooser] = await Promise.all([h.page.waitForEvent('filechooser'), h.page.keyboard.press('Space')]);
+    // Under a full test run's load Chromium has, once in a while, let a key press go without a
+    // picker (a 30 s wait in one of three clean-clone runs): focus and press again, a few times.
+    const openPicker = async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await h.page.focus('#images-input');
+        const [picker] = await Promise.all([
+          h.page.waitForEvent('filechooser', { timeout: 10_000 }).catch(() => undefined),
+          h.page.keyboard.press('Space'),
+        ]);
+        if (picker) return picker;
+      }
+      return undefined;
+    };
+    const chooser = await openPicker();
+    assert.ok(chooser, 'Space on the focused images button opened no file picker in 3 tries');
     assert.equal(chooser.isMultiple(), true);
     await chooser.setFiles([]);
 
