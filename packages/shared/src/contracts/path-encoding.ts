@@ -11,6 +11,8 @@
  * its UTF-8 bytes. Browser-safe.
  */
 
+import { concatBytes } from '../bytes.ts';
+
 const ESCAPE = /%[0-9A-Fa-f]{2}/;
 const ESCAPES = /%[0-9A-Fa-f]{2}/g;
 const SPLIT_ESCAPES = /(%[0-9A-Fa-f]{2})/;
@@ -78,13 +80,7 @@ export function decodeNameBytes(text: string): Uint8Array | undefined {
     from = m.index! + 3;
   }
   parts.push(utf8Encoder.encode(text.slice(from)));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** The URL path of a text-form path: its escapes already are URL escapes of the same bytes, and the rest is URL-encoded. */

@@ -75,7 +75,7 @@ export function isGrayFile(head: Uint8Array): boolean | undefined {
  * A colour-typed file's RGB pixels for a gray model: refused when in colour, else written to
  * `out` at `offset` as gray, as the conversion would (gray.ts's srgbToGray of each pixel).
  */
-export function grayUnlessColour(rgb: Uint8Array, out: Uint8Array, offset: number): void {
-  if (isColourImage(rgb)) throw colourMismatch(1);
+export function grayUnlessColour(rgb: Uint8Array, out: Uint8Array, offset: number, howToConvert?: string): void {
+  if (isColourImage(rgb)) throw colourMismatch(1, howToConvert);
   for (let i = 0, p = 0; p < rgb.length; i++, p += 3) out[offset + i] = srgbToGray(rgb[p]!, rgb[p + 1]!, rgb[p + 2]!);
 }

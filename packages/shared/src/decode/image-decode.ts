@@ -4,16 +4,18 @@
  * (colour.ts) is refused unless `convertColour`: then a colour file for a gray model is converted
  * to gray, and a gray file for an RGB model has its value replicated to the three channels.
  * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that already have
- * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts), other
+ * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts, on png-core.ts's rules, which the page shares), other
  * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import type { InputChannels } from '../contracts/model-metadata.ts';
-import { colourMismatch, grayUnlessColour, isColourImage, isGrayFile, isGrayPngType } from './colour.ts';
+import { ColourMismatchError, colourMismatch, isColourImage, isGrayFile } from './colour.ts';
 import { DecodeError } from './decode-error.ts';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from './image-limits.ts';
+import { decodeUnderColourRule } from './png-core.ts';
 import { decodePngDirect } from './png-direct.ts';
-import { decodePngWithPngjs, fastPathApplies, readPngHeader } from './png-fast.ts';
+import { decodePngWithPngjs } from './png-fast.ts';
+import { fastPathApplies, readPngHeader } from './png-header.ts';
 
 export { DecodeError };
 
@@ -125,29 +127,19 @@ export function decodeImage(
   const header = readPngHeader(buf);
   if (header) checkPixels(header.width, header.height, maxPixels);
   if (fastPathApplies(header, width, height)) {
-    // The header says whether a PNG is gray, so a gray one for a gray model is never looked at twice.
-    const gray = isGrayPngType(header.colorType);
-    if (!convertColour && gray && channels === 3) throw colourMismatch(3);
-    const check = !convertColour && !gray && channels === 1;
-    const into = check ? rgbScratch(width * height * 3) : out;
-    const at = check ? 0 : offset;
+    const h = header;
     try {
-      const h = header;
-      if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, into, at, check ? 3 : channels))
-        decodePngWithPngjs(buf, h, into, at, check ? 3 : channels);
-    } catch {
+      decodeUnderColourRule(h, out, offset, channels, convertColour, (into, at, ch) => {
+        if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, into, at, ch))
+          decodePngWithPngjs(buf, h, into, at, ch);
+        return true;
+      });
+    } catch (err) {
+      if (err instanceof ColourMismatchError) throw err;
       // Damaged file: let sharp have the final word, and give its reason.
       return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels, convertColour);
     }
-    if (check) grayUnlessColour(into, out, offset);
     return undefined;
   }
   return decodeWithSharp(buf, width, height, out, offset, maxPixels, channels, convertColour);
-}
-
-let rgb = new Uint8Array(0);
-/** RGB pixels of a colour PNG to be checked before they become gray, reused from file to file. */
-function rgbScratch(bytes: number): Uint8Array {
-  if (rgb.length !== bytes) rgb = new Uint8Array(bytes);
-  return rgb;
 }

@@ -14,4 +14,5 @@ export * from './image-decode.ts';
 export * from './image-limits.ts';
 export { fsPath, type WalkEntry, walkImageRuns } from './image-walk.ts';
 export { decodePngDirect } from './png-direct.ts';
-export { decodePngWithPngjs, fastPathApplies, isPng, type PngHeader, readPngHeader } from './png-fast.ts';
+export { decodePngWithPngjs } from './png-fast.ts';
+export { fastPathApplies, isPng, type PngHeader, readPngHeader } from './png-header.ts';

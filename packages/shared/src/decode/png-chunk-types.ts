@@ -1,6 +1,6 @@
 /**
  * PNG chunk types as the big-endian 32-bit numbers their four letters make, so chunk walks
- * (png-fast.ts's header read, png-direct.ts's decoder) compare numbers, not strings.
+ * (png-header.ts's header read, png-core.ts's decoder) compare numbers, not strings.
  */
 export const IHDR = 0x49484452;
 export const IDAT = 0x49444154;
