@@ -151,7 +151,7 @@ test('webgpu forced in a browser without an adapter: runs on wasm and says so in
     assert.equal(run.error, false, run.text);
     assert.equal(await h.page.getAttribute('#provider', 'data-provider'), 'wasm');
     const label = (await h.page.textContent('#provider'))!;
-    assert.match(label, /^on wasm \(\d+ threads\) · this browser has no GPU adapter for WebGPU, so this run used wasm$/);
+    assert.match(label, /^on wasm \(\d+ threads?\) · this browser has no GPU adapter for WebGPU, so this run used wasm$/);
     assert.equal(await count(h), '5');
   } finally {
     await h.close();

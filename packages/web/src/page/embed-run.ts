@@ -1,6 +1,6 @@
 /**
- * Embeds a list of image files in batches: the browser decodes batch k+1 while the model runs
- * batch k. Files the browser cannot decode are skipped and listed, as `embed` does.
+ * Embeds a list of image files in batches: the browser reads (and decodes) batch k+1 while the
+ * model runs batch k. Files the browser cannot decode are skipped and listed, as `embed` does.
  */
 
 import type { PathedFile } from './file-collect.ts';
@@ -25,6 +25,8 @@ export interface EmbedResult {
   seconds: number;
   /** Time inside session.run. */
   modelSeconds: number;
+  /** Images decoded by the direct PNG path (image-decode.ts), not the browser. */
+  direct: number;
 }
 
 interface DecodedBatch {
@@ -32,30 +34,33 @@ interface DecodedBatch {
   /** The files that decoded, in order; their images are packed in `pixels`. */
   ok: PathedFile[];
   failed: FileProblem[];
+  direct: number;
 }
 
+/**
+ * Reads and decodes a batch: every file's read is requested at once (the browser's file threads
+ * work through them while the model runs the previous batch), and each decodes as its bytes come.
+ */
 async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<DecodedBatch> {
   const size = decoder.size;
-  const bitmaps = await Promise.allSettled(files.map((f) => decoder.decode(f.file)));
   const pixels = new Uint8Array(files.length * size);
+  const settled = await Promise.allSettled(
+    files.map(async (f, i) => decoder.decodeInto(new Uint8Array(await f.file.arrayBuffer()), pixels, i * size)),
+  );
   const ok: PathedFile[] = [];
   const failed: DecodedBatch['failed'] = [];
-  bitmaps.forEach((b, i) => {
+  let direct = 0;
+  settled.forEach((r, i) => {
     const path = files[i]!.path;
-    if (b.status === 'rejected') {
-      if (b.reason instanceof ColourMismatchError) failed.push({ path, reason: b.reason.message, colour: true });
-      else failed.push({ path, reason: `the browser cannot decode it (${(b.reason as Error)?.message ?? b.reason})` });
-      return;
-    }
-    try {
-      decoder.put(b.value, pixels, ok.length * size);
+    if (r.status === 'fulfilled') {
+      // Packs the decoded images in file order, over the slots of the files that failed.
+      if (ok.length !== i) pixels.copyWithin(ok.length * size, i * size, (i + 1) * size);
       ok.push(files[i]!);
-    } catch (err) {
-      if (!(err instanceof ColourMismatchError)) throw err;
-      failed.push({ path, reason: err.message, colour: true });
-    }
+      if (r.value) direct++;
+    } else if (r.reason instanceof ColourMismatchError) failed.push({ path, reason: r.reason.message, colour: true });
+    else failed.push({ path, reason: `the browser cannot decode it (${(r.reason as Error)?.message ?? r.reason})` });
   });
-  return { pixels: pixels.subarray(0, ok.length * size), ok, failed };
+  return { pixels: pixels.subarray(0, ok.length * size), ok, failed, direct };
 }
 
 /** Adds a run's outputs for `paths` (and their files, for thumbnails) to the end of `set`. */
@@ -90,6 +95,7 @@ export async function embedImages(
   const failed: EmbedResult['failed'] = [];
   const start = performance.now();
   let modelMs = 0;
+  let direct = 0;
   const slice = (k: number) => images.slice(k * batchSize, (k + 1) * batchSize);
   const batches = Math.ceil(images.length / batchSize);
   let next = batches > 0 ? decodeBatch(slice(0), decoder) : undefined;
@@ -97,6 +103,7 @@ export async function embedImages(
     const cur = await next!;
     next = k + 1 < batches ? decodeBatch(slice(k + 1), decoder) : undefined;
     failed.push(...cur.failed);
+    direct += cur.direct;
     if (cur.ok.length > 0) {
       const t = performance.now();
       const out = await session.run(cur.pixels, cur.ok.length);
@@ -111,5 +118,5 @@ export async function embedImages(
     }
     onProgress({ done: Math.min(images.length, (k + 1) * batchSize), total: images.length, seconds: (performance.now() - start) / 1000 });
   }
-  return { points, failed, seconds: (performance.now() - start) / 1000, modelSeconds: modelMs / 1000 };
+  return { points, failed, seconds: (performance.now() - start) / 1000, modelSeconds: modelMs / 1000, direct };
 }

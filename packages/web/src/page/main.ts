@@ -143,6 +143,7 @@ async function embed(files: PathedFile[]): Promise<void> {
   // An embed that yields nothing must not take away the map the user had.
   if (count > 0) showRun(result.points);
   status.embedded(count, result.seconds, result.failed.length + ignored.length, s.provider, s.threads, s.note);
+  status.decodedDirectly(result.direct);
   if (count === 0)
     throw new UserError(`none of the ${list.images.length} images could be embedded (see the list below); the map is unchanged`);
 }

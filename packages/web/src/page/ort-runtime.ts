@@ -44,15 +44,20 @@ export const NO_ADAPTER = 'this browser has no GPU adapter for WebGPU, so this r
 
 type Ort = typeof ortWasm;
 
-/** Threads need SharedArrayBuffer, which needs the server's COOP/COEP headers. */
-function wasmThreads(): number {
-  return crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+/**
+ * One core is left to the browser, whose own threads read every picked file (about as much CPU
+ * per image as the model): on 2 cores, one model thread embedded images 10-15% faster per CPU
+ * second than two (docs/benchmarks.md). Threads need SharedArrayBuffer, which needs the server's
+ * COOP/COEP headers.
+ */
+export function wasmThreads(cores: number, isolated: boolean): number {
+  return isolated ? Math.max(1, Math.min(4, cores - 1)) : 1;
 }
 
 /** Each build reads these once, when its wasm starts, so they are set before its first session. */
 function configured(ort: Ort): Ort {
   ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
-  ort.env.wasm.numThreads = wasmThreads();
+  ort.env.wasm.numThreads = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
   return ort;
 }
 
@@ -73,7 +78,7 @@ async function create(bytes: Uint8Array, provider: Provider): Promise<{ ort: Ort
 
 /** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
 export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
-  const threads = wasmThreads();
+  const threads = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
   const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
   let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
   // Forced or not, without an adapter onnxruntime can only fail on webgpu (with a raw error that

@@ -31,7 +31,12 @@ export class StatusLine {
     this.message(`embedded ${images} ${unit} in ${seconds.toFixed(2)} s: ${Math.round(rate)} ${unit}/s${skipped}`);
     this.run.dataset.rate = String(rate);
     this.provider.dataset.provider = provider;
-    this.provider.textContent = `on ${provider}${provider === 'wasm' ? ` (${threads} threads)` : ''}${note ? ` · ${note}` : ''}`;
+    this.provider.textContent = `on ${provider}${provider === 'wasm' ? ` (${threads} thread${threads === 1 ? '' : 's'})` : ''}${note ? ` · ${note}` : ''}`;
+  }
+
+  /** How many of the run's images the page's own PNG decoder took (the rest the browser decoded). */
+  decodedDirectly(images: number): void {
+    this.run.dataset.direct = String(images);
   }
 
   /** Before a run: the last run's provider would read as this one's if the run fails. */
