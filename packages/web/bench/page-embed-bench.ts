@@ -6,7 +6,9 @@
  * embedFolder (model opening and the CSV included). Each runs `--rounds` times; the best counts.
  * Beside the wall-clock rates, images per CPU second: Chromium's processes from the pick to the
  * map (opening the model included), and embed's process for embedFolder. The machine's load moves
- * these much less than the rates. --per-thread splits a second pick's CPU by Chromium's threads.
+ * these much less than the rates. Each round also times the page's file reads alone (a fresh pick,
+ * every file's bytes read in the page's batches, nothing decoded or run): the most the page could
+ * reach in this browser on this machine. --per-thread splits a second pick's CPU by Chromium's threads.
  * --int8 measures both again with `export --quantize int8` of the same checkpoint.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -113,6 +115,46 @@ async function pageRate(url: string, dir: string, count: number): Promise<Measur
   }
 }
 
+/** Batches of reads in flight as the page has them (embed-run.ts's DEFAULT_BATCH, this one and the next). */
+const READ_BATCH = 256;
+
+interface FileInput {
+  files: ArrayLike<{ arrayBuffer(): Promise<ArrayBuffer> }>;
+}
+
+/**
+ * Chromium reading the picked files alone, in a blank page of the same browser: a fresh pick (the
+ * first read of a picked file costs more than later ones), batch k+1's reads requested when batch
+ * k is taken, as the page does.
+ */
+async function readRate(url: string, dir: string, count: number): Promise<Measured> {
+  const h = await openPage(url);
+  try {
+    const page = await h.context.newPage();
+    await page.setContent('<input type="file" id="f" webkitdirectory multiple>');
+    await page.setInputFiles('#f', dir);
+    const cpu = descendantsCpuSeconds();
+    const { ms, files } = await page.evaluate(async (batch) => {
+      const doc = (globalThis as unknown as { document: { getElementById(id: string): FileInput } }).document;
+      const all = Array.from(doc.getElementById('f').files);
+      // No named functions in here: tsx would wrap them in a helper the page does not have.
+      const batches = Array.from({ length: Math.ceil(all.length / batch) }, (_, k) => all.slice(k * batch, (k + 1) * batch));
+      const t = performance.now();
+      let next: Promise<ArrayBuffer[]> | undefined = Promise.all(batches[0]!.map((f) => f.arrayBuffer()));
+      for (let k = 0; next; k++) {
+        await next;
+        next = k + 1 < batches.length ? Promise.all(batches[k + 1]!.map((f) => f.arrayBuffer())) : undefined;
+      }
+      return { ms: performance.now() - t, files: all.length };
+    }, READ_BATCH);
+    const cpuSeconds = descendantsCpuSeconds() - cpu;
+    if (files !== count) throw new Error(`the blank page got ${files} files, not ${count}`);
+    return { rate: (1000 * files) / ms, perCpuSecond: files / cpuSeconds };
+  } finally {
+    await h.close();
+  }
+}
+
 interface Measured {
   /** images per wall-clock second */
   rate: number;
@@ -135,6 +177,7 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
   const server = await startServer({ port: 0, model, root: dir });
   const page: Measured[] = [];
   const cli: Measured[] = [];
+  const reads: Measured[] = [];
   let provider = '';
   try {
     for (let r = 0; r < opts.rounds; r++) {
@@ -143,9 +186,12 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
       page.push(p);
       const c = await cliRate(model, dir, join(tmp, `points-${r}.csv`));
       cli.push(c);
+      const f = await readRate(server.url, dir, opts.files);
+      reads.push(f);
       console.log(
         `${label}, round ${r + 1}: page ${Math.round(p.rate)} images/s (${Math.round(p.perCpuSecond)} per CPU s), ` +
-          `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s)`,
+          `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s), ` +
+          `the page's file reads alone ${Math.round(f.rate)} files/s (${Math.round(f.perCpuSecond)} per CPU s)`,
       );
     }
   } finally {
@@ -159,6 +205,10 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
   console.log(`${label} model, page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
   console.log(`${label} model, embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
   console.log(`${label} model, embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
+  console.log(
+    `${label} model, Chromium reading the files alone: ${best(reads, 'rate')} files/s, ${best(reads, 'perCpuSecond')} per CPU second; ` +
+      `page / reads alone: ${(best(page, 'rate') / best(reads, 'rate')).toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {
