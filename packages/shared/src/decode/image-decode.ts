@@ -3,9 +3,10 @@
  * (1 channel) or RGB (3 channels, interleaved). A file whose colour differs from the model's
  * (colour.ts) is refused unless `convertColour`: then a colour file for a gray model is converted
  * to gray, and a gray file for an RGB model has its value replicated to the three channels.
- * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that already have
- * the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts, on png-core.ts's rules, which the page shares), other
- * ones with pngjs (png-fast.ts). Everything else, and any PNG those reject, goes through sharp.
+ * sharp costs about 1 ms per call whatever the image size (docs/design.md, Speed), so PNGs that
+ * already have the model's size are decoded in JS: the common 8-bit subset directly (png-direct.ts,
+ * on png-core.ts's rules, which the page shares), other ones with pngjs (png-fast.ts). Everything
+ * else, and any PNG those reject, goes through sharp.
  */
 import type { Sharp, SharpInput, SharpOptions } from 'sharp';
 import type { InputChannels } from '../contracts/model-metadata.ts';
