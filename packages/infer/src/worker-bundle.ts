@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '@aae-map/shared';
-import { buildSync } from 'esbuild';
 
 export interface BundleOptions {
   /** The worker's TypeScript entry. */
@@ -20,6 +20,11 @@ export interface BundleOptions {
   cacheDir: string;
   /** Packages left to node's resolution, relative to cacheDir (native code, lazily loaded). */
   external?: string[];
+  /**
+   * An environment variable that may name a bundle built beforehand, used as it is when the file
+   * exists: a self-contained build of `embed` (scripts/device-embed-kit.mjs) has no sources to build from.
+   */
+  prebuiltEnv?: string;
 }
 
 interface Manifest {
@@ -37,6 +42,7 @@ export const DECODE_WORKER: BundleOptions = {
   // through createRequire, which esbuild leaves alone) from the package's dependencies.
   cacheDir: join(PACKAGE_DIR, 'node_modules', '.cache', 'aae-map'),
   external: ['sharp'],
+  prebuiltEnv: 'AAE_DECODE_WORKER',
 };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -54,9 +60,12 @@ function fresh(o: BundleOptions, manifestFile: string): string | undefined {
   }
 }
 
+/** esbuild loads only to build: where it is missing (a self-contained build of embed), build() fails and workerBundle() says undefined. */
+const loadEsbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+
 function build(o: BundleOptions, manifestFile: string): string {
   const cwd = dirname(o.entry);
-  const result = buildSync({
+  const result = loadEsbuild().buildSync({
     absWorkingDir: cwd,
     entryPoints: [o.entry],
     bundle: true,
@@ -86,6 +95,8 @@ function build(o: BundleOptions, manifestFile: string): string {
 
 /** The bundle's path, built now if missing or older than its sources; undefined if it cannot be. */
 export function workerBundle(o: BundleOptions = DECODE_WORKER): string | undefined {
+  const prebuilt = o.prebuiltEnv ? process.env[o.prebuiltEnv] : undefined;
+  if (prebuilt && existsSync(prebuilt)) return prebuilt;
   const manifestFile = join(o.cacheDir, `${basename(o.entry, '.ts')}.json`);
   const cached = fresh(o, manifestFile);
   if (cached) return cached;

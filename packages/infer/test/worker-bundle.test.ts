@@ -66,6 +66,27 @@ test('a source that does not compile gives no bundle, so the pool uses tsx', () 
   assert.equal(workerBundle({ entry, cacheDir: join(tmp, 'cache2') }), undefined);
 });
 
+test('a bundle named by prebuiltEnv is used as it is when it exists; a missing one is ignored', async () => {
+  const src = join(tmp, 'prebuilt-src');
+  mkdirSync(src);
+  const entry = join(src, 'entry.ts');
+  writeFileSync(entry, "import { parentPort } from 'node:worker_threads';\nparentPort!.postMessage('built');\n");
+  const prebuilt = join(tmp, 'prebuilt.mjs');
+  writeFileSync(prebuilt, "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('prebuilt');\n");
+  const o = { entry, cacheDir: join(tmp, 'prebuilt-cache'), prebuiltEnv: 'AAE_TEST_PREBUILT_WORKER' };
+  try {
+    process.env.AAE_TEST_PREBUILT_WORKER = prebuilt;
+    assert.equal(workerBundle(o), prebuilt);
+    assert.equal(await firstMessage(prebuilt), 'prebuilt');
+    process.env.AAE_TEST_PREBUILT_WORKER = join(tmp, 'missing.mjs');
+    const built = workerBundle(o);
+    assert.ok(built && built !== prebuilt, 'a missing prebuilt file: built from the sources');
+    assert.equal(await firstMessage(built), 'built');
+  } finally {
+    delete process.env.AAE_TEST_PREBUILT_WORKER;
+  }
+});
+
 test('the decode pool runs the bundle (or tsx) and decodes real MNIST PNGs exactly', async () => {
   const mnist = await readMnist('test');
   const size = 28 * 28;
