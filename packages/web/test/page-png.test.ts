@@ -73,7 +73,7 @@ test('every colour type and row filter: the page decodes what pngjs decodes, fla
   }
 });
 
-test('CRC-32 equals zlib’s; Adler-32 equals its definition', () => {
+test("CRC-32 equals zlib's; Adler-32 equals its definition", () => {
   const rnd = lcg(5);
   for (const n of [0, 1, 100, 5551, 5552, 5553, 70_000]) {
     const data = Uint8Array.from({ length: n }, () => (n > 6000 ? 255 : rnd()));
