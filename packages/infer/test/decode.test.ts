@@ -125,7 +125,7 @@ test('the direct decoder takes the common subset and leaves palette and interlac
     .toBuffer();
   const take = (b: Buffer) => {
     const h = readPngHeader(b)!;
-    return decodePngDirect(b, W, H, h.bitDepth, h.colorType, h.interlace, out, 0);
+    return decodePngDirect(b, h, out, 0);
   };
   assert.equal(take(plain), true);
   assert.equal(take(palette), false);

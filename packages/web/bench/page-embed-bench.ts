@@ -19,6 +19,7 @@ import { startServer } from '@aae-map/web';
 import { openPage, type PageHarness } from '@aae-map/web/test-utils';
 import { Command } from 'commander';
 import { makeInt8Model, makeModel } from '../../../test/embed-helpers.ts';
+import { DEFAULT_BATCH } from '../src/page/embed-batch.ts';
 import { descendantsCpuSeconds, threadCpuSeconds } from './process-cpu.ts';
 
 interface BenchOptions {
@@ -115,9 +116,6 @@ async function pageRate(url: string, dir: string, count: number): Promise<Measur
   }
 }
 
-/** Batches of reads in flight as the page has them (embed-run.ts's DEFAULT_BATCH, this one and the next). */
-const READ_BATCH = 256;
-
 interface FileInput {
   files: ArrayLike<{ arrayBuffer(): Promise<ArrayBuffer> }>;
 }
@@ -146,7 +144,7 @@ async function readRate(url: string, dir: string, count: number): Promise<Measur
         next = k + 1 < batches.length ? Promise.all(batches[k + 1]!.map((f) => f.arrayBuffer())) : undefined;
       }
       return { ms: performance.now() - t, files: all.length };
-    }, READ_BATCH);
+    }, DEFAULT_BATCH);
     const cpuSeconds = descendantsCpuSeconds() - cpu;
     if (files !== count) throw new Error(`the blank page got ${files} files, not ${count}`);
     return { rate: (1000 * files) / ms, perCpuSecond: files / cpuSeconds };

@@ -43,7 +43,7 @@ function png(colorType: 0 | 2 | 4 | 6, filterType: number, seed: number): { buf:
 function decodeOnPage(buf: Uint8Array, channels: 1 | 3): Uint8Array {
   const h = readPngHeader(buf)!;
   const out = new Uint8Array(W * H * channels);
-  assert.equal(decodePngRows(buf, W, H, h.bitDepth, h.colorType, h.interlace, out, 0, channels, BROWSER_ZLIB), true);
+  assert.equal(decodePngRows(buf, h, out, 0, channels, BROWSER_ZLIB), true);
   return out;
 }
 
@@ -66,7 +66,7 @@ test('every colour type and row filter: the page decodes what pngjs decodes, fla
       // The same bytes as embed's decoder (Node's zlib, the wasm unfilter for gray).
       for (const ch of [1, 3] as const) {
         const node = new Uint8Array(W * H * ch);
-        decodePngDirect(buf, W, H, 8, colorType, 0, node, 0, ch);
+        decodePngDirect(buf, readPngHeader(buf)!, node, 0, ch);
         assert.deepEqual(decodeOnPage(buf, ch), node, `colour type ${colorType}, filter ${filterType}, ${ch} channels: page = embed`);
       }
     }
@@ -121,8 +121,8 @@ test('damaged PNGs are refused on the page as in embed; extra image data is igno
   ];
   for (const [name, bad] of cases) {
     const h = readPngHeader(bad)!;
-    const page = () => decodePngRows(bad, W, H, 8, 0, 0, new Uint8Array(W * H), 0, 1, BROWSER_ZLIB);
-    const node = () => decodePngDirect(bad, W, H, h.bitDepth, h.colorType, h.interlace, new Uint8Array(W * H), 0, 1);
+    const page = () => decodePngRows(bad, h, new Uint8Array(W * H), 0, 1, BROWSER_ZLIB);
+    const node = () => decodePngDirect(bad, h, new Uint8Array(W * H), 0, 1);
     assert.throws(page, DecodeError, `${name}: the page refuses it`);
     assert.throws(node, DecodeError, `${name}: embed's decoder refuses it too`);
   }

@@ -131,8 +131,7 @@ export function decodeImage(
     const h = header;
     try {
       decodeUnderColourRule(h, out, offset, channels, convertColour, (into, at, ch) => {
-        if (!decodePngDirect(buf, width, height, h.bitDepth, h.colorType, h.interlace, into, at, ch))
-          decodePngWithPngjs(buf, h, into, at, ch);
+        if (!decodePngDirect(buf, h, into, at, ch)) decodePngWithPngjs(buf, h, into, at, ch);
         return true;
       });
     } catch (err) {

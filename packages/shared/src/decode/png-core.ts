@@ -175,21 +175,18 @@ function toPixels(
 }
 
 /**
- * Decodes `buf` (a PNG of width x height, header already read) into `channels` bytes a pixel
- * (gray or RGB) at `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
+ * Decodes `buf`, whose header is `header` (png-header.ts), into `channels` bytes a pixel (gray or
+ * RGB) at `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
  */
 export function decodePngRows(
   buf: Uint8Array,
-  width: number,
-  height: number,
-  bitDepth: number,
-  colorType: number,
-  interlace: number,
+  header: PngHeader,
   out: Uint8Array,
   offset: number,
   channels: InputChannels,
   zlib: PngInflater,
 ): boolean {
+  const { width, height, bitDepth, colorType, interlace } = header;
   const bpp = CHANNELS[colorType];
   if (bitDepth !== 8 || interlace !== 0 || bpp === undefined) return false;
   const chunks = readChunks(buf, zlib.crc32);

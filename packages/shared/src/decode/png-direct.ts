@@ -10,6 +10,7 @@ import { crc32, inflateSync } from 'node:zlib';
 import type { InputChannels } from '../contracts/model-metadata.ts';
 import { inflateInto } from './inflate-reuse.ts';
 import { decodePngRows, type PngInflater } from './png-core.ts';
+import type { PngHeader } from './png-header.ts';
 import { grayInput, unfilterGrayWasm } from './png-unfilter.ts';
 
 const NODE_ZLIB: PngInflater = {
@@ -21,19 +22,9 @@ const NODE_ZLIB: PngInflater = {
 };
 
 /**
- * Decodes `buf` (a PNG of width x height, header already read) into `channels` bytes a pixel
- * (gray or RGB) at `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
+ * Decodes `buf`, whose header is `header`, into `channels` bytes a pixel (gray or RGB) at
+ * `out[offset]`. Returns false, writing nothing, for PNGs outside the subset it handles.
  */
-export function decodePngDirect(
-  buf: Uint8Array,
-  width: number,
-  height: number,
-  bitDepth: number,
-  colorType: number,
-  interlace: number,
-  out: Uint8Array,
-  offset: number,
-  channels: InputChannels = 1,
-): boolean {
-  return decodePngRows(buf, width, height, bitDepth, colorType, interlace, out, offset, channels, NODE_ZLIB);
+export function decodePngDirect(buf: Uint8Array, header: PngHeader, out: Uint8Array, offset: number, channels: InputChannels = 1): boolean {
+  return decodePngRows(buf, header, out, offset, channels, NODE_ZLIB);
 }

@@ -3,14 +3,13 @@
  * model runs batch k. Files the browser cannot decode are skipped and listed, as `embed` does.
  */
 
+import { DEFAULT_BATCH } from './embed-batch.ts';
 import type { PathedFile } from './file-collect.ts';
 import type { FileProblem } from './file-problems.ts';
 import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import { bestCluster, ColourMismatchError, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
-
-export const DEFAULT_BATCH = 256;
 
 export interface EmbedProgress {
   done: number;

@@ -73,15 +73,14 @@ export class ImageDecoder {
   private decodePng(bytes: Uint8Array, out: Uint8Array, offset: number): boolean {
     const h = readPngHeader(bytes);
     if (!fastPathApplies(h, this.width, this.height)) return false;
-    const { width, height, channels } = this;
     try {
       return decodeUnderColourRule(
         h,
         out,
         offset,
-        channels,
+        this.channels,
         this.convertColour,
-        (into, at, ch) => decodePngRows(bytes, width, height, h.bitDepth, h.colorType, h.interlace, into, at, ch, BROWSER_ZLIB),
+        (into, at, ch) => decodePngRows(bytes, h, into, at, ch, BROWSER_ZLIB),
         HOW_TO_CONVERT,
       );
     } catch (err) {

@@ -50,14 +50,17 @@ type Ort = typeof ortWasm;
  * second than two (docs/benchmarks.md). Threads need SharedArrayBuffer, which needs the server's
  * COOP/COEP headers.
  */
-export function wasmThreads(cores: number, isolated: boolean): number {
+function wasmThreads(cores: number, isolated: boolean): number {
   return isolated ? Math.max(1, Math.min(4, cores - 1)) : 1;
 }
+
+/** Fixed for the page's lifetime. */
+const WASM_THREADS = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
 
 /** Each build reads these once, when its wasm starts, so they are set before its first session. */
 function configured(ort: Ort): Ort {
   ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
-  ort.env.wasm.numThreads = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
+  ort.env.wasm.numThreads = WASM_THREADS;
   return ort;
 }
 
@@ -78,7 +81,6 @@ async function create(bytes: Uint8Array, provider: Provider): Promise<{ ort: Ort
 
 /** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
 export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
-  const threads = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
   const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
   let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
   // Forced or not, without an adapter onnxruntime can only fail on webgpu (with a raw error that
@@ -101,7 +103,7 @@ export async function openSession(bytes: Uint8Array, info: ModelInfo, name: stri
   };
   return {
     provider,
-    threads,
+    threads: WASM_THREADS,
     note,
     async run(inputs, count) {
       const input =

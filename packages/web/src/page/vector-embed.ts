@@ -4,7 +4,8 @@
  * run in batches, one point a row. Rows are named by their index, as `embed` names them, or by a
  * CSV column headed `id` (what `embed --id-column id` writes).
  */
-import { appendOutputs, DEFAULT_BATCH } from './embed-run.ts';
+import { DEFAULT_BATCH } from './embed-batch.ts';
+import { appendOutputs } from './embed-run.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import {
