@@ -21,6 +21,7 @@ export {
   type ImageSize,
   parseImageSize,
 } from './data/folder-files.ts';
+export { validationSplit } from './data/held-out.ts';
 export { type IdxDatasetFiles, loadIdxDataset, loadMnistDataset } from './data/idx-dataset.ts';
 export { balancedSplit, type LabelledSplit, splitFromLabelled } from './data/labelled-split.ts';
 export type { Encodings } from './model/encode-images.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '@aae-map/shared';
-import { balancedSplit, classCounts, conventionalLabelsFile, loadIdxDataset, loadMnistDataset } from '@aae-map/train';
+import { balancedSplit, classCounts, conventionalLabelsFile, loadIdxDataset, loadMnistDataset, validationSplit } from '@aae-map/train';
 
 const dir = await mkdtemp(join(tmpdir(), 'aae-train-data-'));
 after(() => rm(dir, { recursive: true, force: true }));
@@ -83,6 +83,26 @@ test('balanced split: 100 per digit for 1000 labels, seeded, disjoint and comple
   assert.deepEqual([...balancedSplit(mnist.train.labels, 10, 1000, 7).labelled], [...s.labelled]);
   const other = balancedSplit(mnist.train.labels, 10, 1000, 8).labelled;
   assert.notDeepEqual([...other], [...s.labelled]);
+});
+
+test('validation split: class-balanced, the same for every run seed, and the rest keeps every other image in order', () => {
+  const v = validationSplit(mnist.train, 10, 5000, 784);
+  const held = [...v.heldIndices];
+  assert.deepEqual(classCounts(v.held!.labels, 10), new Array(10).fill(500));
+  assert.equal(v.rest.count, 55000);
+  const heldSet = new Set(held);
+  assert.equal(heldSet.size, 5000);
+  const restIndices = Array.from({ length: 60000 }, (_, i) => i).filter((i) => !heldSet.has(i));
+  for (const k of [0, 1, 27182, 54999]) {
+    const i = restIndices[k]!;
+    assert.equal(v.rest.labels[k], mnist.train.labels[i]);
+    assert.deepEqual(v.rest.pixels.subarray(784 * k, 784 * (k + 1)), mnist.train.pixels.subarray(784 * i, 784 * (i + 1)));
+  }
+  const h = held[1234]!;
+  assert.deepEqual(v.held!.pixels.subarray(784 * 1234, 784 * 1235), mnist.train.pixels.subarray(784 * h, 784 * (h + 1)));
+  assert.deepEqual([...validationSplit(mnist.train, 10, 5000, 784).heldIndices], held, 'seeded by nothing but the count');
+  assert.equal(validationSplit(mnist.train, 10, 0, 784).rest, mnist.train);
+  assert.throws(() => validationSplit(mnist.train, 10, 60000, 784), /--validation 60000 must be fewer than the 60000 labelled/);
 });
 
 test('balanced split spreads a remainder one per class and never picks unknown labels', () => {

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { readCheckpoint } from '@aae-map/shared';
-import { type EpochMetrics, loadMnistDataset, loadModel, train } from '@aae-map/train';
+import { type EpochMetrics, limitSplit, loadMnistDataset, loadModel, train, validationSplit } from '@aae-map/train';
 import { argmaxRows } from '../src/model/encode-images.ts';
+import { loadForResume } from '../src/run/checkpoint.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'aae-train-run-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -46,4 +47,30 @@ test('a short real run on 6,000 MNIST images: reconstruction falls, test accurac
   const acc = pred.reduce((s, p, i) => s + (p === test.labels[i] ? 1 : 0), 0) / 2000;
   assert.equal(acc, m[3]!.testAccuracy);
   model.dispose();
+});
+
+test('--validation: held-out images are neither trained on nor labelled, and their error is the model’s on them', async () => {
+  const runDir = join(root, 'validation');
+  const r = await train({ ...quiet, runDir, trainLimit: 3000, testLimit: 500, validation: 1000, labels: 200, hidden: [64, 64], epochs: 1 });
+  const mnist = await loadMnistDataset();
+  const first = limitSplit(mnist.train, 3000, 784);
+  const { heldIndices, held } = validationSplit(first, 10, 1000, 784);
+  const heldSet = new Set(heldIndices);
+  const trainedOn = Array.from({ length: 3000 }, (_, i) => i).filter((i) => !heldSet.has(i));
+  const { resume } = await loadForResume(runDir);
+  assert.equal(resume.dataset.trainCount, 2000);
+  assert.equal(resume.options.validation, 1000);
+  assert.equal(resume.labelled.length, 200);
+  assert.ok(
+    resume.labelled.every((i) => !heldSet.has(trainedOn[i]!)),
+    'no labelled image is a validation image',
+  );
+
+  const model = await loadModel(runDir);
+  const pred = argmaxRows((await model.encode(held!.pixels, 1000)).clusterProb, 10);
+  const wrong = pred.reduce((s, p, i) => s + (p === held!.labels[i] ? 0 : 1), 0);
+  model.dispose();
+  const reported = r.metrics[0]!.validationError!;
+  assert.ok(Math.abs(reported - wrong / 1000) < 1e-12, `reported ${reported}, the model's own ${wrong / 1000}`);
+  assert.ok(wrong / 1000 < 0.8, `validation error ${wrong / 1000}: far better than chance (0.9) after one short epoch`);
 });

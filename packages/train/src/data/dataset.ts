@@ -31,6 +31,8 @@ export interface Dataset {
   train: ImageSplit;
   /** Held-out images; accuracy is reported on these when they have labels. */
   test?: ImageSplit;
+  /** Training images held out by --validation; their error is reported after each epoch. */
+  validation?: ImageSplit;
 }
 
 /** Bytes of one image of `ds`. */

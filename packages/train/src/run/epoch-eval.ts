@@ -1,6 +1,7 @@
 /**
- * End-of-epoch evaluation: accuracy of argmax y on the labelled subset and on the held-out test
- * set (never the training split), and the test set's 2-D points for map.png.
+ * End-of-epoch evaluation: accuracy of argmax y on the labelled subset, on the held-out test set
+ * and on the --validation images (never the images trained on), and the test set's 2-D points
+ * for map.png.
  * Without labels the clusters carry no class, so each cluster takes the majority true label of
  * the training images assigned to it (the test labels are not used to fit this mapping).
  */
@@ -14,6 +15,8 @@ export interface EpochEvaluation {
   labelledAccuracy: number | null;
   /** Accuracy on the test set (null when it has no labels). */
   testAccuracy: number | null;
+  /** Accuracy on the images held out by --validation (null without them). */
+  validationAccuracy: number | null;
   /** 'argmax' when clusters are classes (supervised), 'majority' for the unsupervised mapping. */
   accuracyMapping: 'argmax' | 'majority';
   /** 2-D points of the images plotted in map.png: the test set, or the first training images without one. */
@@ -73,5 +76,14 @@ export async function evaluateEpoch(
   const enc = await encodeImages(w, a, projection, mapSplit.pixels, mapSplit.count);
   const mapLabels = mapSplit.labels.subarray(0, mapSplit.count);
   const testAccuracy = ds.test ? accuracy(argmaxRows(enc.clusterProb, a.clusters), ds.test.labels, mapping) : null;
-  return { labelledAccuracy, testAccuracy, accuracyMapping: supervised ? 'argmax' : 'majority', mapPoints: enc.point, mapLabels };
+  const v = ds.validation;
+  const validationAccuracy = v ? accuracy(await classify(v, v.count), v.labels, mapping) : null;
+  return {
+    labelledAccuracy,
+    testAccuracy,
+    validationAccuracy,
+    accuracyMapping: supervised ? 'argmax' : 'majority',
+    mapPoints: enc.point,
+    mapLabels,
+  };
 }

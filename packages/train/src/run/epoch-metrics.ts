@@ -28,6 +28,8 @@ export interface EpochMetrics {
   labelledAccuracy: number | null;
   testAccuracy: number | null;
   testError: number | null;
+  /** Error on the images held out by --validation (null without them). */
+  validationError: number | null;
   accuracyMapping: 'argmax' | 'majority';
   /** Wall time of the epoch (training and evaluation). */
   seconds: number;
@@ -92,6 +94,7 @@ export class EpochAccumulator {
       labelledAccuracy: ev.labelledAccuracy,
       testAccuracy: ev.testAccuracy,
       testError: ev.testAccuracy === null ? null : 1 - ev.testAccuracy,
+      validationError: ev.validationAccuracy === null ? null : 1 - ev.validationAccuracy,
       accuracyMapping: ev.accuracyMapping,
       seconds: base.seconds,
       trainSeconds: base.trainSeconds,
@@ -116,6 +119,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     (m.loss.mutualInformation === null ? '' : ` MI ${m.loss.mutualInformation.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
+    (m.validationError === null ? '' : ` validation error ${pct(m.validationError)}`) +
     ` | lr ${m.lr.toExponential(2)} ${m.seconds.toFixed(1)} s`
   );
 }

@@ -175,6 +175,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'standardize',
     opt('--no-standardize', "feature --data: use the features as given instead of standardising each with the training rows' mean and std"),
   ),
+  setting(
+    'validation',
+    opt(
+      '--validation <n>',
+      'hold out N training images (class-balanced, seeded) from training and labels, and report the error on them after each epoch: choose recipes on these, not on the test set (default: 0)',
+      integer,
+    ),
+  ),
   setting('trainLimit', opt('--train-limit <n>', 'use only the first N training images (quick runs)', integer)),
   setting('testLimit', opt('--test-limit <n>', 'use only the first N test images (quick runs)', integer)),
   setting(

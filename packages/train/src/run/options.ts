@@ -89,6 +89,12 @@ export interface TrainOptions {
    * them as given (mean 0, std 1 in the graph). @default true
    */
   standardize?: boolean;
+  /**
+   * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
+   * never trained on, and scored after each epoch, so that a recipe can be chosen without the
+   * test set. 0 = none. @default 0
+   */
+  validation?: number;
   /** Use only the first N training images (for quick runs). @default all */
   trainLimit?: number;
   /** Use only the first N test images (for quick runs). @default all */
@@ -139,6 +145,7 @@ export interface ResolvedOptions {
   invariance: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
+  validation: number;
   trainLimit?: number;
   testLimit?: number;
   denseImpl: DenseImpl;
@@ -213,6 +220,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     confidence: o.confidence ?? 0,
     invariance: o.invariance ?? 0,
     standardize: o.standardize ?? true,
+    validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
     testLimit: o.testLimit,
     denseImpl: o.denseImpl ?? 'custom',
@@ -249,6 +257,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',
   );
   check(!images || r.standardize, '--no-standardize is for feature vectors; images are scaled to [-1, 1]');
+  check(isInt(r.validation, 0), `--validation must be a whole number >= 0, got ${r.validation}`);
+  check(
+    r.validation === 0 || dataset.classNames.length > 0,
+    '--validation scores held-out labelled images, and the training set has no labels',
+  );
   check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
   check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
   checkReplicas(r.replicas, r.batch);

@@ -5,6 +5,7 @@
 import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, type ImageSplit, limitSplit, pixelsPerImage } from '../data/dataset.ts';
+import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { selectGemm } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
@@ -47,7 +48,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence or --invariance existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -57,6 +58,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     balance: prior.options.balance ?? 0,
     confidence: prior.options.confidence ?? 0,
     invariance: prior.options.invariance ?? 0,
+    validation: prior.options.validation ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -90,14 +92,15 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const { ds, runDir, prior, options: o } = await loadRunData(options, log);
   const r = runOptions(o, ds, runDir, prior?.resume);
   const px = pixelsPerImage(ds);
-  const trainSplit = limitSplit(ds.train, r.trainLimit, px);
+  const classes = Math.max(1, ds.classNames.length);
+  const { rest: trainSplit, held } = validationSplit(limitSplit(ds.train, r.trainLimit, px), classes, r.validation, px);
   const arch = prior?.manifest.architecture ?? architectureFor(r, ds, trainSplit);
-  const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px) };
+  const data: Dataset = { ...ds, train: trainSplit, test: ds.test && limitSplit(ds.test, r.testLimit, px), validation: held };
   if (prior) checkSameData(ds, prior.resume, trainSplit.count, arch);
   else checkNewRunDir(r.runDir);
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
-    : balancedSplit(trainSplit.labels, Math.max(1, ds.classNames.length), r.labels, r.seed);
+    : balancedSplit(trainSplit.labels, classes, r.labels, r.seed);
   const sampler = new EpochSampler(
     trainSplit,
     split,
