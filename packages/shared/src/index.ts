@@ -20,6 +20,7 @@ export * from './data/idx-reader.ts';
 export * from './data/labels-file.ts';
 export * from './data/mnist.ts';
 export * from './data/npy.ts';
+export * from './data/row-norms.ts';
 export * from './decode/image-limits.ts';
 export * from './decode/image-walk.ts';
 export { isScatterPng } from './plot/png-mark.ts';

@@ -13,6 +13,7 @@
  * from ‖a‖² + ‖b‖² − 2a·b in float64, exact for integer inputs such as raw pixels. Scaling the
  * input by a constant (raw vs normalised pixels) leaves every rank, hence T, unchanged.
  */
+import { squaredNorms } from '@aae-map/shared';
 import { forEachGramTile, TILE } from './gram-tiles.ts';
 import { nearestNeighbours2d } from './knn.ts';
 
@@ -38,17 +39,6 @@ export function trustworthiness(high: Float32Array, dim: number, low: Float32Arr
   let penalty = 0;
   for (let t = 0; t < closer.length; t++) penalty += Math.max(0, closer[t]! + 1 - k);
   return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
-}
-
-function squaredNorms(x: Float32Array, dim: number): Float64Array {
-  const n = x.length / dim;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = i * dim; d < (i + 1) * dim; d++) s += x[d]! * x[d]!;
-    out[i] = s;
-  }
-  return out;
 }
 
 /** Input-space squared distance from each point to each of its k 2-D neighbours: [n, k]. */

@@ -27,6 +27,7 @@ import {
   traceEncoder,
   type WeightTensors,
 } from './model.ts';
+import { neighbourLoss } from './neighbour-term.ts';
 import { clearCarry, type PhaseCarry, takeTrace, traceTensors } from './phase-carry.ts';
 import { vatGradients } from './vat.ts';
 
@@ -61,7 +62,10 @@ export interface IterationBatch<Images extends Float32Array | tf.Tensor2D = Floa
   noiseGenZ: Float32Array;
   /** [size, pixels] N(0, 1) draws: the random start of each unlabelled image's VAT direction (only with `vat`). */
   vatDirection?: Float32Array;
-  /** [size, pixels] each unlabelled image again, warped independently of xU (only with `invariance`). */
+  /**
+   * [size, pixels] a second image for each unlabelled one: the same image warped independently
+   * of xU (with `invariance`), or one of its nearest images in input space (with `neighbours`).
+   */
   xU2?: Images;
 }
 
@@ -81,6 +85,8 @@ export interface PhaseSettings {
   confidence?: number;
   /** Weight of pairMutualInformation between y on xU and on xU2, maximised in the generator phase; 0 or absent = off. */
   invariance?: number;
+  /** Weight of neighbourLoss between the representations of xU and xU2 in the generator phase; 0 or absent = off. */
+  neighbours?: number;
 }
 
 export interface PhaseOutput {
@@ -213,7 +219,8 @@ function virtualAdversarial(
  * The generator's adversarial objective: the encoder makes D_y and D_z call its outputs real.
  * It backpropagates through `kept`, the discriminator phase's pass on these images, if there is one.
  * With `invariance` it also maximises the mutual information between y on the images and y on
- * their second warps, with gradients through both encoder passes.
+ * their second warps, and with `neighbours` it keeps each image's representation near its
+ * neighbour's (neighbour-term.ts), with gradients through both encoder passes.
  */
 function fooling(
   w: WeightTensors,
@@ -229,28 +236,40 @@ function fooling(
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
   };
-  const second = s.invariance && b.xU2 ? rows(b.xU2, b.size) : undefined;
-  const total = (logits: tf.Tensor2D, z: tf.Tensor2D, logits2?: tf.Tensor2D): tf.Scalar => {
-    if (!logits2) return fool(logits, z);
-    const mi = pairMutualInformation(logits, logits2);
-    stats.mutualInformation = tf.keep(mi);
-    return tf.sub(fool(logits, z), tf.mul(mi, s.invariance!));
+  const second = (s.invariance || s.neighbours) && b.xU2 ? rows(b.xU2, b.size) : undefined;
+  const total = (logits: tf.Tensor2D, z: tf.Tensor2D, logits2?: tf.Tensor2D, z2?: tf.Tensor2D): tf.Scalar => {
+    let loss = fool(logits, z);
+    if (logits2 && s.invariance) {
+      const mi = pairMutualInformation(logits, logits2);
+      stats.mutualInformation = tf.keep(mi);
+      loss = tf.sub(loss, tf.mul(mi, s.invariance));
+    }
+    if (logits2 && z2 && s.neighbours) {
+      const near = neighbourLoss(represent(w, tf.softmax(logits), z), represent(w, tf.softmax(logits2), z2));
+      stats.neighbourLoss = tf.keep(near);
+      loss = tf.add(loss, tf.mul(near, s.neighbours));
+    }
+    return loss;
   };
   if (!kept) {
     return differentiate(w, names, () => {
       const pass = { train: true, inputGrad: false, impl: s.impl };
       const { logits, z } = encode(w, s.arch, rows(b.xU, b.size), pass);
-      return total(logits, z!, second && encode(w, s.arch, second, pass, false).logits);
+      const other = second && encode(w, s.arch, second, pass);
+      return total(logits, z!, other?.logits, other?.z);
     });
   }
-  // With a second copy, the total derivative is the sum of the two passes' backward passes.
+  // With a second image, the total derivative is the sum of the two passes' backward passes.
   const pair = second && traceEncoder(w, s.arch, second);
-  const { value, grads: d } = tf.valueAndGrads((...xs: tf.Tensor[]) => total(...(xs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?])))(
-    pair ? [kept.logits, kept.z, pair.logits] : [kept.logits, kept.z],
+  const { value, grads: d } = tf.valueAndGrads((...xs: tf.Tensor[]) =>
+    total(...(xs as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?, tf.Tensor2D?])),
+  )(
+    // tfjs refuses a gradient with respect to an input the loss does not use: z2 only with neighbours.
+    pair ? [kept.logits, kept.z, pair.logits, ...(s.neighbours ? [pair.z] : [])] : [kept.logits, kept.z],
   );
   const grads = encoderGrads(w, kept, d[0] as tf.Tensor2D, d[1] as tf.Tensor2D, names);
   if (!pair) return { loss: value as tf.Scalar, grads };
-  const other = encoderGrads(w, pair, d[2] as tf.Tensor2D, tf.zerosLike(pair.z), names);
+  const other = encoderGrads(w, pair, d[2] as tf.Tensor2D, (d[3] as tf.Tensor2D | undefined) ?? tf.zerosLike(pair.z), names);
   return { loss: value as tf.Scalar, grads: grads.map((g, i) => tf.add(g, other[i]!)) };
 }
 

@@ -22,6 +22,8 @@ export interface EpochMetrics {
     entropy: number | null;
     /** Mutual information between y on the two warps of each image, with --invariance. */
     mutualInformation: number | null;
+    /** UMAP's loss between each image's representation and its neighbour's, with --neighbours. */
+    neighbours: number | null;
   };
   /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
   discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
@@ -89,6 +91,7 @@ export class EpochAccumulator {
         imbalance: this.mean('imbalance'),
         entropy: this.mean('entropy'),
         mutualInformation: this.mean('mutualInformation'),
+        neighbours: this.mean('neighbourLoss'),
       },
       discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
       labelledAccuracy: ev.labelledAccuracy,
@@ -117,6 +120,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     (m.loss.imbalance === null ? '' : ` imbalance ${m.loss.imbalance.toFixed(3)}`) +
     (m.loss.entropy === null ? '' : ` entropy ${m.loss.entropy.toFixed(3)}`) +
     (m.loss.mutualInformation === null ? '' : ` MI ${m.loss.mutualInformation.toFixed(3)}`) +
+    (m.loss.neighbours === null ? '' : ` near ${m.loss.neighbours.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
     (m.validationError === null ? '' : ` validation error ${pct(m.validationError)}`) +

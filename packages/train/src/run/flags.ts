@@ -6,7 +6,8 @@
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
 import { BACKENDS, GEMMS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
-import { MIN_REPLICA_SHARE, type TrainOptions } from './options.ts';
+import type { TrainOptions } from './options.ts';
+import { MIN_REPLICA_SHARE } from './replicas.ts';
 
 type Field = { to: 'data'; key: keyof DataFlags } | { to: 'options'; key: keyof TrainOptions };
 interface Flag {
@@ -164,6 +165,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     opt(
       '--invariance <weight>',
       'weight of the mutual information between y on each unlabelled image and y on a second copy under its own warp (2 px, 15°, ±10%; IIC), maximised (unsupervised); 0 = off (default: 0)',
+      nonNegativeNumber,
+    ),
+  ),
+  setting(
+    'neighbours',
+    opt(
+      '--neighbours <weight>',
+      "weight of UMAP's objective on the representation: each unlabelled image is kept near one of its 15 nearest training images in input space and away from other images' (found once at the start, about a minute for 60k images); 0 = off (default: 0)",
       nonNegativeNumber,
     ),
   ),

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Architecture } from '@aae-map/shared';
 import { UserError } from '@aae-map/shared';
 import type { BackendName, GemmName } from '../backend-names.ts';
@@ -8,6 +7,7 @@ import { decoderOutputFor, fitStandardization, noStandardization } from '../data
 import type { DenseImpl } from '../model/dense.ts';
 import type { Warp } from '../step/augment.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
+import { checkReplicas } from './replicas.ts';
 
 /** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */
 export interface TrainOptions {
@@ -90,6 +90,12 @@ export interface TrainOptions {
    */
   standardize?: boolean;
   /**
+   * Weight of the neighbour term (model/neighbour-term.ts) in the generator phase: each
+   * unlabelled image's representation is kept near one of its NEIGHBOUR_K nearest training images
+   * in input space, and away from other images' neighbours (UMAP's objective). 0 = off. @default 0
+   */
+  neighbours?: number;
+  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -143,6 +149,7 @@ export interface ResolvedOptions {
   balance: number;
   confidence: number;
   invariance: number;
+  neighbours: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -176,6 +183,9 @@ export const DEFAULTS = {
  * copy keeps the run's own (none by default without labels, where warping the images that are
  * reconstructed made clusters worse: docs/results.md).
  */
+/** Nearest images of each training image that --neighbours draws from (UMAP's default n_neighbors). */
+export const NEIGHBOUR_K = 15;
+
 export const INVARIANCE_WARP: Warp = { shift: DEFAULTS.augment, rotate: DEFAULTS.augmentRotate, scale: DEFAULTS.augmentScale };
 
 const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
@@ -219,6 +229,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     balance: o.balance ?? 0,
     confidence: o.confidence ?? 0,
     invariance: o.invariance ?? 0,
+    neighbours: o.neighbours ?? 0,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -248,6 +259,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
   check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
   check(Number.isFinite(r.invariance) && r.invariance >= 0, `--invariance must be a number >= 0, got ${r.invariance}`);
+  check(Number.isFinite(r.neighbours) && r.neighbours >= 0, `--neighbours must be a number >= 0, got ${r.neighbours}`);
+  check(
+    r.neighbours === 0 || r.invariance === 0,
+    '--neighbours and --invariance each take the second image of every pair; use one of them',
+  );
   check(
     images || r.invariance === 0,
     '--invariance compares y on two warps of each image, and feature vectors have no pixels; leave it at 0',
@@ -302,37 +318,4 @@ function featureScaling(
 ): Pick<Architecture, 'standardization' | 'decoderOutput'> {
   const standardization = fit ? fitStandardization(values, count, dim) : noStandardization(dim);
   return { standardization, decoderOutput: decoderOutputFor(values, standardization, dim) };
-}
-
-/**
- * Fewest examples of a batch that a replica is given when the count is chosen for the run. A
- * replica's fixed costs per iteration (loading each update of the weights, writing and averaging
- * a full-size gradient) do not shrink with its share, so a smaller share gains little from
- * another core: on one core an iteration cost about 45 ms plus 2.1 ms per example (README, Speed).
- */
-export const MIN_REPLICA_SHARE = 25;
-
-/** Most replicas a run may have: one per core (more would only take turns on them, each with its own copy of the model), and 2 examples of the batch each. */
-export function maxReplicas(batch: number, cores = availableParallelism()): number {
-  return Math.max(1, Math.min(cores, Math.floor(batch / 2)));
-}
-
-/** A requested replica count must be a whole number from 1 to maxReplicas; a one-line UserError otherwise. */
-export function checkReplicas(requested: number | undefined, batch: number, cores = availableParallelism()): void {
-  const max = maxReplicas(batch, cores);
-  check(
-    requested === undefined || (isInt(requested, 1) && requested <= max),
-    `--replicas must be a whole number from 1 to ${max} (at most one per core, ${cores} here, and 2 examples of the batch of ${batch} each), got ${requested}`,
-  );
-}
-
-/**
- * The replica count: `requested` where it is within maxReplicas (a resumed run keeps its own
- * count, unless this machine has fewer cores); else, where one instance uses one core (wasm,
- * cpu), one per core but at least MIN_REPLICA_SHARE examples each; else 1.
- */
-export function replicasFor(requested: number | undefined, backend: string, batch: number, cores = availableParallelism()): number {
-  if (requested !== undefined && requested <= maxReplicas(batch, cores)) return requested;
-  if (backend !== 'wasm' && backend !== 'cpu') return 1;
-  return Math.max(1, Math.min(cores, Math.floor(batch / MIN_REPLICA_SHARE)));
 }

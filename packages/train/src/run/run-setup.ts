@@ -2,29 +2,23 @@
  * Everything a run needs before its first iteration, fresh or resumed: data, options, labelled
  * split, backend, weights and optimizer state, and the stepper that trains them.
  */
-import { type Architecture, type Manifest, UserError } from '@aae-map/shared';
+import { type Architecture, inputValuesOf, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
-import { type Dataset, type ImageSplit, limitSplit, pixelsPerImage } from '../data/dataset.ts';
+import { type Dataset, gatherNormalized, type ImageSplit, inputScaling, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
+import { pixelNeighbours } from '../data/pixel-neighbours.ts';
 import { selectGemm } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
 import { Rng } from '../rng.ts';
-import { EpochSampler } from '../step/batch-sampler.ts';
+import { EpochSampler, type NeighbourTable } from '../step/batch-sampler.ts';
 import { GpuStepper, REPORT_EVERY } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
-import {
-  architectureFor,
-  checkReplicas,
-  INVARIANCE_WARP,
-  type ResolvedOptions,
-  replicasFor,
-  resolveOptions,
-  type TrainOptions,
-} from './options.ts';
+import { architectureFor, INVARIANCE_WARP, NEIGHBOUR_K, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
+import { checkReplicas, replicasFor } from './replicas.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
 
 export interface Run {
@@ -48,7 +42,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -59,6 +53,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     confidence: prior.options.confidence ?? 0,
     invariance: prior.options.invariance ?? 0,
     validation: prior.options.validation ?? 0,
+    neighbours: prior.options.neighbours ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -75,6 +70,18 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
       `the run was trained on ${d.name} (${d.trainCount} ${arch.channels === 3 ? 'RGB' : 'gray'} images of ${d.height}×${d.width}); resume it with the same data`,
     );
   }
+}
+
+/** Each training image's NEIGHBOUR_K nearest in input space, on the selected backend and kernels. */
+async function neighbourTable(train: ImageSplit, arch: Architecture, log: (line: string) => void): Promise<NeighbourTable> {
+  const t0 = performance.now();
+  const dim = inputValuesOf(arch);
+  const all = Int32Array.from({ length: train.count }, (_, i) => i);
+  const table = await pixelNeighbours(gatherNormalized(train, all, dim, inputScaling(arch)), train.count, dim, NEIGHBOUR_K);
+  log(
+    `neighbours: the ${NEIGHBOUR_K} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return { table, k: NEIGHBOUR_K };
 }
 
 /**
@@ -101,17 +108,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const split = prior
     ? splitFromLabelled(Int32Array.from(prior.resume.labelled), trainSplit.count)
     : balancedSplit(trainSplit.labels, classes, r.labels, r.seed);
-  const sampler = new EpochSampler(
-    trainSplit,
-    split,
-    arch,
-    r.batch,
-    r.noiseStd,
-    { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
-    r.vat > 0,
-    r.invariance > 0 ? INVARIANCE_WARP : undefined,
-  );
-  if (sampler.iterations < 1)
+  if (split.unlabelled.length < r.batch)
     throw new UserError(`only ${split.unlabelled.length} unlabelled training images for a batch of ${r.batch}; lower --batch or --labels`);
 
   const backend = await selectBackend(options.backend ?? 'auto');
@@ -123,11 +120,22 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     log(`products: ${gemm.name} (${gemm.reason})`);
     ranOn = `wasm, ${gemm.name} products`;
   }
+  const sampler = new EpochSampler(
+    trainSplit,
+    split,
+    arch,
+    r.batch,
+    r.noiseStd,
+    { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
+    r.vat > 0,
+    r.invariance > 0 ? INVARIANCE_WARP : undefined,
+    r.neighbours > 0 ? await neighbourTable(trainSplit, arch, log) : undefined,
+  );
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const { vat, balance, confidence, invariance } = r;
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat, balance, confidence, invariance };
+  const { vat, balance, confidence, invariance, neighbours } = r;
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat, balance, confidence, invariance, neighbours };
   const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,

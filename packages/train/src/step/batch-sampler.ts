@@ -32,6 +32,8 @@ export class EpochSampler {
     private readonly vat = false,
     /** Draw a second copy of each unlabelled image under its own warp of up to this much (IterationBatch.xU2); absent = none. */
     private readonly pairWarp?: Warp,
+    /** Draw as each unlabelled image's second image (IterationBatch.xU2) one of its nearest images, under its own warp like any other draw. */
+    private readonly neighbours?: NeighbourTable,
   ) {
     this.pixels = inputValuesOf(arch);
     this.iterations = Math.floor(split.unlabelled.length / batch);
@@ -81,6 +83,11 @@ export class EpochSampler {
     }
     // Drawn last, so that everything else in the iteration is what it is without it.
     if (this.pairWarp) draw.warpsU2 = drawWarps(B, this.pairWarp, rng);
+    if (this.neighbours) {
+      const { table, k } = this.neighbours;
+      draw.indicesU2 = Int32Array.from(draw.indicesU, (i) => table[i * k + rng.int(k)]!);
+      draw.warpsU2 = drawWarps(B, this.warp, rng);
+    }
     return draw;
   }
 
@@ -121,22 +128,30 @@ export interface BatchDraw extends Omit<IterationBatch, 'xU' | 'xL' | 'xU2'> {
   /** Each image's warp; absent without augmentation. */
   warpsU?: ImageWarps;
   warpsL?: ImageWarps;
-  /** The second copy's warps (only with `invariance`). */
+  /** The second image's rows (only with `neighbours`; else the second image is a copy of the first). */
+  indicesU2?: Int32Array;
+  /** The second image's warps (with `invariance` or `neighbours`). */
   warpsU2?: ImageWarps;
+}
+
+/** The k nearest images of each training image, [count, k] rows of the training split (pixelNeighbours). */
+export interface NeighbourTable {
+  table: Int32Array;
+  k: number;
 }
 
 /**
  * `draw` as a batch, its images made by `images` (on the host or the GPU) from each set's indices
- * and warps: the unlabelled images, the labelled ones, and the unlabelled ones' second copy.
+ * and warps: the unlabelled images, the labelled ones, and the unlabelled ones' second images.
  */
 export function withImages<X extends Float32Array | tf.Tensor2D>(
   draw: BatchDraw,
   images: (indices: Int32Array, warps?: ImageWarps) => X,
 ): IterationBatch<X> {
-  const { indicesU, indicesL, warpsU, warpsL, warpsU2, ...rest } = draw;
+  const { indicesU, indicesL, indicesU2, warpsU, warpsL, warpsU2, ...rest } = draw;
   const batch: IterationBatch<X> = { ...rest, xU: images(indicesU, warpsU) };
   if (indicesL) batch.xL = images(indicesL, warpsL);
-  if (warpsU2) batch.xU2 = images(indicesU, warpsU2);
+  if (warpsU2 || indicesU2) batch.xU2 = images(indicesU2 ?? indicesU, warpsU2);
   return batch;
 }
 

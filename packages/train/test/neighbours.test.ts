@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertClose } from '@aae-map/shared/test-utils';
+import { gatherNormalized, inputScaling, loadMnistDataset, selectBackend } from '@aae-map/train';
+import * as tf from '@tensorflow/tfjs-core';
+import { balancedSplit } from '../src/data/labelled-split.ts';
+import { pixelNeighbours } from '../src/data/pixel-neighbours.ts';
+import { FlatTensors } from '../src/kernels/flat-tensors.ts';
+import { selectGemm } from '../src/kernels/wasm-matmul.ts';
+import { encode, inference, initialWeights, represent, TfWeights } from '../src/model/model.ts';
+import { NEGATIVES, neighbourLoss } from '../src/model/neighbour-term.ts';
+import type { PhaseSettings } from '../src/model/phases.ts';
+import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import type { Warp } from '../src/step/augment.ts';
+import { EpochSampler, sliceBatch } from '../src/step/batch-sampler.ts';
+import { Replica } from '../src/step/replica.ts';
+import { TrainingState } from '../src/step/stepper.ts';
+
+await selectBackend('wasm');
+const mnist = await loadMnistDataset();
+const COUNT = 600;
+const train = { ...mnist.train, count: COUNT, labels: mnist.train.labels.subarray(0, COUNT) };
+const opts = resolveOptions({ labels: 0, clusters: 10, styleDim: 2, hidden: [32, 16] }, mnist);
+const arch = architectureFor(opts, mnist);
+const all = Int32Array.from({ length: COUNT }, (_, i) => i);
+const x = gatherNormalized(train, all, 784, inputScaling(arch));
+
+/** Squared distances from image i to every image, in float64 from their definition. */
+function distancesFrom(i: number): number[] {
+  return Array.from({ length: COUNT }, (_, j) => {
+    let s = 0;
+    for (let p = 0; p < 784; p++) s += (x[i * 784 + p]! - x[j * 784 + p]!) ** 2;
+    return s;
+  });
+}
+
+test('pixel neighbours: the k nearest other images by float64 distance, nearest first, on every kind of products', async () => {
+  const k = 7;
+  for (const gemm of ['wasm', 'auto'] as const) {
+    selectGemm(gemm);
+    const table = await pixelNeighbours(x, COUNT, 784, k);
+    for (const i of [0, 1, 299, 599]) {
+      const d = distancesFrom(i);
+      const expected = all.filter((j) => j !== i).sort((a, b) => d[a]! - d[b]!);
+      const got = [...table.subarray(i * k, (i + 1) * k)];
+      assert.ok(!got.includes(i), 'an image is not its own neighbour');
+      // float32 products may swap near-ties, so compare the distances in order.
+      assertClose(
+        got.map((j) => d[j]!),
+        [...expected.subarray(0, k)].map((j) => d[j]!),
+        { rtol: 1e-4 },
+        `${gemm}: image ${i}`,
+      );
+    }
+  }
+  await assert.rejects(pixelNeighbours(x, COUNT, 784, COUNT), /k must be from 1 to 599/);
+});
+
+/** UMAP's loss with a = b = 1 in float64, from its definition: rows of r2 rotated for the negatives. */
+function plainNeighbourLoss(r: number[][], r2: number[][]): number {
+  const B = r.length;
+  const d2 = (a: number[], b: number[]) => a.reduce((s, v, c) => s + (v - b[c]!) ** 2, 0);
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    loss += Math.log(1 + d2(r[i]!, r2[i]!)) / B;
+    for (let s = 1; s <= NEGATIVES; s++) {
+      const q = 1 / (1 + d2(r[i]!, r2[(i + s) % B]!));
+      loss -= Math.log(1 - q) / B;
+    }
+  }
+  return loss;
+}
+
+test('the neighbour loss: the definition on random points; near neighbours and far negatives cost less', () => {
+  const rng = new Rng(3);
+  const points = (n: number, scale: number) => Array.from({ length: n }, () => [scale * rng.normal(), scale * rng.normal()]);
+  const r = points(12, 3);
+  const r2 = points(12, 3);
+  const value = (a: number[][], b: number[][]) => tf.tidy(() => neighbourLoss(tf.tensor2d(a), tf.tensor2d(b)).dataSync()[0]!);
+  assertClose([value(r, r2)], [plainNeighbourLoss(r, r2)], { rtol: 1e-5 });
+  const spread = r.map(([a, b], i) => [10 * i + a! / 10, b! / 10]);
+  const near = spread.map(([a, b]) => [a! + 0.1, b!]);
+  assert.ok(value(spread, near) < 0.1, `neighbours 0.1 apart and others 10 apart: ${value(spread, near)}`);
+  assert.ok(value(r, r2) > 1);
+});
+
+const WARP: Warp = { shift: 2, rotate: 15, scale: 0.1 };
+
+function firstBatch(withNeighbours: boolean, table?: Int32Array) {
+  const rng = new Rng(7);
+  const neighbours = withNeighbours ? { table: table!, k: 7 } : undefined;
+  const s = new EpochSampler(train, balancedSplit(train.labels, 10, 0, 1), arch, 20, opts.noiseStd, WARP, false, undefined, neighbours);
+  s.startEpoch(rng);
+  const draw = s.draw(0, rng);
+  return { draw, batch: s.hostBatch(draw), rng };
+}
+
+test('the sampler: the second image is one of each image’s neighbours under its own warp, drawn after everything else', async () => {
+  selectGemm('auto');
+  const table = await pixelNeighbours(x, COUNT, 784, 7);
+  const plain = firstBatch(false);
+  const paired = firstBatch(true, table);
+  assert.equal(plain.batch.xU2, undefined);
+  const { xU2, ...rest } = paired.batch;
+  assert.deepEqual(rest, plain.batch, 'every other array is as without the second image');
+  const { indicesU, indicesU2 } = paired.draw;
+  indicesU.forEach((i, r) => {
+    assert.ok(table.subarray(i * 7, (i + 1) * 7).includes(indicesU2![r]!), `row ${r}: a neighbour of image ${i}`);
+  });
+  assert.ok(new Set(indicesU2).size > 15, 'neighbours are drawn at random, not always the nearest');
+  assert.deepEqual(sliceBatch(paired.batch, 3, 7).xU2, xU2!.slice(3 * 784, 7 * 784), "a replica's share of the second image");
+});
+
+test('the generator phase: the loss rises by exactly weight × the neighbour loss of the representations, with gradients equal on every code path', async () => {
+  const table = await pixelNeighbours(x, COUNT, 784, 7);
+  const { batch: b } = firstBatch(true, table);
+  const state = new TrainingState(arch, initialWeights(arch, new Rng(5), 6));
+  const base: PhaseSettings = { arch, impl: 'custom', headDistance: 6 };
+  const run = async (extra: Partial<PhaseSettings>, afterDiscriminator = false) => {
+    const r = new Replica({ ...base, ...extra });
+    r.upload(state.params);
+    try {
+      if (afterDiscriminator) await r.gradients('discriminator', b, new FlatTensors(state.phaseSpecs.discriminator));
+      const g = new FlatTensors(state.phaseSpecs.generator);
+      const report = await r.gradients('generator', b, g);
+      return { ...report, g: g.data };
+    } finally {
+      r.dispose();
+    }
+  };
+  const off = await run({});
+  const on = await run({ neighbours: 0.5 });
+  const w = new TfWeights();
+  w.upload(state.params);
+  const expected = tf.tidy(() => {
+    const rep = (images: Float32Array) => {
+      const { logits, z } = encode(w.tensors, arch, tf.tensor2d(images, [20, 784]), inference());
+      return represent(w.tensors, tf.softmax(logits), z!).arraySync();
+    };
+    return plainNeighbourLoss(rep(b.xU), rep(b.xU2!));
+  });
+  w.dispose();
+  assertClose([on.stats.neighbourLoss!], [expected], { rtol: 1e-4 }, 'reported neighbour loss');
+  assertClose([on.loss - off.loss], [0.5 * expected], { rtol: 1e-4, atol: 1e-5 }, 'loss difference');
+  const naive = await run({ neighbours: 0.5, impl: 'naive' });
+  const kept = await run({ neighbours: 0.5 }, true);
+  const scale = Math.max(...naive.g.map(Math.abs));
+  assertClose(on.g, naive.g, { atol: 1e-5 * scale, rtol: 1e-4 }, 'custom vs naive');
+  assertClose(kept.g, naive.g, { atol: 1e-5 * scale, rtol: 1e-4 }, 'kept pass vs naive');
+  const change = on.g.map((v, i) => v - off.g[i]!);
+  assert.ok(Math.max(...change.map(Math.abs)) > 1e-3 * scale, 'the term moves the gradient');
+});
+
+test('--neighbours: default 0, must be >= 0, and not with --invariance', () => {
+  assert.equal(resolveOptions({}, mnist).neighbours, 0);
+  assert.equal(resolveOptions({ neighbours: 0.3 }, mnist).neighbours, 0.3);
+  assert.throws(() => resolveOptions({ neighbours: -1 }, mnist), /--neighbours must be a number >= 0/);
+  assert.throws(() => resolveOptions({ neighbours: 1, invariance: 1 }, mnist), /--neighbours and --invariance/);
+});
