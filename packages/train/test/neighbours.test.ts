@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { pixelNeighbours } from '../src/data/pixel-neighbours.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
-import { selectGemm } from '../src/kernels/wasm-matmul.ts';
+import { selectGemm, withCores } from '../src/kernels/wasm-matmul.ts';
 import { encode, inference, initialWeights, represent, TfWeights } from '../src/model/model.ts';
 import { NEGATIVES, neighbourLoss } from '../src/model/neighbour-term.ts';
 import type { PhaseSettings } from '../src/model/phases.ts';
@@ -37,9 +37,14 @@ function distancesFrom(i: number): number[] {
 
 test('pixel neighbours: the k nearest other images by float64 distance, nearest first, on every kind of products', async () => {
   const k = 7;
-  for (const gemm of ['wasm', 'auto'] as const) {
+  const ways = [
+    ['wasm', () => pixelNeighbours(x, COUNT, 784, k)],
+    ['auto', () => pixelNeighbours(x, COUNT, 784, k)],
+    ['auto', () => withCores(2, () => pixelNeighbours(x, COUNT, 784, k))],
+  ] as const;
+  for (const [gemm, find] of ways) {
     selectGemm(gemm);
-    const table = await pixelNeighbours(x, COUNT, 784, k);
+    const table = await find();
     for (const i of [0, 1, 299, 599]) {
       const d = distancesFrom(i);
       const expected = all.filter((j) => j !== i).sort((a, b) => d[a]! - d[b]!);

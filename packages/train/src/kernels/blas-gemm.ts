@@ -65,6 +65,8 @@ export class BlasGemm {
     private readonly sgemm: Sgemm,
     /** The library that was loaded, for the log. */
     readonly path: string,
+    /** OpenBLAS's own thread count, for the whole process; absent for another CBLAS. */
+    readonly setThreads?: (n: number) => void,
   ) {}
 
   /** Loads OpenBLAS and sets it to one thread; throws, saying how to install it, when it cannot. */
@@ -73,12 +75,14 @@ export class BlasGemm {
     const sgemm = lib.func(
       'void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)',
     ) as unknown as Sgemm;
+    let setThreads: ((n: number) => void) | undefined;
     try {
-      (lib.func('void openblas_set_num_threads(int)') as unknown as (n: number) => void)(1);
+      setThreads = lib.func('void openblas_set_num_threads(int)') as unknown as (n: number) => void;
+      setThreads(1);
     } catch {
       // Not OpenBLAS (AAE_BLAS_LIBRARY named another CBLAS): it keeps its own threading.
     }
-    return new BlasGemm(sgemm, path);
+    return new BlasGemm(sgemm, path, setThreads);
   }
 
   /** C [m, n] = A·B (A [m, k]) or Aᵀ·B (A [k, m]), into `c`; each a view of exactly its matrix. */

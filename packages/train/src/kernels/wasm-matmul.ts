@@ -81,6 +81,21 @@ export function selectGemm(name: GemmName): GemmChoice {
   return { name: 'wasm', reason: `auto: no native kernels loaded (${tried.join('; ')})` };
 }
 
+/**
+ * Runs `work` with OpenBLAS's products on `cores` threads, then back on one: for products made
+ * while no replica trains (the neighbour search before the first iteration). The count is the
+ * process's, shared by every thread. Other kernels run as they are.
+ */
+export async function withCores<T>(cores: number, work: () => Promise<T>): Promise<T> {
+  const set = native?.name === 'openblas' ? loaded.openblas?.setThreads : undefined;
+  set?.(cores);
+  try {
+    return await work();
+  } finally {
+    set?.(1);
+  }
+}
+
 /** The kernels selectGemm picked, for replica workers to pick the same. */
 export const activeGemm = (): GemmChoice['name'] => native?.name ?? 'wasm';
 

@@ -2,13 +2,14 @@
  * Everything a run needs before its first iteration, fresh or resumed: data, options, labelled
  * split, backend, weights and optimizer state, and the stepper that trains them.
  */
+import { availableParallelism } from 'node:os';
 import { type Architecture, inputValuesOf, type Manifest, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, gatherNormalized, type ImageSplit, inputScaling, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { pixelNeighbours } from '../data/pixel-neighbours.ts';
-import { selectGemm } from '../kernels/wasm-matmul.ts';
+import { selectGemm, withCores } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
 import { Rng } from '../rng.ts';
@@ -77,7 +78,8 @@ async function neighbourTable(train: ImageSplit, arch: Architecture, log: (line:
   const t0 = performance.now();
   const dim = inputValuesOf(arch);
   const all = Int32Array.from({ length: train.count }, (_, i) => i);
-  const table = await pixelNeighbours(gatherNormalized(train, all, dim, inputScaling(arch)), train.count, dim, NEIGHBOUR_K);
+  const x = gatherNormalized(train, all, dim, inputScaling(arch));
+  const table = await withCores(availableParallelism(), () => pixelNeighbours(x, train.count, dim, NEIGHBOUR_K));
   log(
     `neighbours: the ${NEIGHBOUR_K} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
