@@ -7,6 +7,7 @@ import { balancedSplit } from '../src/data/labelled-split.ts';
 import { pixelNeighbours } from '../src/data/pixel-neighbours.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { selectGemm, withCores } from '../src/kernels/wasm-matmul.ts';
+import { pairAgreement } from '../src/model/cluster-terms.ts';
 import { encode, inference, initialWeights, represent, TfWeights } from '../src/model/model.ts';
 import { NEGATIVES, neighbourLoss } from '../src/model/neighbour-term.ts';
 import type { PhaseSettings } from '../src/model/phases.ts';
@@ -16,6 +17,7 @@ import type { Warp } from '../src/step/augment.ts';
 import { EpochSampler, sliceBatch } from '../src/step/batch-sampler.ts';
 import { Replica } from '../src/step/replica.ts';
 import { TrainingState } from '../src/step/stepper.ts';
+import { assertGradientMatches, softmaxRows } from './cluster-terms.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
@@ -119,7 +121,7 @@ test('the sampler: the second image is one of each image’s neighbours under it
   assert.deepEqual(sliceBatch(paired.batch, 3, 7).xU2, xU2!.slice(3 * 784, 7 * 784), "a replica's share of the second image");
 });
 
-test('the generator phase: the loss rises by exactly weight × the neighbour loss of the representations, with gradients equal on every code path', async () => {
+test('the generator phase: the loss rises by exactly weight × the neighbour loss, or the agreement term, with gradients equal on every code path', async () => {
   const table = await pixelNeighbours(x, COUNT, 784, 7);
   const { batch: b } = firstBatch(true, table);
   const state = new TrainingState(arch, initialWeights(arch, new Rng(5), 6));
@@ -157,11 +159,57 @@ test('the generator phase: the loss rises by exactly weight × the neighbour los
   assertClose(kept.g, naive.g, { atol: 1e-5 * scale, rtol: 1e-4 }, 'kept pass vs naive');
   const change = on.g.map((v, i) => v - off.g[i]!);
   assert.ok(Math.max(...change.map(Math.abs)) > 1e-3 * scale, 'the term moves the gradient');
+
+  // The agreement term on y alone: z2 gets no gradient, which the kept pass must still handle.
+  const agree = await run({ agreement: 0.7 });
+  const agreeNaive = await run({ agreement: 0.7, impl: 'naive' });
+  const agreeKept = await run({ agreement: 0.7 }, true);
+  const w2 = new TfWeights();
+  w2.upload(state.params);
+  const disagreement = tf.tidy(() => {
+    const logits = (images: Float32Array) =>
+      encode(w2.tensors, arch, tf.tensor2d(images, [20, 784]), inference(), false).logits.arraySync();
+    return plainAgreement([...logits(b.xU), ...logits(b.xU2!)]);
+  });
+  w2.dispose();
+  assertClose([agree.stats.disagreement!], [disagreement], { rtol: 1e-4 }, 'reported disagreement');
+  assertClose([agree.loss - off.loss], [0.7 * disagreement], { rtol: 1e-4, atol: 1e-5 }, 'loss difference');
+  const scale2 = Math.max(...agreeNaive.g.map(Math.abs));
+  assertClose(agree.g, agreeNaive.g, { atol: 1e-5 * scale2, rtol: 1e-4 }, 'agreement: custom vs naive');
+  assertClose(agreeKept.g, agreeNaive.g, { atol: 1e-5 * scale2, rtol: 1e-4 }, 'agreement: kept pass vs naive');
 });
 
-test('--neighbours: default 0, must be >= 0, and not with --invariance', () => {
+/** SCAN's −mean log ⟨y, y′⟩ in float64, for logits of the image and its neighbour stacked as rows [a; b]. */
+function plainAgreement(stacked: number[][]): number {
+  const B = stacked.length / 2;
+  const y = softmaxRows(stacked);
+  let loss = 0;
+  for (let r = 0; r < B; r++) loss -= Math.log(y[r]!.reduce((s, v, c) => s + v * y[B + r]![c]!, 0)) / B;
+  return loss;
+}
+
+const stackedAgreement = (x: tf.Tensor2D) => {
+  const B = x.shape[0] / 2;
+  return pairAgreement(tf.slice(x, [0, 0], [B, -1]), tf.slice(x, [B, 0], [B, -1]));
+};
+
+test('the agreement term: 0 for the same one-hot y, log n for uniform y, the definition and its gradient on random logits', () => {
+  const value = (stacked: number[][]) => tf.tidy(() => stackedAgreement(tf.tensor2d(stacked)).dataSync()[0]!);
+  const oneHot = (k: number) => [0, 1, 2, 3].map((c) => (c === k ? 40 : 0));
+  assertClose([value([0, 2, 0, 2].map(oneHot))], [0], { atol: 1e-5 });
+  assertClose([value(Array.from({ length: 4 }, () => [1, 1, 1, 1]))], [Math.log(4)], { atol: 1e-6 });
+  const rng = new Rng(13);
+  const logits = Array.from({ length: 10 }, () => Array.from({ length: 5 }, () => 2 * rng.normal()));
+  assertClose([value(logits)], [plainAgreement(logits)], { rtol: 1e-5 });
+  assertGradientMatches(stackedAgreement, plainAgreement, logits);
+});
+
+test('--neighbours and --agreement: default 0, must be >= 0, and not with --invariance', () => {
   assert.equal(resolveOptions({}, mnist).neighbours, 0);
   assert.equal(resolveOptions({ neighbours: 0.3 }, mnist).neighbours, 0.3);
   assert.throws(() => resolveOptions({ neighbours: -1 }, mnist), /--neighbours must be a number >= 0/);
-  assert.throws(() => resolveOptions({ neighbours: 1, invariance: 1 }, mnist), /--neighbours and --invariance/);
+  assert.throws(() => resolveOptions({ neighbours: 1, invariance: 1 }, mnist), /--neighbours and --agreement take a neighbour/);
+  assert.equal(resolveOptions({}, mnist).agreement, 0);
+  assert.throws(() => resolveOptions({ agreement: -1 }, mnist), /--agreement must be a number >= 0/);
+  assert.throws(() => resolveOptions({ agreement: 1, invariance: 1 }, mnist), /use one or the other/);
 });

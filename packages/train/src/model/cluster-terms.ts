@@ -43,6 +43,19 @@ export function pairMutualInformation(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar
   return tf.sum(tf.mul(p, tf.sub(log(p), marginals))) as tf.Scalar;
 }
 
+/**
+ * SCAN's consistency term (Van Gansbeke et al. 2020) between each image's y and its
+ * neighbour's, from logits `a` and `b` of the same rows: −mean log ⟨y, y′⟩. It is 0 when both
+ * are the same one-hot y, and large when they disagree or are diffuse, so it asks for confident
+ * clusters that neighbours share; with `balance`, SCAN's objective. A mean over examples, so
+ * replicas get the full-batch gradient.
+ */
+export function pairAgreement(a: tf.Tensor2D, b: tf.Tensor2D): tf.Scalar {
+  const inner = tf.sum(tf.mul(tf.softmax(a), tf.softmax(b)), 1);
+  // ⟨y, y′⟩ can underflow to 0 for two confident, different clusters; the floor keeps its log finite.
+  return tf.neg(tf.mean(tf.log(tf.add(inner, 1e-12)))) as tf.Scalar;
+}
+
 /** The generator phase's terms on y alone, each weighted and reported when its weight is set. */
 export function clusterTerms(loss: tf.Scalar, logits: tf.Tensor2D, s: PhaseSettings, stats: Stats): tf.Scalar {
   let out = loss;

@@ -11,7 +11,7 @@
 
 import type { Architecture } from '@aae-map/shared';
 import * as tf from '@tensorflow/tfjs-core';
-import { clusterTerms, pairMutualInformation } from './cluster-terms.ts';
+import { clusterTerms, pairAgreement, pairMutualInformation } from './cluster-terms.ts';
 import type { DenseImpl } from './dense.ts';
 import { headPenalty } from './head-penalty.ts';
 import {
@@ -87,6 +87,8 @@ export interface PhaseSettings {
   invariance?: number;
   /** Weight of neighbourLoss between the representations of xU and xU2 in the generator phase; 0 or absent = off. */
   neighbours?: number;
+  /** Weight of pairAgreement between y on xU and on xU2 (its neighbour) in the generator phase; 0 or absent = off. */
+  agreement?: number;
 }
 
 export interface PhaseOutput {
@@ -236,13 +238,18 @@ function fooling(
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
   };
-  const second = (s.invariance || s.neighbours) && b.xU2 ? rows(b.xU2, b.size) : undefined;
+  const second = (s.invariance || s.neighbours || s.agreement) && b.xU2 ? rows(b.xU2, b.size) : undefined;
   const total = (logits: tf.Tensor2D, z: tf.Tensor2D, logits2?: tf.Tensor2D, z2?: tf.Tensor2D): tf.Scalar => {
     let loss = fool(logits, z);
     if (logits2 && s.invariance) {
       const mi = pairMutualInformation(logits, logits2);
       stats.mutualInformation = tf.keep(mi);
       loss = tf.sub(loss, tf.mul(mi, s.invariance));
+    }
+    if (logits2 && s.agreement) {
+      const disagreement = pairAgreement(logits, logits2);
+      stats.disagreement = tf.keep(disagreement);
+      loss = tf.add(loss, tf.mul(disagreement, s.agreement));
     }
     if (logits2 && z2 && s.neighbours) {
       const near = neighbourLoss(represent(w, tf.softmax(logits), z), represent(w, tf.softmax(logits2), z2));

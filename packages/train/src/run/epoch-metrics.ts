@@ -24,6 +24,8 @@ export interface EpochMetrics {
     mutualInformation: number | null;
     /** UMAP's loss between each image's representation and its neighbour's, with --neighbours. */
     neighbours: number | null;
+    /** SCAN's −mean log ⟨y, y′⟩ between each image and its neighbour, with --agreement. */
+    disagreement: number | null;
   };
   /** Mean probability each discriminator gives the right class, on prior samples (real) and encoder outputs (fake). */
   discConfidence: { realY: number; fakeY: number; realZ: number; fakeZ: number };
@@ -92,6 +94,7 @@ export class EpochAccumulator {
         entropy: this.mean('entropy'),
         mutualInformation: this.mean('mutualInformation'),
         neighbours: this.mean('neighbourLoss'),
+        disagreement: this.mean('disagreement'),
       },
       discConfidence: { realY: m('confRealY'), fakeY: m('confFakeY'), realZ: m('confRealZ'), fakeZ: m('confFakeZ') },
       labelledAccuracy: ev.labelledAccuracy,
@@ -121,6 +124,7 @@ export function formatEpoch(m: EpochMetrics, epochs: number): string {
     (m.loss.entropy === null ? '' : ` entropy ${m.loss.entropy.toFixed(3)}`) +
     (m.loss.mutualInformation === null ? '' : ` MI ${m.loss.mutualInformation.toFixed(3)}`) +
     (m.loss.neighbours === null ? '' : ` near ${m.loss.neighbours.toFixed(3)}`) +
+    (m.loss.disagreement === null ? '' : ` disagree ${m.loss.disagreement.toFixed(3)}`) +
     ` | D_y real ${c.realY.toFixed(2)} fake ${c.fakeY.toFixed(2)}, D_z real ${c.realZ.toFixed(2)} fake ${c.fakeZ.toFixed(2)}` +
     ` | labelled acc ${pct(m.labelledAccuracy)} test acc ${pct(m.testAccuracy)} (error ${pct(m.testError)})` +
     (m.validationError === null ? '' : ` validation error ${pct(m.validationError)}`) +

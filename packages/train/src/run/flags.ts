@@ -176,6 +176,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ),
   ),
+  setting(
+    'agreement',
+    opt(
+      '--agreement <weight>',
+      "weight of SCAN's consistency term: y on each unlabelled image must match y on one of its 15 nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: 0)",
+      nonNegativeNumber,
+    ),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

@@ -96,6 +96,12 @@ export interface TrainOptions {
    */
   neighbours?: number;
   /**
+   * Weight of SCAN's consistency term (pairAgreement in model/cluster-terms.ts) in the generator
+   * phase: y on each unlabelled image must match y on one of its NEIGHBOUR_K nearest training
+   * images in input space. 0 = off. @default 0
+   */
+  agreement?: number;
+  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -150,6 +156,7 @@ export interface ResolvedOptions {
   confidence: number;
   invariance: number;
   neighbours: number;
+  agreement: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -230,6 +237,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     confidence: o.confidence ?? 0,
     invariance: o.invariance ?? 0,
     neighbours: o.neighbours ?? 0,
+    agreement: o.agreement ?? 0,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -260,9 +268,10 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
   check(Number.isFinite(r.invariance) && r.invariance >= 0, `--invariance must be a number >= 0, got ${r.invariance}`);
   check(Number.isFinite(r.neighbours) && r.neighbours >= 0, `--neighbours must be a number >= 0, got ${r.neighbours}`);
+  check(Number.isFinite(r.agreement) && r.agreement >= 0, `--agreement must be a number >= 0, got ${r.agreement}`);
   check(
-    r.neighbours === 0 || r.invariance === 0,
-    '--neighbours and --invariance each take the second image of every pair; use one of them',
+    (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,
+    '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
   );
   check(
     images || r.invariance === 0,

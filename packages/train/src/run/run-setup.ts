@@ -43,7 +43,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -55,6 +55,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     invariance: prior.options.invariance ?? 0,
     validation: prior.options.validation ?? 0,
     neighbours: prior.options.neighbours ?? 0,
+    agreement: prior.options.agreement ?? 0,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -131,13 +132,13 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
     r.vat > 0,
     r.invariance > 0 ? INVARIANCE_WARP : undefined,
-    r.neighbours > 0 ? await neighbourTable(trainSplit, arch, log) : undefined,
+    r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(trainSplit, arch, log) : undefined,
   );
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const { vat, balance, confidence, invariance, neighbours } = r;
-  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat, balance, confidence, invariance, neighbours };
+  const { vat, balance, confidence, invariance, neighbours, agreement } = r;
+  const settings = { arch, impl: r.denseImpl, headDistance: r.headDistance, vat, balance, confidence, invariance, neighbours, agreement };
   const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,
