@@ -59,9 +59,11 @@ test('cluster imbalance: its gradient matches central differences of the definit
   assertGradientMatches(clusterImbalance, plainImbalance, logits);
 });
 
-test('--balance: default 0, must be >= 0; the generator loss gains exactly weight × the batch imbalance', async () => {
+test('--balance: default 5 with the agreement term (without labels), else 0, must be >= 0; the generator loss gains exactly weight × the batch imbalance', async () => {
   const f = await generatorFixture(2, 7);
-  assert.equal(resolveOptions({ labels: 0 }, f.mnist).balance, 0);
+  assert.equal(resolveOptions({ labels: 0 }, f.mnist).balance, 5);
+  assert.equal(resolveOptions({ labels: 0, agreement: 0 }, f.mnist).balance, 0);
+  assert.equal(resolveOptions({}, f.mnist).balance, 0);
   assert.throws(() => resolveOptions({ balance: -1 }, f.mnist), /--balance must be a number >= 0/);
   const off = f.generate({ balance: 0 });
   const on = f.generate({ balance: 2 });

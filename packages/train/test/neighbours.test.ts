@@ -204,12 +204,17 @@ test('the agreement term: 0 for the same one-hot y, log n for uniform y, the def
   assertGradientMatches(stackedAgreement, plainAgreement, logits);
 });
 
-test('--neighbours and --agreement: default 0, must be >= 0, and not with --invariance', () => {
+test('--neighbours and --agreement: default 0 (agreement 1 without labels), must be >= 0, and not with --invariance', () => {
   assert.equal(resolveOptions({}, mnist).neighbours, 0);
   assert.equal(resolveOptions({ neighbours: 0.3 }, mnist).neighbours, 0.3);
   assert.throws(() => resolveOptions({ neighbours: -1 }, mnist), /--neighbours must be a number >= 0/);
   assert.throws(() => resolveOptions({ neighbours: 1, invariance: 1 }, mnist), /--neighbours and --agreement take a neighbour/);
   assert.equal(resolveOptions({}, mnist).agreement, 0);
+  // Without labels SCAN's objective is the default, unless --invariance takes the second image.
+  const unsupervised = resolveOptions({ labels: 0 }, mnist);
+  assert.deepEqual([unsupervised.agreement, unsupervised.balance, unsupervised.neighbours], [1, 5, 0]);
+  const iic = resolveOptions({ labels: 0, invariance: 1 }, mnist);
+  assert.deepEqual([iic.agreement, iic.balance], [0, 0]);
   assert.throws(() => resolveOptions({ agreement: -1 }, mnist), /--agreement must be a number >= 0/);
   assert.throws(() => resolveOptions({ agreement: 1, invariance: 1 }, mnist), /use one or the other/);
 });

@@ -148,7 +148,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'balance',
     opt(
       '--balance <weight>',
-      "weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: 0)",
+      "weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: 5 with --agreement on, else 0)",
       nonNegativeNumber,
     ),
   ),
@@ -180,7 +180,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'agreement',
     opt(
       '--agreement <weight>',
-      "weight of SCAN's consistency term: y on each unlabelled image must match y on one of its 15 nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: 0)",
+      "weight of SCAN's consistency term: y on each unlabelled image must match y on one of its 15 nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: 1 with --labels 0 unless --invariance is set, else 0)",
       nonNegativeNumber,
     ),
   ),

@@ -70,7 +70,8 @@ export interface TrainOptions {
   vat?: number;
   /**
    * Weight of a term in the generator phase that pushes each batch's mean y towards uniform
-   * (clusterImbalance in cluster-terms.ts), against clusters left empty; 0 = off. @default 0
+   * (clusterImbalance in cluster-terms.ts), against clusters left empty; 0 = off.
+   * @default 5 with `agreement` on (without labels), else 0
    */
   balance?: number;
   /**
@@ -98,7 +99,7 @@ export interface TrainOptions {
   /**
    * Weight of SCAN's consistency term (pairAgreement in model/cluster-terms.ts) in the generator
    * phase: y on each unlabelled image must match y on one of its NEIGHBOUR_K nearest training
-   * images in input space. 0 = off. @default 0
+   * images in input space. 0 = off. @default 1 with `labels: 0` (unless `invariance` is set), else 0
    */
   agreement?: number;
   /**
@@ -182,6 +183,9 @@ export const DEFAULTS = {
   augmentRotate: 15,
   augmentScale: 0.1,
   vat: 1.5,
+  /** --agreement and --balance without labels: SCAN's weights. */
+  unsupervisedAgreement: 1,
+  unsupervisedBalance: 5,
   headScale: 10,
 } as const;
 
@@ -215,6 +219,9 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   // and features do not, so features take it only when asked.
   const images = dataset.inputKind !== 'features';
   const withLabels = (v: number) => (labels > 0 && images ? v : 0);
+  // Without labels, SCAN's objective on input-space neighbours (docs/results.md), unless the
+  // second image of each pair is taken by --invariance.
+  const agreement = o.agreement ?? (labels === 0 && !o.invariance ? DEFAULTS.unsupervisedAgreement : 0);
   const r: ResolvedOptions = {
     name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
     runDir: '',
@@ -233,11 +240,11 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     vat: o.vat ?? withLabels(DEFAULTS.vat),
-    balance: o.balance ?? 0,
+    balance: o.balance ?? (agreement > 0 ? DEFAULTS.unsupervisedBalance : 0),
     confidence: o.confidence ?? 0,
     invariance: o.invariance ?? 0,
     neighbours: o.neighbours ?? 0,
-    agreement: o.agreement ?? 0,
+    agreement,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
