@@ -74,17 +74,17 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
   }
 }
 
-/** Each training image's NEIGHBOUR_K nearest in input space, on the selected backend and kernels. */
+/** Each training image's NEIGHBOUR_K nearest in input space (for --neighbours and --agreement), on the selected backend and kernels. */
 async function neighbourTable(train: ImageSplit, arch: Architecture, log: (line: string) => void): Promise<NeighbourTable> {
   const t0 = performance.now();
   const dim = inputValuesOf(arch);
   const all = Int32Array.from({ length: train.count }, (_, i) => i);
   const x = gatherNormalized(train, all, dim, inputScaling(arch));
-  const table = await withCores(availableParallelism(), () => pixelNeighbours(x, train.count, dim, NEIGHBOUR_K));
-  log(
-    `neighbours: the ${NEIGHBOUR_K} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  return { table, k: NEIGHBOUR_K };
+  // A set of NEIGHBOUR_K images or fewer gives each image all the others.
+  const k = Math.min(NEIGHBOUR_K, train.count - 1);
+  const table = await withCores(availableParallelism(), () => pixelNeighbours(x, train.count, dim, k));
+  log(`neighbours: the ${k} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { table, k };
 }
 
 /**
