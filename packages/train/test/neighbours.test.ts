@@ -63,6 +63,11 @@ test('pixel neighbours: the k nearest other images by float64 distance, nearest 
       );
     }
   }
+  let pairs = 0;
+  await pixelNeighbours(x, COUNT, 784, k, (n) => {
+    pairs += n;
+  });
+  assert.equal(pairs, (COUNT * (COUNT - 1)) / 2, 'the progress counts every pair once');
   await assert.rejects(pixelNeighbours(x, COUNT, 784, COUNT), /k must be from 1 to 599/);
 });
 

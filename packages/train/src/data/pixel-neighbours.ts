@@ -1,8 +1,8 @@
 /**
  * The k nearest images of every training image in input space (squared Euclidean distance on
- * the normalised inputs, the image itself left out), for --neighbours: the pairs that the
- * neighbour term keeps together in the map. Trustworthiness scores a map by exactly these
- * neighbours, which no other term of the model sees.
+ * the normalised inputs, the image itself left out), for --neighbours and --agreement: the
+ * pairs whose representations, or clusters, those terms keep together. Trustworthiness scores
+ * a map by exactly these neighbours, which no other term of the model sees.
  *
  * Exact: ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b, the products in matMul2d (the run's selected kernels on
  * wasm). Each pair's distance is computed once and offered to both images' lists, so a block of
@@ -45,14 +45,15 @@ class NearestLists {
 
 /**
  * For each of the `count` rows of `x` [count, dim] (normalised inputs, row-major), its k nearest
- * other rows: [count, k] indices, nearest first. `onBlock` reports the rows done so far.
+ * other rows: [count, k] indices, nearest first. `onPairs` is told how many of the
+ * count·(count − 1)/2 pairs each block of rows compared.
  */
 export async function pixelNeighbours(
   x: Float32Array,
   count: number,
   dim: number,
   k: number,
-  onBlock?: (done: number) => void,
+  onPairs?: (pairs: number) => void,
 ): Promise<Int32Array> {
   if (k < 1 || k >= count) throw new Error(`pixelNeighbours: k must be from 1 to ${count - 1}, got ${k}`);
   const norms = squaredNorms(x.subarray(0, count * dim), dim);
@@ -77,7 +78,7 @@ export async function pixelNeighbours(
           lists.offer(j, i, d);
         }
       }
-      onBlock?.(from + rows);
+      onPairs?.(rows * later - (rows * (rows + 1)) / 2);
     }
   } finally {
     tf.dispose([rowMajor, featureMajor]);

@@ -3,7 +3,7 @@
  * split, backend, weights and optimizer state, and the stepper that trains them.
  */
 import { availableParallelism } from 'node:os';
-import { type Architecture, inputValuesOf, type Manifest, UserError } from '@aae-map/shared';
+import { type Architecture, inputValuesOf, type Manifest, Progress, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, gatherNormalized, type ImageSplit, inputScaling, limitSplit, pixelsPerImage } from '../data/dataset.ts';
 import { validationSplit } from '../data/held-out.ts';
@@ -75,14 +75,22 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
 }
 
 /** Each training image's NEIGHBOUR_K nearest in input space (for --neighbours and --agreement), on the selected backend and kernels. */
-async function neighbourTable(train: ImageSplit, arch: Architecture, log: (line: string) => void): Promise<NeighbourTable> {
+async function neighbourTable(
+  train: ImageSplit,
+  arch: Architecture,
+  log: (line: string) => void,
+  progress: boolean,
+): Promise<NeighbourTable> {
   const t0 = performance.now();
   const dim = inputValuesOf(arch);
   const all = Int32Array.from({ length: train.count }, (_, i) => i);
   const x = gatherNormalized(train, all, dim, inputScaling(arch));
   // A set of NEIGHBOUR_K images or fewer gives each image all the others.
   const k = Math.min(NEIGHBOUR_K, train.count - 1);
-  const table = await withCores(availableParallelism(), () => pixelNeighbours(x, train.count, dim, k));
+  const n = train.count;
+  const bar = progress ? new Progress({ total: (n * (n - 1)) / 2, unit: 'pairs', label: 'neighbours' }) : undefined;
+  const table = await withCores(availableParallelism(), () => pixelNeighbours(x, n, dim, k, (pairs) => bar?.tick(pairs)));
+  bar?.finish();
   log(`neighbours: the ${k} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { table, k };
 }
@@ -132,7 +140,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
     r.vat > 0,
     r.invariance > 0 ? INVARIANCE_WARP : undefined,
-    r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(trainSplit, arch, log) : undefined,
+    r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(trainSplit, arch, log, options.progress !== false) : undefined,
   );
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
