@@ -95,6 +95,21 @@ async function neighbourTable(
   return { table, k };
 }
 
+/** The run's batch sampler; with --neighbours or --agreement it finds the neighbours first, on the selected kernels. */
+async function samplerFor(
+  r: ResolvedOptions,
+  train: ImageSplit,
+  split: LabelledSplit,
+  arch: Architecture,
+  log: (line: string) => void,
+  progress: boolean,
+): Promise<EpochSampler> {
+  const warp = { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale };
+  const pairWarp = r.invariance > 0 ? INVARIANCE_WARP : undefined;
+  const neighbours = r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(train, arch, log, progress) : undefined;
+  return new EpochSampler(train, split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, neighbours);
+}
+
 /**
  * The stepper for `backend`: GPU-resident on webgpu (with `train`'s images on the GPU too), else
  * one replica per gradient buffer of `state` (worker threads when several).
@@ -131,17 +146,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     log(`products: ${gemm.name} (${gemm.reason})`);
     ranOn = `wasm, ${gemm.name} products`;
   }
-  const sampler = new EpochSampler(
-    trainSplit,
-    split,
-    arch,
-    r.batch,
-    r.noiseStd,
-    { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale },
-    r.vat > 0,
-    r.invariance > 0 ? INVARIANCE_WARP : undefined,
-    r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(trainSplit, arch, log, options.progress !== false) : undefined,
-  );
+  const sampler = await samplerFor(r, trainSplit, split, arch, log, options.progress !== false);
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
