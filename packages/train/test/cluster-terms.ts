@@ -1,14 +1,17 @@
-/** What the tests of the generator phase's terms on y (--balance, --confidence) share. */
+/** What the tests of the generator phase's extra terms (--balance, --confidence, --invariance, --neighbours, --agreement) share. */
 
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
+import { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { initialWeights, TfWeights } from '../src/model/model.ts';
-import { type PhaseSettings, runPhase } from '../src/model/phases.ts';
+import { type IterationBatch, type PhaseSettings, runPhase } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
+import { Replica } from '../src/step/replica.ts';
+import type { TrainingState } from '../src/step/stepper.ts';
 
 /** softmax of each row in float64. */
 export function softmaxRows(logits: number[][]): number[][] {
@@ -75,3 +78,21 @@ export async function generatorFixture(batchSeed: number, weightSeed: number) {
 
 /** Whether the y layer's gradient differs anywhere between two runs. */
 export const yGradDiffers = (a: GeneratorResult, b: GeneratorResult) => a.yGrad.some((g, i) => Math.abs(g - b.yGrad[i]!) > 1e-6);
+
+/**
+ * The generator phase's loss, stats and gradients on `b` for `state`'s weights, in a fresh
+ * Replica with `settings`; with `afterDiscriminator` the discriminator phase runs first, so the
+ * generator backpropagates through its kept encoder pass.
+ */
+export async function generatorGradients(settings: PhaseSettings, state: TrainingState, b: IterationBatch, afterDiscriminator = false) {
+  const replica = new Replica(settings);
+  replica.upload(state.params);
+  try {
+    if (afterDiscriminator) await replica.gradients('discriminator', b, new FlatTensors(state.phaseSpecs.discriminator));
+    const g = new FlatTensors(state.phaseSpecs.generator);
+    const report = await replica.gradients('generator', b, g);
+    return { ...report, g: g.data };
+  } finally {
+    replica.dispose();
+  }
+}

@@ -4,18 +4,17 @@ import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, selectBackend } from '@aae-map/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
-import { FlatTensors } from '../src/kernels/flat-tensors.ts';
+import type { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { pairMutualInformation } from '../src/model/cluster-terms.ts';
 import { encode, inference, initialWeights, TfWeights } from '../src/model/model.ts';
-import type { IterationBatch, PhaseSettings } from '../src/model/phases.ts';
+import type { PhaseSettings } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, INVARIANCE_WARP, resolveOptions } from '../src/run/options.ts';
 import { augmentImages, type Warp } from '../src/step/augment.ts';
 import { EpochSampler, sliceBatch } from '../src/step/batch-sampler.ts';
 import { ParallelStepper } from '../src/step/parallel-stepper.ts';
-import { Replica } from '../src/step/replica.ts';
 import { TrainingState } from '../src/step/stepper.ts';
-import { assertGradientMatches, softmaxRows } from './cluster-terms.ts';
+import { assertGradientMatches, generatorGradients, softmaxRows } from './cluster-terms.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
@@ -111,23 +110,11 @@ function confidentWeights(arch: ReturnType<typeof architectureFor>, seed: number
   return weights;
 }
 
-/** The generator phase's loss, stats and gradients on `b` with `settings`, for the encoder weights. */
-async function generatorGradients(replica: Replica, state: TrainingState, b: IterationBatch, afterDiscriminator = false) {
-  if (afterDiscriminator) await replica.gradients('discriminator', b, new FlatTensors(state.phaseSpecs.discriminator));
-  const g = new FlatTensors(state.phaseSpecs.generator);
-  const report = await replica.gradients('generator', b, g);
-  return { ...report, g: g.data };
-}
-
 test("the generator phase: the loss falls by exactly weight × I(y, y'), with gradients through both copies equal on every code path", async () => {
   const { arch, batch: b } = firstBatch(WARP, WARP, 20);
   const state = new TrainingState(arch, confidentWeights(arch, 3));
   const base: PhaseSettings = { arch, impl: 'custom', headDistance: 6 };
-  const run = (extra: Partial<PhaseSettings>, after = false) => {
-    const r = new Replica({ ...base, ...extra });
-    r.upload(state.params);
-    return generatorGradients(r, state, b, after).finally(() => r.dispose());
-  };
+  const run = (extra: Partial<PhaseSettings>, after = false) => generatorGradients({ ...base, ...extra }, state, b, after);
   const off = await run({});
   const on = await run({ invariance: 2 });
   const w = new TfWeights();
@@ -160,14 +147,11 @@ test('two replicas each take the mutual information of their own half batch: the
   try {
     const two = await parallel.gradients('generator', b);
     const averaged = parallel.averagedGradients('generator', 20).data;
-    const local = new Replica(settings);
-    local.upload(state.params);
     const [first, second, full] = [
-      await generatorGradients(local, state, sliceBatch(b, 0, 10)),
-      await generatorGradients(local, state, sliceBatch(b, 10, 20)),
-      await generatorGradients(local, state, b),
+      await generatorGradients(settings, state, sliceBatch(b, 0, 10)),
+      await generatorGradients(settings, state, sliceBatch(b, 10, 20)),
+      await generatorGradients(settings, state, b),
     ];
-    local.dispose();
     const halves = first.g.map((v, i) => (v + second.g[i]!) / 2);
     const scale = Math.max(...halves.map(Math.abs));
     assertClose(averaged, halves, { atol: 1e-5 * scale, rtol: 1e-4 }, 'replicas vs the mean of the halves');

@@ -5,7 +5,6 @@ import { gatherNormalized, inputScaling, loadMnistDataset, selectBackend } from 
 import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { pixelNeighbours } from '../src/data/pixel-neighbours.ts';
-import { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { selectGemm, withCores } from '../src/kernels/wasm-matmul.ts';
 import { pairAgreement } from '../src/model/cluster-terms.ts';
 import { encode, inference, initialWeights, represent, TfWeights } from '../src/model/model.ts';
@@ -15,9 +14,8 @@ import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import type { Warp } from '../src/step/augment.ts';
 import { EpochSampler, sliceBatch } from '../src/step/batch-sampler.ts';
-import { Replica } from '../src/step/replica.ts';
 import { TrainingState } from '../src/step/stepper.ts';
-import { assertGradientMatches, softmaxRows } from './cluster-terms.ts';
+import { assertGradientMatches, generatorGradients, softmaxRows } from './cluster-terms.ts';
 
 await selectBackend('wasm');
 const mnist = await loadMnistDataset();
@@ -131,28 +129,20 @@ test('the generator phase: the loss rises by exactly weight × the neighbour los
   const { batch: b } = firstBatch(true, table);
   const state = new TrainingState(arch, initialWeights(arch, new Rng(5), 6));
   const base: PhaseSettings = { arch, impl: 'custom', headDistance: 6 };
-  const run = async (extra: Partial<PhaseSettings>, afterDiscriminator = false) => {
-    const r = new Replica({ ...base, ...extra });
-    r.upload(state.params);
-    try {
-      if (afterDiscriminator) await r.gradients('discriminator', b, new FlatTensors(state.phaseSpecs.discriminator));
-      const g = new FlatTensors(state.phaseSpecs.generator);
-      const report = await r.gradients('generator', b, g);
-      return { ...report, g: g.data };
-    } finally {
-      r.dispose();
-    }
-  };
+  const run = (extra: Partial<PhaseSettings>, afterDiscriminator = false) =>
+    generatorGradients({ ...base, ...extra }, state, b, afterDiscriminator);
   const off = await run({});
   const on = await run({ neighbours: 0.5 });
   const w = new TfWeights();
   w.upload(state.params);
-  const expected = tf.tidy(() => {
-    const rep = (images: Float32Array) => {
-      const { logits, z } = encode(w.tensors, arch, tf.tensor2d(images, [20, 784]), inference());
-      return represent(w.tensors, tf.softmax(logits), z!).arraySync();
+  const { expected, disagreement } = tf.tidy(() => {
+    const encoded = (images: Float32Array) => encode(w.tensors, arch, tf.tensor2d(images, [20, 784]), inference());
+    const [first, second] = [encoded(b.xU), encoded(b.xU2!)];
+    const rep = (e: typeof first) => represent(w.tensors, tf.softmax(e.logits), e.z!).arraySync();
+    return {
+      expected: plainNeighbourLoss(rep(first), rep(second)),
+      disagreement: plainAgreement([...first.logits.arraySync(), ...second.logits.arraySync()]),
     };
-    return plainNeighbourLoss(rep(b.xU), rep(b.xU2!));
   });
   w.dispose();
   assertClose([on.stats.neighbourLoss!], [expected], { rtol: 1e-4 }, 'reported neighbour loss');
@@ -169,14 +159,6 @@ test('the generator phase: the loss rises by exactly weight × the neighbour los
   const agree = await run({ agreement: 0.7 });
   const agreeNaive = await run({ agreement: 0.7, impl: 'naive' });
   const agreeKept = await run({ agreement: 0.7 }, true);
-  const w2 = new TfWeights();
-  w2.upload(state.params);
-  const disagreement = tf.tidy(() => {
-    const logits = (images: Float32Array) =>
-      encode(w2.tensors, arch, tf.tensor2d(images, [20, 784]), inference(), false).logits.arraySync();
-    return plainAgreement([...logits(b.xU), ...logits(b.xU2!)]);
-  });
-  w2.dispose();
   assertClose([agree.stats.disagreement!], [disagreement], { rtol: 1e-4 }, 'reported disagreement');
   assertClose([agree.loss - off.loss], [0.7 * disagreement], { rtol: 1e-4, atol: 1e-5 }, 'loss difference');
   const scale2 = Math.max(...agreeNaive.g.map(Math.abs));
