@@ -6,7 +6,7 @@
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
 import { BACKENDS, GEMMS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
-import type { TrainOptions } from './options.ts';
+import { NEIGHBOUR_SPACES, type TrainOptions } from './options.ts';
 import { MIN_REPLICA_SHARE } from './replicas.ts';
 
 type Field = { to: 'data'; key: keyof DataFlags } | { to: 'options'; key: keyof TrainOptions };
@@ -183,6 +183,15 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       "weight of SCAN's consistency term: y on each unlabelled image must match y on one of its 15 nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: 1 with --labels 0 unless --invariance is set, else 0)",
       nonNegativeNumber,
     ),
+  ),
+  setting(
+    'neighbourSpace',
+    new Option(
+      '--neighbour-space <space>',
+      'where --neighbours and --agreement find the 15 nearest: pixels, or deskewed (each image sheared upright and centred by its moments first; for bright shapes on a dark background)',
+    )
+      .choices(NEIGHBOUR_SPACES)
+      .default('pixels'),
   ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),

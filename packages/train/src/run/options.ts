@@ -103,6 +103,12 @@ export interface TrainOptions {
    */
   agreement?: number;
   /**
+   * Where --neighbours and --agreement find each image's nearest: on its pixels, or on its
+   * pixels after moment deskewing (data/deskew.ts), which leaves out slant and position.
+   * @default 'pixels'
+   */
+  neighbourSpace?: NeighbourSpace;
+  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -158,6 +164,7 @@ export interface ResolvedOptions {
   invariance: number;
   neighbours: number;
   agreement: number;
+  neighbourSpace: NeighbourSpace;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -196,6 +203,10 @@ export const DEFAULTS = {
  */
 /** Nearest images of each training image that --neighbours draws from (UMAP's default n_neighbors). */
 export const NEIGHBOUR_K = 15;
+
+/** What the neighbour search compares: the images as given, or deskewed (data/deskew.ts). */
+export const NEIGHBOUR_SPACES = ['pixels', 'deskewed'] as const;
+export type NeighbourSpace = (typeof NEIGHBOUR_SPACES)[number];
 
 export const INVARIANCE_WARP: Warp = { shift: DEFAULTS.augment, rotate: DEFAULTS.augmentRotate, scale: DEFAULTS.augmentScale };
 
@@ -245,6 +256,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     invariance: o.invariance ?? 0,
     neighbours: o.neighbours ?? 0,
     agreement,
+    neighbourSpace: o.neighbourSpace ?? 'pixels',
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -279,6 +291,14 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   check(
     (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,
     '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
+  );
+  check(
+    NEIGHBOUR_SPACES.includes(r.neighbourSpace),
+    `--neighbour-space must be one of ${NEIGHBOUR_SPACES.join(', ')}, got ${r.neighbourSpace}`,
+  );
+  check(
+    images || r.neighbourSpace === 'pixels',
+    '--neighbour-space deskewed shears images, and feature vectors have none; leave it at pixels',
   );
   check(
     images || r.invariance === 0,

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { type Architecture, inputValuesOf, type Manifest, Progress, UserError } from '@aae-map/shared';
 import { type BackendChoice, selectBackend } from '../backend.ts';
 import { type Dataset, gatherNormalized, type ImageSplit, inputScaling, limitSplit, pixelsPerImage } from '../data/dataset.ts';
+import { deskewSplit } from '../data/deskew.ts';
 import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { pixelNeighbours } from '../data/pixel-neighbours.ts';
@@ -18,7 +19,15 @@ import { GpuStepper, REPORT_EVERY } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
-import { architectureFor, INVARIANCE_WARP, NEIGHBOUR_K, type ResolvedOptions, resolveOptions, type TrainOptions } from './options.ts';
+import {
+  architectureFor,
+  INVARIANCE_WARP,
+  NEIGHBOUR_K,
+  type NeighbourSpace,
+  type ResolvedOptions,
+  resolveOptions,
+  type TrainOptions,
+} from './options.ts';
 import { checkReplicas, replicasFor } from './replicas.ts';
 import { checkNewRunDir, loadRunData } from './run-data.ts';
 
@@ -43,7 +52,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -56,6 +65,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     validation: prior.options.validation ?? 0,
     neighbours: prior.options.neighbours ?? 0,
     agreement: prior.options.agreement ?? 0,
+    neighbourSpace: prior.options.neighbourSpace ?? 'pixels',
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -77,6 +87,7 @@ function checkSameData(ds: Dataset, prior: ResumeState, trainCount: number, arch
 /** Each training image's NEIGHBOUR_K nearest in input space (for --neighbours and --agreement), on the selected backend and kernels. */
 async function neighbourTable(
   train: ImageSplit,
+  space: NeighbourSpace,
   arch: Architecture,
   log: (line: string) => void,
   progress: boolean,
@@ -84,14 +95,17 @@ async function neighbourTable(
   const t0 = performance.now();
   const dim = inputValuesOf(arch);
   const all = Int32Array.from({ length: train.count }, (_, i) => i);
-  const x = gatherNormalized(train, all, dim, inputScaling(arch));
+  const shape = { height: arch.inputHeight, width: arch.inputWidth, channels: arch.channels };
+  const x = gatherNormalized(space === 'deskewed' ? deskewSplit(train, shape) : train, all, dim, inputScaling(arch));
   // A set of NEIGHBOUR_K images or fewer gives each image all the others.
   const k = Math.min(NEIGHBOUR_K, train.count - 1);
   const n = train.count;
   const bar = progress ? new Progress({ total: (n * (n - 1)) / 2, unit: 'pairs', label: 'neighbours' }) : undefined;
   const table = await withCores(availableParallelism(), () => pixelNeighbours(x, n, dim, k, (pairs) => bar?.tick(pairs)));
   bar?.finish();
-  log(`neighbours: the ${k} nearest of each of ${train.count} training images in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `neighbours: the ${k} nearest of each of ${train.count} training images (${space}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return { table, k };
 }
 
@@ -106,7 +120,7 @@ async function samplerFor(
 ): Promise<EpochSampler> {
   const warp = { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale };
   const pairWarp = r.invariance > 0 ? INVARIANCE_WARP : undefined;
-  const neighbours = r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(train, arch, log, progress) : undefined;
+  const neighbours = r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
   return new EpochSampler(train, split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, neighbours);
 }
 
