@@ -89,6 +89,8 @@ export interface PhaseSettings {
   neighbours?: number;
   /** Weight of pairAgreement between y on xU and on xU2 (its neighbour) in the generator phase; 0 or absent = off. */
   agreement?: number;
+  /** Weight of D_z's term in the generator phase, which pulls z towards N(0, I); absent = 1. */
+  stylePrior?: number;
 }
 
 export interface PhaseOutput {
@@ -236,7 +238,9 @@ function fooling(
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
-    return clusterTerms(tf.add(ceConstant(dY, REAL), ceConstant(dZ, REAL)) as tf.Scalar, logits, s, stats);
+    // Weight 0 still passes through D_z, so that z stays an input of the loss (its gradient is then 0).
+    const style = s.stylePrior === undefined || s.stylePrior === 1 ? ceConstant(dZ, REAL) : tf.mul(ceConstant(dZ, REAL), s.stylePrior);
+    return clusterTerms(tf.add(ceConstant(dY, REAL), style) as tf.Scalar, logits, s, stats);
   };
   const second = (s.invariance || s.neighbours || s.agreement) && b.xU2 ? rows(b.xU2, b.size) : undefined;
   const total = (logits: tf.Tensor2D, z: tf.Tensor2D, logits2?: tf.Tensor2D, z2?: tf.Tensor2D): tf.Scalar => {

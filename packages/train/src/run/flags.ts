@@ -193,6 +193,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       .choices(NEIGHBOUR_SPACES)
       .default('pixels'),
   ),
+  setting(
+    'stylePrior',
+    opt(
+      '--style-prior <weight>',
+      "weight of the style prior in the generator phase (D_z pulling z towards N(0, I)); below 1 leaves more of the style's layout to --neighbours",
+      nonNegativeNumber,
+    ).default(1),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

@@ -109,6 +109,11 @@ export interface TrainOptions {
    */
   neighbourSpace?: NeighbourSpace;
   /**
+   * Weight of the style prior in the generator phase: how hard D_z pulls z towards N(0, I).
+   * Below 1 it leaves more of the style's layout to --neighbours. @default 1
+   */
+  stylePrior?: number;
+  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -165,6 +170,7 @@ export interface ResolvedOptions {
   neighbours: number;
   agreement: number;
   neighbourSpace: NeighbourSpace;
+  stylePrior: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -257,6 +263,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     neighbours: o.neighbours ?? 0,
     agreement,
     neighbourSpace: o.neighbourSpace ?? 'pixels',
+    stylePrior: o.stylePrior ?? 1,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -292,6 +299,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,
     '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
   );
+  check(Number.isFinite(r.stylePrior) && r.stylePrior >= 0, `--style-prior must be a number >= 0, got ${r.stylePrior}`);
   check(
     NEIGHBOUR_SPACES.includes(r.neighbourSpace),
     `--neighbour-space must be one of ${NEIGHBOUR_SPACES.join(', ')}, got ${r.neighbourSpace}`,

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertClose } from '@aae-map/shared/test-utils';
+import { loadMnistDataset, selectBackend } from '@aae-map/train';
+import { balancedSplit } from '../src/data/labelled-split.ts';
+import { initialWeights } from '../src/model/model.ts';
+import type { PhaseSettings } from '../src/model/phases.ts';
+import { Rng } from '../src/rng.ts';
+import { architectureFor, resolveOptions } from '../src/run/options.ts';
+import { EpochSampler } from '../src/step/batch-sampler.ts';
+import { TrainingState } from '../src/step/stepper.ts';
+import { generatorGradients } from './cluster-terms.ts';
+
+await selectBackend('wasm');
+const mnist = await loadMnistDataset();
+const train = { ...mnist.train, count: 200, labels: mnist.train.labels.subarray(0, 200) };
+const opts = resolveOptions({ labels: 0, clusters: 10, styleDim: 2, hidden: [32, 16] }, mnist);
+const arch = architectureFor(opts, mnist);
+
+test('--style-prior: the generator loss and gradients are affine in the weight, 1 is the old objective, on both encoder passes', async () => {
+  const rng = new Rng(3);
+  const sampler = new EpochSampler(train, balancedSplit(train.labels, 10, 0, 1), arch, 20, opts.noiseStd);
+  sampler.startEpoch(rng);
+  const b = sampler.hostBatch(sampler.draw(0, rng));
+  const state = new TrainingState(arch, initialWeights(arch, new Rng(5), 6));
+  const base: PhaseSettings = { arch, impl: 'custom', headDistance: 6 };
+  const run = (stylePrior?: number, afterDiscriminator = false) =>
+    generatorGradients({ ...base, stylePrior }, state, b, afterDiscriminator);
+  const [old, zero, half, one] = [await run(), await run(0), await run(0.5), await run(1)];
+  assert.equal(one.loss, old.loss, 'weight 1 is the objective without the setting');
+  assert.deepEqual(one.g, old.g);
+  // D_z's term is the only part that moves: twice the change at 0.5 is the change at 1.
+  const term = one.loss - zero.loss;
+  assert.ok(term > 0.1, `the style term is a real part of the loss (${term})`);
+  assertClose([2 * (half.loss - zero.loss)], [term], { rtol: 1e-5 }, 'loss');
+  const scale = Math.max(...one.g.map(Math.abs));
+  assertClose(
+    half.g.map((v, i) => 2 * (v - zero.g[i]!)),
+    one.g.map((v, i) => v - zero.g[i]!),
+    { atol: 1e-5 * scale, rtol: 1e-4 },
+    'gradient',
+  );
+  assert.ok(Math.max(...one.g.map((v, i) => Math.abs(v - zero.g[i]!))) > 1e-3 * scale, 'the term moves the gradient');
+  // The pass kept from the discriminator phase backpropagates the same thing, weight 0 included.
+  for (const [w, plain] of [
+    [0, zero],
+    [0.5, half],
+  ] as const) {
+    const kept = await run(w, true);
+    assertClose(kept.g, plain.g, { atol: 1e-5 * scale, rtol: 1e-4 }, `kept pass, weight ${w}`);
+  }
+});
+
+test('--style-prior: 1 by default, must be >= 0', () => {
+  assert.equal(resolveOptions({ labels: 0 }, mnist).stylePrior, 1);
+  assert.equal(resolveOptions({ labels: 0, stylePrior: 0 }, mnist).stylePrior, 0);
+  assert.throws(() => resolveOptions({ labels: 0, stylePrior: -1 }, mnist), /--style-prior must be a number >= 0, got -1/);
+});
