@@ -1,4 +1,4 @@
-/** What the tests of the generator phase's extra terms (--balance, --confidence, --invariance, --neighbours, --agreement) share. */
+/** What the tests of the phases' extra terms and weights (--balance, --confidence, --invariance, --neighbours, --agreement, --style-prior, --reconstruct-y) share. */
 
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset } from '@aae-map/train';
@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { balancedSplit } from '../src/data/labelled-split.ts';
 import { FlatTensors } from '../src/kernels/flat-tensors.ts';
 import { initialWeights, TfWeights } from '../src/model/model.ts';
-import { type IterationBatch, type PhaseSettings, runPhase } from '../src/model/phases.ts';
+import { type IterationBatch, type Phase, type PhaseSettings, runPhase } from '../src/model/phases.ts';
 import { Rng } from '../src/rng.ts';
 import { architectureFor, resolveOptions } from '../src/run/options.ts';
 import { EpochSampler } from '../src/step/batch-sampler.ts';
@@ -85,12 +85,17 @@ export const yGradDiffers = (a: GeneratorResult, b: GeneratorResult) => a.yGrad.
  * generator backpropagates through its kept encoder pass.
  */
 export async function generatorGradients(settings: PhaseSettings, state: TrainingState, b: IterationBatch, afterDiscriminator = false) {
+  return phaseGradients('generator', settings, state, b, afterDiscriminator ? ['discriminator'] : []);
+}
+
+/** One phase's loss, stats and flat gradients on `b` in a fresh Replica, after running `before` (their gradients dropped). */
+export async function phaseGradients(phase: Phase, settings: PhaseSettings, state: TrainingState, b: IterationBatch, before: Phase[] = []) {
   const replica = new Replica(settings);
   replica.upload(state.params);
   try {
-    if (afterDiscriminator) await replica.gradients('discriminator', b, new FlatTensors(state.phaseSpecs.discriminator));
-    const g = new FlatTensors(state.phaseSpecs.generator);
-    const report = await replica.gradients('generator', b, g);
+    for (const p of before) await replica.gradients(p, b, new FlatTensors(state.phaseSpecs[p]));
+    const g = new FlatTensors(state.phaseSpecs[phase]);
+    const report = await replica.gradients(phase, b, g);
     return { ...report, g: g.data };
   } finally {
     replica.dispose();

@@ -24,6 +24,7 @@ import {
   inference,
   meanOnDevice,
   represent,
+  scaleGradient,
   traceEncoder,
   type WeightTensors,
 } from './model.ts';
@@ -91,6 +92,8 @@ export interface PhaseSettings {
   agreement?: number;
   /** Weight of D_z's term in the generator phase, which pulls z towards N(0, I); absent = 1. */
   stylePrior?: number;
+  /** Scale of the reconstruction's gradient into y (scaleGradient); absent = 1, 0 = y learns from the other phases only. */
+  reconstructY?: number;
 }
 
 export interface PhaseOutput {
@@ -143,7 +146,8 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   const x = b.xL ? tf.concat([rows(b.xU, b.size), rows(b.xL, b.size)]) : rows(b.xU, b.size);
   return differentiate(w, names, () => {
     const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
-    const xHat = decode(w, a, represent(w, tf.softmax(logits), z!), { train: true, inputGrad: true, impl: s.impl });
+    const y = s.reconstructY === undefined || s.reconstructY === 1 ? tf.softmax(logits) : scaleGradient(tf.softmax(logits), s.reconstructY);
+    const xHat = decode(w, a, represent(w, y, z!), { train: true, inputGrad: true, impl: s.impl });
     const mse = meanOnDevice(tf.squaredDifference(xHat, x));
     stats.mse = tf.keep(mse);
     if (a.mode !== '2d') return mse;

@@ -201,6 +201,14 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ).default(1),
   ),
+  setting(
+    'reconstructY',
+    opt(
+      '--reconstruct-y <scale>',
+      "scale of the reconstruction's gradient into y, from 0 to 1: 0 leaves the clusters to the adversary, the labels and the cluster terms",
+      nonNegativeNumber,
+    ).default(1),
+  ),
   setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),

@@ -114,6 +114,12 @@ export interface TrainOptions {
    */
   stylePrior?: number;
   /**
+   * How much the reconstruction shapes y: its gradient into y is scaled by this. 0 leaves y to
+   * the adversary, the labels and the cluster terms, so that clusters are not bent towards
+   * whatever helps to redraw the pixels. @default 1
+   */
+  reconstructY?: number;
+  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -171,6 +177,7 @@ export interface ResolvedOptions {
   agreement: number;
   neighbourSpace: NeighbourSpace;
   stylePrior: number;
+  reconstructY: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -264,6 +271,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     agreement,
     neighbourSpace: o.neighbourSpace ?? 'pixels',
     stylePrior: o.stylePrior ?? 1,
+    reconstructY: o.reconstructY ?? 1,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -300,6 +308,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
   );
   check(Number.isFinite(r.stylePrior) && r.stylePrior >= 0, `--style-prior must be a number >= 0, got ${r.stylePrior}`);
+  check(r.reconstructY >= 0 && r.reconstructY <= 1, `--reconstruct-y must be a number from 0 to 1, got ${r.reconstructY}`);
   check(
     NEIGHBOUR_SPACES.includes(r.neighbourSpace),
     `--neighbour-space must be one of ${NEIGHBOUR_SPACES.join(', ')}, got ${r.neighbourSpace}`,

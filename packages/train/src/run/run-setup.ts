@@ -52,7 +52,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --style-prior or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --style-prior, --reconstruct-y or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -67,6 +67,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     agreement: prior.options.agreement ?? 0,
     neighbourSpace: prior.options.neighbourSpace ?? 'pixels',
     stylePrior: prior.options.stylePrior ?? 1,
+    reconstructY: prior.options.reconstructY ?? 1,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
@@ -165,19 +166,9 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   r.replicas = replicasFor(options.replicas ?? r.replicas, backend.name, r.batch);
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
-  const { vat, balance, confidence, invariance, neighbours, agreement, stylePrior } = r;
-  const settings = {
-    arch,
-    impl: r.denseImpl,
-    headDistance: r.headDistance,
-    vat,
-    balance,
-    confidence,
-    invariance,
-    neighbours,
-    agreement,
-    stylePrior,
-  };
+  const { denseImpl: impl, headDistance, vat, balance, confidence, invariance, neighbours, agreement, stylePrior, reconstructY } = r;
+  const terms = { vat, balance, confidence, invariance, neighbours, agreement, stylePrior, reconstructY };
+  const settings = { arch, impl, headDistance, ...terms };
   const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,
