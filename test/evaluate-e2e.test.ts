@@ -87,7 +87,7 @@ async function checkHeadsAndClusters(r: EvalReport, onnx: string, pixels: Uint8A
 
 test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and matches reference metrics', async () => {
   const runDir = join(tmp, 'run-nd');
-  await writeRandomCheckpoint(runDir, { mode: 'nd', clusters: 10, seed: 3 });
+  await writeRandomCheckpoint(runDir, { mode: 'nd', clusters: 10, seed: 3, dataset: 'mnist' });
   // The fixture writes an unsupervised manifest; mark it as trained with 100 labels.
   const manifestFile = join(runDir, 'manifest.json');
   await writeFile(manifestFile, JSON.stringify({ ...JSON.parse(await readFile(manifestFile, 'utf8')), labels: 100 }));
@@ -109,7 +109,7 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
       clusters: 10,
       styleDim: 10,
       mode: 'nd',
-      dataset: 'random-fixture',
+      dataset: 'mnist',
       classNames: 10,
       labelsUsed: 100,
       epochs: 0,

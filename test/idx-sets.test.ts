@@ -133,6 +133,12 @@ test('Fashion-MNIST folder → train → export → embed → evaluate, named af
     Math.abs(report.classification.direct!.error - trainError) <= 1 / 200,
     `${report.classification.direct!.error} vs ${trainError}`,
   );
+  // Without --data it would be scored on MNIST's test set: refused, naming the set it knows.
+  assertRefused(
+    await run('evaluate', 'evaluate', ['--model', model, '--no-progress']),
+    /fashion\.onnx was trained on fashion-mnist, and without --data it would be scored on MNIST; pass --data/,
+    'evaluate without --data',
+  );
 
   // embed: 40 of the test images as PNGs, in folders named by class; each row's cluster is evaluate's.
   const images = join(root, 'fashion-png');

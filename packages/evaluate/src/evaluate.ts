@@ -1,6 +1,6 @@
 /** `evaluate`: scores an exported model (or a run, exported on the fly) on held-out images. */
 import type { Device } from '@aae-map/infer';
-import { type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
+import { MNIST_NAME, type ModelInfo, Progress, UserError, writeFileAtomic } from '@aae-map/shared';
 import { defaultFitData, finishSets, type LoadedSet, type PendingSet, startSet } from './datasets.ts';
 import { embedSet } from './embed-set.ts';
 import { argmaxRows, clusterError, identityLabels, labelsByMajority, labelsByMostConfident } from './metrics/classification.ts';
@@ -94,6 +94,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
   });
   try {
     const info = src.model.info;
+    checkDefaultData(opts.testImages, info.dataset, src.path);
     const show = opts.progress ?? true;
     const [test, fit] = (await finishSets(pending, info, show, opts.convertColour ?? false)) as [LoadedSet, LoadedSet];
     checkCounts([test, fit]);
@@ -236,4 +237,15 @@ function classCount(testLabels: Int32Array, fitLabels: Int32Array): number {
   let m = 0;
   for (const labels of [testLabels, fitLabels]) for (const l of labels) m = Math.max(m, l);
   return m + 1;
+}
+
+/**
+ * Without --data the model is scored on MNIST: refuse a model trained on another set (its name
+ * is in the model's metadata), whose MNIST figures would be silently meaningless.
+ */
+function checkDefaultData(testImages: string | undefined, dataset: string, path: string): void {
+  if (testImages !== undefined || dataset === '' || dataset === MNIST_NAME) return;
+  throw new UserError(
+    `${path} was trained on ${dataset}, and without --data it would be scored on MNIST; pass --data with ${dataset}'s test images (for an IDX set, its folder)`,
+  );
 }

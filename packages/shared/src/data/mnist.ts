@@ -13,6 +13,9 @@ export function mnistFiles(): { trainImages: string; trainLabels: string; testIm
   };
 }
 
+/** The dataset name MNIST runs store in their manifest and model metadata. */
+export const MNIST_NAME = 'mnist';
+
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export async function readMnist(split: 'train' | 'test'): Promise<LabelledImages> {

@@ -3,6 +3,7 @@ import {
   conventionalLabelsFile,
   idxSetName,
   MNIST_CLASS_NAMES,
+  MNIST_NAME,
   mnistFiles,
   numberedClassNames,
   readClassNames,
@@ -76,7 +77,7 @@ export async function loadMnistDataset(): Promise<Dataset> {
     labels: f.trainLabels,
     testImages: f.testImages,
     testLabels: f.testLabels,
-    name: 'mnist',
+    name: MNIST_NAME,
   });
   return { ...ds, classNames: [...MNIST_CLASS_NAMES] };
 }
