@@ -1,5 +1,4 @@
 import type { Architecture } from '@aae-map/shared';
-import { UserError } from '@aae-map/shared';
 import type { BackendName, GemmName } from '../backend-names.ts';
 import type { Dataset, ImageSplit } from '../data/dataset.ts';
 import type { DataFiles } from '../data/folder-files.ts';
@@ -7,7 +6,7 @@ import { decoderOutputFor, fitStandardization, noStandardization } from '../data
 import type { DenseImpl } from '../model/dense.ts';
 import type { Warp } from '../step/augment.ts';
 import type { EpochMetrics } from './epoch-metrics.ts';
-import { checkReplicas } from './replicas.ts';
+import { checkOptions } from './option-checks.ts';
 
 /** Options of `train()`. Every field is optional; the defaults train the default MNIST run. */
 export interface TrainOptions {
@@ -209,11 +208,6 @@ export const DEFAULTS = {
   headScale: 10,
 } as const;
 
-/**
- * The second copy's warp with `invariance`: the labelled runs' default augmentation. The first
- * copy keeps the run's own (none by default without labels, where warping the images that are
- * reconstructed made clusters worse: docs/results.md).
- */
 /** Nearest images of each training image that --neighbours draws from (UMAP's default n_neighbors). */
 export const NEIGHBOUR_K = 15;
 
@@ -221,13 +215,12 @@ export const NEIGHBOUR_K = 15;
 export const NEIGHBOUR_SPACES = ['pixels', 'deskewed'] as const;
 export type NeighbourSpace = (typeof NEIGHBOUR_SPACES)[number];
 
+/**
+ * The second copy's warp with `invariance`: the labelled runs' default augmentation. The first
+ * copy keeps the run's own (none by default without labels, where warping the images that are
+ * reconstructed made clusters worse: docs/results.md).
+ */
 export const INVARIANCE_WARP: Warp = { shift: DEFAULTS.augment, rotate: DEFAULTS.augmentRotate, scale: DEFAULTS.augmentScale };
-
-const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
-
-function check(ok: boolean, message: string): void {
-  if (!ok) throw new UserError(message);
-}
 
 export function modeOf(styleDim: number): 'nd' | '2d' {
   return styleDim === 2 ? '2d' : 'nd';
@@ -280,68 +273,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     replicas: o.replicas,
   };
   r.runDir = o.runDir ?? `runs/${r.name}`;
-  check(isInt(r.epochs, 1), `--epochs must be a whole number >= 1, got ${r.epochs}`);
-  check(isInt(r.batch, 2), `--batch must be a whole number >= 2, got ${r.batch}`);
-  check(isInt(r.labels, 0), `--labels must be a whole number >= 0, got ${r.labels}`);
-  check(isInt(r.clusters, 2), `--clusters must be a whole number >= 2, got ${r.clusters}`);
-  check(
-    r.styleDim === r.clusters || r.styleDim === 2,
-    `--style-dim must be ${r.clusters} (n-D mode, = --clusters) or 2 (2-D mode), got ${r.styleDim}`,
-  );
-  check(r.headDistance > 0, `--head-distance must be > 0, got ${r.headDistance}`);
-  check(r.hidden.length > 0 && r.hidden.every((h) => isInt(h, 1)), `hidden sizes must be whole numbers >= 1, got [${r.hidden}]`);
-  check(Number.isInteger(r.seed), `--seed must be a whole number, got ${r.seed}`);
-  check(r.lr > 0 && Number.isFinite(r.lr), `--lr must be a positive number, got ${r.lr}`);
-  check(r.lrFinal > 0 && r.lrFinal <= 1, `lrFinal must be in (0, 1], got ${r.lrFinal}`);
-  check(r.noiseStd >= 0, `noiseStd must be >= 0, got ${r.noiseStd}`);
-  check(isInt(r.augment, 0), `--augment must be a whole number of pixels >= 0, got ${r.augment}`);
-  check(r.augmentRotate >= 0 && r.augmentRotate <= 180, `--augment-rotate must be a number of degrees in [0, 180], got ${r.augmentRotate}`);
-  check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
-  check(Number.isFinite(r.vat) && r.vat >= 0, `--vat must be a number >= 0, got ${r.vat}`);
-  check(Number.isFinite(r.balance) && r.balance >= 0, `--balance must be a number >= 0, got ${r.balance}`);
-  check(Number.isFinite(r.confidence) && r.confidence >= 0, `--confidence must be a number >= 0, got ${r.confidence}`);
-  check(Number.isFinite(r.invariance) && r.invariance >= 0, `--invariance must be a number >= 0, got ${r.invariance}`);
-  check(Number.isFinite(r.neighbours) && r.neighbours >= 0, `--neighbours must be a number >= 0, got ${r.neighbours}`);
-  check(Number.isFinite(r.agreement) && r.agreement >= 0, `--agreement must be a number >= 0, got ${r.agreement}`);
-  check(
-    (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,
-    '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
-  );
-  check(Number.isFinite(r.stylePrior) && r.stylePrior >= 0, `--style-prior must be a number >= 0, got ${r.stylePrior}`);
-  check(r.reconstructY >= 0 && r.reconstructY <= 1, `--reconstruct-y must be a number from 0 to 1, got ${r.reconstructY}`);
-  check(
-    NEIGHBOUR_SPACES.includes(r.neighbourSpace),
-    `--neighbour-space must be one of ${NEIGHBOUR_SPACES.join(', ')}, got ${r.neighbourSpace}`,
-  );
-  check(
-    images || r.neighbourSpace === 'pixels',
-    '--neighbour-space deskewed shears images, and feature vectors have none; leave it at pixels',
-  );
-  check(
-    images || r.invariance === 0,
-    '--invariance compares y on two warps of each image, and feature vectors have no pixels; leave it at 0',
-  );
-  check(
-    images || (r.augment === 0 && r.augmentRotate === 0 && r.augmentScale === 0),
-    '--augment, --augment-rotate and --augment-scale move pixels, and feature vectors have none; leave them at 0',
-  );
-  check(!images || r.standardize, '--no-standardize is for feature vectors; images are scaled to [-1, 1]');
-  check(isInt(r.validation, 0), `--validation must be a whole number >= 0, got ${r.validation}`);
-  check(
-    r.validation === 0 || dataset.classNames.length > 0,
-    '--validation scores held-out labelled images, and the training set has no labels',
-  );
-  check(r.trainLimit === undefined || isInt(r.trainLimit, 1), `--train-limit must be a whole number >= 1, got ${r.trainLimit}`);
-  check(r.testLimit === undefined || isInt(r.testLimit, 1), `--test-limit must be a whole number >= 1, got ${r.testLimit}`);
-  checkReplicas(r.replicas, r.batch);
-  check(r.denseImpl === 'custom' || r.denseImpl === 'naive', `denseImpl must be 'custom' or 'naive', got ${r.denseImpl}`);
-  if (r.labels > 0) {
-    check(dataset.classNames.length > 0, `the training set has no labels; pass --labels 0 to train without them`);
-    check(
-      r.clusters >= dataset.classNames.length,
-      `--clusters ${r.clusters} is fewer than the ${dataset.classNames.length} classes in the labels; use --clusters ${dataset.classNames.length} or more, or --labels 0`,
-    );
-  }
+  checkOptions(r, dataset, images);
   return r;
 }
 
