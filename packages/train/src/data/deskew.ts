@@ -6,9 +6,10 @@
  * are what make a slanted 4 the neighbour of a 9.
  *
  * Mass is the pixel value averaged over channels, so it suits bright shapes on a dark
- * background (digits, letters, Fashion-MNIST). The shear is a = μ11 / μ02 over the image's
- * central moments; each output pixel (x, y) reads the input at (x + a·(y − ȳ) + x̄ − cx, y + ȳ − cy)
- * with bilinear interpolation, and outside the image reads 0.
+ * background: digits and letters (on Fashion-MNIST it makes neighbours no purer, docs/design.md).
+ * The shear is a = μ11 / μ02 over the image's central moments; each output pixel (x, y) reads
+ * the input at (x + a·(y − ȳ) + x̄ − cx, y + ȳ − cy) with bilinear interpolation, and outside the
+ * image reads 0.
  */
 import type { ImageSplit } from './dataset.ts';
 
@@ -19,7 +20,7 @@ export interface ImageShape {
 }
 
 /** Centre of mass and shear of one image: [x̄, ȳ, a]; an empty image gets its centre and no shear. */
-export function slant(pixels: Uint8Array, shape: ImageShape): [number, number, number] {
+function slant(pixels: Uint8Array, shape: ImageShape): [number, number, number] {
   const { height: h, width: w, channels: c } = shape;
   let m = 0;
   let sx = 0;
