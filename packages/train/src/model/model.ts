@@ -147,7 +147,6 @@ export function differentiate(w: WeightTensors, names: string[], f: () => tf.Sca
   return { loss: value, grads };
 }
 
-/** r = y·W_c + z, with W_c stored as `heads` (n × d). */
 /** x unchanged, with its gradient multiplied by `scale` on the way back. */
 export function scaleGradient(x: tf.Tensor2D, scale: number): tf.Tensor2D {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
@@ -157,6 +156,7 @@ export function scaleGradient(x: tf.Tensor2D, scale: number): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
+/** r = y·W_c + z, with W_c stored as `heads` (n × d). */
 export function represent(w: WeightTensors, y: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor2D {
   return tf.add(tf.matMul(y, w.get('heads') as tf.Tensor2D), z);
 }

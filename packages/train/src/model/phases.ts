@@ -146,7 +146,8 @@ const reconstruction: PhaseFn = (w, b, names, s, stats) => {
   const x = b.xL ? tf.concat([rows(b.xU, b.size), rows(b.xL, b.size)]) : rows(b.xU, b.size);
   return differentiate(w, names, () => {
     const { logits, z } = encode(w, a, x, { train: true, inputGrad: false, impl: s.impl });
-    const y = s.reconstructY === undefined || s.reconstructY === 1 ? tf.softmax(logits) : scaleGradient(tf.softmax(logits), s.reconstructY);
+    const scale = s.reconstructY ?? 1;
+    const y = scale === 1 ? tf.softmax(logits) : scaleGradient(tf.softmax(logits), scale);
     const xHat = decode(w, a, represent(w, y, z!), { train: true, inputGrad: true, impl: s.impl });
     const mse = meanOnDevice(tf.squaredDifference(xHat, x));
     stats.mse = tf.keep(mse);
@@ -243,7 +244,8 @@ function fooling(
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
     const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     // Weight 0 still passes through D_z, so that z stays an input of the loss (its gradient is then 0).
-    const style = s.stylePrior === undefined || s.stylePrior === 1 ? ceConstant(dZ, REAL) : tf.mul(ceConstant(dZ, REAL), s.stylePrior);
+    const weight = s.stylePrior ?? 1;
+    const style = weight === 1 ? ceConstant(dZ, REAL) : tf.mul(ceConstant(dZ, REAL), weight);
     return clusterTerms(tf.add(ceConstant(dY, REAL), style) as tf.Scalar, logits, s, stats);
   };
   const second = (s.invariance || s.neighbours || s.agreement) && b.xU2 ? rows(b.xU2, b.size) : undefined;

@@ -32,8 +32,8 @@ export function checkOptions(r: ResolvedOptions, dataset: Dataset, images: boole
   check(isInt(r.augment, 0), `--augment must be a whole number of pixels >= 0, got ${r.augment}`);
   check(r.augmentRotate >= 0 && r.augmentRotate <= 180, `--augment-rotate must be a number of degrees in [0, 180], got ${r.augmentRotate}`);
   check(r.augmentScale >= 0 && r.augmentScale < 1, `--augment-scale must be a number in [0, 1), got ${r.augmentScale}`);
-  const weights = { vat: r.vat, balance: r.balance, confidence: r.confidence, invariance: r.invariance, neighbours: r.neighbours };
-  for (const [flag, v] of Object.entries({ ...weights, agreement: r.agreement, 'style-prior': r.stylePrior }))
+  const { vat, balance, confidence, invariance, neighbours, agreement, stylePrior } = r;
+  for (const [flag, v] of Object.entries({ vat, balance, confidence, invariance, neighbours, agreement, 'style-prior': stylePrior }))
     check(Number.isFinite(v) && v >= 0, `--${flag} must be a number >= 0, got ${v}`);
   check(
     (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,

@@ -96,18 +96,16 @@ async function neighbourTable(
 ): Promise<NeighbourTable> {
   const t0 = performance.now();
   const dim = inputValuesOf(arch);
-  const all = Int32Array.from({ length: train.count }, (_, i) => i);
+  const n = train.count;
+  const all = Int32Array.from({ length: n }, (_, i) => i);
   const shape = { height: arch.inputHeight, width: arch.inputWidth, channels: arch.channels };
   const x = gatherNormalized(space === 'deskewed' ? deskewSplit(train, shape) : train, all, dim, inputScaling(arch));
   // A set of NEIGHBOUR_K images or fewer gives each image all the others.
-  const k = Math.min(NEIGHBOUR_K, train.count - 1);
-  const n = train.count;
+  const k = Math.min(NEIGHBOUR_K, n - 1);
   const bar = progress ? new Progress({ total: (n * (n - 1)) / 2, unit: 'pairs', label: 'neighbours' }) : undefined;
   const table = await withCores(availableParallelism(), () => pixelNeighbours(x, n, dim, k, (pairs) => bar?.tick(pairs)));
   bar?.finish();
-  log(
-    `neighbours: the ${k} nearest of each of ${train.count} training images (${space}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
+  log(`neighbours: the ${k} nearest of each of ${n} training images (${space}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return { table, k };
 }
 
@@ -167,8 +165,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const rng = prior ? new Rng(prior.resume.rng) : new Rng(r.seed);
   const state = prior?.state.withReplicas(r.replicas) ?? new TrainingState(arch, initialWeights(arch, rng, r.headDistance), r.replicas);
   const { denseImpl: impl, headDistance, vat, balance, confidence, invariance, neighbours, agreement, stylePrior, reconstructY } = r;
-  const terms = { vat, balance, confidence, invariance, neighbours, agreement, stylePrior, reconstructY };
-  const settings = { arch, impl, headDistance, ...terms };
+  const settings = { arch, impl, headDistance, vat, balance, confidence, invariance, neighbours, agreement, stylePrior, reconstructY };
   const stepper = await startStepper(state, settings, backend.name, trainSplit);
   const info = {
     arch,
