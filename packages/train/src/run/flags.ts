@@ -6,7 +6,7 @@
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
 import { BACKENDS, GEMMS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
-import { NEIGHBOUR_SPACES, type TrainOptions } from './options.ts';
+import { DEFAULTS, NEIGHBOUR_K, NEIGHBOUR_SPACES, type TrainOptions } from './options.ts';
 import { MIN_REPLICA_SHARE } from './replicas.ts';
 
 type Field = { to: 'data'; key: keyof DataFlags } | { to: 'options'; key: keyof TrainOptions };
@@ -64,19 +64,19 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'classNames',
     opt('--class-names <file.json>', 'IDX or feature --data with numeric labels: a JSON list naming class 0, 1, … (default: the numbers)'),
   ),
-  setting('epochs', opt('--epochs <n>', 'total epochs (passes over the unlabelled images) (default: 3)', integer)),
-  setting('batch', opt('--batch <n>', 'images per batch', integer).default(100)),
+  setting('epochs', opt('--epochs <n>', `total epochs (passes over the unlabelled images) (default: ${DEFAULTS.epochs})`, integer)),
+  setting('batch', opt('--batch <n>', 'images per batch', integer).default(DEFAULTS.batch)),
   setting(
     'labels',
     opt('--labels <n>', 'labelled images, class-balanced, seeded; 0 = unsupervised; folder --data: at most this many', integer).default(
-      1000,
+      DEFAULTS.labels,
     ),
   ),
   setting(
     'clusters',
     opt(
       '--clusters <n>',
-      'n, number of clusters (default: 10; with a folder --data, its number of classes, and required when it has none)',
+      `n, number of clusters (default: ${DEFAULTS.clusters}; with a folder --data, its number of classes, and required when it has none)`,
       integer,
     ),
   ),
@@ -90,9 +90,9 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       '--head-distance <eta>',
       '2-D mode: pairs of heads closer than this are pushed apart (they start on a circle this far apart)',
       positiveNumber,
-    ).default(6),
+    ).default(DEFAULTS.headDistance),
   ),
-  setting('hidden', opt('--hidden <sizes>', 'hidden layer sizes of every network', sizeList).default([1000, 1000])),
+  setting('hidden', opt('--hidden <sizes>', 'hidden layer sizes of every network', sizeList).default([...DEFAULTS.hidden])),
   setting(
     'backend',
     opt(
@@ -111,12 +111,12 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       .choices(GEMMS)
       .default('auto'),
   ),
-  setting('seed', opt('--seed <n>', 'seeds weights, labelled subset, batches and noise', integer).default(1)),
+  setting('seed', opt('--seed <n>', 'seeds weights, labelled subset, batches and noise', integer).default(DEFAULTS.seed)),
   setting(
     'augment',
     opt(
       '--augment <pixels>',
-      'training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: 2, or 0 with --labels 0)',
+      `training images are shifted by up to this many pixels (random x and y) each time they are drawn; 0 = off (default: ${DEFAULTS.augment}, or 0 with --labels 0)`,
       integer,
     ),
   ),
@@ -124,7 +124,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'augmentRotate',
     opt(
       '--augment-rotate <degrees>',
-      'training images are also rotated by up to this many degrees (default: 15, or 0 with --labels 0)',
+      `training images are also rotated by up to this many degrees (default: ${DEFAULTS.augmentRotate}, or 0 with --labels 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -132,7 +132,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'augmentScale',
     opt(
       '--augment-scale <fraction>',
-      'training images are also scaled by a random factor in 1 ± this (default: 0.1, or 0 with --labels 0)',
+      `training images are also scaled by a random factor in 1 ± this (default: ${DEFAULTS.augmentScale}, or 0 with --labels 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -140,7 +140,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'vat',
     opt(
       '--vat <epsilon>',
-      'virtual adversarial training: y on unlabelled images must resist a perturbation of this length (pixels in [-1, 1]); 0 = off (default: 1.5, or 0 with --labels 0)',
+      `virtual adversarial training: y on unlabelled images must resist a perturbation of this length (pixels in [-1, 1]); 0 = off (default: ${DEFAULTS.vat}, or 0 with --labels 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -148,7 +148,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'balance',
     opt(
       '--balance <weight>',
-      "weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: 5 with --agreement on, else 0)",
+      `weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: ${DEFAULTS.unsupervisedBalance} with --agreement on, else 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -172,7 +172,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'neighbours',
     opt(
       '--neighbours <weight>',
-      "weight of UMAP's objective on the representation: each unlabelled image is kept near one of its 15 nearest training images in input space and away from other images' (found once at the start, about a minute for 60k images); 0 = off (default: 0)",
+      `weight of UMAP's objective on the representation: each unlabelled image is kept near one of its ${NEIGHBOUR_K} nearest training images in input space and away from other images' (found once at the start, about a minute for 60k images); 0 = off (default: 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -180,7 +180,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'agreement',
     opt(
       '--agreement <weight>',
-      "weight of SCAN's consistency term: y on each unlabelled image must match y on one of its 15 nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: 1 with --labels 0 unless --invariance is set, else 0)",
+      `weight of SCAN's consistency term: y on each unlabelled image must match y on one of its ${NEIGHBOUR_K} nearest training images in input space (with --balance, SCAN's objective); 0 = off (default: ${DEFAULTS.unsupervisedAgreement} with --labels 0 unless --invariance is set, else 0)`,
       nonNegativeNumber,
     ),
   ),
@@ -188,7 +188,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'neighbourSpace',
     new Option(
       '--neighbour-space <space>',
-      'where --neighbours and --agreement find the 15 nearest: pixels, or deskewed (each image sheared upright and centred by its moments first; for bright shapes on a dark background)',
+      `where --neighbours and --agreement find the ${NEIGHBOUR_K} nearest: pixels, or deskewed (each image sheared upright and centred by its moments first; for bright shapes on a dark background)`,
     )
       .choices(NEIGHBOUR_SPACES)
       .default('pixels'),
@@ -209,7 +209,10 @@ export const TRAIN_FLAGS: readonly Flag[] = [
       nonNegativeNumber,
     ).default(1),
   ),
-  setting('lr', opt('--lr <rate>', 'peak Adam learning rate (cosine decay to 5% of it)', positiveNumber).default(0.001)),
+  setting(
+    'lr',
+    opt('--lr <rate>', `peak Adam learning rate (cosine decay to ${DEFAULTS.lrFinal * 100}% of it)`, positiveNumber).default(DEFAULTS.lr),
+  ),
   setting('runDir', opt('--out, --run-dir <dir>', 'run directory (default: runs/<name>)')),
   setting('name', opt('--name <name>', 'run name (default: <dataset>-<nd|2d>-<labels>, e.g. mnist-nd-1000)')),
   setting('resume', opt('--resume', 'continue the run in the run directory from its last complete epoch, with its stored settings')),
