@@ -70,7 +70,8 @@ const peerScript = values.peer ?? process.env.AAE_TORCH_PEER;
 const requestedReplicas = values.replicas?.split(',').map((v) => count('replicas', v, 1));
 
 const ds = await loadMnistDataset();
-const opts = resolveOptions({}, ds);
+// The PyTorch peer's layers are 1000 wide, whatever the training default is.
+const opts = resolveOptions({ hidden: [1000, 1000] }, ds);
 const arch = architectureFor(opts, ds);
 const split = balancedSplit(ds.train.labels, 10, opts.labels, 1);
 const ITERATIONS_PER_EPOCH = 60_000 / opts.batch;
