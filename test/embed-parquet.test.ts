@@ -24,7 +24,8 @@ let reference: string[][];
 let referenceErrors: string[][];
 
 const embed = (out: string, ...more: string[]) => runEmbed(['--model', model, '--input', input, '--out', out, '--style', ...more]);
-const partsOf = (out: string) => readdir(`${out}.parts`).catch(() => [] as string[]);
+// Whole parts only: the folder also holds the part being written and the run's own files.
+const partsOf = async (out: string) => (await readdir(`${out}.parts`).catch(() => [] as string[])).filter((n) => n.endsWith('.parquet'));
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'embed-parquet-'));
@@ -64,7 +65,7 @@ test('Parquet: SIGKILL mid-run leaves whole parts; --resume then ends with every
     async () => (await partsOf(out)).length >= 4,
   );
   assert.equal(await stat(out).catch(() => undefined), undefined, 'no --out before the end');
-  const parts = (await partsOf(out)).filter((n) => n.endsWith('.parquet'));
+  const parts = await partsOf(out);
   const partial = await readParquetTable(join(`${out}.parts`, '*.parquet'));
   assert.ok(parts.length >= 4 && partial.length - 1 < COUNT, `killed part way: ${parts.length} parts, ${partial.length - 1} rows`);
   const r = await embed(out, '--resume', '--row-group', '300');
