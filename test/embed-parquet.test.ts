@@ -6,11 +6,12 @@
  * folder read as one table; and what embed did not write is refused.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { errorsPathFor } from '@aae-map/infer';
+import { listParts, partsDirFor } from '../packages/infer/src/parquet-outputs.ts';
 import { assertRefused, makeModel, mnistFolder, readCsvFile, runEmbed } from './embed-helpers.ts';
 import { assertSameRows, duck, killWhen, parquetTypes, readParquetTable } from './parquet-helpers.ts';
 import { runCheck } from './shard-helpers.ts';
@@ -24,8 +25,8 @@ let reference: string[][];
 let referenceErrors: string[][];
 
 const embed = (out: string, ...more: string[]) => runEmbed(['--model', model, '--input', input, '--out', out, '--style', ...more]);
-// Whole parts only: the folder also holds the part being written and the run's own files.
-const partsOf = async (out: string) => (await readdir(`${out}.parts`).catch(() => [] as string[])).filter((n) => n.endsWith('.parquet'));
+// Whole parts, by the writer's own rule: a part being written sits beside them as a temp file.
+const partsOf = (out: string) => listParts(partsDirFor(out));
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'embed-parquet-'));
