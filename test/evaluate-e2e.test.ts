@@ -19,6 +19,7 @@ import { assertClose } from '@aae-map/shared/test-utils';
 import {
   referenceHeadRatios,
   referenceKnnAccuracy,
+  referencePenaltyWithinLabels,
   referenceSilhouette,
   referenceTrustworthiness,
 } from '../packages/evaluate/test/reference-metrics.ts';
@@ -96,6 +97,7 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /cluster k = class k\s+\d+\.\d\d% {2}<- primary/);
   assert.match(res.stdout, /trustworthiness \(k = 5\)\s+0\.\d{4}/);
+  assert.match(res.stdout, /its penalty within classes\s+\d+\.\d\d%/);
   const r = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as EvalReport;
 
   assert.equal(r.schema, 'aae-map-eval');
@@ -144,6 +146,12 @@ test('a semi-supervised n-D run: eval.json has the schema, numbers in range, and
   const fitLabels = train.labels.subarray(0, LIMIT);
   const high = Float32Array.from(test.pixels.subarray(0, LIMIT * PIXELS), (p) => p / 127.5 - 1);
   assertClose([r.trustworthiness.value], [referenceTrustworthiness(high, PIXELS, testOut.point, 5)], { atol: 1e-9 }, 'trustworthiness');
+  assertClose(
+    [r.trustworthiness.withinClasses!],
+    [referencePenaltyWithinLabels(high, PIXELS, testOut.point, 5, testLabels)],
+    { atol: 1e-9 },
+    'trustworthiness penalty within classes',
+  );
   assertClose([r.silhouette!], [referenceSilhouette(testOut.point, testLabels)], { atol: 1e-9 }, 'silhouette');
   assert.equal(r.knn.k1, referenceKnnAccuracy(fitOut.point, fitLabels, testOut.point, testLabels, 1));
   assert.equal(r.knn.k5, referenceKnnAccuracy(fitOut.point, fitLabels, testOut.point, testLabels, 5));

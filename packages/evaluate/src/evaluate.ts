@@ -8,7 +8,7 @@ import { clusterUsage } from './metrics/cluster-usage.ts';
 import { headAlignment } from './metrics/heads.ts';
 import { knnAccuracy2d } from './metrics/knn.ts';
 import { silhouette2d } from './metrics/silhouette.ts';
-import { trustworthiness } from './metrics/trustworthiness.ts';
+import { penaltyWithinLabels, trustworthinessParts } from './metrics/trustworthiness.ts';
 import { openSource } from './model-source.ts';
 import { type EvalReport, REPORT_SCHEMA, REPORT_VERSION } from './report.ts';
 
@@ -137,7 +137,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
     // Feature vectors are taken as given, before the model's standardisation (which is per feature).
     let trustBar: Progress | undefined;
     let reported = 0;
-    const trust = trustworthiness(Float32Array.from(test.data.values), test.data.dim, testOut.points, {
+    const trust = trustworthinessParts(Float32Array.from(test.data.values), test.data.dim, testOut.points, {
       k: TRUST_K,
       onProgress: (done, total) => {
         trustBar ??= bar(total, 'pairs', 'trustworthiness');
@@ -172,7 +172,7 @@ export async function evaluate(opts: EvaluateOptions = {}): Promise<{ report: Ev
       clusters,
       heads,
       knn,
-      trustworthiness: { k: TRUST_K, value: trust },
+      trustworthiness: { k: TRUST_K, value: trust.value, withinClasses: penaltyWithinLabels(trust, test.data.labels) },
       silhouette: Number.isNaN(sil) ? null : sil,
       seconds,
     };

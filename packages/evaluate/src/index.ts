@@ -19,5 +19,11 @@ export { type ClusterUsage, clusterUsage } from './metrics/cluster-usage.ts';
 export { type ClassHead, classMedians, type HeadAlignment, headAlignment, median } from './metrics/heads.ts';
 export { knnAccuracy2d, nearestNeighbours2d } from './metrics/knn.ts';
 export { silhouette2d } from './metrics/silhouette.ts';
-export { type TrustworthinessOptions, trustworthiness } from './metrics/trustworthiness.ts';
+export {
+  penaltyWithinLabels,
+  type TrustworthinessOptions,
+  type TrustworthinessParts,
+  trustworthiness,
+  trustworthinessParts,
+} from './metrics/trustworthiness.ts';
 export { type EvalReport, formatReport, REPORT_SCHEMA, REPORT_VERSION } from './report.ts';

@@ -65,8 +65,12 @@ export interface EvalReport {
   heads: HeadAlignment;
   /** kNN vote accuracy in the 2-D map, fitted on the fit set's points, scored on the test set's. */
   knn: { k1: number; k5: number };
-  /** Between raw pixels and the 2-D map, over the test set. */
-  trustworthiness: { k: number; value: number };
+  /**
+   * Between raw pixels and the 2-D map, over the test set; withinClasses is the share of its
+   * penalty on pairs of the same true class (null when there is none): the arrangement within
+   * classes, against points placed among another class.
+   */
+  trustworthiness: { k: number; value: number; withinClasses: number | null };
   /** Of the test set's 2-D points under the true labels (Euclidean), -1..1. */
   silhouette: number | null;
   /** Wall time of each stage. */
@@ -94,6 +98,7 @@ export function formatReport(r: EvalReport): string {
     ['1-NN accuracy in 2-D', num(r.knn.k1)],
     ['5-NN accuracy in 2-D', num(r.knn.k5)],
     [`trustworthiness (k = ${r.trustworthiness.k})`, num(r.trustworthiness.value)],
+    ['  its penalty within classes', pct(r.trustworthiness.withinClasses)],
     ['silhouette (true labels)', num(r.silhouette)],
   );
   const width = Math.max(...rows.map(([k]) => k.length));

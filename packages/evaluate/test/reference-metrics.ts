@@ -34,6 +34,28 @@ export function referenceTrustworthiness(high: Float32Array, dim: number, low: F
   return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
 }
 
+/** The share of sklearn's trustworthiness penalty on pairs of the same label, step by step. */
+export function referencePenaltyWithinLabels(
+  high: Float32Array,
+  dim: number,
+  low: Float32Array,
+  k: number,
+  labels: ArrayLike<number>,
+): number {
+  const n = low.length / 2;
+  let within = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const rankX = new Map(order(high, dim, i).map((j, r) => [j, r + 1]));
+    for (const j of order(low, 2, i).slice(0, k)) {
+      const p = Math.max(0, rankX.get(j)! - k);
+      total += p;
+      if (labels[i] === labels[j]) within += p;
+    }
+  }
+  return within / total;
+}
+
 /** Brute-force kNN vote accuracy (ties to the smallest label). */
 export function referenceKnnAccuracy(
   fit: Float32Array,

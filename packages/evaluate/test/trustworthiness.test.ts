@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertClose } from '@aae-map/shared/test-utils';
-import { trustworthiness } from '../src/metrics/trustworthiness.ts';
-import { referenceTrustworthiness } from './reference-metrics.ts';
+import { penaltyWithinLabels, trustworthiness, trustworthinessParts } from '../src/metrics/trustworthiness.ts';
+import { referencePenaltyWithinLabels, referenceTrustworthiness } from './reference-metrics.ts';
 import { seeded, sineData } from './test-data.ts';
 
 test('a hand-computed 5-point case matches the formula', () => {
@@ -94,4 +94,31 @@ test('reports progress up to all pairs, and rejects k ≥ n/2', () => {
   const [done, total] = seen.at(-1)!;
   assert.equal(done, total);
   assert.throws(() => trustworthiness(high, 3, low, { k: 11 }), RangeError);
+});
+
+test('splits the hand-computed penalty by label: 2 of its 5 fall on same-label pairs', () => {
+  // The 5-point case above: penalties p0 → p2 1, p1 → p4 3, p2 → p0 1. With labels 0, 0, 0, 1, 1
+  // the pairs p0–p2 and p2–p0 share a label and p1–p4 does not.
+  const high = Float32Array.from([0, 1, 3, 7, 15]);
+  const low = Float32Array.from([0, 0, 10, 0, 1, 0, 2.5, 0, 6, 0]);
+  const parts = trustworthinessParts(high, 1, low, { k: 1 });
+  assert.deepEqual(Array.from(parts.penalty), [1, 3, 1, 0, 0]);
+  assert.equal(penaltyWithinLabels(parts, [0, 0, 0, 1, 1]), 2 / 5);
+  assert.equal(penaltyWithinLabels(parts, [0, 1, 2, 3, 4]), 0);
+});
+
+test('the penalty within labels agrees with a step-by-step split, and is null for a perfect map', () => {
+  const rand = seeded(13);
+  const n = 90;
+  const dim = 8;
+  const high = Float32Array.from({ length: n * dim }, rand);
+  const low = Float32Array.from({ length: n * 2 }, rand);
+  const labels = Int32Array.from({ length: n }, () => Math.floor(3 * rand()));
+  for (const k of [1, 5]) {
+    const got = penaltyWithinLabels(trustworthinessParts(high, dim, low, { k }), labels);
+    assertClose([got!], [referencePenaltyWithinLabels(high, dim, low, k, labels)], { atol: 1e-12 }, `k=${k}`);
+  }
+  const line = Float32Array.from({ length: 20 }, (_, i) => i);
+  const onLine = Float32Array.from({ length: 40 }, (_, t) => (t % 2 === 0 ? t / 2 : 0));
+  assert.equal(penaltyWithinLabels(trustworthinessParts(line, 1, onLine, { k: 2 }), new Int32Array(20)), null);
 });

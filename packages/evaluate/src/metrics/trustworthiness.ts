@@ -24,10 +24,46 @@ export interface TrustworthinessOptions {
   onProgress?: (pairsDone: number, pairsTotal: number) => void;
 }
 
+/** Trustworthiness with the penalty of each of its n·k pairs. */
+export interface TrustworthinessParts {
+  value: number;
+  k: number;
+  /** [n, k]: each point's k nearest in the 2-D map, nearest first. */
+  neighbours: Int32Array;
+  /** [n, k]: max(0, r(i, j) − k) for the same pairs. */
+  penalty: Int32Array;
+}
+
 /**
  * Trustworthiness of a 2-D map `low` (x0, y0, x1, …) of the points `high` ([n, dim] row-major).
  */
 export function trustworthiness(high: Float32Array, dim: number, low: Float32Array, opts: TrustworthinessOptions = {}): number {
+  return trustworthinessParts(high, dim, low, opts).value;
+}
+
+/**
+ * The share of the penalty on pairs whose two points have the same label: how much of what the
+ * map loses comes from its arrangement within classes, rather than from points placed among
+ * another class. Null when the map loses nothing.
+ */
+export function penaltyWithinLabels(parts: TrustworthinessParts, labels: ArrayLike<number>): number | null {
+  let within = 0;
+  let total = 0;
+  for (let t = 0; t < parts.penalty.length; t++) {
+    const p = parts.penalty[t]!;
+    total += p;
+    if (labels[Math.floor(t / parts.k)] === labels[parts.neighbours[t]!]) within += p;
+  }
+  return total === 0 ? null : within / total;
+}
+
+/** trustworthiness, keeping each pair's penalty (for penaltyWithinLabels). */
+export function trustworthinessParts(
+  high: Float32Array,
+  dim: number,
+  low: Float32Array,
+  opts: TrustworthinessOptions = {},
+): TrustworthinessParts {
   const k = opts.k ?? 5;
   const n = low.length / 2;
   if (high.length !== n * dim) throw new RangeError(`high has ${high.length} values, expected ${n} points × ${dim}`);
@@ -36,9 +72,10 @@ export function trustworthiness(high: Float32Array, dim: number, low: Float32Arr
   const norms = squaredNorms(high, dim);
   const thresholds = neighbourDistances(high, dim, norms, nbrs, k);
   const closer = countCloser(high, dim, norms, nbrs, thresholds, k, opts.onProgress);
-  let penalty = 0;
-  for (let t = 0; t < closer.length; t++) penalty += Math.max(0, closer[t]! + 1 - k);
-  return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
+  const penalty = closer.map((c) => Math.max(0, c + 1 - k));
+  let sum = 0;
+  for (const p of penalty) sum += p;
+  return { value: 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * sum, k, neighbours: nbrs, penalty };
 }
 
 /** Input-space squared distance from each point to each of its k 2-D neighbours: [n, k]. */
