@@ -23,14 +23,25 @@ function order(x: Float32Array, dim: number, i: number): number[] {
     .sort((p, q) => d[p]! - d[q]! || p - q);
 }
 
+/** Each point i's k nearest j in `low`, with sklearn's trustworthiness penalty max(0, r(i, j) − k). */
+function referencePenalties(
+  high: Float32Array,
+  dim: number,
+  low: Float32Array,
+  k: number,
+): Array<{ i: number; j: number; penalty: number }> {
+  const pairs: Array<{ i: number; j: number; penalty: number }> = [];
+  for (let i = 0; i < low.length / 2; i++) {
+    const rankX = new Map(order(high, dim, i).map((j, r) => [j, r + 1]));
+    for (const j of order(low, 2, i).slice(0, k)) pairs.push({ i, j, penalty: Math.max(0, rankX.get(j)! - k) });
+  }
+  return pairs;
+}
+
 /** sklearn.manifold.trustworthiness, step by step. */
 export function referenceTrustworthiness(high: Float32Array, dim: number, low: Float32Array, k: number): number {
   const n = low.length / 2;
-  let penalty = 0;
-  for (let i = 0; i < n; i++) {
-    const rankX = new Map(order(high, dim, i).map((j, r) => [j, r + 1]));
-    for (const j of order(low, 2, i).slice(0, k)) penalty += Math.max(0, rankX.get(j)! - k);
-  }
+  const penalty = referencePenalties(high, dim, low, k).reduce((s, p) => s + p.penalty, 0);
   return 1 - (2 / (n * k * (2 * n - 3 * k - 1))) * penalty;
 }
 
@@ -42,18 +53,9 @@ export function referencePenaltyWithinLabels(
   k: number,
   labels: ArrayLike<number>,
 ): number {
-  const n = low.length / 2;
-  let within = 0;
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    const rankX = new Map(order(high, dim, i).map((j, r) => [j, r + 1]));
-    for (const j of order(low, 2, i).slice(0, k)) {
-      const p = Math.max(0, rankX.get(j)! - k);
-      total += p;
-      if (labels[i] === labels[j]) within += p;
-    }
-  }
-  return within / total;
+  const pairs = referencePenalties(high, dim, low, k);
+  const total = pairs.reduce((s, p) => s + p.penalty, 0);
+  return pairs.reduce((s, p) => s + (labels[p.i] === labels[p.j] ? p.penalty : 0), 0) / total;
 }
 
 /** Brute-force kNN vote accuracy (ties to the smallest label). */
