@@ -5,11 +5,11 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { UserError } from '@aae-map/shared';
+import { isTarName, UserError } from '@aae-map/shared';
 import { fsPath } from '@aae-map/shared/decode';
 import type { Positions } from './outputs.ts';
 import type { StageOptions } from './stage-protocol.ts';
-import { isTarName, type SourceEntry } from './walk-batches.ts';
+import type { SourceEntry } from './walk-batches.ts';
 
 export interface InputSource {
   /** Where the decode worker reads from. */

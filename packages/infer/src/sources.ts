@@ -5,11 +5,11 @@
  * .tar lines are shards too.
  */
 import { createReadStream } from 'node:fs';
-import { encodeNameBytes, isImageName, UserError } from '@aae-map/shared';
+import { encodeNameBytes, isImageName, isTarName, UserError } from '@aae-map/shared';
 import { fsPath, walkImageRuns } from '@aae-map/shared/decode';
 import type { StageOptions } from './stage-protocol.ts';
 import type { TarOptions } from './tar-members.ts';
-import { FileCounter, isTarName, type SourceEntry } from './walk-batches.ts';
+import { FileCounter, type SourceEntry } from './walk-batches.ts';
 
 /** tar-members.ts, loaded on the first tar: a folder of images does not pay for tar-stream at the worker's start. */
 async function* tarRuns(file: string | Buffer, prefix: string, opts: TarOptions): AsyncGenerator<SourceEntry[]> {

@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { encodeName, encodeNameBytes, isImageName, UserError } from '@aae-map/shared';
+import { isImageName, tarMemberName, UserError } from '@aae-map/shared';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from '@aae-map/shared/decode';
 import { extract, type Header } from 'tar-stream';
 import type { SourceEntry } from './walk-batches.ts';
@@ -21,14 +21,10 @@ export interface TarOptions {
   skip?: (entry: SourceEntry) => boolean;
 }
 
-/**
- * A member's name in the lossless text form (path-encoding.ts): names from a pax header are
- * UTF-8 text, others the header's bytes (read as latin1, one char a byte). A leading ./ is dropped.
- */
+/** A member's name in the text form (tarMemberName: the page's rule too); tar-stream gives names as latin1, one char a byte. */
 function memberName(h: Header): string {
   const pax = (h.pax as { path?: string } | null | undefined)?.path;
-  const name = pax !== undefined ? encodeName(pax) : encodeNameBytes(Buffer.from(h.name, 'latin1'));
-  return name.replace(/^(\.\/)+/, '');
+  return tarMemberName(pax, Buffer.from(h.name, 'latin1'));
 }
 
 /** What a member is before its bytes are read: undefined for folders and links, which are not files. */

@@ -3,10 +3,8 @@
  * image files under the input folder in walk order, cut into batches, and the count of what the
  * batches hand out (for the progress bar).
  */
+import { isTarName } from '@aae-map/shared';
 import { inShard, type ShardSpec, type WalkEntry, walkImageRuns } from '@aae-map/shared/decode';
-
-/** Whether a file is read as a tar shard (tar-members.ts). */
-export const isTarName = (name: string) => name.toLowerCase().endsWith('.tar');
 
 /** An entry of embed's input: a walk's, or a list line's, or a tar member's, which comes with its bytes. */
 export type SourceEntry = WalkEntry & { data?: Uint8Array };

@@ -13,6 +13,7 @@ export * from './contracts/onnx-read.ts';
 export * from './contracts/path-encoding.ts';
 export * from './contracts/points-format.ts';
 export * from './contracts/shard.ts';
+export * from './contracts/tar-index.ts';
 export * from './data/feature-parse.ts';
 export * from './data/npy.ts';
 export * from './decode/colour.ts';

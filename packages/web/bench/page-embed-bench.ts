@@ -9,9 +9,12 @@
  * these much less than the rates. Each round also times the page's file reads alone (a fresh pick,
  * every file's bytes read in the page's batches, nothing decoded or run): the most the page could
  * reach in this browser on this machine. --per-thread splits a second pick's CPU by Chromium's threads.
- * --int8 measures both again with `export --quantize int8` of the same checkpoint.
+ * --int8 measures both again with `export --quantize int8` of the same checkpoint. --tar also
+ * measures the same PNGs as one tar shard (the WebDataset layout): the page picking the .tar
+ * (its one read included in the rate) against `embed --input shard.tar`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embedFolder, writeSampleImages } from '@aae-map/infer';
@@ -28,6 +31,13 @@ interface BenchOptions {
   model?: string;
   perThread?: boolean;
   int8?: boolean;
+  tar?: boolean;
+}
+
+/** What the page is given: the folder (its folder input) or a shard (its file input). */
+interface Pick {
+  input: '#folder-input' | '#images-input';
+  path: string;
 }
 
 const opts = new Command('bench:page')
@@ -35,6 +45,7 @@ const opts = new Command('bench:page')
   .option('--rounds <n>', 'repeat each measurement, keep the best', Number, 2)
   .option('--model <file>', 'ONNX model (default: a random real-size one, hidden [1000, 1000], n = d = 10)')
   .option('--int8', 'also measure the int8 export (export --quantize int8) of the same checkpoint; not with --model')
+  .option('--tar', 'also measure the same PNGs as one .tar shard: the page picking it, and embed --input shard.tar')
   .option('--per-thread', "also pick the folder a second time in the same page and print CPU µs per image by Chromium's threads")
   .parse()
   .opts<BenchOptions>();
@@ -62,13 +73,13 @@ async function waitForMap(h: PageHarness, count: number): Promise<void> {
  * image of each of Chromium's threads from the end of the first batch to the map, leaving out
  * the pick itself (the browser listing the folder) and the first batch.
  */
-async function perThread(h: PageHarness, dir: string, count: number): Promise<void> {
+async function perThread(h: PageHarness, pick: Pick, count: number): Promise<void> {
   await h.page.evaluate(() => {
     // So that waitForMap waits for this pick's map.
     const el = (globalThis as unknown as { document: Doc }).document.getElementById('count');
     if (el) el.dataset.count = '';
   });
-  await h.page.setInputFiles('#folder-input', dir);
+  await h.page.setInputFiles(pick.input, pick.path);
   await h.page.waitForFunction(
     () => /^embedding [1-9]/.test((globalThis as unknown as { document: Doc }).document.getElementById('run-status')?.textContent ?? ''),
     undefined,
@@ -93,13 +104,13 @@ async function perThread(h: PageHarness, dir: string, count: number): Promise<vo
   );
 }
 
-/** The page's images/s for one pick of the folder, read from #run-status once the map shows. */
-async function pageRate(url: string, dir: string, count: number): Promise<Measured & { provider: string }> {
+/** The page's images/s for one pick of the folder or shard, read from #run-status once the map shows. */
+async function pageRate(url: string, pick: Pick, count: number): Promise<Measured & { provider: string }> {
   const h = await openPage(url);
   try {
     await h.page.selectOption('#ep-select', 'wasm');
     const cpu = descendantsCpuSeconds();
-    await h.page.setInputFiles('#folder-input', dir);
+    await h.page.setInputFiles(pick.input, pick.path);
     await waitForMap(h, count);
     const cpuSeconds = descendantsCpuSeconds() - cpu;
     const status = await h.page.textContent('#run-status');
@@ -109,7 +120,7 @@ async function pageRate(url: string, dir: string, count: number): Promise<Measur
       perCpuSecond: count / cpuSeconds,
       provider: (await h.page.textContent('#provider')) ?? '',
     };
-    if (opts.perThread) await perThread(h, dir, count);
+    if (opts.perThread) await perThread(h, pick, count);
     return measured;
   } finally {
     await h.close();
@@ -171,15 +182,17 @@ async function cliRate(model: string, input: string, out: string): Promise<Measu
 const best = (runs: Measured[], key: keyof Measured) => Math.round(Math.max(...runs.map((r) => r[key])));
 
 /** Rounds of the page and embed on one model; prints each and the best. */
-async function measureModel(label: string, model: string, dir: string, tmp: string): Promise<void> {
+async function measureModel(label: string, model: string, dir: string, tmp: string, shard?: string): Promise<void> {
   const server = await startServer({ port: 0, model, root: dir });
   const page: Measured[] = [];
   const cli: Measured[] = [];
   const reads: Measured[] = [];
+  const tarPage: Measured[] = [];
+  const tarCli: Measured[] = [];
   let provider = '';
   try {
     for (let r = 0; r < opts.rounds; r++) {
-      const p = await pageRate(server.url, dir, opts.files);
+      const p = await pageRate(server.url, { input: '#folder-input', path: dir }, opts.files);
       provider = p.provider;
       page.push(p);
       const c = await cliRate(model, dir, join(tmp, `points-${r}.csv`));
@@ -190,6 +203,15 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
         `${label}, round ${r + 1}: page ${Math.round(p.rate)} images/s (${Math.round(p.perCpuSecond)} per CPU s), ` +
           `embed ${Math.round(c.rate)} files/s (${Math.round(c.perCpuSecond)} per CPU s), ` +
           `the page's file reads alone ${Math.round(f.rate)} files/s (${Math.round(f.perCpuSecond)} per CPU s)`,
+      );
+      if (!shard) continue;
+      const tp = await pageRate(server.url, { input: '#images-input', path: shard }, opts.files);
+      tarPage.push(tp);
+      const tc = await cliRate(model, shard, join(tmp, `tar-points-${r}.csv`));
+      tarCli.push(tc);
+      console.log(
+        `${label}, round ${r + 1}, one .tar: page ${Math.round(tp.rate)} images/s (${Math.round(tp.perCpuSecond)} per CPU s), ` +
+          `embed ${Math.round(tc.rate)} files/s (${Math.round(tc.perCpuSecond)} per CPU s)`,
       );
     }
   } finally {
@@ -207,6 +229,20 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
     `${label} model, Chromium reading the files alone: ${best(reads, 'rate')} files/s, ${best(reads, 'perCpuSecond')} per CPU second; ` +
       `page / reads alone: ${(best(page, 'rate') / best(reads, 'rate')).toFixed(2)}`,
   );
+  if (!shard) return;
+  console.log(
+    `${label} model, one .tar, page (${provider}): ${best(tarPage, 'rate')} images/s, ${best(tarPage, 'perCpuSecond')} per CPU second`,
+  );
+  console.log(`${label} model, one .tar, embed (CLI):  ${best(tarCli, 'rate')} files/s, ${best(tarCli, 'perCpuSecond')} per CPU second`);
+  console.log(`${label} model, one .tar, embed / page: ${(best(tarCli, 'rate') / best(tarPage, 'rate')).toFixed(1)}x`);
+}
+
+/** The folder's PNGs as one tar shard, members named as the folder's relative paths. */
+async function writeShard(dir: string, tmp: string): Promise<string> {
+  const shard = join(tmp, 'shards', 'shard.tar');
+  await mkdir(join(tmp, 'shards'));
+  execFileSync('tar', ['-cf', shard, '-C', dir, ...(await readdir(dir)).sort()]);
+  return shard;
 }
 
 async function main(): Promise<void> {
@@ -217,7 +253,8 @@ async function main(): Promise<void> {
     if (opts.int8) models.int8 = await makeInt8Model(tmp);
     const dir = join(tmp, 'images');
     await writeSampleImages(dir, opts.files);
-    for (const [label, model] of Object.entries(models)) await measureModel(label, model, dir, tmp);
+    const shard = opts.tar ? await writeShard(dir, tmp) : undefined;
+    for (const [label, model] of Object.entries(models)) await measureModel(label, model, dir, tmp, shard);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

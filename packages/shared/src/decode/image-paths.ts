@@ -12,6 +12,9 @@ export function isImageName(name: string): boolean {
   return dot > 0 && (IMAGE_EXTENSIONS as readonly string[]).includes(base.slice(dot).toLowerCase());
 }
 
+/** Whether a file is read as a tar shard of images (the WebDataset layout), by `embed` and by the page. */
+export const isTarName = (name: string) => name.toLowerCase().endsWith('.tar');
+
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**

@@ -4,12 +4,12 @@
  */
 
 import { DEFAULT_BATCH } from './embed-batch.ts';
-import type { PathedFile } from './file-collect.ts';
 import type { FileProblem } from './file-problems.ts';
 import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import { bestCluster, ColourMismatchError, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
+import type { ImageItem, ImageRef } from './tar-shards.ts';
 
 export interface EmbedProgress {
   done: number;
@@ -30,8 +30,8 @@ export interface EmbedResult {
 
 interface DecodedBatch {
   pixels: Uint8Array;
-  /** The files that decoded, in order; their images are packed in `pixels`. */
-  ok: PathedFile[];
+  /** The images that decoded, in order; their images are packed in `pixels`. */
+  ok: ImageItem[];
   failed: FileProblem[];
   direct: number;
 }
@@ -40,13 +40,13 @@ interface DecodedBatch {
  * Reads and decodes a batch: every file's read is requested at once (the browser's file threads
  * work through them while the model runs the previous batch), and each decodes as its bytes come.
  */
-async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<DecodedBatch> {
+async function decodeBatch(files: ImageItem[], decoder: ImageDecoder): Promise<DecodedBatch> {
   const size = decoder.size;
   const pixels = new Uint8Array(files.length * size);
   const settled = await Promise.allSettled(
-    files.map(async (f, i) => decoder.decodeInto(new Uint8Array(await f.file.arrayBuffer()), pixels, i * size)),
+    files.map(async (f, i) => decoder.decodeInto(f.bytes ?? new Uint8Array(await (f.ref as Blob).arrayBuffer()), pixels, i * size)),
   );
-  const ok: PathedFile[] = [];
+  const ok: ImageItem[] = [];
   const failed: DecodedBatch['failed'] = [];
   let direct = 0;
   settled.forEach((r, i) => {
@@ -62,8 +62,8 @@ async function decodeBatch(files: PathedFile[], decoder: ImageDecoder): Promise<
   return { pixels: pixels.subarray(0, ok.length * size), ok, failed, direct };
 }
 
-/** Adds a run's outputs for `paths` (and their files, for thumbnails) to the end of `set`. */
-export function appendOutputs(set: PointSet, paths: string[], out: PointOutputs, info: ModelInfo, files?: File[]): void {
+/** Adds a run's outputs for `paths` (and their images, for thumbnails) to the end of `set`. */
+export function appendOutputs(set: PointSet, paths: string[], out: PointOutputs, info: ModelInfo, files?: ImageRef[]): void {
   const n = info.clusters;
   const d = set.styleDim;
   for (let i = 0; i < paths.length; i++) {
@@ -81,7 +81,7 @@ export function appendOutputs(set: PointSet, paths: string[], out: PointOutputs,
 }
 
 export async function embedImages(
-  images: PathedFile[],
+  images: ImageItem[],
   session: PageSession,
   info: ImageModelInfo,
   onProgress: (p: EmbedProgress) => void,
@@ -112,7 +112,7 @@ export async function embedImages(
         cur.ok.map((f) => f.path),
         out,
         info,
-        cur.ok.map((f) => f.file),
+        cur.ok.map((f) => f.ref),
       );
     }
     onProgress({ done: Math.min(images.length, (k + 1) * batchSize), total: images.length, seconds: (performance.now() - start) / 1000 });

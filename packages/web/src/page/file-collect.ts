@@ -3,7 +3,7 @@
  * paths in `embed`'s form: '/'-separated, relative to the folder that was dropped, in the CLI's
  * walk order, so that the downloaded CSV lists them as `embed --input <that folder>` would.
  */
-import { comparePaths, encodeName, isImageName } from './shared.ts';
+import { comparePaths, encodeName, isImageName, isTarName } from './shared.ts';
 
 export interface PathedFile {
   file: File;
@@ -12,6 +12,7 @@ export interface PathedFile {
 }
 
 export interface ImageList {
+  /** Images and tar shards of them (tar-shards.ts), in walk order. */
   images: PathedFile[];
   /** Files without an image extension, left out (embed ignores them too), paths in the images' form. */
   ignored: string[];
@@ -60,15 +61,17 @@ export function filesFromInput(list: FileList): PathedFile[] {
   return Array.from(list, (file) => ({ file, path: file.webkitRelativePath || file.name }));
 }
 
-/** Keeps the images, strips the dropped folder's own name, and sorts in the CLI's walk order. */
+const embeddable = (path: string) => isImageName(path) || isTarName(path);
+
+/** Keeps the images and tar shards, strips the dropped folder's own name, and sorts in the CLI's walk order. */
 export function imageList(files: PathedFile[]): ImageList {
-  const images = files.filter((f) => isImageName(f.path));
+  const images = files.filter((f) => embeddable(f.path));
   const first = images[0]?.path.split('/')[0];
   const oneFolder = first !== undefined && images.every((f) => f.path.includes('/') && f.path.split('/')[0] === first);
   // In embed's text form, so that names with a '%' before two hex digits are written as embed writes them.
   const strip = (path: string) => encodeName(oneFolder && path.startsWith(`${first}/`) ? path.slice(first.length + 1) : path);
   const stripped = images.map((f) => ({ file: f.file, path: strip(f.path) }));
   stripped.sort((a, b) => comparePaths(a.path, b.path));
-  const ignored = files.filter((f) => !isImageName(f.path)).map((f) => strip(f.path));
+  const ignored = files.filter((f) => !embeddable(f.path)).map((f) => strip(f.path));
   return { images: stripped, ignored: ignored.sort(comparePaths) };
 }

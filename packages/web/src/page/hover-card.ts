@@ -6,6 +6,7 @@
  */
 import type { PointSet } from './point-set.ts';
 import { textToUrlPath } from './shared.ts';
+import { imageBlob } from './tar-shards.ts';
 
 /** `path` is in embed's text form (shared's path-encoding.ts), as points.csv holds it. */
 export function serverImageUrl(path: string): string {
@@ -33,7 +34,7 @@ export class HoverCard {
       this.shown = i;
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
       const file = set.files?.[i];
-      this.objectUrl = file ? URL.createObjectURL(file) : '';
+      this.objectUrl = file ? URL.createObjectURL(imageBlob(file)) : '';
       this.img.hidden = set.vectors === true;
       if (set.vectors) this.img.removeAttribute('src');
       else this.img.src = this.objectUrl || serverImageUrl(set.paths[i]!);

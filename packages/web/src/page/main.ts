@@ -15,9 +15,10 @@ import { openSession, type PageSession, type ProviderChoice } from './ort-runtim
 import { concatPoints, type PointSet } from './point-set.ts';
 import { pointsFromCsv, pointsToCsv } from './points-csv-io.ts';
 import { ScatterView } from './scatter-view.ts';
-import { comparePaths, describeInput, type FeatureModelInfo, UserError } from './shared.ts';
+import { comparePaths, describeInput, type FeatureModelInfo, isTarName, UserError } from './shared.ts';
 import { StatusLine } from './status.ts';
 import { updateStyleOption } from './style-option.ts';
+import { expandTars } from './tar-shards.ts';
 import { PageTools } from './tools.ts';
 import { embedVectors, isVectorFile, readVectorFile } from './vector-embed.ts';
 
@@ -124,28 +125,34 @@ async function embed(files: PathedFile[]): Promise<void> {
   if (info.inputKind === 'features')
     throw new UserError(`${model.name} takes ${describeInput(info)}, not images; drop a .npy or a CSV of them`);
   const list = imageList(files);
-  const ignored = list.ignored.map((path) => ({ path, reason: NOT_AN_IMAGE }));
-  if (list.images.length === 0) {
-    problems.show(ignored);
-    throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff)`);
+  if (list.images.some((f) => isTarName(f.path))) status.message('reading tar shards…');
+  const t0 = performance.now();
+  const expanded = await expandTars(list.images);
+  // Reading the shards is part of the run's time, as reading each file is.
+  const readSeconds = (performance.now() - t0) / 1000;
+  const ignored = [...list.ignored, ...expanded.ignored].map((path) => ({ path, reason: NOT_AN_IMAGE }));
+  const left = [...expanded.failed, ...ignored];
+  if (expanded.images.length === 0) {
+    problems.show(left.sort((a, b) => comparePaths(a.path, b.path)));
+    throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff, or .tar shards of them)`);
   }
   status.clearProvider();
   const s = await sessionFor(model);
   const result = await embedImages(
-    list.images,
+    expanded.images,
     s,
     info,
     (p) => status.message(`embedding ${p.done} / ${p.total} images on ${s.provider}… ${Math.round(p.done / p.seconds)} images/s`),
     convertColour.checked,
   );
-  problems.show([...result.failed, ...ignored].sort((a, b) => comparePaths(a.path, b.path)));
+  problems.show([...result.failed, ...left].sort((a, b) => comparePaths(a.path, b.path)));
   const { count } = result.points;
   // An embed that yields nothing must not take away the map the user had.
   if (count > 0) showRun(result.points);
-  status.embedded(count, result.seconds, result.failed.length + ignored.length, s.provider, s.threads, s.note);
+  status.embedded(count, result.seconds + readSeconds, result.failed.length + left.length, s.provider, s.threads, s.note);
   status.decodedDirectly(result.direct);
   if (count === 0)
-    throw new UserError(`none of the ${list.images.length} images could be embedded (see the list below); the map is unchanged`);
+    throw new UserError(`none of the ${expanded.images.length} images could be embedded (see the list below); the map is unchanged`);
 }
 
 async function openCsv(text: string, name: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { ImageRef } from './tar-shards.ts';
+
 /** The points on the map, in columns, whether embedded in the page or read from a points.csv. */
 export interface PointSet {
   count: number;
@@ -11,8 +13,8 @@ export interface PointSet {
   style: Float32Array;
   /** As in points.csv: relative to the embedded or served folder. */
   paths: string[];
-  /** The dropped files, for thumbnails; undefined (or a hole) where the images live on the server (/files/). */
-  files?: (File | undefined)[];
+  /** The dropped files or shard members, for thumbnails; undefined (or a hole) where the images live on the server (/files/). */
+  files?: (ImageRef | undefined)[];
   /** Points of feature vectors: there are no images to show, and none to ask the server for. */
   vectors?: boolean;
 }

@@ -5,6 +5,7 @@
  */
 import { serverImageUrl } from './hover-card.ts';
 import type { PointSet } from './point-set.ts';
+import { imageBlob } from './tar-shards.ts';
 
 export class ThumbnailUrls {
   private urls: string[] = [];
@@ -31,7 +32,7 @@ export class ThumbnailUrls {
     img.loading = 'lazy';
     img.decoding = 'async';
     const file = set.files?.[i];
-    const url = file ? URL.createObjectURL(file) : serverImageUrl(set.paths[i]!);
+    const url = file ? URL.createObjectURL(imageBlob(file)) : serverImageUrl(set.paths[i]!);
     if (file) this.urls.push(url);
     img.src = url;
     return img;
