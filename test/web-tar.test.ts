@@ -116,7 +116,7 @@ test('a folder of tar shards and loose PNGs: the points, order and left-out file
     assert.equal(cli.errors.length - 1, 3, 'the CLI: bad.png, empty.png and the cut member');
     for (const [path, reason] of cli.errors.slice(1)) {
       if (path === 'a.tar/bad.png') assert.match(rows.get(path)!, /^the browser cannot decode it/);
-      else assert.equal(rows.get(path), reason, `${path}: the CLI's reason`);
+      else assert.equal(rows.get(path!), reason, `${path}: the CLI's reason`);
     }
     assert.match(rows.get('a.tar/notes.txt')!, /^ignored: not an image file/);
     assert.deepEqual(h.errors, []);
