@@ -131,6 +131,9 @@ test('one shard picked alone: members named a.tar/member, thumbnails from the sh
   try {
     const run = await statusAfter(h.page, () => h.page.setInputFiles('#images-input', join(dir('input'), 'a.tar')));
     assert.match(run.text, /^embedded 50 images .*; 3 files left out/);
+    // No file is read on its own, so the model gets every core (ort-runtime.ts).
+    const threads = Number(/\((\d+) threads?\)/.exec((await h.page.textContent('#provider')) ?? '')?.[1]);
+    assert.equal(threads, Math.min(4, await h.page.evaluate(() => navigator.hardwareConcurrency)), 'wasm threads');
     await h.page.check('#style-check');
     const points = await download(h, '#download');
     assertSamePoints(points, cli.points, 'a.tar');

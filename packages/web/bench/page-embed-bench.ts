@@ -190,6 +190,7 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
   const tarPage: Measured[] = [];
   const tarCli: Measured[] = [];
   let provider = '';
+  let tarProvider = '';
   try {
     for (let r = 0; r < opts.rounds; r++) {
       const p = await pageRate(server.url, { input: '#folder-input', path: dir }, opts.files);
@@ -207,6 +208,7 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
       if (!shard) continue;
       const tp = await pageRate(server.url, { input: '#images-input', path: shard }, opts.files);
       tarPage.push(tp);
+      tarProvider = tp.provider;
       const tc = await cliRate(model, shard, join(tmp, `tar-points-${r}.csv`));
       tarCli.push(tc);
       console.log(
@@ -231,7 +233,7 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
   );
   if (!shard) return;
   console.log(
-    `${label} model, one .tar, page (${provider}): ${best(tarPage, 'rate')} images/s, ${best(tarPage, 'perCpuSecond')} per CPU second`,
+    `${label} model, one .tar, page (${tarProvider}): ${best(tarPage, 'rate')} images/s, ${best(tarPage, 'perCpuSecond')} per CPU second`,
   );
   console.log(`${label} model, one .tar, embed (CLI):  ${best(tarCli, 'rate')} files/s, ${best(tarCli, 'perCpuSecond')} per CPU second`);
   console.log(`${label} model, one .tar, embed / page: ${(best(tarCli, 'rate') / best(tarPage, 'rate')).toFixed(1)}x`);

@@ -100,12 +100,13 @@ async function setModel(m: LoadedModel): Promise<void> {
   if (points) show(points);
 }
 
-async function sessionFor(m: LoadedModel): Promise<PageSession> {
+/** `readsFiles`: whether the run reads picked files one by one (ort-runtime.ts gives the model fewer threads then). */
+async function sessionFor(m: LoadedModel, readsFiles: boolean): Promise<PageSession> {
   const choice = epSelect.value as ProviderChoice;
   if (session && session.choice === choice && session.model === m) return session.s;
   if (session) await session.s.release();
   status.message(`opening the model on ${choice}…`);
-  session = { choice, model: m, s: await openSession(m.bytes, m.info, m.name, choice) };
+  session = { choice, model: m, s: await openSession(m.bytes, m.info, m.name, choice, readsFiles) };
   return session.s;
 }
 
@@ -137,7 +138,10 @@ async function embed(files: PathedFile[]): Promise<void> {
     throw new UserError(`no images among the ${files.length} files given (png, jpg, jpeg, webp, gif, tif, tiff, or .tar shards of them)`);
   }
   status.clearProvider();
-  const s = await sessionFor(model);
+  const s = await sessionFor(
+    model,
+    expanded.images.some((i) => i.bytes === undefined),
+  );
   const result = await embedImages(
     expanded.images,
     s,
@@ -165,7 +169,7 @@ async function openCsv(text: string, name: string): Promise<void> {
 async function embedVectorFile(file: File, model: LoadedModel, info: FeatureModelInfo): Promise<void> {
   status.clearProvider();
   const m = await readVectorFile(file, info, model.name);
-  const s = await sessionFor(model);
+  const s = await sessionFor(model, false);
   status.message(`embedding ${m.count} vectors on ${s.provider}…`);
   const result = await embedVectors(m, s, info);
   problems.show([]);

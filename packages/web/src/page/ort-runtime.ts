@@ -45,22 +45,21 @@ export const NO_ADAPTER = 'this browser has no GPU adapter for WebGPU, so this r
 type Ort = typeof ortWasm;
 
 /**
- * One core is left to the browser, whose own threads read every picked file (about as much CPU
- * per image as the model): on 2 cores, one model thread embedded images 10-15% faster per CPU
- * second than two (docs/benchmarks.md). Threads need SharedArrayBuffer, which needs the server's
- * COOP/COEP headers.
+ * A run that reads picked files one by one leaves one core to the browser, whose own threads read
+ * them (about as much CPU per image as the model): on 2 cores, one model thread embedded such
+ * images 10-15% faster per CPU second than two. A run that reads none (tar shards, vectors) gives
+ * the model every core (docs/benchmarks.md). Up to 4; threads need SharedArrayBuffer, which needs
+ * the server's COOP/COEP headers.
  */
-function wasmThreads(cores: number, isolated: boolean): number {
-  return isolated ? Math.max(1, Math.min(4, cores - 1)) : 1;
+export function wasmThreads(cores: number, isolated: boolean, readsFiles: boolean): number {
+  return isolated ? Math.max(1, Math.min(4, readsFiles ? cores - 1 : cores)) : 1;
 }
 
-/** Fixed for the page's lifetime. */
-const WASM_THREADS = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated);
+/** The threads each build's wasm started with: it reads numThreads once, at its first session, so the first run decides. */
+const startedThreads = new Map<Ort, number>();
 
-/** Each build reads these once, when its wasm starts, so they are set before its first session. */
 function configured(ort: Ort): Ort {
   ort.env.wasm.wasmPaths = new URL('/ort/', location.href).href;
-  ort.env.wasm.numThreads = WASM_THREADS;
   return ort;
 }
 
@@ -73,14 +72,31 @@ function runtime(provider: Provider): Promise<Ort> {
   return webGpuBuild;
 }
 
-async function create(bytes: Uint8Array, provider: Provider): Promise<{ ort: Ort; session: ortWasm.InferenceSession }> {
+async function create(
+  bytes: Uint8Array,
+  provider: Provider,
+  readsFiles: boolean,
+): Promise<{ ort: Ort; session: ortWasm.InferenceSession }> {
   const ort = await runtime(provider);
+  if (!startedThreads.has(ort)) {
+    ort.env.wasm.numThreads = wasmThreads(navigator.hardwareConcurrency || 1, crossOriginIsolated, readsFiles);
+    startedThreads.set(ort, ort.env.wasm.numThreads);
+  }
   // A copy: the caller keeps its bytes to open the model again on another provider.
   return { ort, session: await ort.InferenceSession.create(bytes.slice(), { executionProviders: [provider] }) };
 }
 
-/** Opens the model on the chosen provider; `auto` falls back to wasm and says why. */
-export async function openSession(bytes: Uint8Array, info: ModelInfo, name: string, choice: ProviderChoice): Promise<PageSession> {
+/**
+ * Opens the model on the chosen provider; `auto` falls back to wasm and says why. `readsFiles`:
+ * whether the run reads picked files one by one (see wasmThreads).
+ */
+export async function openSession(
+  bytes: Uint8Array,
+  info: ModelInfo,
+  name: string,
+  choice: ProviderChoice,
+  readsFiles: boolean,
+): Promise<PageSession> {
   const noAdapter = choice !== 'wasm' && !(await webGpuAdapterAvailable());
   let provider: Provider = noAdapter ? 'wasm' : choice === 'auto' ? 'webgpu' : choice;
   // Forced or not, without an adapter onnxruntime can only fail on webgpu (with a raw error that
@@ -88,13 +104,13 @@ export async function openSession(bytes: Uint8Array, info: ModelInfo, name: stri
   let note = noAdapter ? NO_ADAPTER : '';
   let opened: Awaited<ReturnType<typeof create>>;
   try {
-    opened = await create(bytes, provider);
+    opened = await create(bytes, provider, readsFiles);
   } catch (err) {
     if (choice !== 'auto' || provider === 'wasm')
       throw new UserError(`cannot run ${name} on ${provider}: ${(err as Error).message.split('\n')[0]}`);
     note = `webgpu failed: ${(err as Error).message.split('\n')[0]}`;
     provider = 'wasm';
-    opened = await create(bytes, provider);
+    opened = await create(bytes, provider, readsFiles);
   }
   const { ort, session } = opened;
   const dims = (count: number) => {
@@ -103,7 +119,7 @@ export async function openSession(bytes: Uint8Array, info: ModelInfo, name: stri
   };
   return {
     provider,
-    threads: WASM_THREADS,
+    threads: startedThreads.get(ort) ?? 1,
     note,
     async run(inputs, count) {
       const input =
