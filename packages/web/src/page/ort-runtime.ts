@@ -51,7 +51,7 @@ type Ort = typeof ortWasm;
  * the model every core (docs/benchmarks.md). Up to 4; threads need SharedArrayBuffer, which needs
  * the server's COOP/COEP headers.
  */
-export function wasmThreads(cores: number, isolated: boolean, readsFiles: boolean): number {
+function wasmThreads(cores: number, isolated: boolean, readsFiles: boolean): number {
   return isolated ? Math.max(1, Math.min(4, readsFiles ? cores - 1 : cores)) : 1;
 }
 
