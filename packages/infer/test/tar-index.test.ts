@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { indexTar, type TarMember, tarMemberName } from '@aae-map/shared';
-import { extract, type Header } from 'tar-stream';
+import { extract, type Header, pack } from 'tar-stream';
 
 interface Seen {
   name: string;
@@ -157,4 +157,26 @@ test('a size written in base 256 (GNU, for members past 8 GiB) reads as tar-stre
   const [m] = await assertAgree(tar, 'base-256 size');
   assert.equal(m!.size, 13);
   assert.equal(m!.bytes.toString(), 'not an image\n');
+});
+
+test('a damaged pax record (no length in front) is passed over without a crash', async () => {
+  const p = pack();
+  p.entry({ name: 'digit.png', pax: { comment: 'x'.repeat(70_000) } }, 'png bytes');
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p as AsyncIterable<Buffer>) chunks.push(c);
+  const tar = Buffer.concat(chunks);
+  const at = 512 + '18 path=digit.png\n'.length;
+  assert.equal(tar.toString('latin1', at, at + 14), '70015 comment=', 'the second pax record');
+  tar.fill(0x61, at, at + 6); // its length and the space after it, gone
+  assert.deepEqual(
+    (await referenceMembers(tar)).members.map((m) => m.name),
+    ['digit.png'],
+  );
+  const ix = indexTar(tar);
+  assert.equal(ix.error, undefined);
+  assert.deepEqual(
+    ix.members.map((m) => [m.name, m.size]),
+    [['digit.png', 9]],
+  );
 });

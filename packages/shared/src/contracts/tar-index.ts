@@ -74,9 +74,10 @@ function paxRecords(b: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   const text = new TextDecoder();
   while (b.length > 0) {
-    const space = b.indexOf(32);
-    const len = Number.parseInt(String.fromCharCode(...b.subarray(0, space < 0 ? b.length : space)), 10);
-    if (!len) return out;
+    const space = b.subarray(0, 20).indexOf(32);
+    const len = space < 0 ? 0 : Number.parseInt(String.fromCharCode(...b.subarray(0, space)), 10);
+    // A record's length counts its own digits, so anything shorter than that, or past the end, is damage.
+    if (!(len > space + 1) || len > b.length) return out;
     const record = text.decode(b.subarray(space + 1, len - 1));
     const eq = record.indexOf('=');
     if (eq < 0) return out;
