@@ -9,7 +9,7 @@ import { ImageDecoder } from './image-decode.ts';
 import type { PageSession } from './ort-runtime.ts';
 import { emptyPointSet, type PointSet } from './point-set.ts';
 import { bestCluster, ColourMismatchError, type ImageModelInfo, type ModelInfo, type PointOutputs } from './shared.ts';
-import type { ImageItem, ImageRef } from './tar-shards.ts';
+import { type ImageItem, type ImageRef, imageBlob } from './tar-shards.ts';
 
 export interface EmbedProgress {
   done: number;
@@ -44,7 +44,7 @@ async function decodeBatch(files: ImageItem[], decoder: ImageDecoder): Promise<D
   const size = decoder.size;
   const pixels = new Uint8Array(files.length * size);
   const settled = await Promise.allSettled(
-    files.map(async (f, i) => decoder.decodeInto(f.bytes ?? new Uint8Array(await (f.ref as Blob).arrayBuffer()), pixels, i * size)),
+    files.map(async (f, i) => decoder.decodeInto(f.bytes ?? new Uint8Array(await imageBlob(f.ref).arrayBuffer()), pixels, i * size)),
   );
   const ok: ImageItem[] = [];
   const failed: DecodedBatch['failed'] = [];
