@@ -213,7 +213,8 @@ export async function statusAfter(page: Page, start: () => Promise<unknown>): Pr
   await page.waitForFunction(
     () => {
       const t = (globalThis as unknown as StatusDocument).document.getElementById('run-status')!.textContent!;
-      return t !== '' && !t.startsWith('embedding') && !t.startsWith('opening');
+      // The run's own progress lines: reading tar shards, opening the model, embedding.
+      return t !== '' && !/^(reading|opening|embedding)/.test(t);
     },
     null,
     { timeout: 60_000 },
