@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { isImageName, tarMemberName, UserError } from '@aae-map/shared';
+import { isImageName, tarMemberName, tarStopProblem, UserError } from '@aae-map/shared';
 import { DEFAULT_MAX_PIXELS, maxFileBytes } from '@aae-map/shared/decode';
 import { extract, type Header } from 'tar-stream';
 import type { SourceEntry } from './walk-batches.ts';
@@ -81,12 +81,7 @@ export async function* tarRuns(file: string | Buffer, prefix: string, opts: TarO
   } catch (err) {
     if (err instanceof UserError) throw err; // from opts.skip: not the archive's fault
     // Inside a member: the archive ends (or cannot be read) before the member does.
-    const e: SourceEntry =
-      member !== undefined
-        ? { kind: 'error', path: member, reason: `tar member cut short (${why(err)})` }
-        : members === 0
-          ? { kind: 'error', path: prefix, reason: `not a readable tar (${why(err)})` }
-          : { kind: 'error', path: prefix, reason: `tar unreadable after member ${members} (${why(err)}); the rest is skipped` };
+    const e: SourceEntry = { kind: 'error', ...tarStopProblem(prefix, why(err), members, member) };
     if (member !== undefined || keep(e)) run.push(e);
   }
   if (run.length > 0) yield run;

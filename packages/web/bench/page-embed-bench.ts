@@ -224,19 +224,19 @@ async function measureModel(label: string, model: string, dir: string, tmp: stri
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`${label} model, page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
-  console.log(`${label} model, embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
-  console.log(`${label} model, embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
+  printBest(`${label} model`, provider, page, cli);
   console.log(
     `${label} model, Chromium reading the files alone: ${best(reads, 'rate')} files/s, ${best(reads, 'perCpuSecond')} per CPU second; ` +
       `page / reads alone: ${(best(page, 'rate') / best(reads, 'rate')).toFixed(2)}`,
   );
-  if (!shard) return;
-  console.log(
-    `${label} model, one .tar, page (${tarProvider}): ${best(tarPage, 'rate')} images/s, ${best(tarPage, 'perCpuSecond')} per CPU second`,
-  );
-  console.log(`${label} model, one .tar, embed (CLI):  ${best(tarCli, 'rate')} files/s, ${best(tarCli, 'perCpuSecond')} per CPU second`);
-  console.log(`${label} model, one .tar, embed / page: ${(best(tarCli, 'rate') / best(tarPage, 'rate')).toFixed(1)}x`);
+  if (shard) printBest(`${label} model, one .tar`, tarProvider, tarPage, tarCli);
+}
+
+/** The best page and embed figures of one input's rounds, and their ratio. */
+function printBest(what: string, provider: string, page: Measured[], cli: Measured[]): void {
+  console.log(`${what}, page (${provider}): ${best(page, 'rate')} images/s, ${best(page, 'perCpuSecond')} per CPU second`);
+  console.log(`${what}, embed (CLI):  ${best(cli, 'rate')} files/s, ${best(cli, 'perCpuSecond')} per CPU second`);
+  console.log(`${what}, embed / page: ${(best(cli, 'rate') / best(page, 'rate')).toFixed(1)}x`);
 }
 
 /** The folder's PNGs as one tar shard, members named as the folder's relative paths. */

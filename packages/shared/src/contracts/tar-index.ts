@@ -34,6 +34,17 @@ export function tarMemberName(paxPath: string | undefined, nameBytes: Uint8Array
   return name.replace(/^(\.\/)+/, '');
 }
 
+/**
+ * Where a shard whose reading stopped early is listed, and why, as embed's errors.csv and the
+ * page's list both say it: the member cut short (its full path, when reading stopped inside it),
+ * or the shard itself after the `members` entries read before the fault.
+ */
+export function tarStopProblem(tar: string, why: string, members: number, cutShort?: string): { path: string; reason: string } {
+  if (cutShort !== undefined) return { path: cutShort, reason: `tar member cut short (${why})` };
+  if (members === 0) return { path: tar, reason: `not a readable tar (${why})` };
+  return { path: tar, reason: `tar unreadable after member ${members} (${why}); the rest is skipped` };
+}
+
 /** The bytes of a NUL-terminated header field. */
 function field(b: Uint8Array, at: number, length: number): Uint8Array {
   const end = b.subarray(at, at + length).indexOf(0);

@@ -8,7 +8,7 @@
  */
 import type { PathedFile } from './file-collect.ts';
 import type { FileProblem } from './file-problems.ts';
-import { indexTar, isImageName, isTarName } from './shared.ts';
+import { indexTar, isImageName, isTarName, tarStopProblem } from './shared.ts';
 
 /** A member's place in its shard: a Blob is made only when its thumbnail is shown, since each Blob costs the browser a registration. */
 export class TarMemberRef {
@@ -65,9 +65,7 @@ async function readShard(file: Blob, path: string, out: ExpandedImages): Promise
   }
   const e = ix.error;
   if (!e) return;
-  if (e.cutShort) out.failed.push({ path: `${path}/${e.cutShort.name}`, reason: `tar member cut short (${e.reason})` });
-  else if (ix.members.length === 0) out.failed.push({ path, reason: `not a readable tar (${e.reason})` });
-  else out.failed.push({ path, reason: `tar unreadable after member ${ix.members.length} (${e.reason}); the rest is skipped` });
+  out.failed.push(tarStopProblem(path, e.reason, ix.members.length, e.cutShort && `${path}/${e.cutShort.name}`));
 }
 
 /** `files` (in walk order) with each .tar replaced by its members, in the archive's order. */
