@@ -1,8 +1,9 @@
 /**
  * The linear 2-D map of the representation. In n-D mode, P (d × 2) is fitted in closed form by
  * least squares so that the cluster heads W_c·e_k (rows of `heads`, n × d) land on points evenly
- * spaced on a circle of radius `radius`, clockwise from the top. With W_c = s·I the fit is
- * exact. In 2-D mode the representation is already 2-D, so P = I.
+ * spaced on a circle of radius `radius`, clockwise from the top, in the order head-order.ts
+ * picks (cluster order[p] at place p). With W_c = s·I the fit is exact. In 2-D mode the
+ * representation is already 2-D, so P = I.
  */
 
 /** Evenly spaced points on a circle: k = 0 at the top, then clockwise. */
@@ -49,14 +50,26 @@ export function headRows(values: ArrayLike<number>, n: number, d: number): numbe
   return Array.from({ length: n }, (_, k) => Array.from({ length: d }, (_, j) => values[k * d + j]!));
 }
 
-/** P and the heads' 2-D positions for a checkpoint. */
-export function projectionFor(mode: 'nd' | '2d', heads: number[][], radius: number): { projection: number[][]; heads2d: number[][] } {
-  const projection =
-    mode === '2d'
-      ? [
-          [1, 0],
-          [0, 1],
-        ]
-      : fitProjection(heads, circlePoints(heads.length, radius));
+export interface MapProjection {
+  /** P, d × 2. */
+  projection: number[][];
+  /** The heads' places in the map, n × 2. */
+  heads2d: number[][];
+}
+
+/** P and the heads' 2-D positions for a checkpoint; n-D mode puts cluster order[p] at place p of the circle. @default order the identity */
+export function projectionFor(mode: 'nd' | '2d', heads: number[][], radius: number, order?: readonly number[]): MapProjection {
+  let projection = [
+    [1, 0],
+    [0, 1],
+  ];
+  if (mode === 'nd') {
+    const places = circlePoints(heads.length, radius);
+    const targets = places.slice();
+    order?.forEach((cluster, p) => {
+      targets[cluster] = places[p]!;
+    });
+    projection = fitProjection(heads, targets);
+  }
   return { projection, heads2d: matmul(heads, projection) };
 }

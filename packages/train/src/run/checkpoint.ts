@@ -24,7 +24,7 @@ import {
 import type { DataFiles } from '../data/folder-files.ts';
 import { FlatTensors } from '../kernels/flat-tensors.ts';
 import { PHASES, type Phase } from '../model/phases.ts';
-import { headRows, projectionFor } from '../model/projection.ts';
+import type { MapProjection } from '../model/projection.ts';
 import type { RngState } from '../rng.ts';
 import { TrainingState } from '../step/stepper.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -65,10 +65,10 @@ export interface RunInfo {
   backend: string;
 }
 
-/** Contract 1's manifest for the current weights; P is refitted from the current heads. */
-export function buildManifest(info: RunInfo, params: FlatTensors, epochs: number, weights: WeightEntry[]): Manifest {
+/** Contract 1's manifest for the current weights and the map fitted to them (run/map-layout.ts). */
+export function buildManifest(info: RunInfo, map: MapProjection, epochs: number, weights: WeightEntry[]): Manifest {
   const a = info.arch;
-  const { projection, heads2d } = projectionFor(a.mode, headRows(params.view('heads'), a.clusters, a.styleDim), a.headScale);
+  const { projection, heads2d } = map;
   return {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -101,12 +101,13 @@ export async function saveCheckpoint(
   dir: string,
   info: RunInfo,
   state: TrainingState,
+  map: MapProjection,
   resume: Omit<ResumeState, 'optimizer' | 'adamSteps' | 'format' | 'version'>,
   metrics: string,
 ): Promise<Manifest> {
   const weights = packTensors(state.params.entries());
   const optimizer = packTensors(optimizerTensors(state));
-  const manifest = buildManifest(info, state.params, resume.epoch, weights.entries);
+  const manifest = buildManifest(info, map, resume.epoch, weights.entries);
   const adamSteps = Object.fromEntries(PHASES.map((p) => [p, state.optimizers[p].t])) as Record<Phase, number>;
   const full: ResumeState = { format: 'aae-map-resume', version: 1, ...resume, adamSteps, optimizer: optimizer.entries };
   await commitFiles(dir, {

@@ -7,11 +7,11 @@ import { type Manifest, Progress, UserError } from '@aae-map/shared';
 import { writeScatterPng } from '@aae-map/shared/plot';
 import type { BackendChoice } from '../backend.ts';
 import { TfWeights } from '../model/model.ts';
-import { headRows, projectionFor } from '../model/projection.ts';
 import type { TrainingState } from '../step/stepper.ts';
 import { saveCheckpoint } from './checkpoint.ts';
 import { evaluateEpoch } from './epoch-eval.ts';
 import { EpochAccumulator, type EpochMetrics, formatEpoch } from './epoch-metrics.ts';
+import { mapLayout } from './map-layout.ts';
 import type { TrainOptions } from './options.ts';
 import { prepareRun, type Run } from './run-setup.ts';
 import { learningRate } from './schedule.ts';
@@ -97,12 +97,10 @@ async function trainEpoch(run: Run, epoch: number, step: number, options: TrainO
 /** Evaluates, commits the checkpoint with the new metrics line, and draws map.png. */
 async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, metricsText: string, data: TrainOptions['data']) {
   const { r, arch, state, full } = run;
-  const { projection, heads2d } = projectionFor(
-    arch.mode,
-    headRows(state.params.view('heads'), arch.clusters, arch.styleDim),
-    arch.headScale,
-  );
-  const ev = await withEncoder(state, (w) => evaluateEpoch(w, arch, projection, run.data, run.split.labelled));
+  const { map, ev } = await withEncoder(state, async (w) => {
+    const map = await mapLayout(w, arch, state.params.view('heads'), run.data.train);
+    return { map, ev: await evaluateEpoch(w, arch, map.projection, run.data, run.split.labelled) };
+  });
   const samples = run.sampler.iterations * r.batch;
   const metrics = t.acc.metrics(
     {
@@ -134,13 +132,13 @@ async function endEpoch(run: Run, epoch: number, t: TrainedEpoch, t0: number, me
     data,
     dataset,
   };
-  const manifest = await saveCheckpoint(r.runDir, run.info, state, resume, text);
+  const manifest = await saveCheckpoint(r.runDir, run.info, state, map, resume, text);
   const error = metrics.testError === null ? '' : `, test error ${(100 * metrics.testError).toFixed(2)}%`;
   await writeScatterPng(join(r.runDir, 'map.png'), {
     points: ev.mapPoints,
     categories: ev.mapLabels,
     categoryNames: full.classNames,
-    heads: heads2d,
+    heads: map.heads2d,
     title: `${r.name}: epoch ${epoch}, ${run.data.test ? 'test' : 'training'} images${error}`,
   });
   return { metrics, manifest, metricsText: text };
