@@ -60,6 +60,9 @@ function greedyChain(k: Float64Array, n: number, from: number): number[] {
   return order;
 }
 
+/** Strictly below `ref`, by more than float64 rounding of sums of its size. */
+const below = (c: number, ref: number) => c < ref - 1e-12 * (1 + Math.abs(ref));
+
 /** Reversals cost a full evaluation each (O(n²)); past this many clusters only swaps are tried. */
 const MAX_REVERSAL_CLUSTERS = 32;
 
@@ -69,7 +72,6 @@ function localSearch(k: Float64Array, start: number[], gaps: Float64Array): { or
   const n = order.length;
   const w = (i: number, j: number) => k[i * n + j]! + k[j * n + i]!;
   let cost = costOf(k, order, gaps);
-  const lower = (c: number) => c < cost - 1e-12 * (1 + Math.abs(cost));
   // The change of the cost when places a and b swap their clusters: only pairs with one of them move.
   const swapDelta = (a: number, b: number) => {
     let d = 0;
@@ -84,7 +86,7 @@ function localSearch(k: Float64Array, start: number[], gaps: Float64Array): { or
     for (let a = 0; a < n; a++)
       for (let b = a + 1; b < n; b++) {
         const swapped = cost + swapDelta(a, b);
-        if (lower(swapped)) {
+        if (below(swapped, cost)) {
           swap(order, a, b);
           cost = swapped;
           improved = true;
@@ -92,7 +94,7 @@ function localSearch(k: Float64Array, start: number[], gaps: Float64Array): { or
         if (n > MAX_REVERSAL_CLUSTERS) continue;
         reverse(order, a, b);
         const reversed = costOf(k, order, gaps);
-        if (lower(reversed)) {
+        if (below(reversed, cost)) {
           cost = reversed;
           improved = true;
         } else reverse(order, a, b);
@@ -133,7 +135,7 @@ export function headOrder(k: Float64Array, n: number): number[] {
   let best = localSearch(k, identity, gaps);
   for (let from = 0; from < Math.min(n, GREEDY_STARTS); from++) {
     const found = localSearch(k, greedyChain(k, n, from), gaps);
-    if (found.cost < best.cost - 1e-12 * (1 + Math.abs(best.cost))) best = found;
+    if (below(found.cost, best.cost)) best = found;
   }
   return canonical(best.order);
 }

@@ -11,10 +11,11 @@ import type { WeightTensors } from '../model/model.ts';
 import { headRows, type MapProjection, projectionFor } from '../model/projection.ts';
 
 /** Training images that set the order: enough for a stable K, a second or two to encode. */
-export const ORDER_IMAGES = 10_000;
+const ORDER_IMAGES = 10_000;
 
 export async function mapLayout(w: WeightTensors, a: Architecture, heads: Float32Array, train: ImageSplit): Promise<MapProjection> {
   const rows = headRows(heads, a.clusters, a.styleDim);
+  // projectionFor puts the heads s·e_k on a circle of radius s = headScale, as placementMatrix assumes.
   const unordered = projectionFor(a.mode, rows, a.headScale);
   if (a.mode !== 'nd' || train.count === 0) return unordered;
   const count = Math.min(ORDER_IMAGES, train.count);
