@@ -52,11 +52,6 @@ export interface Architecture {
    * feature vectors scaled so), else linear. Checkpoints written before feature vectors have none: tanh.
    */
   decoderOutput?: 'tanh' | 'linear';
-  /**
-   * D_z judges each style together with its image's y (n more inputs), so that z follows
-   * N(0, I) within every cluster, not only over all of them. Absent: D_z sees z alone.
-   */
-  independentStyle?: boolean;
 }
 
 /** The values of one encoder input: H·W·C pixels, or D features. */
@@ -114,7 +109,7 @@ export function modelWeightShapes(a: Architecture): Array<[string, number[]]> {
   out.push(['decoder/out/kernel', [dec, pixels]], ['decoder/out/bias', [pixels]]);
   for (const [name, inputs] of [
     ['disc_y', a.clusters],
-    ['disc_z', a.styleDim + (a.independentStyle ? a.clusters : 0)],
+    ['disc_z', a.styleDim],
   ] as const) {
     const h = mlp(name, inputs);
     out.push([`${name}/out/kernel`, [h, 2]], [`${name}/out/bias`, [2]]);

@@ -176,10 +176,7 @@ const discriminator: PhaseFn = (w, b, names, s, stats, carry) => {
   }
   const priorY = tf.oneHot(tf.tensor1d(b.priorY, 'int32'), a.clusters).toFloat() as tf.Tensor2D;
   const inY = tf.add(tf.concat([priorY, tf.softmax(logits)]), tf.concat([rows(b.noiseRealY, B), rows(b.noiseFakeY, B)])) as tf.Tensor2D;
-  const noisyZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
-  // Prior draws and encoder outputs are paired with the same y, so y itself tells D_z nothing.
-  const y = a.independentStyle ? tf.softmax(logits) : undefined;
-  const inZ = y ? (tf.concat([noisyZ, tf.concat([y, y])], 1) as tf.Tensor2D) : noisyZ;
+  const inZ = tf.add(tf.concat([rows(b.priorZ, B), z!]), tf.concat([rows(b.noiseRealZ, B), rows(b.noiseFakeZ, B)])) as tf.Tensor2D;
   const pass = { train: true, inputGrad: false, impl: s.impl };
   return differentiate(w, names, () => {
     let loss = tf.scalar(0);
@@ -245,10 +242,7 @@ function fooling(
   const frozen = { train: false, inputGrad: true, impl: s.impl };
   const fool = (logits: tf.Tensor2D, z: tf.Tensor2D) => {
     const dY = discriminate(w, s.arch, 'disc_y', tf.add(tf.softmax(logits), rows(b.noiseGenY, b.size)) as tf.Tensor2D, frozen);
-    const noisyZ = tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D;
-    // With --independent-style D_z's term moves z only: y answers to D_y.
-    const inZ = s.arch.independentStyle ? (tf.concat([noisyZ, scaleGradient(tf.softmax(logits), 0)], 1) as tf.Tensor2D) : noisyZ;
-    const dZ = discriminate(w, s.arch, 'disc_z', inZ, frozen);
+    const dZ = discriminate(w, s.arch, 'disc_z', tf.add(z, rows(b.noiseGenZ, b.size)) as tf.Tensor2D, frozen);
     // Weight 0 still passes through D_z, so that z stays an input of the loss (its gradient is then 0).
     const weight = s.stylePrior ?? 1;
     const style = weight === 1 ? ceConstant(dZ, REAL) : tf.mul(ceConstant(dZ, REAL), weight);

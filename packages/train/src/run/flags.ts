@@ -210,13 +210,6 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     ).default(1),
   ),
   setting(
-    'independentStyle',
-    opt(
-      '--independent-style',
-      'D_z judges each z together with its y, so that the style follows N(0, I) within every cluster and each cluster centres on its head; off by default, since n-D maps lose kNN accuracy',
-    ),
-  ),
-  setting(
     'lr',
     opt('--lr <rate>', `peak Adam learning rate (cosine decay to ${DEFAULTS.lrFinal * 100}% of it)`, positiveNumber).default(DEFAULTS.lr),
   ),

@@ -119,11 +119,6 @@ export interface TrainOptions {
    */
   reconstructY?: number;
   /**
-   * D_z judges (z, y) pairs instead of z alone, so that the style follows N(0, I) within every
-   * cluster and each cluster centres on its head, as the prior p(y)·p(z) says. @default false
-   */
-  independentStyle?: boolean;
-  /**
    * Training images held out, class-balanced and seeded, before the labelled subset is drawn:
    * never trained on, and scored after each epoch, so that a recipe can be chosen without the
    * test set. 0 = none. @default 0
@@ -182,7 +177,6 @@ export interface ResolvedOptions {
   neighbourSpace: NeighbourSpace;
   stylePrior: number;
   reconstructY: number;
-  independentStyle: boolean;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
   standardize: boolean;
   validation: number;
@@ -272,7 +266,6 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     neighbourSpace: o.neighbourSpace ?? 'pixels',
     stylePrior: o.stylePrior ?? 1,
     reconstructY: o.reconstructY ?? 1,
-    independentStyle: o.independentStyle ?? false,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
     trainLimit: o.trainLimit,
@@ -298,7 +291,6 @@ export function architectureFor(r: ResolvedOptions, dataset: Dataset, train: Ima
     styleDim: r.styleDim,
     mode: modeOf(r.styleDim),
     headScale: DEFAULTS.headScale,
-    ...(r.independentStyle ? { independentStyle: true } : {}),
     normalization: features ? { scale: 1, offset: 0 } : { scale: 1 / 127.5, offset: -1 },
     ...(features ? featureScaling(train.pixels as Float32Array, train.count, dataset.width, r.standardize) : { decoderOutput: 'tanh' }),
   };

@@ -52,7 +52,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --style-prior, --reconstruct-y, --independent-style or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --style-prior, --reconstruct-y or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -68,7 +68,6 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     neighbourSpace: prior.options.neighbourSpace ?? 'pixels',
     stylePrior: prior.options.stylePrior ?? 1,
     reconstructY: prior.options.reconstructY ?? 1,
-    independentStyle: prior.options.independentStyle ?? false,
     runDir,
     epochs: o.epochs ?? prior.options.epochs,
   };
