@@ -95,10 +95,14 @@ test('--reconstruct-y: the same reconstruction loss, y gets scale × its gradien
   assertClose(view(zero.g, 'decoder/out/kernel'), decoder, { rtol: 1e-6, atol: 1e-9 }, 'decoder');
 });
 
-test('--style-prior and --reconstruct-y: 1 by default, in range', () => {
+test('--style-prior and --reconstruct-y: their defaults, in range', () => {
   assert.equal(resolveOptions({ labels: 0 }, mnist).reconstructY, 1);
   assert.throws(() => resolveOptions({ labels: 0, reconstructY: 1.5 }, mnist), /--reconstruct-y must be a number from 0 to 1, got 1.5/);
   assert.equal(resolveOptions({ labels: 0 }, mnist).stylePrior, 1);
+  // Labelled n-D runs halve D_z's pull by default; 2-D runs keep 1.
+  assert.equal(resolveOptions({}, mnist).stylePrior, 0.5);
+  assert.equal(resolveOptions({ styleDim: 2 }, mnist).stylePrior, 1);
+  assert.equal(resolveOptions({ stylePrior: 1 }, mnist).stylePrior, 1);
   assert.equal(resolveOptions({ labels: 0, stylePrior: 0 }, mnist).stylePrior, 0);
   assert.throws(() => resolveOptions({ labels: 0, stylePrior: -1 }, mnist), /--style-prior must be a number >= 0, got -1/);
 });

@@ -197,9 +197,9 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'stylePrior',
     opt(
       '--style-prior <weight>',
-      "weight of the style prior in the generator phase (D_z pulling z towards N(0, I)); below 1 leaves more of the style's layout to --neighbours",
+      `weight of the style prior in the generator phase (D_z pulling z towards N(0, I)); below 1 leaves more of the style's layout to --neighbours (default: ${DEFAULTS.labelledStylePrior} in n-D mode with labels, else 1)`,
       nonNegativeNumber,
-    ).default(1),
+    ),
   ),
   setting(
     'reconstructY',

@@ -109,7 +109,7 @@ export interface TrainOptions {
   neighbourSpace?: NeighbourSpace;
   /**
    * Weight of the style prior in the generator phase: how hard D_z pulls z towards N(0, I).
-   * Below 1 it leaves more of the style's layout to --neighbours. @default 1
+   * Below 1 it leaves more of the style's layout to --neighbours. @default 0.5 in n-D mode with labels, else 1
    */
   stylePrior?: number;
   /**
@@ -206,6 +206,12 @@ export const DEFAULTS = {
   /** --agreement and --balance without labels: SCAN's weights. */
   unsupervisedAgreement: 1,
   unsupervisedBalance: 5,
+  /**
+   * D_z's weight in the generator phase for labelled n-D runs: at 1 a winning D_z can pull the
+   * encoder off the classes early in a run (seed 2 lost its second epoch), at 0.5 it did not
+   * (docs/results.md).
+   */
+  labelledStylePrior: 0.5,
   headScale: 10,
 } as const;
 
@@ -264,7 +270,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     neighbours: o.neighbours ?? 0,
     agreement,
     neighbourSpace: o.neighbourSpace ?? 'pixels',
-    stylePrior: o.stylePrior ?? 1,
+    stylePrior: o.stylePrior ?? (labels > 0 && modeOf(styleDim) === 'nd' ? DEFAULTS.labelledStylePrior : 1),
     reconstructY: o.reconstructY ?? 1,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
