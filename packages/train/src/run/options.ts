@@ -237,6 +237,7 @@ export function modeOf(styleDim: number): 'nd' | '2d' {
 export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptions {
   const clusters = o.clusters ?? DEFAULTS.clusters;
   const styleDim = o.styleDim ?? clusters;
+  const mode = modeOf(styleDim);
   const labels = o.labels ?? DEFAULTS.labels;
   // Augmentation is on by default only with labels (augment.ts says why), and only for images:
   // feature vectors have no pixels to move. VAT's radius is in input units, which pixels share
@@ -247,7 +248,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
   // second image of each pair is taken by --invariance.
   const agreement = o.agreement ?? (labels === 0 && !o.invariance ? DEFAULTS.unsupervisedAgreement : 0);
   const r: ResolvedOptions = {
-    name: o.name ?? `${dataset.name}-${modeOf(styleDim)}-${labels}`,
+    name: o.name ?? `${dataset.name}-${mode}-${labels}`,
     runDir: '',
     epochs: o.epochs ?? DEFAULTS.epochs,
     batch: o.batch ?? DEFAULTS.batch,
@@ -270,7 +271,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     neighbours: o.neighbours ?? 0,
     agreement,
     neighbourSpace: o.neighbourSpace ?? 'pixels',
-    stylePrior: o.stylePrior ?? (labels > 0 && modeOf(styleDim) === 'nd' ? DEFAULTS.labelledStylePrior : 1),
+    stylePrior: o.stylePrior ?? (labels > 0 && mode === 'nd' ? DEFAULTS.labelledStylePrior : 1),
     reconstructY: o.reconstructY ?? 1,
     standardize: o.standardize ?? true,
     validation: o.validation ?? 0,
