@@ -6,6 +6,7 @@
 import { integer, nonNegativeNumber, numberParser, Option, positiveNumber, sizeList } from '@aae-map/shared/cli';
 import { BACKENDS, GEMMS } from '../backend-names.ts';
 import type { DataFlags } from '../data/data-flags.ts';
+import { PSEUDO_LABEL_AGREEMENT } from '../data/spectral-clusters.ts';
 import { DEFAULTS, NEIGHBOUR_K, NEIGHBOUR_SPACES, type TrainOptions } from './options.ts';
 import { MIN_REPLICA_SHARE } from './replicas.ts';
 
@@ -192,6 +193,13 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     )
       .choices(NEIGHBOUR_SPACES)
       .default('pixels'),
+  ),
+  setting(
+    'spectralLabels',
+    opt(
+      '--spectral-labels',
+      `without labels: first split the training images into --clusters spectral clusters of their ${NEIGHBOUR_K}-nearest-neighbour graph (found as for --agreement, about a minute more for 60k images), then train y on the cluster of each image that at least ${PSEUDO_LABEL_AGREEMENT * 100}% of its neighbours share, as if labelled (default: off)`,
+    ),
   ),
   setting(
     'stylePrior',

@@ -39,6 +39,10 @@ export function checkOptions(r: ResolvedOptions, dataset: Dataset, images: boole
     (r.neighbours === 0 && r.agreement === 0) || r.invariance === 0,
     '--neighbours and --agreement take a neighbour as the second image of every pair, --invariance a warped copy; use one or the other',
   );
+  check(
+    !r.spectralLabels || r.labels === 0,
+    '--spectral-labels trains on clusters of the neighbour graph in place of labels; use it with --labels 0',
+  );
   check(r.reconstructY >= 0 && r.reconstructY <= 1, `--reconstruct-y must be a number from 0 to 1, got ${r.reconstructY}`);
   check(
     NEIGHBOUR_SPACES.includes(r.neighbourSpace),

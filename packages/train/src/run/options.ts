@@ -108,6 +108,12 @@ export interface TrainOptions {
    */
   neighbourSpace?: NeighbourSpace;
   /**
+   * Without labels: before training, split the training images into `clusters` spectral
+   * clusters of their neighbour graph (data/spectral-clusters.ts), and train y on the cluster of
+   * each image that most of its neighbours share, as labels. @default false
+   */
+  spectralLabels?: boolean;
+  /**
    * Weight of the style prior in the generator phase: how hard D_z pulls z towards N(0, I).
    * Below 1 it leaves more of the style's layout to --neighbours. @default 0.5 in n-D mode with labels, else 1
    */
@@ -175,6 +181,7 @@ export interface ResolvedOptions {
   neighbours: number;
   agreement: number;
   neighbourSpace: NeighbourSpace;
+  spectralLabels: boolean;
   stylePrior: number;
   reconstructY: number;
   /** Feature vectors: whether they are standardised (only a new run's architecture reads it). */
@@ -271,6 +278,7 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     neighbours: o.neighbours ?? 0,
     agreement,
     neighbourSpace: o.neighbourSpace ?? 'pixels',
+    spectralLabels: o.spectralLabels ?? false,
     stylePrior: o.stylePrior ?? (labels > 0 && mode === 'nd' ? DEFAULTS.labelledStylePrior : 1),
     reconstructY: o.reconstructY ?? 1,
     standardize: o.standardize ?? true,

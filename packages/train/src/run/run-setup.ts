@@ -10,6 +10,7 @@ import { deskewSplit } from '../data/deskew.ts';
 import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { pixelNeighbours } from '../data/pixel-neighbours.ts';
+import { PSEUDO_LABEL_AGREEMENT, spectralClusters } from '../data/spectral-clusters.ts';
 import { selectGemm, withCores } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
@@ -19,6 +20,7 @@ import { GpuStepper, REPORT_EVERY } from '../step/gpu-stepper.ts';
 import { ParallelStepper } from '../step/parallel-stepper.ts';
 import { LocalStepper, type Stepper, TrainingState } from '../step/stepper.ts';
 import type { ResumeState, RunInfo } from './checkpoint.ts';
+import { accuracy, majorityMapping } from './epoch-eval.ts';
 import {
   architectureFor,
   INVARIANCE_WARP,
@@ -52,7 +54,7 @@ export interface Run {
 /** Resumed runs keep their stored options; only the epoch count may grow. */
 function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: ResumeState): ResolvedOptions {
   if (!prior) return { ...resolveOptions(o, ds), runDir };
-  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --style-prior, --reconstruct-y or --validation existed trained without them.
+  // Runs stored before --augment, --augment-rotate, --augment-scale, --vat, --balance, --confidence, --invariance, --neighbours, --agreement, --neighbour-space, --spectral-labels, --style-prior, --reconstruct-y or --validation existed trained without them.
   const r = {
     ...prior.options,
     augment: prior.options.augment ?? 0,
@@ -66,6 +68,7 @@ function runOptions(o: TrainOptions, ds: Dataset, runDir: string, prior?: Resume
     neighbours: prior.options.neighbours ?? 0,
     agreement: prior.options.agreement ?? 0,
     neighbourSpace: prior.options.neighbourSpace ?? 'pixels',
+    spectralLabels: prior.options.spectralLabels ?? false,
     stylePrior: prior.options.stylePrior ?? 1,
     reconstructY: prior.options.reconstructY ?? 1,
     runDir,
@@ -109,7 +112,36 @@ async function neighbourTable(
   return { table, k };
 }
 
-/** The run's batch sampler; with --neighbours or --agreement it finds the neighbours first, on the selected kernels. */
+/**
+ * With --spectral-labels, what the sampler draws its labelled batches from: the training images
+ * whose spectral cluster most of their neighbours share, labelled with that cluster. Every image
+ * stays unlabelled too. The run itself still has no labels (its split and stored labels).
+ */
+function spectralLabelled(
+  train: ImageSplit,
+  split: LabelledSplit,
+  { table, k }: NeighbourTable,
+  r: ResolvedOptions,
+  log: (line: string) => void,
+): { train: ImageSplit; split: LabelledSplit } {
+  const t0 = performance.now();
+  const { cluster, agreement } = spectralClusters(table, k, train.count, r.clusters, r.seed);
+  const labelled = Int32Array.from(cluster.keys()).filter((i) => agreement[i]! >= PSEUDO_LABEL_AGREEMENT);
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  log(
+    `spectral labels: ${r.clusters} clusters of the neighbour graph in ${seconds} s; ${labelled.length} of ${train.count} images agree with ${PSEUDO_LABEL_AGREEMENT * 100}%+ of their neighbours and serve as labels`,
+  );
+  const right = accuracy(
+    cluster,
+    train.labels,
+    majorityMapping(cluster, train.labels, r.clusters, 1 + train.labels.reduce((m, l) => Math.max(m, l), -1)),
+  );
+  if (right !== null)
+    log(`spectral labels: the clusters alone, by majority label, err on ${((1 - right) * 100).toFixed(2)}% of the training images`);
+  return { train: { ...train, labels: cluster }, split: { labelled, unlabelled: split.unlabelled } };
+}
+
+/** The run's batch sampler; with --neighbours, --agreement or --spectral-labels it finds the neighbours first, on the selected kernels. */
 async function samplerFor(
   r: ResolvedOptions,
   train: ImageSplit,
@@ -120,8 +152,12 @@ async function samplerFor(
 ): Promise<EpochSampler> {
   const warp = { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale };
   const pairWarp = r.invariance > 0 ? INVARIANCE_WARP : undefined;
-  const neighbours = r.neighbours > 0 || r.agreement > 0 ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
-  return new EpochSampler(train, split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, neighbours);
+  const needed = r.neighbours > 0 || r.agreement > 0 || r.spectralLabels;
+  const neighbours = needed ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
+  const drawn = neighbours && r.spectralLabels ? spectralLabelled(train, split, neighbours, r, log) : { train, split };
+  // Without the pair terms the second image is not drawn: --spectral-labels alone needs only the graph.
+  const pairs = r.neighbours > 0 || r.agreement > 0 ? neighbours : undefined;
+  return new EpochSampler(drawn.train, drawn.split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, pairs);
 }
 
 /**
