@@ -117,9 +117,12 @@ test('spectral clusters: far-apart blobs come back whole, every neighbour agrees
   assert.deepEqual(spectralClusters(table, 6, n, 5, 2).cluster, s.cluster);
 });
 
-test('--spectral-labels: off by default, only without labels', async () => {
+test('--spectral-labels: off by default, only without labels, and with it --balance defaults to 0', async () => {
   const mnist = await loadMnistDataset();
   assert.equal(resolveOptions({}, mnist).spectralLabels, false);
+  assert.equal(resolveOptions({ labels: 0 }, mnist).balance, 5);
+  assert.equal(resolveOptions({ labels: 0, spectralLabels: true }, mnist).balance, 0);
+  assert.equal(resolveOptions({ labels: 0, spectralLabels: true, balance: 2 }, mnist).balance, 2);
   assert.throws(
     () => resolveOptions({ spectralLabels: true }, mnist),
     (e: Error) => e instanceof UserError && /--labels 0/.test(e.message),

@@ -149,7 +149,7 @@ export const TRAIN_FLAGS: readonly Flag[] = [
     'balance',
     opt(
       '--balance <weight>',
-      `weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: ${DEFAULTS.unsupervisedBalance} with --agreement on, else 0)`,
+      `weight of a term pushing each batch's mean y towards uniform, against clusters the encoder leaves empty (unsupervised); 0 = off (default: ${DEFAULTS.unsupervisedBalance} with --agreement on and no --spectral-labels, else 0)`,
       nonNegativeNumber,
     ),
   ),

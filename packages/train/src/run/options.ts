@@ -70,7 +70,7 @@ export interface TrainOptions {
   /**
    * Weight of a term in the generator phase that pushes each batch's mean y towards uniform
    * (clusterImbalance in cluster-terms.ts), against clusters left empty; 0 = off.
-   * @default 5 with `agreement` on (without labels), else 0
+   * @default 5 with `agreement` on (without labels) and `spectralLabels` off, else 0
    */
   balance?: number;
   /**
@@ -272,7 +272,8 @@ export function resolveOptions(o: TrainOptions, dataset: Dataset): ResolvedOptio
     augmentRotate: o.augmentRotate ?? withLabels(DEFAULTS.augmentRotate),
     augmentScale: o.augmentScale ?? withLabels(DEFAULTS.augmentScale),
     vat: o.vat ?? withLabels(DEFAULTS.vat),
-    balance: o.balance ?? (agreement > 0 ? DEFAULTS.unsupervisedBalance : 0),
+    // Spectral labels set the clusters' sizes to the graph's, which balance would pull towards equal.
+    balance: o.balance ?? (agreement > 0 && !o.spectralLabels ? DEFAULTS.unsupervisedBalance : 0),
     confidence: o.confidence ?? 0,
     invariance: o.invariance ?? 0,
     neighbours: o.neighbours ?? 0,
