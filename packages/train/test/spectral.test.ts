@@ -60,13 +60,13 @@ test('symmetricEigen: A·q = λ·q for every pair, and the eigenvectors are orth
     for (let i = 0; i < m; i++) {
       let aq = 0;
       for (let j = 0; j < m; j++) aq += a[i * m + j]! * q[j * m + c]!;
-      assertClose(aq, values[c]! * q[i * m + c]!, { atol: 1e-10 }, `row ${i} of A·q${c}`);
+      assertClose([aq], [values[c]! * q[i * m + c]!], { atol: 1e-10 }, `row ${i} of A·q${c}`);
     }
   for (let c = 0; c < m; c++)
     for (let d = 0; d < m; d++) {
       let dot = 0;
       for (let i = 0; i < m; i++) dot += q[i * m + c]! * q[i * m + d]!;
-      assertClose(dot, c === d ? 1 : 0, { atol: 1e-12 }, `q${c}·q${d}`);
+      assertClose([dot], [c === d ? 1 : 0], { atol: 1e-12 }, `q${c}·q${d}`);
     }
 });
 
@@ -83,7 +83,7 @@ test('the neighbour graph: (S + I)·V equals the dense product from the definiti
     for (let c = 0; c < m; c++) {
       let s = 0;
       for (let j = 0; j < n; j++) s += dense[i * n + j]! * v[j * m + c]!;
-      assertClose(got[i * m + c]!, s, { atol: 1e-12 }, `row ${i}, column ${c}`);
+      assertClose([got[i * m + c]!], [s], { atol: 1e-12 }, `row ${i}, column ${c}`);
     }
 });
 
@@ -100,7 +100,7 @@ test('leading eigenvectors: the eigenvalues of the dense S, largest first, and S
     for (let i = 0; i < n; i++) {
       let sv = -vectors[i * want + c]!;
       for (let j = 0; j < n; j++) sv += dense[i * n + j]! * vectors[j * want + c]!;
-      assertClose(sv, values[c]! * vectors[i * want + c]!, { atol: 1e-6 }, `row ${i} of S·v${c}`);
+      assertClose([sv], [values[c]! * vectors[i * want + c]!], { atol: 1e-6 }, `row ${i} of S·v${c}`);
     }
 });
 
@@ -133,8 +133,15 @@ test('--spectral-labels: off by default, only without labels, and with it --bala
 test('--spectral-labels: a short unlabelled run trains y on the clusters (a supervised loss) and stores no labels', async () => {
   const runDir = join(root, 'spectral');
   const lines: string[] = [];
-  const common = { progress: false, backend: 'wasm', trainLimit: 2000, testLimit: 500, labels: 0, hidden: [64, 64], epochs: 1 } as const;
-  const r = await train({ ...common, runDir, log: (l) => lines.push(l), spectralLabels: true, neighbourSpace: 'deskewed' });
+  const common = { progress: false, backend: 'wasm', trainLimit: 2000, testLimit: 500, labels: 0, epochs: 1 } as const;
+  const r = await train({
+    ...common,
+    hidden: [64, 64],
+    runDir,
+    log: (l) => lines.push(l),
+    spectralLabels: true,
+    neighbourSpace: 'deskewed',
+  });
   const labelledLine = lines.find((l) => l.includes('serve as labels'));
   const count = Number(/; (\d+) of 2000 images/.exec(labelledLine ?? '')?.[1]);
   assert.ok(count > 1000 && count < 2000, labelledLine);
