@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { readCheckpoint, UserError } from '@aae-map/shared';
 import { assertClose } from '@aae-map/shared/test-utils';
 import { loadMnistDataset, train } from '@aae-map/train';
-import { leadingEigenvectors, NeighbourGraph, spectralClusters, symmetricEigen } from '../src/data/spectral-clusters.ts';
+import { leadingEigenvectors, NeighbourGraph, SPECTRAL_STEPS, spectralClusters, symmetricEigen } from '../src/data/spectral-clusters.ts';
 import { Rng } from '../src/rng.ts';
 import { resolveOptions } from '../src/run/options.ts';
 
@@ -106,7 +106,9 @@ test('leading eigenvectors: the eigenvalues of the dense S, largest first, and S
 
 test('spectral clusters: far-apart blobs come back whole, every neighbour agrees, and a seed repeats its result', () => {
   const { table, blob, n } = blobs(5, 30, 6);
-  const s = spectralClusters(table, 6, n, 5, 2);
+  let steps = 0;
+  const s = spectralClusters(table, 6, n, 5, 2, () => steps++);
+  assert.equal(steps, SPECTRAL_STEPS, 'every step is reported, for the progress bar');
   const clusterOf = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     if (!clusterOf.has(blob[i]!)) clusterOf.set(blob[i]!, s.cluster[i]!);

@@ -167,6 +167,7 @@ export function leadingEigenvectors(
   want: number,
   seed: number,
   iterations = ITERATIONS,
+  onStep?: () => void,
 ): { vectors: Float64Array; values: Float64Array } {
   const n = graph.count;
   const m = Math.min(want + EXTRA_VECTORS, n);
@@ -176,6 +177,7 @@ export function leadingEigenvectors(
   for (let it = 0; it < iterations; it++) {
     v = graph.shiftedTimes(v, m);
     orthonormalise(v, n, m);
+    onStep?.();
   }
   const { values, vectors: q } = symmetricEigen(gram(v, graph.shiftedTimes(v, m), n, m), m);
   const order = Array.from({ length: m }, (_, i) => i)
@@ -246,25 +248,37 @@ function kMeansOnce(x: Float64Array, count: number, dim: number, k: number, rng:
 }
 
 /** The best of KMEANS_RESTARTS k-means runs (least inertia). */
-export function kMeans(x: Float64Array, count: number, dim: number, k: number, rng: Rng): Int32Array {
+export function kMeans(x: Float64Array, count: number, dim: number, k: number, rng: Rng, onStep?: () => void): Int32Array {
   let best = kMeansOnce(x, count, dim, k, rng);
+  onStep?.();
   for (let r = 1; r < KMEANS_RESTARTS; r++) {
     const next = kMeansOnce(x, count, dim, k, rng);
+    onStep?.();
     if (next.inertia < best.inertia) best = next;
   }
   return best.cluster;
 }
 
+/** Steps that spectralClusters reports to its `onStep`: the subspace iterations, then the k-means restarts. */
+export const SPECTRAL_STEPS = ITERATIONS + KMEANS_RESTARTS;
+
 /** `clusters` spectral clusters of the images whose k nearest are `table` [count, k]; seeded. */
-export function spectralClusters(table: Int32Array, k: number, count: number, clusters: number, seed: number): SpectralClusters {
+export function spectralClusters(
+  table: Int32Array,
+  k: number,
+  count: number,
+  clusters: number,
+  seed: number,
+  onStep?: () => void,
+): SpectralClusters {
   const graph = new NeighbourGraph(table, k, count);
-  const { vectors, values } = leadingEigenvectors(graph, clusters, seed);
+  const { vectors, values } = leadingEigenvectors(graph, clusters, seed, ITERATIONS, onStep);
   for (let i = 0; i < count; i++) {
     const row = vectors.subarray(i * clusters, (i + 1) * clusters);
     const norm = Math.hypot(...row) || 1;
     for (let c = 0; c < clusters; c++) row[c]! /= norm;
   }
-  const cluster = kMeans(vectors, count, clusters, clusters, new Rng(seed + 1));
+  const cluster = kMeans(vectors, count, clusters, clusters, new Rng(seed + 1), onStep);
   const agreement = Float32Array.from({ length: count }, (_, i) => {
     let same = 0;
     for (let e = 0; e < k; e++) if (cluster[table[i * k + e]!] === cluster[i]) same++;

@@ -10,7 +10,7 @@ import { deskewSplit } from '../data/deskew.ts';
 import { validationSplit } from '../data/held-out.ts';
 import { balancedSplit, type LabelledSplit, splitFromLabelled } from '../data/labelled-split.ts';
 import { pixelNeighbours } from '../data/pixel-neighbours.ts';
-import { PSEUDO_LABEL_AGREEMENT, spectralClusters } from '../data/spectral-clusters.ts';
+import { PSEUDO_LABEL_AGREEMENT, SPECTRAL_STEPS, spectralClusters } from '../data/spectral-clusters.ts';
 import { selectGemm, withCores } from '../kernels/wasm-matmul.ts';
 import { initialWeights } from '../model/model.ts';
 import type { PhaseSettings } from '../model/phases.ts';
@@ -123,9 +123,12 @@ function spectralLabelled(
   { table, k }: NeighbourTable,
   r: ResolvedOptions,
   log: (line: string) => void,
+  progress: boolean,
 ): { train: ImageSplit; split: LabelledSplit } {
   const t0 = performance.now();
-  const { cluster, agreement } = spectralClusters(table, k, train.count, r.clusters, r.seed);
+  const bar = progress ? new Progress({ total: SPECTRAL_STEPS, unit: 'steps', label: 'spectral clusters' }) : undefined;
+  const { cluster, agreement } = spectralClusters(table, k, train.count, r.clusters, r.seed, () => bar?.tick());
+  bar?.finish();
   const labelled = Int32Array.from(cluster.keys()).filter((i) => agreement[i]! >= PSEUDO_LABEL_AGREEMENT);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   log(
@@ -154,7 +157,7 @@ async function samplerFor(
   const pairWarp = r.invariance > 0 ? INVARIANCE_WARP : undefined;
   const needed = r.neighbours > 0 || r.agreement > 0 || r.spectralLabels;
   const neighbours = needed ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
-  const drawn = neighbours && r.spectralLabels ? spectralLabelled(train, split, neighbours, r, log) : { train, split };
+  const drawn = neighbours && r.spectralLabels ? spectralLabelled(train, split, neighbours, r, log, progress) : { train, split };
   // Without the pair terms the second image is not drawn: --spectral-labels alone needs only the graph.
   const pairs = r.neighbours > 0 || r.agreement > 0 ? neighbours : undefined;
   return new EpochSampler(drawn.train, drawn.split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, pairs);
