@@ -248,7 +248,7 @@ function kMeansOnce(x: Float64Array, count: number, dim: number, k: number, rng:
 }
 
 /** The best of KMEANS_RESTARTS k-means runs (least inertia). */
-export function kMeans(x: Float64Array, count: number, dim: number, k: number, rng: Rng, onStep?: () => void): Int32Array {
+function kMeans(x: Float64Array, count: number, dim: number, k: number, rng: Rng, onStep?: () => void): Int32Array {
   let best = kMeansOnce(x, count, dim, k, rng);
   onStep?.();
   for (let r = 1; r < KMEANS_RESTARTS; r++) {

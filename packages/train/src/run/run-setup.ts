@@ -155,11 +155,11 @@ async function samplerFor(
 ): Promise<EpochSampler> {
   const warp = { shift: r.augment, rotate: r.augmentRotate, scale: r.augmentScale };
   const pairWarp = r.invariance > 0 ? INVARIANCE_WARP : undefined;
-  const needed = r.neighbours > 0 || r.agreement > 0 || r.spectralLabels;
-  const neighbours = needed ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
+  const pairTerms = r.neighbours > 0 || r.agreement > 0;
+  const neighbours = pairTerms || r.spectralLabels ? await neighbourTable(train, r.neighbourSpace, arch, log, progress) : undefined;
   const drawn = neighbours && r.spectralLabels ? spectralLabelled(train, split, neighbours, r, log, progress) : { train, split };
   // Without the pair terms the second image is not drawn: --spectral-labels alone needs only the graph.
-  const pairs = r.neighbours > 0 || r.agreement > 0 ? neighbours : undefined;
+  const pairs = pairTerms ? neighbours : undefined;
   return new EpochSampler(drawn.train, drawn.split, arch, r.batch, r.noiseStd, warp, r.vat > 0, pairWarp, pairs);
 }
 
