@@ -29,8 +29,6 @@ export interface SpectralClusters {
   cluster: Int32Array;
   /** [count] the share of each image's k nearest that fall in its cluster. */
   agreement: Float32Array;
-  /** The leading eigenvalues of S, largest first (one per cluster). */
-  eigenvalues: Float64Array;
 }
 
 /** The symmetric normalised graph of a k-nearest table, in compressed rows. */
@@ -272,7 +270,7 @@ export function spectralClusters(
   onStep?: () => void,
 ): SpectralClusters {
   const graph = new NeighbourGraph(table, k, count);
-  const { vectors, values } = leadingEigenvectors(graph, clusters, seed, ITERATIONS, onStep);
+  const { vectors } = leadingEigenvectors(graph, clusters, seed, ITERATIONS, onStep);
   for (let i = 0; i < count; i++) {
     const row = vectors.subarray(i * clusters, (i + 1) * clusters);
     const norm = Math.hypot(...row) || 1;
@@ -284,5 +282,5 @@ export function spectralClusters(
     for (let e = 0; e < k; e++) if (cluster[table[i * k + e]!] === cluster[i]) same++;
     return same / k;
   });
-  return { cluster, agreement, eigenvalues: values };
+  return { cluster, agreement };
 }
